@@ -1,0 +1,25 @@
+"""Errors raised by the coding package."""
+
+from __future__ import annotations
+
+from quant.errors import QualquantError
+
+
+class CodingError(QualquantError, ValueError):
+    """Base class of coding errors."""
+
+
+class CodebookError(CodingError):
+    """A codebook is invalid (duplicate ids, unknown parent, cycle, bad TOML)."""
+
+
+class ExportFormatError(CodingError):
+    """A Label Studio export file cannot be parsed."""
+
+
+class LabelStudioError(QualquantError, RuntimeError):
+    """Talking to a Label Studio server failed."""
+
+
+class TopicModelError(CodingError):
+    """A topic model cannot be fitted or used (e.g. not fitted yet)."""

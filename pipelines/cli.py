@@ -1,0 +1,71 @@
+"""The ``qualquant`` command line.
+
+Each area has its own module with a Typer sub-application; this module only
+assembles them:
+
+- ``qualquant corpus ...``      :mod:`pipelines.cli_corpus`
+- ``qualquant quant ...``       :mod:`pipelines.cli_quant`
+- ``qualquant codebook|labelstudio|coding ...``  :mod:`pipelines.cli_coding`
+- ``qualquant topics ...``      :mod:`pipelines.cli_topics`
+- ``qualquant demo|init|run``   :mod:`pipelines.cli_study`
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from pipelines.cli_common import make_app
+
+app = make_app("qualquant: coded interviews and survey statistics in one reproducible pipeline.")
+
+# (module, attribute, name) for sub-applications; (module, attribute) for top-level commands.
+_SUBAPPS = [
+    ("pipelines.cli_corpus", "app", "corpus"),
+    ("pipelines.cli_quant", "app", "quant"),
+    ("pipelines.cli_coding", "codebook_app", "codebook"),
+    ("pipelines.cli_coding", "labelstudio_app", "labelstudio"),
+    ("pipelines.cli_coding", "coding_app", "coding"),
+    ("pipelines.cli_topics", "app", "topics"),
+]
+_REGISTER = [("pipelines.cli_study", "register")]
+
+
+def _assemble() -> None:
+    for module_name, attr, name in _SUBAPPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # that area is not built yet
+                continue
+            raise
+        app.add_typer(getattr(module, attr), name=name)
+    for module_name, attr in _REGISTER:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        getattr(module, attr)(app)
+
+
+_assemble()
+
+
+@app.command("version")
+def version() -> None:
+    """Print the installed qualquant version."""
+    from importlib.metadata import version as _v
+
+    typer.echo(f"qualquant {_v('qualquant')}")
+
+
+def main() -> None:
+    """Entry point of the ``qualquant`` script."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

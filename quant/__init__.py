@@ -1,0 +1,1 @@
+"""qualquant.quant"""

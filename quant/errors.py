@@ -1,0 +1,32 @@
+"""The project's exception base class.
+
+It lives in :mod:`quant` because ``quant`` is the one package that imports no
+other qualquant package; ``corpus``, ``coding`` and ``pipelines`` derive their
+errors from it, so ``except QualquantError`` catches every project error and
+``except ValueError`` still works for the ones that are also value errors.
+"""
+
+from __future__ import annotations
+
+
+class QualquantError(Exception):
+    """Base class of every error qualquant raises on purpose."""
+
+
+class SurveyFormatError(QualquantError, ValueError):
+    """A survey file cannot be read or is malformed."""
+
+
+class VariableNotFoundError(QualquantError, KeyError):
+    """A variable name is not in the data; the message lists close matches."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class StatisticInputError(QualquantError, ValueError):
+    """Data cannot be used for a statistic (constant variable, bad weights, ...)."""
+
+
+class ReportedStatisticParseError(QualquantError, ValueError):
+    """Text cannot be parsed as a reported statistical result."""
