@@ -1,1 +1,51 @@
-"""qualquant.coding"""
+"""qualquant.coding: codebook, Label Studio round trip, validated codings, consensus.
+
+Public names:
+
+- :class:`Codebook`, :class:`Code`, :class:`Facet`, :func:`read_codebook` (:mod:`coding.codebook`)
+- :data:`CODINGS_COLUMNS`, :class:`CodedSpan`, :func:`codings_frame`, :func:`consensus`
+  (:mod:`coding.codings`; the codings table is described there)
+- :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`coding.ls_export`,
+  also ``coding.labelstudio.read_export``)
+- :class:`coding.labelstudio.LabelStudioClient` and :class:`coding.ls_server.LabelStudioServer`
+  (imported from their modules; they need ``label-studio-sdk`` / a Label Studio server)
+
+Agreement and matrices live in :mod:`coding.agreement` and :mod:`coding.matrices`.
+"""
+
+from coding.codebook import Code, Codebook, Facet, read_codebook
+from coding.codings import CODINGS_COLUMNS, CONSENSUS_RULES, CodedSpan, codings_frame, consensus, empty_codings
+from coding.errors import (
+    CodebookError,
+    CodingError,
+    ExportFormatError,
+    LabelStudioError,
+    LabelStudioNotInstalledError,
+    LabelStudioTokenError,
+    PushConflictError,
+)
+from coding.ls_export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
+
+__all__ = [
+    "ANNOTATIONS_COLUMNS",
+    "CODINGS_COLUMNS",
+    "CONSENSUS_RULES",
+    "Code",
+    "CodedSpan",
+    "Codebook",
+    "CodebookError",
+    "CodingError",
+    "ExportFormatError",
+    "ExportReadResult",
+    "Facet",
+    "ISSUES_COLUMNS",
+    "LabelStudioError",
+    "LabelStudioNotInstalledError",
+    "LabelStudioTokenError",
+    "PushConflictError",
+    "codings_frame",
+    "consensus",
+    "empty_codings",
+    "read_codebook",
+    "read_export",
+]

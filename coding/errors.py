@@ -23,3 +23,15 @@ class LabelStudioError(QualquantError, RuntimeError):
 
 class TopicModelError(CodingError):
     """A topic model cannot be fitted or used (e.g. not fitted yet)."""
+
+
+class LabelStudioNotInstalledError(LabelStudioError):
+    """No ``label-studio`` executable was found (tests skip locally, fail in CI)."""
+
+
+class LabelStudioTokenError(LabelStudioError):
+    """The API token is missing or rejected; the message names the variable, never the token."""
+
+
+class PushConflictError(LabelStudioError):
+    """A task already on the server holds a different text than the transcript being pushed."""

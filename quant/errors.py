@@ -30,3 +30,19 @@ class StatisticInputError(QualquantError, ValueError):
 
 class ReportedStatisticParseError(QualquantError, ValueError):
     """Text cannot be parsed as a reported statistical result."""
+
+
+class WeightError(StatisticInputError):
+    """A weight variable holds negative, missing or non-numeric values."""
+
+
+class ConstantVariableError(StatisticInputError):
+    """A variable has fewer than two distinct valid values, so the statistic is undefined."""
+
+
+class EmptyTableError(StatisticInputError):
+    """A table of counts has no cases, or fewer than two non-empty rows or columns."""
+
+
+class ModelFitError(QualquantError, RuntimeError):
+    """A regression model could not be estimated (no convergence, separation, singular design)."""

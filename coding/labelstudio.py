@@ -1,0 +1,431 @@
+"""The Label Studio round trip: project from the codebook, push tasks, annotate, pull.
+
+:class:`LabelStudioClient` wraps ``label-studio-sdk`` 2.x. Its API token comes
+from an environment variable (``LABEL_STUDIO_API_KEY`` by default) and is never
+printed, logged, written to a file or shown in ``repr``. :func:`read_export`
+(from :mod:`coding.ls_export`) reads export files; :meth:`LabelStudioClient.pull`
+first saves the raw export bytes as an immutable snapshot
+(``project<id>_<UTC timestamp>_<sha256 prefix>.json``, read-only, never
+overwritten) and then parses that snapshot with :func:`read_export`.
+
+Task data written by :meth:`LabelStudioClient.push`
+---------------------------------------------------
+``unit="transcript"`` (default): one task per interview with ``text`` (the
+canonical transcript text), ``transcript_id``, ``case_id``, ``segment_ids``
+(all segment ids, in order), ``context`` (empty) and ``unit``.
+
+``unit="segment"``: one task per participant turn with ``text`` (the turn),
+``transcript_id``, ``case_id``, ``segment_id``, ``segment_ids`` (one element),
+``context`` (the preceding interviewer question, empty when there is none)
+and ``unit``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
+from coding.ls_export import ExportReadResult, parse_export, read_export
+
+__all__ = ["LabelStudioClient", "PullResult", "PushResult", "read_export", "task_data"]
+
+UNITS = ("transcript", "segment")
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """Outcome of :meth:`LabelStudioClient.push`: task ids created, already present, updated."""
+
+    project_id: int
+    unit: str
+    created: tuple[int, ...]
+    unchanged: tuple[int, ...]
+    updated: tuple[int, ...]
+
+    @property
+    def task_ids(self) -> tuple[int, ...]:
+        """All task ids of the pushed units."""
+        return tuple(sorted(self.created + self.unchanged + self.updated))
+
+
+@dataclass(frozen=True, slots=True)
+class PullResult:
+    """Outcome of :meth:`LabelStudioClient.pull`: the snapshot file and the parsed export."""
+
+    snapshot: Path
+    export: ExportReadResult
+
+    @property
+    def codings(self):
+        """Shortcut for ``export.codings``."""
+        return self.export.codings
+
+    @property
+    def issues(self):
+        """Shortcut for ``export.issues``."""
+        return self.export.issues
+
+
+def _case_id(transcript) -> str:
+    metadata = getattr(transcript, "metadata", None) or {}
+    value = metadata.get("case_id") if hasattr(metadata, "get") else None
+    return str(value) if value not in (None, "") else transcript.id
+
+
+def task_data(corpus, *, unit: str = "transcript") -> list[dict[str, Any]]:
+    """The task data :meth:`LabelStudioClient.push` sends, one dict per task.
+
+    Parameters
+    ----------
+    corpus : corpus.Corpus or iterable of corpus.Transcript
+    unit : {"transcript", "segment"}
+
+    Returns
+    -------
+    list of dict
+        See the module docstring for the fields.
+    """
+    if unit not in UNITS:
+        raise LabelStudioError(f"Unknown task unit {unit!r}; use 'transcript' or 'segment'.")
+    tasks: list[dict[str, Any]] = []
+    for transcript in corpus:
+        case_id = _case_id(transcript)
+        if unit == "transcript":
+            tasks.append({
+                "text": transcript.text,
+                "transcript_id": transcript.id,
+                "case_id": case_id,
+                "segment_ids": [s.segment_id for s in transcript.segments],
+                "context": "",
+                "unit": "transcript",
+            })
+            continue
+        question = ""
+        for segment in transcript.segments:
+            if segment.role == "interviewer":
+                question = segment.text
+            elif segment.role == "participant":
+                tasks.append({
+                    "text": segment.text,
+                    "transcript_id": transcript.id,
+                    "case_id": case_id,
+                    "segment_id": segment.segment_id,
+                    "segment_ids": [segment.segment_id],
+                    "context": question,
+                    "unit": "segment",
+                })
+                question = ""
+    return tasks
+
+
+def _unit_key(data: dict) -> tuple[str, str] | None:
+    unit = data.get("unit")
+    if unit == "segment" and data.get("segment_id"):
+        return ("segment", str(data["segment_id"]))
+    if unit == "transcript" and data.get("transcript_id"):
+        return ("transcript", str(data["transcript_id"]))
+    return None
+
+
+def _write_snapshot(raw: bytes, directory: Path, project_id: int, ext: str) -> Path:
+    """Write ``raw`` as a new read-only file; never overwrite an existing one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    target = directory / f"project{project_id}_{stamp}_{digest}.{ext}"
+    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o444)
+        os.link(tmp, target)  # fails if the target exists: snapshots are never overwritten
+    except FileExistsError:
+        raise LabelStudioError(f"Snapshot {target} already exists; not overwriting it.") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return target
+
+
+class LabelStudioClient:
+    """A client for one Label Studio server.
+
+    Parameters
+    ----------
+    url : str
+        Server URL, e.g. ``http://127.0.0.1:8080``.
+    token_env : str
+        Name of the environment variable holding the API token.
+    token : str, optional
+        The token itself, for callers that hold it in memory (the local test
+        server); takes precedence over ``token_env``. Never shown in repr.
+    timeout : float
+        Seconds per HTTP call.
+
+    Raises
+    ------
+    LabelStudioTokenError
+        The variable is not set (the message names the variable).
+    """
+
+    def __init__(self, url: str, *, token_env: str = "LABEL_STUDIO_API_KEY", token: str | None = None,
+                 timeout: float = 120.0) -> None:
+        from label_studio_sdk import LabelStudio
+
+        if token is None:
+            token = os.environ.get(token_env)
+            if not token:
+                raise LabelStudioTokenError(
+                    f"No Label Studio API token: set the environment variable {token_env} "
+                    "(Account & Settings -> Access Token in Label Studio)."
+                )
+        self.url = url.rstrip("/")
+        self.token_env = token_env
+        self._ls = LabelStudio(base_url=self.url, api_key=token, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return f"LabelStudioClient({self.url!r}, token_env={self.token_env!r})"
+
+    @property
+    def sdk(self):
+        """The underlying ``label_studio_sdk.LabelStudio`` object."""
+        return self._ls
+
+    def _call(self, what: str, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except LabelStudioError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SDK/HTTP errors become one project error
+            status = getattr(exc, "status_code", None)
+            if status == 401:
+                raise LabelStudioTokenError(
+                    f"Label Studio at {self.url} rejected the API token from {self.token_env} ({what}). "
+                    "Check the token and that legacy tokens are enabled."
+                ) from None
+            body = getattr(exc, "body", None)
+            detail = f"HTTP {status}: {str(body)[:300]}" if status else f"{type(exc).__name__}: {str(exc)[:300]}"
+            raise LabelStudioError(f"Label Studio at {self.url}: {what} failed ({detail}).") from None
+
+    # ------------------------------------------------------------- users
+    def users(self) -> dict[int, str]:
+        """Server users: id -> e-mail (or username when there is no e-mail)."""
+        users = self._call("listing users", lambda: list(self._ls.users.list()))
+        return {int(u.id): (u.email or u.username or f"user_{u.id}") for u in users}
+
+    def whoami(self) -> dict[str, Any]:
+        """The current user (id, email)."""
+        me = self._call("reading the current user", self._ls.users.whoami)
+        return {"id": int(me.id), "email": me.email}
+
+    # ----------------------------------------------------------- projects
+    def find_project(self, title: str) -> int | None:
+        """Id of the project with this title (None when absent; error when ambiguous)."""
+        projects = self._call("listing projects", lambda: list(self._ls.projects.list()))
+        matches = sorted(int(p.id) for p in projects if p.title == title)
+        if len(matches) > 1:
+            raise LabelStudioError(
+                f"Several projects are titled {title!r} (ids {', '.join(map(str, matches))}); pass a project id."
+            )
+        return matches[0] if matches else None
+
+    def ensure_project(self, title: str, codebook, *, description: str | None = None) -> int:
+        """Create the project from the codebook, or update its labeling config; return its id."""
+        config = codebook.to_labelstudio_config()
+        project_id = self.find_project(title)
+        if project_id is None:
+            project = self._call(
+                f"creating project {title!r}", self._ls.projects.create,
+                title=title, label_config=config, description=description or codebook.title,
+            )
+            return int(project.id)
+        current = self._call(f"reading project {project_id}", self._ls.projects.get, id=project_id)
+        if (current.label_config or "").strip() != config.strip():
+            self._call(f"updating project {project_id}", self._ls.projects.update, id=project_id,
+                       label_config=config)
+        return project_id
+
+    def _resolve(self, project: int | str) -> int:
+        if isinstance(project, int) or (isinstance(project, str) and project.isdigit()):
+            return int(project)
+        found = self.find_project(project)
+        if found is None:
+            raise LabelStudioError(f"No project titled {project!r} on {self.url}; create it with ensure_project.")
+        return found
+
+    def tasks(self, project: int | str, *, annotations: bool = False) -> list:
+        """All tasks of a project (SDK task objects)."""
+        project_id = self._resolve(project)
+        kwargs = {"project": project_id, "page_size": 100}
+        if annotations:
+            kwargs["fields"] = "all"
+        return self._call(f"listing tasks of project {project_id}", lambda: list(self._ls.tasks.list(**kwargs)))
+
+    # --------------------------------------------------------------- push
+    def push(self, corpus, *, unit: str = "transcript", project: int | str, on_change: str = "error") -> PushResult:
+        """Send the corpus as tasks, without creating duplicates.
+
+        Existing tasks are found by ``transcript_id`` (transcript unit) or
+        ``segment_id`` (segment unit) in their data. A unit whose text changed
+        since it was pushed raises (``on_change="error"``) or, when the task
+        has no annotations yet, is updated (``on_change="update"``).
+
+        Raises
+        ------
+        PushConflictError
+            A pushed unit's text differs from the task on the server.
+        """
+        if on_change not in ("error", "update"):
+            raise LabelStudioError("on_change must be 'error' or 'update'.")
+        project_id = self._resolve(project)
+        wanted = task_data(corpus, unit=unit)
+        existing: dict[tuple[str, str], Any] = {}
+        for task in self.tasks(project_id):
+            key = _unit_key(dict(task.data or {}))
+            if key is not None:
+                if key in existing:
+                    raise PushConflictError(
+                        f"Project {project_id} already holds two tasks for {key[0]} {key[1]!r} "
+                        f"(tasks {existing[key].id} and {task.id}); delete one in Label Studio."
+                    )
+                existing[key] = task
+        new, unchanged, updated = [], [], []
+        for data in wanted:
+            key = _unit_key(data)
+            task = existing.get(key)
+            if task is None:
+                new.append(data)
+                continue
+            old = dict(task.data or {})
+            if old.get("text") == data["text"]:
+                unchanged.append(int(task.id))
+                continue
+            n_ann = int(getattr(task, "total_annotations", 0) or 0)
+            if on_change == "error" or n_ann:
+                raise PushConflictError(
+                    f"Task {task.id} ({key[0]} {key[1]!r}) in project {project_id} holds a different text than "
+                    f"the corpus ({len(old.get('text') or '')} vs {len(data['text'])} characters)"
+                    + (f" and has {n_ann} annotation(s)" if n_ann else "")
+                    + ". Pull and archive its annotations, then delete the task, or push to a new project."
+                )
+            self._call(f"updating task {task.id}", self._ls.tasks.update, id=str(task.id), data=data)
+            updated.append(int(task.id))
+        created: list[int] = []
+        for start in range(0, len(new), 200):
+            batch = new[start:start + 200]
+            response = self._call(
+                f"importing {len(batch)} tasks into project {project_id}", self._ls.projects.import_tasks,
+                id=project_id, request=batch, return_task_ids=True,
+            )
+            ids = list(getattr(response, "task_ids", None) or [])
+            if len(ids) != len(batch):
+                raise LabelStudioError(
+                    f"Label Studio reported {len(ids)} task ids for {len(batch)} imported tasks in project {project_id}."
+                )
+            created.extend(int(i) for i in ids)
+        return PushResult(project_id, unit, tuple(created), tuple(unchanged), tuple(updated))
+
+    # ----------------------------------------------------------- annotate
+    def annotate(self, task_id: int, result: list[dict], *, completed_by: int | None = None,
+                 ground_truth: bool = False) -> int:
+        """Create an annotation on a task (scripted coding); return its id.
+
+        ``result`` items are Label Studio results, e.g. ``{"from_name":
+        "capital_type", "to_name": "text", "type": "labels", "value": {"start":
+        0, "end": 5, "text": "...", "labels": ["bonding"]}}``; an ``id`` is
+        added when missing. ``completed_by`` is a user id (an admin may
+        annotate on another user's behalf).
+        """
+        items = []
+        for n, item in enumerate(result):
+            item = dict(item)
+            item.setdefault("id", f"r{task_id}_{n}")
+            items.append(item)
+        kwargs: dict[str, Any] = {"id": int(task_id), "result": items}
+        if completed_by is not None:
+            kwargs["completed_by"] = int(completed_by)
+        if ground_truth:
+            kwargs["ground_truth"] = True
+        annotation = self._call(f"annotating task {task_id}", self._ls.annotations.create, **kwargs)
+        return int(annotation.id)
+
+    # -------------------------------------------------------------- pull
+    def export_bytes(self, project: int | str, *, export_type: str = "JSON") -> bytes:
+        """Raw export bytes (``JSON``, ``JSON_MIN`` or ``CSV``) through the SDK."""
+        project_id = self._resolve(project)
+        raw = self._call(f"exporting project {project_id} as {export_type}", self._ls.projects.exports.as_binary,
+                         project_id, export_type=export_type)
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+        return bytes(raw)
+
+    def pull(self, project: int | str, *, snapshot_dir: str | os.PathLike[str], codebook=None, corpus=None,
+             pseudonymous: bool = False, include_drafts: bool = False, export_type: str = "JSON") -> PullResult:
+        """Export the project, save the raw bytes as a new snapshot, then parse the snapshot.
+
+        Coders are named from the server's users (e-mail or username), or
+        ``coder_1``, ``coder_2``... (by user id) with ``pseudonymous=True``.
+
+        Returns
+        -------
+        PullResult
+            ``.snapshot`` (the file written) and ``.export`` (:class:`ExportReadResult`).
+        """
+        project_id = self._resolve(project)
+        ext = {"JSON": "json", "JSON_MIN": "min.json", "CSV": "csv"}.get(export_type)
+        if ext is None:
+            raise LabelStudioError(f"Unknown export type {export_type!r}; use JSON, JSON_MIN or CSV.")
+        raw = self.export_bytes(project_id, export_type=export_type)
+        snapshot = _write_snapshot(raw, Path(snapshot_dir), project_id, ext)
+        users = None if pseudonymous else self.users()
+        export = read_export(snapshot, codebook=codebook, corpus=corpus, include_drafts=include_drafts,
+                             users=users, pseudonymous=pseudonymous)
+        return PullResult(snapshot=snapshot, export=export)
+
+    # ------------------------------------------------------------ status
+    def status(self, project: int | str) -> dict[str, Any]:
+        """Counts for a project: tasks, annotated tasks, annotations, cancelled, predictions, per coder."""
+        project_id = self._resolve(project)
+        tasks = self.tasks(project_id, annotations=True)
+        users = self.users()
+        per_coder: Counter[str] = Counter()
+        n_ann = n_cancelled = n_pred = n_annotated = 0
+        for task in tasks:
+            anns = list(getattr(task, "annotations", None) or [])
+            preds = list(getattr(task, "predictions", None) or [])
+            n_pred += len(preds)
+            done = 0
+            for ann in anns:
+                ann = ann if isinstance(ann, dict) else ann.dict() if hasattr(ann, "dict") else vars(ann)
+                if ann.get("was_cancelled"):
+                    n_cancelled += 1
+                    continue
+                done += 1
+                user = ann.get("completed_by")
+                if isinstance(user, dict):
+                    user = user.get("id")
+                per_coder[users.get(int(user), f"user_{user}") if user is not None else "unknown"] += 1
+            n_ann += done
+            n_annotated += done > 0
+        return {
+            "project_id": project_id,
+            "n_tasks": len(tasks),
+            "n_annotated_tasks": n_annotated,
+            "n_annotations": n_ann,
+            "n_cancelled": n_cancelled,
+            "n_predictions": n_pred,
+            "annotations_by_coder": dict(sorted(per_coder.items())),
+        }
+
+    @staticmethod
+    def parse(raw: bytes, **kwargs) -> ExportReadResult:
+        """Parse export bytes (see :func:`coding.ls_export.parse_export`)."""
+        return parse_export(raw, **kwargs)

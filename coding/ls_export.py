@@ -1,0 +1,719 @@
+"""Read Label Studio exports (full JSON, JSON_MIN, CSV) into validated codings.
+
+Label Studio stores whatever a client sends: out-of-range offsets, unknown
+labels and unknown control names are all accepted. This reader therefore
+checks every span and reports every record it sets aside or repairs; nothing
+is dropped silently. The public entry point is
+:func:`coding.labelstudio.read_export` (re-exported from here).
+
+What is checked, and what happens
+---------------------------------
+==========================  =============================================  ===========
+situation                   what happens                                   ``action``
+==========================  =============================================  ===========
+span offsets valid          ``0 <= start < end <= len(text)`` and          kept
+                            ``text[start:end] == value.text``
+UTF-16 offsets              converting the offsets from UTF-16 code units  repaired
+                            to code points makes the text match
+offset out of range         reason ``offset_out_of_range``                 set_aside
+text does not match         reason ``text_mismatch``                       set_aside
+malformed span              missing/non-integer offsets, no text/labels    set_aside
+unknown label               label not in the codebook (other labels of     set_aside
+                            the same span are kept)
+cancelled annotation        ``was_cancelled`` (skipped task)               set_aside
+draft                       ignored unless ``include_drafts=True``         set_aside
+superseded annotation       several annotations by one coder on one task:  set_aside
+                            the latest ``updated_at`` counts
+non-span result             choices, taxonomy, relations, ...: reported    not_used
+                            once per annotation and result type
+task text changed           task text differs from the corpus transcript   set_aside
+                            (or segment); all its spans set aside
+unknown transcript/segment  task refers to an id not in the corpus         set_aside
+span outside segments       the span covers no corpus segment (e.g. only   set_aside
+                            a speaker label)
+malformed task/annotation   not an object, no id, no text                  set_aside
+==========================  =============================================  ===========
+
+Predictions are kept with ``source="prediction"`` and ``coder`` = the
+prediction's ``model_version`` (or ``"prediction"``).
+
+JSON_MIN and CSV carry one row per (task, annotation) and only the span lists
+(as lists of ``{start, end, text, labels}`` under the control's name);
+Label Studio leaves out relations, cancelled annotations, drafts, predictions
+and result ids there, and choices cannot be told apart from task data fields.
+A file-level row with reason ``format_limitation`` says so in the issues.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from coding.codings import CodedSpan, codings_frame, split_by_segments
+from coding.errors import ExportFormatError
+
+__all__ = ["ExportReadResult", "ISSUES_COLUMNS", "ANNOTATIONS_COLUMNS", "read_export", "parse_export"]
+
+ISSUES_COLUMNS: tuple[str, ...] = ("task_id", "annotation_id", "result_id", "coder", "reason", "action", "detail")
+ANNOTATIONS_COLUMNS: tuple[str, ...] = (
+    "task_id", "annotation_id", "coder", "source", "transcript_id", "segment_id",
+    "ground_truth", "n_spans", "created_at", "updated_at",
+)
+
+_MIN_META = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement"}
+
+
+@dataclass(frozen=True)
+class ExportReadResult:
+    """What :func:`read_export` returns.
+
+    Attributes
+    ----------
+    codings : pandas.DataFrame
+        The codings table (see :mod:`coding.codings`).
+    issues : pandas.DataFrame
+        The reconciliation: one row per record set aside, repaired or not
+        used; columns ``task_id, annotation_id, result_id, coder, reason,
+        action, detail`` (``action`` is ``set_aside``, ``repaired`` or
+        ``not_used``).
+    coders : mapping of str to str
+        Label Studio user id (as text) -> coder name used in the tables.
+    annotations : pandas.DataFrame
+        One row per annotation (or prediction) that counts, including those
+        with no spans, so "coded nothing" can be told from "did not code":
+        ``task_id, annotation_id, coder, source, transcript_id, segment_id,
+        ground_truth, n_spans, created_at, updated_at`` (``segment_id`` is
+        set for segment tasks).
+    format : str
+        ``"json"``, ``"json_min"`` or ``"csv"``.
+    source : str or None
+        The file read.
+    counts : mapping
+        n_tasks, n_annotations (counted), n_spans (span results in counted
+        annotations), n_spans_valid, n_spans_repaired, n_spans_set_aside,
+        n_spans_excluded (span results in cancelled or superseded
+        annotations, checked too), n_spans_excluded_valid, n_rows.
+    """
+
+    codings: pd.DataFrame
+    issues: pd.DataFrame
+    coders: Mapping[str, str]
+    annotations: pd.DataFrame
+    format: str
+    source: str | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------- utils
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+    return None
+
+
+def _as_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _utf16_to_codepoints(text: str) -> list[int] | None:
+    """Map UTF-16 code-unit offsets to code-point offsets (index = UTF-16 offset)."""
+    mapping: list[int] = []
+    for i, ch in enumerate(text):
+        units = 2 if ord(ch) > 0xFFFF else 1
+        mapping.append(i)
+        if units == 2:
+            mapping.append(-1)  # inside a surrogate pair: not a valid boundary
+    mapping.append(len(text))
+    return mapping
+
+
+class _Issues:
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, task_id, annotation_id, result_id, coder, reason, action, detail) -> None:
+        self.rows.append((task_id, annotation_id, result_id, coder, reason, action, detail))
+
+    def frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows, columns=list(ISSUES_COLUMNS))
+        df["task_id"] = df["task_id"].astype("Int64")
+        df["annotation_id"] = df["annotation_id"].astype("Int64")
+        for col in ("result_id", "coder", "reason", "action", "detail"):
+            df[col] = df[col].astype("object")
+            df[col] = df[col].where(df[col].notna(), None)
+        return df
+
+
+@dataclass
+class _Annotation:
+    task_id: int
+    annotation_id: int | None
+    user: str | None  # raw user id as text
+    kind: str  # "annotation" | "draft" | "prediction"
+    results: list
+    created_at: str | None
+    updated_at: str | None
+    cancelled: bool = False
+    ground_truth: bool = False
+    model_version: str | None = None
+
+
+@dataclass
+class _Task:
+    task_id: int
+    data: dict
+    annotations: list[_Annotation]
+
+
+# ------------------------------------------------------------ format readers
+
+def _detect_and_load(raw: bytes, name: str) -> tuple[str, Any]:
+    text: str
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ExportFormatError(f"{name}: not UTF-8 text; a Label Studio export is UTF-8 JSON or CSV.") from None
+    stripped = text.lstrip()
+    if not stripped:
+        raise ExportFormatError(f"{name}: the file is empty. Export again from Label Studio.")
+    if stripped[0] in "[{" or name.lower().endswith(".json"):
+        try:
+            data = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise ExportFormatError(
+                f"{name}: not valid JSON ({exc.__class__.__name__}: {exc}). Export again from Label Studio."
+            ) from None
+        if not isinstance(data, list):
+            raise ExportFormatError(
+                f"{name}: a Label Studio JSON export is a list of tasks, found a {type(data).__name__}."
+            )
+        dicts = [item for item in data if isinstance(item, dict)]
+        if any(("annotations" in item or "predictions" in item or "data" in item) for item in dicts):
+            return "json", data
+        if not dicts:
+            return ("json", data)
+        return "json_min", data
+    try:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        rows = list(reader)
+    except csv.Error as exc:
+        raise ExportFormatError(f"{name}: not a readable CSV export ({exc}).") from None
+    if reader.fieldnames is None or "id" not in reader.fieldnames:
+        raise ExportFormatError(
+            f"{name}: neither JSON nor a Label Studio CSV export (no `id` column). "
+            "Export as JSON, JSON_MIN or CSV."
+        )
+    return "csv", rows
+
+
+def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
+    tasks: list[_Task] = []
+    for position, item in enumerate(data):
+        if not isinstance(item, dict) or _as_int(item.get("id")) is None:
+            issues.add(None, None, None, None, "malformed_task", "set_aside",
+                       f"record #{position} is not a task object with an integer id")
+            continue
+        task_id = _as_int(item["id"])
+        data_field = item.get("data")
+        if not isinstance(data_field, dict):
+            issues.add(task_id, None, None, None, "malformed_task", "set_aside", "task has no `data` object")
+            continue
+        annotations: list[_Annotation] = []
+        for kind, key in (("annotation", "annotations"), ("draft", "drafts"), ("prediction", "predictions")):
+            entries = item.get(key) or []
+            if not isinstance(entries, list):
+                issues.add(task_id, None, None, None, "malformed_annotation", "set_aside",
+                           f"`{key}` is not a list")
+                continue
+            for entry in entries:
+                if not isinstance(entry, dict):
+                    issues.add(task_id, None, None, None, "malformed_annotation", "set_aside",
+                               f"an entry of `{key}` is not an object")
+                    continue
+                if kind == "annotation":
+                    user = entry.get("completed_by")
+                elif kind == "draft":
+                    user = entry.get("user", entry.get("completed_by"))
+                else:
+                    user = None
+                email = None
+                if kind == "draft" and isinstance(user, str) and not user.strip().isdigit():
+                    # older exports: draft `user` is the e-mail, `created_username` is "email, id"
+                    email = user
+                    created = _as_str(entry.get("created_username")) or ""
+                    uid = created.rsplit(",", 1)[-1].strip() if "," in created else ""
+                    user = uid if uid.isdigit() else None
+                    if user is None:
+                        user, email = email, None
+                if isinstance(user, dict):
+                    email = _as_str(user.get("email"))
+                    user = user.get("id")
+                user_key = _as_str(user)
+                if email and user_key:
+                    user_key = f"{user_key}\x00{email}"
+                result = entry.get("result")
+                annotations.append(
+                    _Annotation(
+                        task_id=task_id,
+                        annotation_id=_as_int(entry.get("id")),
+                        user=user_key,
+                        kind=kind,
+                        results=result if isinstance(result, list) else [],
+                        created_at=_as_str(entry.get("created_at")),
+                        updated_at=_as_str(entry.get("updated_at")),
+                        cancelled=bool(entry.get("was_cancelled", False)),
+                        ground_truth=bool(entry.get("ground_truth", False)),
+                        model_version=_as_str(entry.get("model_version")),
+                    )
+                )
+                if not isinstance(result, list):
+                    issues.add(task_id, _as_int(entry.get("id")), None, None, "malformed_annotation",
+                               "set_aside", f"{kind} has no `result` list")
+        tasks.append(_Task(task_id, data_field, annotations))
+    return tasks
+
+
+def _is_span_list(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(isinstance(v, dict) for v in value)
+        and all(("start" in v or "end" in v or "labels" in v) for v in value)
+    )
+
+
+def _tasks_from_rows(rows: list, issues: _Issues, *, csv_cells: bool) -> list[_Task]:
+    tasks: dict[int, _Task] = {}
+    for position, row in enumerate(rows):
+        if not isinstance(row, dict) or _as_int(row.get("id")) is None:
+            issues.add(None, None, None, None, "malformed_task", "set_aside",
+                       f"row #{position + 1} has no integer task `id`")
+            continue
+        task_id = _as_int(row["id"])
+        data: dict = {}
+        results: list = []
+        for key, value in row.items():
+            if key in _MIN_META or key is None:
+                continue
+            if csv_cells and isinstance(value, str) and value.startswith("[{"):
+                try:
+                    parsed = json.loads(value)
+                except (json.JSONDecodeError, RecursionError):
+                    parsed = value
+                value = parsed
+            if _is_span_list(value):
+                for item in value:
+                    results.append({"from_name": key, "type": "labels", "value": item})
+            elif csv_cells and isinstance(value, str) and value.startswith(("[", "{")):
+                try:
+                    data[key] = json.loads(value)
+                except (json.JSONDecodeError, RecursionError):
+                    data[key] = value
+            else:
+                data[key] = value
+        task = tasks.setdefault(task_id, _Task(task_id, data, []))
+        annotation_id = _as_int(row.get("annotation_id"))
+        if annotation_id is None and not results and row.get("annotator") in (None, ""):
+            continue  # a task with no annotation
+        for n, result in enumerate(results):
+            result["id"] = f"{annotation_id}:{result['from_name']}:{n}"
+        task.annotations.append(
+            _Annotation(
+                task_id=task_id,
+                annotation_id=annotation_id,
+                user=_as_str(row.get("annotator")) or None,
+                kind="annotation",
+                results=results,
+                created_at=_as_str(row.get("created_at")),
+                updated_at=_as_str(row.get("updated_at")),
+            )
+        )
+    return list(tasks.values())
+
+
+# ------------------------------------------------------------------ checking
+
+def _check_span(
+    text: str, value: Mapping, *, task_id, annotation_id, result_id, coder, issues: _Issues
+) -> tuple[int, int] | None:
+    start, end = _as_int(value.get("start")), _as_int(value.get("end"))
+    span_text = value.get("text")
+    if start is None or end is None:
+        issues.add(task_id, annotation_id, result_id, coder, "malformed_span", "set_aside",
+                   f"span offsets are not integers (start={value.get('start')!r}, end={value.get('end')!r})")
+        return None
+    if not isinstance(span_text, str):
+        issues.add(task_id, annotation_id, result_id, coder, "malformed_span", "set_aside",
+                   f"span {start}-{end} has no `text` to check the offsets against")
+        return None
+    if 0 <= start < end <= len(text) and text[start:end] == span_text:
+        return start, end
+    mapping = _utf16_to_codepoints(text)
+    if mapping is not None and 0 <= start < end < len(mapping):
+        s16, e16 = mapping[start], mapping[end]
+        if s16 >= 0 and e16 >= 0 and s16 < e16 and text[s16:e16] == span_text:
+            issues.add(task_id, annotation_id, result_id, coder, "utf16_offsets_repaired", "repaired",
+                       f"offsets {start}-{end} were UTF-16 code units; converted to code points {s16}-{e16}")
+            return s16, e16
+    if not (0 <= start < end <= len(text)):
+        issues.add(task_id, annotation_id, result_id, coder, "offset_out_of_range", "set_aside",
+                   f"span {start}-{end} is outside the task text (length {len(text)}); "
+                   "re-export from Label Studio or fix the annotation")
+        return None
+    issues.add(task_id, annotation_id, result_id, coder, "text_mismatch", "set_aside",
+               f"text[{start}:{end}] is {text[start:end][:60]!r} but the span says {span_text[:60]!r}")
+    return None
+
+
+def _latest_key(ann: _Annotation) -> tuple:
+    return (ann.updated_at or ann.created_at or "", ann.annotation_id or 0)
+
+
+def _coder_names(users: list[str], user_names: Mapping[str, str] | None, pseudonymous: bool) -> dict[str, str]:
+    """raw user key -> coder name."""
+    def sort_key(u: str):
+        base = u.split("\x00", 1)[0]
+        return (0, int(base), u) if base.lstrip("-").isdigit() else (1, 0, u)
+
+    names: dict[str, str] = {}
+    for n, user in enumerate(sorted(set(users), key=sort_key), start=1):
+        base, _, email = user.partition("\x00")
+        if pseudonymous:
+            names[user] = f"coder_{n}"
+        elif user_names and base in user_names:
+            names[user] = str(user_names[base])
+        elif email:
+            names[user] = email
+        elif not base.lstrip("-").isdigit():
+            names[user] = base
+        else:
+            names[user] = f"user_{base}"
+    return names
+
+
+# ------------------------------------------------------------------- public
+
+def parse_export(
+    raw: bytes,
+    *,
+    name: str = "export",
+    codebook=None,
+    corpus=None,
+    include_drafts: bool = False,
+    users: Mapping[Any, str] | None = None,
+    pseudonymous: bool = False,
+    text_field: str = "text",
+) -> ExportReadResult:
+    """Parse export bytes; see :func:`read_export` (``name`` is used in messages)."""
+    issues = _Issues()
+    fmt, payload = _detect_and_load(raw, name)
+    if fmt == "json":
+        tasks = _tasks_from_full(payload, issues)
+    else:
+        tasks = _tasks_from_rows(payload, issues, csv_cells=(fmt == "csv"))
+        issues.add(None, None, None, None, "format_limitation", "not_used",
+                   f"{fmt.upper()} exports omit relations, cancelled annotations, drafts, predictions and "
+                   "result ids, and choices look like task data; use the full JSON export for a complete "
+                   "reconciliation")
+    user_names = {str(k): v for k, v in (users or {}).items()}
+    raw_users = [a.user for t in tasks for a in t.annotations if a.user is not None and a.kind != "prediction"]
+    names = _coder_names(raw_users, user_names, pseudonymous)
+
+    def coder_of(ann: _Annotation) -> str:
+        if ann.kind == "prediction":
+            return ann.model_version or "prediction"
+        if ann.user is None:
+            return "unknown"
+        return names[ann.user]
+
+    spans: list[CodedSpan] = []
+    annotation_rows: list[tuple] = []
+    counts = defaultdict(int)
+    counts["n_tasks"] = len(tasks)
+    known_codes = set(codebook.code_ids) if codebook is not None else None
+
+    for task in tasks:
+        text = task.data.get(text_field)
+        task_transcript = _as_str(task.data.get("transcript_id"))
+        task_segment = _as_str(task.data.get("segment_id"))
+        unit = task.data.get("unit") or ("segment" if task_segment else "transcript")
+        # --- which annotations count
+        counted: list[_Annotation] = []
+        set_aside: list[_Annotation] = []
+        by_coder: dict[str, list[_Annotation]] = defaultdict(list)
+        for ann in task.annotations:
+            coder = coder_of(ann)
+            if ann.kind == "draft" and not include_drafts:
+                issues.add(task.task_id, ann.annotation_id, None, coder, "draft_ignored", "set_aside",
+                           f"draft with {len(ann.results)} result(s) ignored; pass include_drafts=True to use drafts")
+                continue
+            if ann.cancelled:
+                set_aside.append(ann)
+                issues.add(task.task_id, ann.annotation_id, None, coder, "cancelled_annotation", "set_aside",
+                           f"annotation was cancelled (skipped); its {len(ann.results)} result(s) are excluded")
+                continue
+            if ann.kind == "prediction":
+                counted.append(ann)
+            else:
+                by_coder[coder].append(ann)
+        for coder, anns in by_coder.items():
+            anns.sort(key=_latest_key)
+            latest = anns[-1]
+            counted.append(latest)
+            set_aside.extend(anns[:-1])
+            for old in anns[:-1]:
+                issues.add(task.task_id, old.annotation_id, None, coder, "superseded_annotation", "set_aside",
+                           f"{coder} has several annotations on this task; the latest "
+                           f"(annotation {latest.annotation_id}, updated {latest.updated_at}) counts")
+        if isinstance(text, str):
+            _count_set_aside_spans(text, set_aside, counts)
+        if not counted:
+            continue
+        counted.sort(key=lambda a: (a.kind, a.annotation_id or 0))
+        if not isinstance(text, str):
+            for ann in counted:
+                issues.add(task.task_id, ann.annotation_id, None, coder_of(ann), "malformed_task", "set_aside",
+                           f"task data has no text field `{text_field}`; {len(ann.results)} result(s) set aside")
+            continue
+        # --- map onto the corpus
+        transcript = None
+        base = 0
+        if corpus is not None:
+            reason = None
+            if task_transcript is None:
+                reason = ("unknown_transcript", "task data has no transcript_id, so it is not from this corpus")
+            else:
+                transcript = _corpus_get(corpus, task_transcript)
+                if transcript is None:
+                    reason = ("unknown_transcript", f"transcript {task_transcript!r} is not in the corpus")
+                elif unit == "segment":
+                    segment = next((s for s in transcript.segments if s.segment_id == task_segment), None)
+                    if segment is None:
+                        reason = ("unknown_segment", f"segment {task_segment!r} is not in transcript {task_transcript!r}")
+                    elif segment.text != text:
+                        reason = ("task_text_mismatch",
+                                  f"task text differs from corpus segment {task_segment!r}; re-push the corpus "
+                                  "or read the export without the corpus")
+                    else:
+                        base = segment.start
+                elif transcript.text != text:
+                    reason = ("task_text_mismatch",
+                              f"task text differs from corpus transcript {task_transcript!r} "
+                              f"(task {len(text)} characters, transcript {len(transcript.text)}); re-push the "
+                              "corpus or read the export without the corpus")
+            if reason is not None:
+                for ann in counted:
+                    issues.add(task.task_id, ann.annotation_id, None, coder_of(ann), reason[0], "set_aside",
+                               f"{reason[1]}; {len(ann.results)} result(s) set aside")
+                continue
+        # --- results
+        for ann in counted:
+            coder = coder_of(ann)
+            source = "prediction" if ann.kind == "prediction" else "human"
+            counts["n_annotations"] += 1
+            n_spans = 0
+            other_types: dict[str, int] = defaultdict(int)
+            for position, result in enumerate(ann.results):
+                if not isinstance(result, dict):
+                    issues.add(task.task_id, ann.annotation_id, None, coder, "malformed_span", "set_aside",
+                               f"result #{position} is not an object")
+                    continue
+                rtype = _as_str(result.get("type")) or "unknown"
+                result_id = _as_str(result.get("id")) or f"{ann.annotation_id}:{result.get('from_name')}:{position}"
+                value = result.get("value")
+                if rtype != "labels" or not isinstance(value, dict) or "labels" not in value:
+                    if rtype == "labels":
+                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "malformed_span",
+                                   "set_aside", "labels result without a `value.labels` list")
+                    else:
+                        other_types[rtype] += 1
+                    continue
+                counts["n_spans"] += 1
+                checked_before = len(issues.rows)
+                offsets = _check_span(text, value, task_id=task.task_id, annotation_id=ann.annotation_id,
+                                      result_id=result_id, coder=coder, issues=issues)
+                if offsets is None:
+                    counts["n_spans_set_aside"] += 1
+                    continue
+                if len(issues.rows) > checked_before:
+                    counts["n_spans_repaired"] += 1
+                else:
+                    counts["n_spans_valid"] += 1
+                labels = value.get("labels")
+                if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
+                    issues.add(task.task_id, ann.annotation_id, result_id, coder, "malformed_span", "set_aside",
+                               f"span {offsets[0]}-{offsets[1]} has no label list")
+                    continue
+                start, end = offsets
+                if transcript is not None:
+                    parts = split_by_segments(transcript, base + start, base + end)
+                    if not parts:
+                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "span_outside_segments",
+                                   "set_aside", f"span {start}-{end} ({text[start:end][:40]!r}) covers no "
+                                   "corpus segment (speaker label or blank text only)")
+                        continue
+                    canon = transcript.text
+                else:
+                    parts = [(None, start, end)]
+                    canon = text
+                for label in dict.fromkeys(labels):
+                    if known_codes is not None and label not in known_codes:
+                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "unknown_label", "set_aside",
+                                   f"label {label!r} is not in the codebook (span {start}-{end} "
+                                   f"{text[start:end][:40]!r}); add it to the codebook or fix the project config")
+                        continue
+                    n_spans += 1
+                    for segment_id, s, e in parts:
+                        spans.append(
+                            CodedSpan(
+                                coder=coder, source=source,
+                                transcript_id=transcript.id if transcript is not None else task_transcript,
+                                segment_id=segment_id, code=label, start=s, end=e, text=canon[s:e],
+                                task_id=task.task_id, annotation_id=ann.annotation_id, result_id=result_id,
+                                created_at=ann.created_at, updated_at=ann.updated_at,
+                                ground_truth=ann.ground_truth,
+                            )
+                        )
+            for rtype, n in sorted(other_types.items()):
+                issues.add(task.task_id, ann.annotation_id, None, coder, "not_span_result", "not_used",
+                           f"not a span result (type {rtype}, {n} result(s)): not used for codings")
+            annotation_rows.append((
+                task.task_id, ann.annotation_id, coder, source,
+                transcript.id if transcript is not None else task_transcript,
+                task_segment if unit == "segment" else None,
+                ann.ground_truth, n_spans, ann.created_at, ann.updated_at,
+            ))
+
+    codings = codings_frame(spans)
+    counts["n_rows"] = len(codings)
+    annotations = pd.DataFrame(annotation_rows, columns=list(ANNOTATIONS_COLUMNS))
+    annotations = annotations.astype({"task_id": "Int64", "annotation_id": "Int64", "n_spans": "int64",
+                                      "ground_truth": "bool"})
+    annotations = annotations.sort_values(["task_id", "source", "coder"], kind="mergesort").reset_index(drop=True)
+    coders = MappingProxyType({k.split("\x00", 1)[0]: v for k, v in names.items()})
+    for key in ("n_tasks", "n_annotations", "n_spans", "n_spans_valid", "n_spans_repaired",
+                "n_spans_set_aside", "n_spans_excluded", "n_spans_excluded_valid", "n_rows"):
+        counts.setdefault(key, 0)
+    return ExportReadResult(
+        codings=codings, issues=issues.frame(), coders=coders, annotations=annotations,
+        format=fmt, source=name, counts=MappingProxyType(dict(counts)),
+    )
+
+
+def _count_set_aside_spans(text: str, annotations: list[_Annotation], counts) -> None:
+    """Check the spans of cancelled/superseded annotations too (counts only, no codings)."""
+    scratch = _Issues()
+    for ann in annotations:
+        for result in ann.results:
+            if isinstance(result, dict) and result.get("type") == "labels" and isinstance(result.get("value"), dict):
+                counts["n_spans_excluded"] += 1
+                before = len(scratch.rows)
+                ok = _check_span(text, result["value"], task_id=None, annotation_id=None, result_id=None,
+                                 coder=None, issues=scratch)
+                if ok is not None and len(scratch.rows) == before:
+                    counts["n_spans_excluded_valid"] += 1
+
+
+def _corpus_get(corpus, transcript_id: str):
+    try:
+        return corpus.get(transcript_id)
+    except (KeyError, LookupError):
+        return None
+    except Exception as exc:  # noqa: BLE001 - a corpus error for an unknown id
+        from quant.errors import QualquantError
+
+        if isinstance(exc, QualquantError):
+            return None
+        raise
+
+
+def read_export(
+    path: str | os.PathLike[str],
+    *,
+    codebook=None,
+    corpus=None,
+    include_drafts: bool = False,
+    users: Mapping[Any, str] | None = None,
+    pseudonymous: bool = False,
+    text_field: str = "text",
+) -> ExportReadResult:
+    """Read a Label Studio export file into validated codings and a reconciliation report.
+
+    Parameters
+    ----------
+    path : path-like
+        A full JSON, JSON_MIN or CSV export (detected from the content).
+    codebook : coding.Codebook, optional
+        When given, labels not in the codebook are set aside and reported.
+    corpus : corpus.Corpus, optional
+        When given, spans are mapped onto corpus segments in canonical
+        transcript offsets, and tasks whose text no longer matches the corpus
+        are set aside and reported. Tasks must carry ``transcript_id`` (and
+        ``segment_id`` for segment tasks) in their data, as
+        :meth:`coding.labelstudio.LabelStudioClient.push` writes them.
+    include_drafts : bool
+        Count drafts as their user's annotation (the latest still wins).
+    users : mapping, optional
+        Label Studio user id -> coder name (``LabelStudioClient.users()``).
+        Without it, coders are the e-mails in the export (older exports embed
+        them) or ``user_<id>``.
+    pseudonymous : bool
+        Name coders ``coder_1``, ``coder_2``, ... in order of user id.
+    text_field : str
+        The task data field holding the text (``text``).
+
+    Returns
+    -------
+    ExportReadResult
+        ``.codings``, ``.issues``, ``.coders``, ``.annotations``, ``.counts``.
+
+    Raises
+    ------
+    ExportFormatError
+        The file is missing, not UTF-8, not JSON/CSV, or not a list of
+        tasks. Bad records inside a valid file never raise: they are reported
+        in ``.issues``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import pipelines
+    >>> ref = Path(pipelines.__file__).parents[1] / "tests" / "reference" / "labelstudio"
+    >>> result = read_export(ref / "malformed_full.json")
+    >>> sorted(set(result.issues["reason"]))[:3]
+    ['cancelled_annotation', 'draft_ignored', 'not_span_result']
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ExportFormatError(f"Cannot read export {path}: {exc.strerror or exc}.") from None
+    return parse_export(
+        raw, name=str(path), codebook=codebook, corpus=corpus, include_drafts=include_drafts,
+        users=users, pseudonymous=pseudonymous, text_field=text_field,
+    )
