@@ -162,7 +162,7 @@ def crosstab(
     --------
     >>> df = pd.DataFrame({"g": [1, 1, 1, 1, 2, 2, 2, 2], "a": [1, 1, 1, 2, 1, 2, 2, 2]})
     >>> res = crosstab(df, "g", "a")
-    >>> round(res.tests.loc["fisher_exact", "p_value"], 3)
+    >>> round(float(res.tests.loc["fisher_exact", "p_value"]), 3)
     0.486
     """
     prep = prepare(data, [row, col], weights)
@@ -232,7 +232,7 @@ def crosstab_from_counts(
     Examples
     --------
     >>> res = crosstab_from_counts([[762, 327, 468], [484, 239, 477]])
-    >>> round(res.tests.loc["pearson_chi2", "statistic"], 1)
+    >>> round(float(res.tests.loc["pearson_chi2", "statistic"]), 1)
     30.1
     """
     if isinstance(counts, pd.DataFrame):

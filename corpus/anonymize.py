@@ -1,0 +1,490 @@
+"""Pseudonymisation of transcripts: names, e-mails, phones, URLs, Telegram, IINs.
+
+Every finding is replaced by a placeholder such as ``[NAME_1]`` or ``[PHONE_2]``.
+The same person (or the same e-mail, phone, ...) gets the same placeholder across
+the whole corpus; numbers follow the order of first appearance in corpus order,
+so reruns give identical output. Segments are *remapped* onto the new text (not
+re-parsed), so a speaker label that is itself a name keeps its turn and role and
+the offset invariant holds on the new text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence, overload
+
+import pandas as pd
+
+from corpus._atomic import atomic_write
+from corpus.collection import Corpus
+from corpus.errors import AnonymizationError, NamesFileError
+from corpus.model import Segment, Transcript
+
+#: Placeholder kinds, in the order they are reported.
+KINDS = ("NAME", "PHONE", "EMAIL", "URL", "TELEGRAM", "IIN")
+PLACEHOLDER_RE = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_(\d+)\]")
+MAPPING_COLUMNS = ("original", "pseudonym", "kind", "transcript_id", "count")
+
+_TLDS = "kz|ru|com|org|net|info|io|me|su|uz|kg|by|ua|рф|қаз"
+# (kind, priority, pattern); lower priority number wins an overlap of equal start
+_PATTERNS = (
+    ("EMAIL", 0, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
+    ("TELEGRAM", 1, re.compile(r"(?:https?://)?(?:www\.)?(?:t|telegram)\.me/[A-Za-z0-9_+]+(?:/[A-Za-z0-9_]+)*")),
+    ("URL", 2, re.compile(r"(?:https?://|www\.)[^\s<>\"'«»\[\]]+")),
+    ("URL", 2, re.compile(rf"(?<![\w@.-])(?:[\w-]+\.)+(?:{_TLDS})(?:/[^\s<>\"'«»\[\]]*)?(?![\w-])", re.I)),
+    ("TELEGRAM", 1, re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])")),
+    ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?\(?\d{3}\)?[ \t-]?\d(?:[ \t-]?\d){6}(?!\d)")),
+    ("IIN", 4, re.compile(r"(?<!\d)\d{12}(?!\d)")),
+)
+_TRAILING_PUNCT = ".,;:!?)»\"'"
+_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    start: int
+    end: int
+    kind: str
+    key: object  # identity of the person / value
+    original: str
+
+
+# ---------------------------------------------------------------------- names
+def read_names(path: str | os.PathLike[str]) -> tuple[tuple[str, ...], ...]:
+    """Read a names file for :func:`anonymize`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        UTF-8 text, one person per line: the canonical form first, then variants,
+        comma-separated (``Алексей, Лёша, Лёха``). ``#`` starts a comment; blank
+        lines are ignored.
+
+    Returns
+    -------
+    tuple of tuple of str
+        One tuple per person, canonical form first.
+
+    Raises
+    ------
+    NamesFileError
+        If the file is missing or not UTF-8, a name has no letters or holds
+        digits, or the same name is listed for two people (line numbers given).
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise NamesFileError(f"{path}: cannot read the names file ({exc.strerror}).") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NamesFileError(
+            f"{path}: the names file is not UTF-8 (byte offset {exc.start}). Save it as UTF-8."
+        ) from None
+    people = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            continue
+        variants = tuple(" ".join(v.split()) for v in content.split(","))
+        people.append((number, tuple(v for v in variants if v)))
+    return _validate_people(people, source=str(path))
+
+
+def _validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -> tuple[tuple[str, ...], ...]:
+    seen: dict[str, int] = {}
+    for number, variants in people:
+        for variant in variants:
+            if not _WORD_RE.search(variant) or any(ch.isdigit() for ch in variant):
+                raise NamesFileError(
+                    f"{source} line {number}: {variant!r} is not a name (names hold letters, no "
+                    "digits). Fix or remove it."
+                )
+            key = _fold(variant)
+            if key in seen and seen[key] != number:
+                raise NamesFileError(
+                    f"{source} lines {seen[key]} and {number}: {variant!r} is listed for two "
+                    "people. Keep it on one line so it gets one pseudonym."
+                )
+            seen[key] = number
+    return tuple(variants for _, variants in people if variants)
+
+
+def _coerce_names(names) -> tuple[tuple[str, ...], ...]:
+    if names is None:
+        return ()
+    if isinstance(names, (str, os.PathLike)):
+        return read_names(names)
+    people = []
+    for number, item in enumerate(names, start=1):
+        if isinstance(item, str):
+            variants = tuple(" ".join(v.split()) for v in item.split(","))
+        else:
+            variants = tuple(" ".join(str(v).split()) for v in item)
+        people.append((number, tuple(v for v in variants if v)))
+    return _validate_people(people, source="names")
+
+
+def _fold(word: str) -> str:
+    return word.casefold().replace("ё", "е")
+
+
+@lru_cache(maxsize=1)
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@lru_cache(maxsize=4096)
+def inflected_forms(word: str) -> frozenset[str]:
+    """Return the case-folded singular case forms of a (Russian) name.
+
+    Parameters
+    ----------
+    word : str
+        One word of a name in the nominative (``Алексей``, ``Лёша``, ``Иванова``).
+
+    Returns
+    -------
+    frozenset of str
+        The word and its inflected forms with the same number and gender, as
+        pymorphy3 inflects first names, surnames and patronymics; ``ё`` folded to ``е``.
+
+    Examples
+    --------
+    >>> sorted(inflected_forms("Лёша"))
+    ['леш', 'леша', 'леше', 'лешей', 'леши', 'лешу']
+    """
+    forms = {_fold(word)}
+    if not re.search("[а-яёА-ЯЁ]", word):
+        return frozenset(forms)
+    parses = _morph().parse(word)
+    named = [
+        p for p in parses
+        if {"Name", "Surn", "Patr"} & set(p.tag.grammemes)
+        and "nomn" in p.tag.grammemes and p.tag.number in ("sing", None)
+    ]
+    chosen = named or [p for p in parses if p.tag.POS == "NOUN" and "nomn" in p.tag.grammemes][:1]
+    for p in chosen:
+        for form in p.lexeme:
+            if form.tag.number not in (p.tag.number, None):
+                continue
+            if p.tag.gender in ("masc", "femn", "neut") and form.tag.gender not in (p.tag.gender, None):
+                continue
+            forms.add(_fold(form.word))
+    return frozenset(forms)
+
+
+class _NameIndex:
+    """Case-folded word form -> person number, plus multi-word handling."""
+
+    def __init__(self, people: tuple[tuple[str, ...], ...]) -> None:
+        self.people = people
+        self.forms: dict[str, int] = {}
+        for person, variants in enumerate(people):
+            for variant in variants:
+                for word in _WORD_RE.findall(variant):
+                    for form in inflected_forms(word):
+                        self.forms.setdefault(form, person)
+
+    def find(self, text: str, *, case_sensitive: bool) -> list[_Finding]:
+        findings: list[_Finding] = []
+        for m in _WORD_RE.finditer(text):
+            word = m.group(0)
+            if case_sensitive and not word[0].isupper():
+                continue
+            person = self.forms.get(_fold(word))
+            if person is None:
+                continue
+            previous = findings[-1] if findings else None
+            if (
+                previous is not None
+                and previous.key == person
+                and text[previous.end : m.start()].strip(" \t") == ""
+            ):
+                findings[-1] = _Finding(previous.start, m.end(), "NAME", person, text[previous.start : m.end()])
+            else:
+                findings.append(_Finding(m.start(), m.end(), "NAME", person, word))
+        return findings
+
+
+# ------------------------------------------------------------------- patterns
+def _identity(kind: str, value: str) -> str:
+    if kind == "PHONE":
+        digits = re.sub(r"\D", "", value)
+        return "7" + digits[1:] if len(digits) == 11 and digits[0] in "78" else digits
+    if kind == "URL":
+        return re.sub(r"^(?:https?://)?(?:www\.)?", "", value.casefold()).rstrip("/")
+    if kind == "TELEGRAM":
+        return re.sub(r"^(?:https?://)?(?:www\.)?(?:t|telegram)\.me/|^@", "", value.casefold())
+    return value.casefold()
+
+
+def _pattern_findings(text: str) -> list[tuple[int, _Finding]]:
+    found = []
+    for kind, priority, rx in _PATTERNS:
+        for m in rx.finditer(text):
+            start, end = m.start(), m.end()
+            if kind in ("URL", "TELEGRAM", "EMAIL"):
+                while end > start and text[end - 1] in _TRAILING_PUNCT:
+                    end -= 1
+            value = text[start:end]
+            if end > start:
+                found.append((priority, _Finding(start, end, kind, _identity(kind, value), value)))
+    return found
+
+
+def find_identifiers(
+    text: str, names: "_NameIndex | None" = None, *, case_sensitive: bool = True
+) -> list[_Finding]:
+    """Return non-overlapping findings in ``text`` (placeholders are never touched)."""
+    blocked = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    candidates = _pattern_findings(text)
+    if names is not None:
+        candidates += [(5, f) for f in names.find(text, case_sensitive=case_sensitive)]
+    candidates.sort(key=lambda pf: (pf[1].start, -(pf[1].end - pf[1].start), pf[0]))
+    chosen: list[_Finding] = []
+    last_end = 0
+    for _, finding in candidates:
+        if finding.start < last_end:
+            continue
+        if any(finding.start < b_end and b_start < finding.end for b_start, b_end in blocked):
+            continue
+        chosen.append(finding)
+        last_end = finding.end
+    return chosen
+
+
+# ------------------------------------------------------------------ anonymize
+class _Numbering:
+    def __init__(self, start: Mapping[str, int]) -> None:
+        self.next = dict(start)
+        self.assigned: dict[tuple[str, object], str] = {}
+
+    def pseudonym(self, kind: str, key: object) -> str:
+        label = self.assigned.get((kind, key))
+        if label is None:
+            label = f"[{kind}_{self.next[kind]}]"
+            self.next[kind] += 1
+            self.assigned[(kind, key)] = label
+        return label
+
+
+@overload
+def anonymize(corpus_or_transcripts: Corpus, names=..., **kwargs) -> tuple[Corpus, pd.DataFrame]: ...
+@overload
+def anonymize(corpus_or_transcripts: Transcript, names=..., **kwargs) -> tuple[Transcript, pd.DataFrame]: ...
+@overload
+def anonymize(corpus_or_transcripts: Iterable[Transcript], names=..., **kwargs) -> tuple[tuple[Transcript, ...], pd.DataFrame]: ...
+
+
+def anonymize(
+    corpus_or_transcripts,
+    names: "str | os.PathLike[str] | Iterable[str | Sequence[str]] | None" = None,
+    *,
+    start_counter: Mapping[str, int] | None = None,
+    case_sensitive: bool = True,
+):
+    """Replace personal identifiers by stable placeholders.
+
+    Parameters
+    ----------
+    corpus_or_transcripts : Corpus, Transcript or iterable of Transcript
+        What to pseudonymise; the result has the same type.
+    names : path, or iterable of str or of sequences of str, optional
+        People to replace: a names file (see :func:`read_names`) or, per person,
+        ``"Алексей, Лёша"`` / ``("Алексей", "Лёша")``. Every word of every
+        variant is recognised in its Russian case forms (pymorphy3), ``ё``/``е``
+        alike; adjacent words of one person (``Анна Петровна``) become one
+        placeholder.
+    start_counter : mapping kind -> int, optional
+        First number per kind (``{"NAME": 10}``). By default numbering continues
+        after the highest placeholder of each kind already in the texts, so a
+        second pass never reuses a number.
+    case_sensitive : bool
+        Only capitalised words count as names (``Вера`` is a name, ``вера`` is not).
+
+    Returns
+    -------
+    (same type as the input, pandas.DataFrame)
+        The pseudonymised transcripts, and the mapping with columns
+        ``original`` (text as found), ``pseudonym``, ``kind`` (``NAME``, ``PHONE``,
+        ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``), ``transcript_id`` and ``count``.
+        Keep the mapping private (:func:`write_mapping`).
+
+    Raises
+    ------
+    AnonymizationError
+        If ``start_counter`` names an unknown kind or a number below 1.
+    NamesFileError
+        If the names are malformed.
+
+    Notes
+    -----
+    Phones: ``+7`` or ``8`` then ten digits, with spaces, dashes or brackets.
+    E-mails, URLs (with scheme, ``www.`` or a common top-level domain), Telegram
+    handles (``@name``, ``t.me/...``) and 12-digit IINs are matched with regular
+    expressions; on overlap the longer match wins. Existing placeholders are never
+    matched, so anonymising twice changes nothing.
+
+    Examples
+    --------
+    >>> from corpus.model import Transcript
+    >>> t = Transcript("T1", "Я позвонил Алексею: +7 701 123-45-67.", "ru")
+    >>> new, mapping = anonymize(t, names=["Алексей, Лёша"])
+    >>> new.text
+    'Я позвонил [NAME_1]: [PHONE_1].'
+    """
+    if isinstance(corpus_or_transcripts, Corpus):
+        transcripts = corpus_or_transcripts.transcripts
+    elif isinstance(corpus_or_transcripts, Transcript):
+        transcripts = (corpus_or_transcripts,)
+    else:
+        transcripts = tuple(corpus_or_transcripts)
+    index = _NameIndex(_coerce_names(names))
+    numbering = _Numbering(_start_numbers(transcripts, start_counter))
+    new_transcripts = []
+    counts: Counter = Counter()
+    for t in transcripts:
+        findings = find_identifiers(t.text, index, case_sensitive=case_sensitive)
+        edits = []
+        for f in findings:
+            pseudonym = numbering.pseudonym(f.kind, f.key)
+            edits.append((f.start, f.end, pseudonym))
+            counts[(t.id, f.kind, pseudonym, f.original)] += 1
+        new_transcripts.append(_apply(t, edits, index, numbering, case_sensitive))
+    mapping = _mapping_frame(counts, [t.id for t in transcripts])
+    if isinstance(corpus_or_transcripts, Corpus):
+        return corpus_or_transcripts.with_transcripts(new_transcripts), mapping
+    if isinstance(corpus_or_transcripts, Transcript):
+        return new_transcripts[0], mapping
+    return tuple(new_transcripts), mapping
+
+
+def _start_numbers(transcripts: Sequence[Transcript], start_counter: Mapping[str, int] | None) -> dict[str, int]:
+    highest = dict.fromkeys(KINDS, 0)
+    for t in transcripts:
+        for m in PLACEHOLDER_RE.finditer(t.text):
+            highest[m.group(1)] = max(highest[m.group(1)], int(m.group(2)))
+    start = {kind: highest[kind] + 1 for kind in KINDS}
+    for kind, value in (start_counter or {}).items():
+        if kind not in KINDS:
+            raise AnonymizationError(
+                f"start_counter: unknown kind {kind!r}; use one of {', '.join(KINDS)}."
+            )
+        if int(value) < 1:
+            raise AnonymizationError(f"start_counter[{kind!r}] must be at least 1, not {value}.")
+        start[kind] = int(value)
+    return start
+
+
+def _apply(t: Transcript, edits, index: _NameIndex, numbering: _Numbering, case_sensitive: bool) -> Transcript:
+    if not edits:
+        return t
+    pieces, starts, new_starts, new_ends = [], [], [], []
+    cursor = shift = 0
+    for start, end, replacement in edits:
+        pieces.append(t.text[cursor:start])
+        pieces.append(replacement)
+        starts.append(start)
+        new_starts.append(start + shift)
+        shift += len(replacement) - (end - start)
+        new_ends.append(end + shift)
+        cursor = end
+    pieces.append(t.text[cursor:])
+    text = "".join(pieces)
+    ends = [e for _, e, _ in edits]
+
+    def remap(offset: int, *, is_end: bool) -> int:
+        i = bisect.bisect_right(starts, offset) - 1  # last edit starting at or before offset
+        if i < 0:
+            return offset
+        if offset >= ends[i]:
+            return new_ends[i] + (offset - ends[i])
+        if offset == starts[i]:
+            return new_starts[i]
+        return new_ends[i] if is_end else new_starts[i]  # inside an edit: widen to it
+
+    segments = []
+    for seg in t.segments:
+        start = remap(seg.start, is_end=False)
+        end = remap(seg.end, is_end=True)
+        segments.append(
+            Segment(
+                transcript_id=seg.transcript_id,
+                segment_id=seg.segment_id,
+                index=seg.index,
+                speaker=_anonymize_label(seg.speaker, index, numbering, case_sensitive),
+                role=seg.role,
+                start=start,
+                end=end,
+                text=text[start:end],
+                timestamp=seg.timestamp,
+            )
+        )
+    return replace(t, text=text, segments=tuple(segments), metadata={**t.metadata, "pseudonymized": True})
+
+
+def _anonymize_label(label: str, index: _NameIndex, numbering: _Numbering, case_sensitive: bool) -> str:
+    if not label:
+        return label
+    findings = find_identifiers(label, index, case_sensitive=case_sensitive)
+    for f in reversed(findings):
+        label = label[: f.start] + numbering.pseudonym(f.kind, f.key) + label[f.end :]
+    return label
+
+
+def _mapping_frame(counts: Counter, order: list[str]) -> pd.DataFrame:
+    position = {tid: i for i, tid in enumerate(order)}
+    rows = [
+        {"original": original, "pseudonym": pseudonym, "kind": kind, "transcript_id": tid, "count": n}
+        for (tid, kind, pseudonym, original), n in counts.items()
+    ]
+    rows.sort(key=lambda r: (KINDS.index(r["kind"]), int(r["pseudonym"].rsplit("_", 1)[1][:-1]),
+                             position[r["transcript_id"]], r["original"]))
+    frame = pd.DataFrame(rows, columns=list(MAPPING_COLUMNS))
+    frame["count"] = frame["count"].astype("int64")
+    return frame
+
+
+def write_mapping(mapping: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write the pseudonym mapping (the private key) atomically, readable by the owner only.
+
+    Parameters
+    ----------
+    mapping : pandas.DataFrame
+        As returned by :func:`anonymize`.
+    path : str or path-like
+        ``.csv`` (UTF-8 with BOM), ``.xlsx`` or ``.parquet``.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    AnonymizationError
+        For another extension or a frame without the mapping columns.
+    """
+    path = Path(path)
+    missing = [c for c in MAPPING_COLUMNS if c not in mapping.columns]
+    if missing:
+        raise AnonymizationError(f"The mapping lacks columns {', '.join(missing)}; pass what anonymize returned.")
+    suffix = path.suffix.lower()
+    writers = {
+        ".csv": lambda tmp: mapping.to_csv(tmp, index=False, encoding="utf-8-sig"),
+        ".xlsx": lambda tmp: mapping.to_excel(tmp, index=False),
+        ".parquet": lambda tmp: mapping.to_parquet(tmp, index=False),
+    }
+    if suffix not in writers:
+        raise AnonymizationError(f"{path}: write the mapping as .csv, .xlsx or .parquet.")
+    return atomic_write(path, writers[suffix], mode=0o600)

@@ -1,0 +1,248 @@
+"""``qualquant codebook|labelstudio|coding ...``: codebook, Label Studio round trip, codings.
+
+Sub-applications (assembled in :mod:`pipelines.cli`):
+
+- ``codebook_app``: ``show``, ``labelstudio-config``, ``export``
+- ``labelstudio_app``: ``push``, ``pull``, ``status``
+- ``coding_app``: ``import`` (agreement, frequencies and co-occurrence are
+  registered further down, in the marked section)
+
+The Label Studio API token is read from the environment variable named by
+``--token-env`` (default ``LABEL_STUDIO_API_KEY``); it is never printed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from pipelines.cli_common import console, make_app
+
+codebook_app = make_app("Codebooks: show them, export the coders' manual, generate the Label Studio config.")
+labelstudio_app = make_app("Label Studio round trip: push transcripts as tasks, pull validated codings, status.")
+coding_app = make_app("Codings: import Label Studio exports into validated codings tables.")
+
+DEFAULT_URL = "http://localhost:8080"
+
+_URL = typer.Option(None, "--url", help="Label Studio URL (default: $QUALQUANT_LABEL_STUDIO_URL or "
+                    f"{DEFAULT_URL}).")
+_TOKEN_ENV = typer.Option("LABEL_STUDIO_API_KEY", "--token-env",
+                          help="Name of the environment variable holding the API token.")
+_PROJECT = typer.Option(..., "--project", help="Project title (or numeric id).")
+
+
+def _client(url: str | None, token_env: str):
+    from coding.labelstudio import LabelStudioClient
+
+    return LabelStudioClient(url or os.environ.get("QUALQUANT_LABEL_STUDIO_URL") or DEFAULT_URL, token_env=token_env)
+
+
+def _read_corpus(paths: list[str] | None, cases: Path | None):
+    if not paths:
+        return None
+    from corpus import read_corpus
+
+    return read_corpus(paths if len(paths) > 1 else paths[0], cases=cases)
+
+
+def _write(df, path: Path, what: str) -> None:
+    from pipelines.exports import write_table
+
+    write_table(df, path)
+    console.print(f"{what}: {len(df)} rows -> {path}")
+
+
+def _print_export_summary(result) -> None:
+    counts = result.counts
+    table = Table(title=f"Label Studio export ({result.format})")
+    table.add_column("item")
+    table.add_column("n", justify="right")
+    for key in ("n_tasks", "n_annotations", "n_spans", "n_spans_valid", "n_spans_repaired", "n_spans_set_aside",
+                "n_spans_excluded", "n_rows"):
+        table.add_row(key.removeprefix("n_").replace("_", " "), str(counts.get(key, 0)))
+    console.print(table)
+    if len(result.issues):
+        issues = Table(title="Reconciliation (records set aside, repaired or not used)")
+        issues.add_column("reason")
+        issues.add_column("action")
+        issues.add_column("n", justify="right")
+        for (reason, action), n in result.issues.groupby(["reason", "action"]).size().items():
+            issues.add_row(reason, action, str(n))
+        console.print(issues)
+    else:
+        console.print("Reconciliation: every record was used.")
+
+
+# ------------------------------------------------------------------ codebook
+
+@codebook_app.command("show")
+def codebook_show(
+    file: Path = typer.Argument(..., help="Codebook TOML file."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language of names (default: the first)."),
+) -> None:
+    """Print the facets and codes of a codebook."""
+    from coding.codebook import read_codebook
+
+    cb = read_codebook(file)
+    table = Table(title=cb.title)
+    for col in ("facet", "code", "name", "description"):
+        table.add_column(col)
+    for code in cb:
+        table.add_row(code.facet, code.id, code.text("name", language), code.text("description", language))
+    console.print(table)
+    console.print(f"{len(cb)} codes in {len(cb.facets)} facets; languages: {', '.join(cb.languages)}")
+
+
+@codebook_app.command("labelstudio-config")
+def codebook_labelstudio_config(
+    file: Path = typer.Argument(..., help="Codebook TOML file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the XML here instead of printing it."),
+    language: Optional[str] = typer.Option(None, "--language", help="Language of headers and hints."),
+) -> None:
+    """Generate the Label Studio labeling config (XML) from a codebook."""
+    from coding.codebook import _write_text_atomic, read_codebook
+
+    xml = read_codebook(file).to_labelstudio_config(language=language)
+    if out is None:
+        typer.echo(xml, nl=False)
+    else:
+        _write_text_atomic(out, xml)
+        console.print(f"Label Studio config -> {out}")
+
+
+@codebook_app.command("export")
+def codebook_export(
+    file: Path = typer.Argument(..., help="Codebook TOML file."),
+    out: Path = typer.Option(..., "--out", help="Output file: .md, .xlsx or .csv."),
+    language: Optional[str] = typer.Option(None, "--language", help="Only this language (default: all)."),
+) -> None:
+    """Export the codebook as the coders' manual (Markdown, XLSX) or a table (CSV)."""
+    from coding.codebook import read_codebook
+    from pipelines.errors import PipelineError
+
+    cb = read_codebook(file)
+    suffix = out.suffix.lower()
+    if suffix == ".md":
+        cb.write_markdown(out, language=language)
+    elif suffix == ".xlsx":
+        cb.write_xlsx(out, language=language)
+    elif suffix == ".csv":
+        from pipelines.exports import write_table
+
+        write_table(cb.to_frame(language), out)
+    else:
+        raise PipelineError(f"--out {out}: unknown format {suffix or '(none)'}; use .md, .xlsx or .csv.")
+    console.print(f"Codebook ({len(cb)} codes) -> {out}")
+
+
+# --------------------------------------------------------------- labelstudio
+
+@labelstudio_app.command("push")
+def labelstudio_push(
+    corpus_paths: list[str] = typer.Argument(..., help="Transcript files, directories or a glob."),
+    project: str = _PROJECT,
+    codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML (creates or updates the project)."),
+    unit: str = typer.Option("transcript", "--unit", help="Task unit: transcript or segment."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
+    url: Optional[str] = _URL,
+    token_env: str = _TOKEN_ENV,
+) -> None:
+    """Create/update the project from the codebook and push the corpus as tasks (idempotent)."""
+    from coding.codebook import read_codebook
+
+    cb = read_codebook(codebook)
+    corp = _read_corpus(corpus_paths, cases)
+    client = _client(url, token_env)
+    project_id = int(project) if project.isdigit() else client.ensure_project(project, cb)
+    result = client.push(corp, unit=unit, project=project_id)
+    console.print(
+        f"Project {project_id}: {len(result.created)} tasks created, {len(result.unchanged)} already present, "
+        f"{len(result.updated)} updated (unit: {unit})."
+    )
+
+
+@labelstudio_app.command("pull")
+def labelstudio_pull(
+    project: str = _PROJECT,
+    snapshots: Path = typer.Option(Path("labelstudio-snapshots"), "--snapshots",
+                                   help="Directory for the immutable raw export snapshots."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
+    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
+    issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
+    pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
+    url: Optional[str] = _URL,
+    token_env: str = _TOKEN_ENV,
+) -> None:
+    """Export the project through the API, snapshot the raw export, validate and write codings."""
+    from coding.codebook import read_codebook
+
+    cb = read_codebook(codebook) if codebook else None
+    corp = _read_corpus(corpus_paths, cases)
+    client = _client(url, token_env)
+    pulled = client.pull(project, snapshot_dir=snapshots, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
+    console.print(f"Snapshot: {pulled.snapshot}")
+    _print_export_summary(pulled.export)
+    if out:
+        _write(pulled.codings, out, "Codings")
+    if issues_out:
+        _write(pulled.issues, issues_out, "Reconciliation")
+
+
+@labelstudio_app.command("status")
+def labelstudio_status(
+    project: str = _PROJECT,
+    url: Optional[str] = _URL,
+    token_env: str = _TOKEN_ENV,
+) -> None:
+    """Show task and annotation counts of a project."""
+    status = _client(url, token_env).status(project)
+    table = Table(title=f"Project {status['project_id']}")
+    table.add_column("item")
+    table.add_column("n", justify="right")
+    for key in ("n_tasks", "n_annotated_tasks", "n_annotations", "n_cancelled", "n_predictions"):
+        table.add_row(key.removeprefix("n_").replace("_", " "), str(status[key]))
+    for coder, n in status["annotations_by_coder"].items():
+        table.add_row(f"annotations by {coder}", str(n))
+    console.print(table)
+
+
+# -------------------------------------------------------------------- coding
+
+@coding_app.command("import")
+def coding_import(
+    export_file: Path = typer.Argument(..., help="Label Studio export: full JSON, JSON_MIN or CSV."),
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
+    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
+    issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
+    include_drafts: bool = typer.Option(False, "--include-drafts", help="Count drafts as annotations."),
+    pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
+) -> None:
+    """Validate every span of an export and write the codings and the reconciliation report."""
+    from coding.codebook import read_codebook
+    from coding.labelstudio import read_export
+
+    cb = read_codebook(codebook) if codebook else None
+    corp = _read_corpus(corpus_paths, cases)
+    result = read_export(export_file, codebook=cb, corpus=corp, include_drafts=include_drafts,
+                         pseudonymous=pseudonymous)
+    _print_export_summary(result)
+    if out:
+        _write(result.codings, out, "Codings")
+    if issues_out:
+        _write(result.issues, issues_out, "Reconciliation")
+
+
+# ============================================================================
+# AGREEMENT / MATRICES COMMANDS: `qualquant coding agreement`, `qualquant coding
+# frequencies [--by ATTRIBUTE]`, `qualquant coding cooccurrence` are added below
+# this line by the agreement/matrices work (coding/agreement.py,
+# coding/matrices.py), registered on `coding_app`.
+# ============================================================================

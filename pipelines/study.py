@@ -1,0 +1,596 @@
+"""One study configuration: ``study.toml``, validated on load.
+
+A study file names everything a run needs: the transcripts and cases, the
+speaker labels and the pseudonymisation list, the codebook, the Label Studio
+project (or a shipped export), the consensus rule, the topic-model settings,
+the survey, how interviewees are linked to questionnaire answers, the
+variables shared by the interview sample and the survey (representativeness),
+and the ``[[constructs]]``: the rows of the joint display.
+
+Validation is strict: an unknown key is an error naming the key, the table it
+is in and its line in the file, with the keys allowed there (and the closest
+match). Relative paths are resolved against the folder of ``study.toml``.
+
+The full list of keys, with comments, is in the file that ``qualquant init``
+writes (:data:`STUDY_TEMPLATE`); the demo study's ``study.toml`` is a worked
+example.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from pipelines.errors import StudyConfigError
+
+__all__ = [
+    "CONVERGENCE_LABELS",
+    "DIRECTIONS",
+    "Construct",
+    "Study",
+    "StudyConfig",
+    "find_key_line",
+    "read_study",
+]
+
+#: Convergence labels of the triangulation protocol (O'Cathain, Murphy & Nicholl, 2010).
+CONVERGENCE_LABELS = ("agreement", "partial agreement", "silence", "dissonance")
+#: Expected directions a construct can state (see :mod:`pipelines.integrate`).
+DIRECTIONS = ("positive", "negative", "none", "association")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudySection(_Section):
+    """``[study]``: title, design, output folder, seed and significance level."""
+
+    title: str = "Untitled study"
+    description: str = ""
+    design: Literal["linked", "parallel", "both"] = "both"
+    out: str = "out"
+    seed: int = 0
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+
+class SpeakersSection(_Section):
+    """``[corpus.speakers]``: speaker-label patterns (see :class:`corpus.SpeakerPatterns`)."""
+
+    labels: list[str] | None = None
+    numbered: list[str] | None = None
+    names: bool | None = None
+    min_name_turns: int | None = None
+    patterns: list[str] | None = None
+    interviewer: list[str] | None = None
+    other: list[str] | None = None
+    timestamps: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options that were set, for :meth:`corpus.SpeakerPatterns.coerce`."""
+        return {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.model_dump().items() if v is not None}
+
+
+class CorpusSection(_Section):
+    """``[corpus]``: transcripts, cases, language and pseudonymisation."""
+
+    paths: list[str] = ["transcripts"]
+    cases: str = ""
+    case_column: str = ""
+    language: str = ""
+    names: str = ""
+    roles: list[Literal["participant", "interviewer", "other"]] = ["participant"]
+    speakers: SpeakersSection = SpeakersSection()
+
+
+class CodebookSection(_Section):
+    """``[codebook]``: the codebook TOML file."""
+
+    path: str = "codebook.toml"
+
+
+class LabelStudioSection(_Section):
+    """``[labelstudio]``: the live project, or the export files to read instead."""
+
+    url: str = ""
+    project: str = ""
+    token_env: str = "LABEL_STUDIO_API_KEY"
+    unit: Literal["transcript", "segment"] = "transcript"
+    export: str = ""
+    snapshots: str = "snapshots"
+
+
+class CodingSection(_Section):
+    """``[coding]``: consensus rule and the attributes theme frequencies are split by."""
+
+    consensus: Literal["majority", "union", "intersection"] = "majority"
+    group_by: list[str] = []
+    n_boot: int = Field(1000, ge=0)
+
+
+class TopicsSection(_Section):
+    """``[topics]``: topic-model settings (K chosen by coherence within ``k_range``)."""
+
+    enabled: bool = True
+    k_range: list[int] = [3, 6]
+    seeds: list[int] = [0]
+    seed: int = 0
+    coherence: Literal["c_v", "u_mass", "c_npmi"] = "c_v"
+    unit: Literal["segment", "transcript", "window"] = "segment"
+    passes: int = Field(10, ge=1)
+    iterations: int = Field(200, ge=1)
+    seeded: bool = False
+    effects_by: str = ""
+
+    @field_validator("k_range")
+    @classmethod
+    def _k_range(cls, value: list[int]) -> list[int]:
+        if len(value) != 2 or value[0] < 2 or value[1] < value[0]:
+            raise ValueError("k_range must be [min, max] with 2 <= min <= max")
+        return value
+
+
+class ReportedRow(_Section):
+    """``[[survey.reported]]``: one published result to check (e.g. a row of a table)."""
+
+    label: str
+    variable: str = ""
+    test: Literal["chi2"] = "chi2"
+    statistic: float
+    df: int
+    p: str
+
+
+class SurveySection(_Section):
+    """``[survey]``: the survey file and the tables computed from it."""
+
+    path: str = ""
+    codebook: str = ""
+    weights: str = ""
+    outcome: str = ""
+    frequencies: list[str] = []
+    factors: list[str] = []
+    correlations: list[str] = []
+    correlation_method: Literal["pearson", "spearman", "kendall"] = "spearman"
+    crosstabs: list[list[str]] = []
+    reported_text: str = ""
+    reported: list[ReportedRow] = []
+
+    @field_validator("crosstabs")
+    @classmethod
+    def _pairs(cls, value: list[list[str]]) -> list[list[str]]:
+        for pair in value:
+            if len(pair) != 2:
+                raise ValueError("each crosstab is a pair [row, column]")
+        return value
+
+
+class LinkageSection(_Section):
+    """``[linkage]``: linked cases (interviewees who also answered a questionnaire)."""
+
+    questionnaire: str = ""
+    case_column: str = "case_id"
+    attributes: list[str] = []
+    exact: bool = True
+
+
+class RepresentativenessRow(_Section):
+    """``[[representativeness]]``: one variable shared by interviewees and survey.
+
+    ``case_column`` (in the cases table) is mapped onto the categories of
+    ``survey_variable`` either with ``bins`` + ``labels`` (numeric: left-closed
+    intervals ``[b_i, b_i+1)``) or with ``map`` (case value -> survey value
+    label); cases whose value maps to nothing are listed as set aside.
+    """
+
+    case_column: str
+    survey_variable: str
+    bins: list[float] = []
+    labels: list[str] = []
+    map: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _bins_or_map(self) -> "RepresentativenessRow":
+        if self.bins and len(self.labels) != len(self.bins) - 1:
+            raise ValueError("labels must have one entry fewer than bins")
+        if not self.bins and not self.map:
+            raise ValueError("give either bins + labels or map")
+        return self
+
+
+class IntegrationSection(_Section):
+    """``[integration]``: joint-display rules and the overrides file."""
+
+    min_cases: int = Field(2, ge=1)
+    min_share: float = Field(0.1, ge=0, le=1)
+    quotes: int = Field(3, ge=0, le=10)
+    quote_chars: int = Field(200, ge=40)
+    overrides: str = "joint_display_overrides.csv"
+    n_resamples: int = Field(10000, ge=100)
+
+
+class Construct(_Section):
+    """``[[constructs]]``: one row of the joint display.
+
+    Attributes
+    ----------
+    id : str
+        snake_case identifier.
+    label : str
+        Display name.
+    codes : list of str
+        Codebook codes that carry the qualitative evidence.
+    topics : list of int
+        Topic numbers that also carry it (optional).
+    survey_variables : list of str
+        Survey variables measuring the construct.
+    outcome : str
+        Survey outcome they relate to (default ``[survey] outcome``).
+    expected_direction : str
+        What the interviews suggest about the relation of the construct to the
+        outcome: ``positive``, ``negative``, ``none`` (no relation) or
+        ``association`` (a relation without a direction, e.g. a nominal variable).
+    note : str
+        Free text shown in the report.
+    """
+
+    id: str
+    label: str = ""
+    codes: list[str] = []
+    topics: list[int] = []
+    survey_variables: list[str] = []
+    outcome: str = ""
+    expected_direction: Literal["positive", "negative", "none", "association"] = "positive"
+    note: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _snake(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("construct id must be snake_case (a-z, 0-9, _)")
+        return value
+
+
+class StudyConfig(_Section):
+    """The whole ``study.toml``."""
+
+    study: StudySection = StudySection()
+    corpus: CorpusSection = CorpusSection()
+    codebook: CodebookSection = CodebookSection()
+    labelstudio: LabelStudioSection = LabelStudioSection()
+    coding: CodingSection = CodingSection()
+    topics: TopicsSection = TopicsSection()
+    survey: SurveySection = SurveySection()
+    linkage: LinkageSection = LinkageSection()
+    integration: IntegrationSection = IntegrationSection()
+    representativeness: list[RepresentativenessRow] = []
+    constructs: list[Construct] = []
+
+    @model_validator(mode="after")
+    def _unique_constructs(self) -> "StudyConfig":
+        seen: set[str] = set()
+        for c in self.constructs:
+            if c.id in seen:
+                raise ValueError(f"construct id {c.id!r} is used twice")
+            seen.add(c.id)
+        return self
+
+
+class Study:
+    """A validated study: the config plus where it lives.
+
+    Parameters
+    ----------
+    config : StudyConfig
+    path : pathlib.Path
+        The ``study.toml`` file (relative paths in it are relative to its folder).
+    out : pathlib.Path, optional
+        Output folder; default ``[study] out`` relative to the study folder.
+
+    Examples
+    --------
+    >>> import pipelines, pathlib
+    >>> demo = read_study(pathlib.Path(pipelines.__file__).parent / "demo_data" / "study.toml")
+    >>> demo.config.survey.outcome
+    'belonging'
+    """
+
+    __slots__ = ("config", "path", "root", "out")
+
+    def __init__(self, config: StudyConfig, path: Path, out: Path | None = None) -> None:
+        self.config = config
+        self.path = Path(path).resolve()
+        self.root = self.path.parent
+        self.out = Path(out).resolve() if out is not None else self.resolve(config.study.out)
+
+    def resolve(self, value: str) -> Path:
+        """Return ``value`` as a path, relative paths taken from the study folder."""
+        p = Path(os.path.expanduser(value))
+        return p if p.is_absolute() else (self.root / p)
+
+    def optional(self, value: str) -> Path | None:
+        """Like :meth:`resolve`, but None for an empty setting."""
+        return self.resolve(value) if value else None
+
+    def transcript_paths(self) -> list[Path]:
+        """Expand ``[corpus] paths`` (files, folders, globs) to sorted files."""
+        out: list[Path] = []
+        for entry in self.config.corpus.paths:
+            p = self.resolve(entry)
+            if p.is_dir():
+                out.extend(sorted(q for q in p.iterdir() if q.is_file() and not q.name.startswith((".", "~$"))))
+            elif any(ch in entry for ch in "*?["):
+                out.extend(sorted(Path(q) for q in glob.glob(str(p))))
+            else:
+                out.append(p)
+        return out
+
+    def export_paths(self) -> list[Path]:
+        """Expand ``[labelstudio] export`` (a file or glob) to the existing files, sorted."""
+        value = self.config.labelstudio.export
+        if not value:
+            return []
+        p = self.resolve(value)
+        if any(ch in value for ch in "*?["):
+            return sorted(Path(q) for q in glob.glob(str(p)))
+        return [p] if p.exists() else []
+
+    def __repr__(self) -> str:
+        return f"Study({self.config.study.title!r}, path={str(self.path)!r})"
+
+
+# --------------------------------------------------------------------------- line finding
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
+_KEY = re.compile(r'^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\'))*)\s*=')
+_INLINE_KEY = re.compile(r'[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=')
+
+
+def _key_parts(dotted: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
+
+
+def _line_index(text: str) -> dict[tuple, int]:
+    """Map key paths (with array-of-table indices) to 1-based line numbers.
+
+    Scans the TOML text line by line: table headers ``[a.b]`` and
+    ``[[a]]`` (counting array entries), ``key = value`` lines (dotted keys
+    too) and keys of inline tables on the same line. Multi-line strings are
+    skipped. Good enough to point a researcher at the right line; the values
+    themselves come from :mod:`tomllib`.
+    """
+    index: dict[tuple, int] = {}
+    counters: dict[tuple, int] = {}
+    current: tuple = ()
+    in_multiline: str | None = None
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if in_multiline:
+            if in_multiline in line:
+                in_multiline = None
+            continue
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            parts = tuple(_key_parts(header.group(2)))
+            if header.group(1) == "[[":
+                # an array-of-tables entry; nested arrays are indexed under the current parents
+                n = counters.get(parts, -1) + 1
+                counters[parts] = n
+                path: list = []
+                for i in range(len(parts)):
+                    prefix = parts[: i + 1]
+                    path.append(prefix[-1])
+                    if prefix in counters and i < len(parts) - 1:
+                        path.append(counters[prefix])
+                current = tuple(path) + (n,)
+            else:
+                path = []
+                for i in range(len(parts)):
+                    prefix = parts[: i + 1]
+                    path.append(prefix[-1])
+                    if prefix in counters:
+                        path.append(counters[prefix])
+                current = tuple(path)
+            index.setdefault(current, lineno)
+            continue
+        key = _KEY.match(line)
+        if key:
+            full = current + tuple(_key_parts(key.group(1)))
+            index.setdefault(full, lineno)
+            rest = line[key.end():]
+            for inner in _INLINE_KEY.finditer(rest):
+                index.setdefault(full + (inner.group(1).strip("\"'"),), lineno)
+            for quote in ('"""', "'''"):
+                if rest.count(quote) == 1:
+                    in_multiline = quote
+    return index
+
+
+def find_key_line(text: str, loc: tuple) -> int | None:
+    """Return the line of the key at ``loc`` (a pydantic error location), or of its nearest parent."""
+    index = _line_index(text)
+    loc = tuple(loc)
+    while loc:
+        if loc in index:
+            return index[loc]
+        loc = loc[:-1]
+    return None
+
+
+def _where(loc: tuple) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]} #{item + 1}" if parts else f"#{item + 1}"
+        else:
+            parts.append(str(item))
+    return ".".join(parts) if parts else "top level"
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: Any = StudyConfig
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(item)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        model = inner[0] if inner and getattr(annotation, "__origin__", None) is list else annotation
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _format_error(err: dict, text: str, source: str) -> str:
+    loc = tuple(err.get("loc", ()))
+    line = find_key_line(text, loc)
+    at = f"{source}, line {line}" if line else source
+    if err.get("type") == "extra_forbidden":
+        key = str(loc[-1]) if loc else "?"
+        parent = loc[:-1]
+        model = _model_at(parent)
+        allowed = sorted(model.model_fields) if model else []
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        table = f"[{_where(parent)}]" if parent else "the top level"
+        return (
+            f"{at}: unknown key {key!r} in {table}.{hint} "
+            f"Allowed keys there: {', '.join(allowed)}."
+        )
+    if err.get("type") == "missing":
+        return f"{at}: required key {_where(loc)!r} is missing."
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return f"{at}: {_where(loc)}: {msg}{shown}."
+
+
+def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Study:
+    """Read and validate a ``study.toml``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The study file.
+    out : str or path-like, optional
+        Output folder overriding ``[study] out``.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    StudyConfigError
+        The file is missing, is not valid TOML (with the parser's line and
+        column), or breaks the schema: every problem is listed, each with the
+        line, the key and what is allowed (unknown keys name the closest
+        allowed key).
+    """
+    p = Path(path)
+    source = p.name
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise StudyConfigError(f"Study file {str(p)!r} not found. Create one with `qualquant init DIR`.") from None
+    except OSError as exc:
+        raise StudyConfigError(f"Cannot read study file {str(p)!r}: {exc.strerror}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise StudyConfigError(f"{source} is not UTF-8 (byte {exc.start}); save it as UTF-8.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyConfigError(f"{source} is not valid TOML: {exc}.") from None
+    try:
+        config = StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [_format_error(e, text, source) for e in exc.errors()]
+        raise StudyConfigError(" ".join(problems) if len(problems) == 1 else
+                               f"{len(problems)} problems in {source}: " + " | ".join(problems)) from None
+    return Study(config, p, out=Path(out) if out is not None else None)
+
+
+STUDY_TEMPLATE = '''# study.toml: one qualquant study. Paths are relative to this file's folder.
+# Run it with `qualquant run study.toml`; unknown keys are errors.
+
+[study]
+title = "{title}"
+description = ""
+# "linked" (interviewees also answered a questionnaire), "parallel" (different
+# people, linked through constructs) or "both".
+design = "both"
+out = "out"            # everything the run writes goes here
+seed = 0               # every random step (bootstrap, Monte Carlo, topics) uses it
+alpha = 0.05
+
+[corpus]
+paths = ["transcripts"]        # files, folders or globs (.txt, .docx, .vtt, .srt)
+cases = "cases.csv"            # one row per case, column case_id (= transcript file stem)
+language = ""                  # "ru", "en", ... or "" to detect per transcript
+names = "names.txt"            # people to pseudonymise (one per line: canonical, variants); "" = none
+roles = ["participant"]        # whose turns are coded, counted and modelled
+
+[corpus.speakers]
+interviewer = ["Интервьюер", "И", "Interviewer", "I"]
+
+[codebook]
+path = "codebook.toml"
+
+[labelstudio]
+url = ""                       # e.g. "http://localhost:8080"; empty = read `export` instead
+project = ""
+token_env = "LABEL_STUDIO_API_KEY"   # the NAME of the environment variable holding the token
+unit = "transcript"
+export = "labelstudio/*.json"  # Label Studio JSON export(s) to read when no url is given
+
+[coding]
+consensus = "majority"         # majority | union | intersection (segment x code level)
+group_by = []                  # case attributes for theme frequencies by group
+
+[topics]
+enabled = true
+k_range = [3, 6]               # K chosen by coherence within this range
+seeds = [0]
+coherence = "c_v"
+effects_by = ""                # case attribute for topic prevalence effects
+
+[survey]
+path = ""                      # .sav/.zsav/.por/.dta/.csv/.xlsx; "" = no survey
+outcome = ""
+weights = ""
+frequencies = []               # Table 1 variables
+factors = []                   # Table 2: chi-square of each factor x outcome
+correlations = []              # Table 3: correlation matrix
+crosstabs = []                 # pairs [row, column]
+
+[linkage]
+questionnaire = ""             # file with the interviewees' answers; "" = the cases table
+case_column = "case_id"        # the column holding the case id
+attributes = []                # case attributes crossed with every code
+
+[integration]
+min_cases = 2                  # qualitative evidence needs at least this many cases ...
+min_share = 0.1                # ... and this share of all cases
+quotes = 3
+quote_chars = 200
+overrides = "joint_display_overrides.csv"   # in the out folder; kept across reruns
+
+# One [[constructs]] table per row of the joint display:
+# [[constructs]]
+# id = "local_ties"
+# label = "Local ties and belonging"
+# codes = ["bridging"]
+# survey_variables = ["close_local_friends"]
+# outcome = "belonging"
+# expected_direction = "positive"      # positive | negative | none | association
+'''
