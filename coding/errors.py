@@ -35,3 +35,7 @@ class LabelStudioTokenError(LabelStudioError):
 
 class PushConflictError(LabelStudioError):
     """A task already on the server holds a different text than the transcript being pushed."""
+
+
+class AgreementError(CodingError):
+    """Agreement cannot be computed as asked (fewer than two coders, bad long table, unknown level)."""

@@ -276,18 +276,18 @@ def split_turns(text: str, speakers: SpeakerPatterns | Mapping[str, Any] | None 
             line_end = length
         m = rx.match(text, line_start, line_end)
         if m is not None and m.group("speaker").strip():
-            is_name = m.group("name") is not None
+            is_name = m.groupdict().get("name") is not None
             # a generic name (and a known label) needs a space or line end after the colon
             if m.group("after") is not None or not is_name:
                 candidates.append(m)
         line_start = line_end + 1
     name_counts = Counter(
-        _label_key(m.group("speaker")) for m in candidates if m.group("name") is not None
+        _label_key(m.group("speaker")) for m in candidates if m.groupdict().get("name") is not None
     )
     hits = [
         m
         for m in candidates
-        if m.group("name") is None
+        if m.groupdict().get("name") is None
         or name_counts[_label_key(m.group("speaker"))] >= patterns.min_name_turns
     ]
     if not hits:

@@ -181,10 +181,10 @@ def _build(cues: list[Cue], speakers: SpeakerPatterns) -> tuple[str, tuple[Turn,
     for cue in cues:
         speaker, text, is_name = cue.speaker, cue.text, False
         m = rx.match(text, 0, len(text.split("\n", 1)[0]))
-        if m is not None and (m.group("after") is not None or m.group("name") is None):
+        if m is not None and (m.group("after") is not None or m.groupdict().get("name") is None):
             if not speaker:
                 speaker = " ".join(m.group("speaker").split())
-                is_name = m.group("name") is not None
+                is_name = m.groupdict().get("name") is not None
             text = text[m.end() :].strip()
         prefixed.append((cue, speaker, text, is_name))
     name_counts = Counter(_label_key(s) for _, s, _, is_name in prefixed if is_name)

@@ -7,7 +7,6 @@ and exit code 1, whichever subcommand raised it. A traceback is a bug.
 
 from __future__ import annotations
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -21,13 +20,13 @@ err_console = Console(stderr=True)
 class ErrorHandlingGroup(TyperGroup):
     """A click group that turns project errors into one ``Error:`` line."""
 
-    def invoke(self, ctx: click.Context):  # noqa: D401 - click API
+    def invoke(self, ctx):  # noqa: D401 - click API
         try:
             return super().invoke(ctx)
         except QualquantError as exc:
             message = " ".join(str(exc).split("\n")).strip() or type(exc).__name__
-            click.echo(f"Error: {message}", err=True)
-            raise click.exceptions.Exit(1) from None
+            typer.echo(f"Error: {message}", err=True)
+            raise typer.Exit(1) from None
 
 
 def make_app(help_text: str) -> typer.Typer:

@@ -44,7 +44,7 @@ def _load(path: Path, codebook: Optional[Path]) -> quant.Survey:
 
 def _print(rt: RenderedTable) -> None:
     table = Table(title=rt.title or None, show_lines=False)
-    table.add_column(rt.table.index.name or "", style="bold")
+    table.add_column(rt.table.index.name or "", style="bold", no_wrap=True)
     for c in rt.table.columns:
         table.add_column(str(c), justify="right")
     for idx, row in rt.table.iterrows():

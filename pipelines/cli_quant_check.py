@@ -48,6 +48,14 @@ def parse_counts(values: list[str] | None) -> dict[str, tuple[int, int]] | None:
     return out
 
 
+def _is_file(text: str) -> bool:
+    """True if ``text`` names an existing file (long texts are never paths)."""
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def _fmt_p(p: float) -> str:
     if p != p:
         return ""
@@ -81,7 +89,7 @@ def register(app: typer.Typer) -> None:
         counts_map = parse_counts(counts)
         if source == "-":
             target: object = sys.stdin.read()
-        elif Path(source).is_file():
+        elif _is_file(source):
             target = Path(source)
         else:
             target = source

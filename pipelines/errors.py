@@ -11,3 +11,11 @@ class StudyConfigError(QualquantError, ValueError):
 
 class PipelineError(QualquantError, RuntimeError):
     """A pipeline stage failed."""
+
+
+class IntegrationError(QualquantError, ValueError):
+    """Qualitative and quantitative results cannot be joined (names the file, column or construct)."""
+
+
+class OverridesFileError(IntegrationError):
+    """joint_display_overrides.csv is malformed (names the row and the value)."""

@@ -87,11 +87,15 @@ def _compositions(total: int, bounds: np.ndarray) -> np.ndarray:
 def fisher_rxc_exact(table: np.ndarray, *, max_nodes: int = 400_000) -> FisherRxC:
     """Exact Fisher–Freeman–Halton p-value (raises TooLargeForExact beyond the limit)."""
     t = np.asarray(table, dtype=np.int64)
-    if t.shape[0] > t.shape[1]:
-        t = t.T  # rows are enumerated on a grid: keep them the short side
+    # Nodes are vectors of remaining row totals, so the side with the smaller
+    # node space prod(total + 1) becomes the rows.
+    if np.prod(t.sum(axis=1) + 1.0) > np.prod(t.sum(axis=0) + 1.0):
+        t = t.T
     rows = t.sum(axis=1)
-    cols = np.sort(t.sum(axis=0))[::-1]  # large columns first keeps the network narrow
-    t = t[:, np.argsort(-t.sum(axis=0), kind="stable")]
+    # Small columns first: early nodes have few children (measured faster on 4x4 tables).
+    order = np.argsort(t.sum(axis=0), kind="stable")
+    t = t[:, order]
+    cols = t.sum(axis=0)
     const = _log_table_prob_const(rows, cols)
     obs = const - gammaln(t + 1).sum()
     threshold = obs + np.log1p(_REL_TOL) - const  # compare sum(-log t!) against this

@@ -82,9 +82,11 @@ def prepare(data: Any, columns: Sequence[Any], weights: Any = None) -> Prepared:
     out = {}
     for c in cols:
         s = df[c]
-        mask = missing_mask(s, survey.meta.missing_values.get(c))
-        if mask.any():
-            s = s.where(~mask)
+        ranges = survey.meta.missing_values.get(c)
+        if ranges:  # system-missing is NaN already; only user-missing codes need masking
+            mask = missing_mask(s, ranges)
+            if mask.any():
+                s = s.where(~mask)
         out[c] = s
     frame = pd.DataFrame(out, index=df.index) if cols else pd.DataFrame(index=df.index)
     if weights is None:

@@ -327,7 +327,11 @@ def check_reported(
     where = "table"
     if isinstance(text_or_table, Path) or (isinstance(text_or_table, str) and looks_like_file(text_or_table)):
         path = Path(text_or_table)
-        if not path.is_file():
+        try:
+            exists = path.is_file()
+        except (OSError, ValueError):  # a name too long or with NUL bytes
+            exists = False
+        if not exists:
             raise ReportedStatisticParseError(
                 f"{path.name}: no such file. Give an existing CSV/TSV/XLSX table or TXT/MD file, "
                 f"or the text itself; {ACCEPTED_EXAMPLE}."

@@ -138,18 +138,21 @@ def _pearson(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mean = np.where(wsum > 0, np.where(m, x, 0.0).T @ w / np.where(wsum > 0, wsum, 1.0), 0.0)
     x0 = np.where(m, x - mean, 0.0)
     xw = x0 * w[:, None]
-    sxy = xw.T @ x0
     if m.all():
+        sxy = xw.T @ x0
         n = np.full((k, k), w.sum())
         s1 = xw.sum(axis=0)
         s2 = (xw * x0).sum(axis=0)
         sx = np.broadcast_to(s1[:, None], (k, k))
         sxx = np.broadcast_to(s2[:, None], (k, k))
     else:
+        # One matrix product gives every pairwise sum: [xw, mw]' [x0, M, x0^2].
         mf = m.astype(float)
-        n = mw.T @ mf
-        sx = xw.T @ mf  # sum of x_i over the cases where x_j is valid too
-        sxx = (xw * x0).T @ mf
+        g = np.concatenate([xw, mw], axis=1).T @ np.concatenate([x0, mf, x0 * x0], axis=1)
+        sxy = g[:k, :k]
+        sx = g[:k, k:2 * k]  # sum of x_i over the cases where x_j is valid too
+        n = g[k:, k:2 * k]
+        sxx = g[k:, 2 * k:].T  # sum of x_i^2 over the cases where x_j is valid
     with np.errstate(invalid="ignore", divide="ignore"):
         num = sxy - sx * sx.T / n
         vx = sxx - sx * sx / n

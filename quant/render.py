@@ -269,7 +269,7 @@ def render_measures(result: Any) -> RenderedTable:
     """SPSS "Symmetric Measures" table."""
     names = {"phi": "Phi", "cramers_v": "Cramer's V", "contingency_coefficient": "Contingency Coefficient"}
     m = result.measures
-    rows = [[format_number(m.loc[k, "value"], 3), format_p(m.loc[k, "p_value"], style="spss")] for k in names]
+    rows = [[format_number(m.loc[k, "value"], 3, leading_zero=False), format_p(m.loc[k, "p_value"], style="spss")] for k in names]
     rows.append([_count(result.n), ""])
     table = pd.DataFrame(rows, index=pd.Index(list(names.values()) + ["N of Valid Cases"], name="Nominal by Nominal"),
                          columns=["Value", "Approximate Significance"])

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from quant.errors import ModelFitError
 from quant.survey import Survey, SurveyMeta
 
 __all__ = [
@@ -266,29 +267,57 @@ def _items(rng: np.random.Generator, n: int, max_iter: int = 80, tol: float = 0.
     return z, codes
 
 
+def _ordered_as_scored(codes: np.ndarray, belonging: np.ndarray, var: Variable, min_size: int = 30) -> bool:
+    """True if belonging follows the categories' scores.
+
+    Mean belonging must rise strictly from one score group to the next, and
+    every category of at least ``min_size`` respondents must lie above every
+    such category with a lower score (smaller categories are too noisy to
+    order one by one).
+    """
+    score_of = {c.code: c.score for c in var.categories}
+    b = pd.Series(belonging)
+    group_means = b.groupby(pd.Series(codes).map(score_of)).mean().sort_index().to_numpy()
+    if not np.all(np.diff(group_means) > 0):
+        return False
+    cat_means = b.groupby(codes).mean()
+    big = [c for c in var.categories if c.size >= min_size]
+    return all(cat_means[hi.code] > cat_means[lo.code] for hi in big for lo in big if hi.score > lo.score)
+
+
 def _factor_codes(belong_latent: np.ndarray, belonging: np.ndarray, var: Variable,
-                  rng: np.random.Generator) -> np.ndarray:
+                  rng: np.random.Generator, max_draws: int = 50) -> np.ndarray:
     """Codes of one factor, its association with belonging tuned to the target chi-square.
 
     latent = a * belonging latent + sqrt(1 - a^2) * noise; a is found by
     bisection so that the Pearson chi-square with belonging is close to the
-    published value (the noise and the split of tied categories are drawn once).
+    published value (the noise and the split of tied categories are drawn once
+    per attempt). An attempt whose score groups do not come out in the
+    reported order of mean belonging (possible for weak associations and small
+    groups) is drawn again from the same generator.
     """
-    noise = rng.standard_normal(len(belong_latent))
-    split_seed = int(rng.integers(2**32))
+    for _ in range(max_draws):
+        noise = rng.standard_normal(len(belong_latent))
+        split_seed = int(rng.integers(2**32))
 
-    def build(a: float) -> np.ndarray:
-        latent = a * belong_latent + np.sqrt(1 - a * a) * noise
-        return _assign_by_score(latent, var, np.random.default_rng(split_seed))
+        def build(a: float) -> np.ndarray:
+            latent = a * belong_latent + np.sqrt(1 - a * a) * noise
+            return _assign_by_score(latent, var, np.random.default_rng(split_seed))
 
-    lo, hi = 0.0, 0.98
-    for _ in range(30):
-        mid = (lo + hi) / 2
-        if _pearson_chi2(build(mid), belonging) < var.target_chi2:
-            lo = mid
-        else:
-            hi = mid
-    return build((lo + hi) / 2)
+        lo, hi = 0.0, 0.98
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            if _pearson_chi2(build(mid), belonging) < var.target_chi2:
+                lo = mid
+            else:
+                hi = mid
+        codes = build((lo + hi) / 2)
+        if _ordered_as_scored(codes, belonging, var):
+            return codes
+    raise ModelFitError(
+        f"could not generate {var.name} with belonging in the reported order in {max_draws} draws; "
+        "use another seed"
+    )
 
 
 # --------------------------------------------------------------------------- public API
@@ -330,7 +359,9 @@ def make_repatriate_survey(seed: int = DEFAULT_SEED) -> Survey:
        ranked and cut into the Table 1 counts exactly, categories ordered by
        the belonging order the paper reports (ties split at random). a is
        tuned by bisection so that the Pearson chi-square with belonging is
-       near the published Table 2 value (35.48 for legal status).
+       near the published Table 2 value (35.48 for legal status); a draw in
+       which the groups' mean belonging is not in the reported order is
+       repeated with fresh noise.
     3. Factors are independent of each other given belonging, so their joint
        distribution (e.g. age by employment) is not realistic.
 
@@ -373,6 +404,7 @@ def _atomic_write_bytes(path: Path, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp creates owner-only files; the demo data is for everyone
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

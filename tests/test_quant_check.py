@@ -228,8 +228,9 @@ def test_df_must_fit_category_counts():
     # scipy.stats.chi2.sf(187.94, 32) = 5.52e-24
     assert row["p_at_expected_df"] == pytest.approx(5.523317441494944e-24, rel=1e-9)
     assert "(9 - 1) x (5 - 1) = 32" in row["reason"]
-    # a df that flips the decision: chi2 = 30 is significant on 20 df (p = .070? no: .0699 > .05) ...
-    row = one("χ2(12) = 22.0, p = .04", counts={"*": (6, 5)})  # with df 20 p = .34 (chi2.sf(22, 20))
+    # a df that flips the decision: chi2.sf(22.0, 12) = .038 matches p = .04, but the counts
+    # give df = 20 and chi2.sf(22.0, 20) = .34 (scipy.stats): not significant
+    row = one("χ2(12) = 22.0, p = .04", counts={"*": (6, 5)})
     assert row["verdict"] == "gross_inconsistency"
     assert "flips the decision" in row["reason"]
     assert one("χ2(8) = 35.48, p < .001", counts={"*": (3, 5)})["verdict"] == "consistent"
@@ -377,6 +378,18 @@ def test_parser_raises_only_project_errors(text):
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), st.text(alphabet="0123456789.,<>=-e ", max_size=7),
+                          st.text(alphabet="0123456789.,<>= ", max_size=5),
+                          st.text(alphabet="0123456789.,<>=pe ", max_size=7)), min_size=1, max_size=4))
+def test_table_parser_raises_only_project_errors(rows):
+    try:
+        res = check_reported(pd.DataFrame(rows, columns=["factor", "chi2", "df", "p"]))
+    except QualquantError:
+        return
+    assert len(res) == len(rows)
+
+
+@settings(max_examples=200, deadline=None)
 @given(test=st.sampled_from(["t", "F", "chi2", "z"]), stat=st.floats(0.01, 60), dec=st.integers(0, 3),
        df1=st.integers(1, 200), df2=st.integers(1, 500), p=st.floats(0.0005, 0.999), comma=st.booleans())
 def test_generated_results_parse_back(test, stat, dec, df1, df2, p, comma):
@@ -455,3 +468,10 @@ def test_cli_help_text():
     result = CliRunner().invoke(_app(), ["check", "--help"])
     assert result.exit_code == 0
     assert "statcheck" in result.output and "--counts" in result.output
+
+
+def test_cli_long_text_argument_is_text_not_a_path():
+    text = (REF / "seed_legal_status.txt").read_text(encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["check", text, "--counts", "*=3x5"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "1 result: 1 consistent" in result.output

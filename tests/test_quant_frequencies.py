@@ -44,7 +44,7 @@ def test_user_and_system_missing_rows_like_spss():
     assert f.loc[0, "percent"] == pytest.approx(100 * 3 / 7)
     assert f.loc[0, "valid_percent"] == pytest.approx(60.0)
     assert f["cumulative_percent"].tolist()[:3] == pytest.approx([60.0, 80.0, 100.0])
-    assert f.loc[4, "label"] == "missing"  # value label of -1
+    assert f.loc[4:5, "label"].tolist() == ["-3", "missing"]  # ascending; -1 is labelled "missing"
     f2 = quant.frequencies(s, "mylabl")
     assert f2[f2["section"] == "missing"]["label"].tolist() == ["undetermined", "System"]
 

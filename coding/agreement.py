@@ -1,0 +1,792 @@
+"""Intercoder agreement: percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha.
+
+Label Studio's open-source edition computes no agreement, so qualquant does it
+from the codings table (:mod:`coding.codings`) and the corpus.
+
+Segment level (``level="segment"``)
+    The units are the corpus segments of the chosen roles (participant turns by
+    default). For every code, each coder's value for a unit is 1 (the coder
+    applied the code somewhere in the segment) or 0 (did not). A coder who did
+    not code a transcript at all is *missing* for its segments, not 0: coverage
+    comes from ``annotations`` (the ``.annotations`` table of
+    :func:`coding.labelstudio.read_export`, which also lists annotations with no
+    spans; a non-empty ``segment_id`` there limits coverage to that segment) or,
+    without it, from the codings themselves (a coder covers a transcript when
+    they have at least one coding in it).
+Span level (``level="span"``)
+    The units are the characters of those segments, as NVivo's coding
+    comparison counts them: coded by A only, B only, both, or neither
+    (:func:`span_agreement` gives those counts per transcript and code).
+
+Statistics (each row of :func:`agreement_table`)
+    - ``percent_agreement``: percent of agreeing coder pairs, averaged over units
+      coded by two or more coders (for two coders: percent of units where they agree);
+    - ``cohen_kappa`` (exactly two coders; units both coded;
+      :func:`sklearn.metrics.cohen_kappa_score`);
+    - ``fleiss_kappa`` (three or more coders; units all coders coded;
+      :func:`statsmodels.stats.inter_rater.fleiss_kappa`);
+    - ``krippendorff_alpha`` (nominal; all units with two or more values, so
+      missing codings are allowed; the ``krippendorff`` package);
+    - percentile bootstrap confidence intervals for alpha (``ci_low``,
+      ``ci_high``) and for the kappa reported (``kappa_ci_low``,
+      ``kappa_ci_high``), resampling segments with replacement
+      (``n_boot`` replicates, ``numpy.random.default_rng(seed)``; the same
+      resamples for every code, so reruns are identical).
+
+    The ``overall`` row pools every (unit, code) decision as one binary unit;
+    its bootstrap resamples segments with all their codes.
+
+    The bootstrap replicates are computed from per-segment sums with the
+    closed forms of the statistics for binary data (alpha:
+    ``1 - (n - 1) * o_01 / (n_0 * n_1)``, Krippendorff 2011; kappa:
+    ``(p_o - p_e) / (1 - p_e)``), because refitting the packages thousands of
+    times per code is slow; the tests check that these closed forms equal the
+    packages' values on the full data.
+
+A statistic that is undefined (no variation: every value the same) is NaN.
+
+References
+----------
+Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
+Psychological Measurement, 20*(1), 37-46.
+
+Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+*Psychological Bulletin, 76*(5), 378-382.
+
+Krippendorff, K. (2011). *Computing Krippendorff's alpha-reliability*. Annenberg
+School for Communication, University of Pennsylvania.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from itertools import combinations
+
+import krippendorff
+import numpy as np
+import pandas as pd
+from sklearn.metrics import cohen_kappa_score
+from statsmodels.stats.inter_rater import aggregate_raters
+from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
+
+from coding.errors import AgreementError
+from coding.matrices import check_codings, code_order, facet_of, unit_segments
+
+__all__ = [
+    "AGREEMENT_COLUMNS",
+    "DISAGREEMENT_COLUMNS",
+    "LEVELS",
+    "SPAN_AGREEMENT_COLUMNS",
+    "agreement_table",
+    "cohen_kappa",
+    "disagreements",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "span_agreement",
+]
+
+LEVELS = ("nominal", "ordinal", "interval", "ratio")
+AGREEMENT_COLUMNS = (
+    "code", "facet", "level", "n_units", "n_units_complete", "n_coders", "n_applied",
+    "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+    "ci_low", "ci_high", "kappa_ci_low", "kappa_ci_high", "ci_level", "n_boot", "coders",
+)
+SPAN_AGREEMENT_COLUMNS = (
+    "coder_a", "coder_b", "transcript_id", "code", "facet", "n_chars", "chars_a_only",
+    "chars_b_only", "chars_both", "chars_neither", "percent_agreement", "kappa",
+)
+DISAGREEMENT_COLUMNS = (
+    "transcript_id", "segment_id", "code", "facet", "coders_applied", "coders_not_applied",
+    "coders_missing", "text",
+)
+OVERALL = "overall"
+
+
+# ------------------------------------------------------------ long tables
+
+def _long_matrix(data: pd.DataFrame, unit: str, coder: str, value: str, what: str) -> pd.DataFrame:
+    """Pivot a long table (one row per unit x coder) to coders x units, NaN = missing."""
+    if not isinstance(data, pd.DataFrame):
+        raise AgreementError(f"{what}: data must be a pandas DataFrame in long form, not {type(data).__name__}.")
+    missing = [c for c in (unit, coder, value) if c not in data.columns]
+    if missing:
+        raise AgreementError(
+            f"{what}: column(s) {', '.join(map(repr, missing))} not in the data; it has "
+            f"{', '.join(map(str, data.columns))}."
+        )
+    rows = data[[unit, coder, value]]
+    rows = rows[rows[value].notna()]
+    dup = rows.duplicated([unit, coder], keep=False)
+    if dup.any():
+        first = rows[dup].iloc[0]
+        raise AgreementError(
+            f"{what}: coder {first[coder]!r} has {int((dup & (rows[unit] == first[unit]) & (rows[coder] == first[coder])).sum())} "
+            f"values for unit {first[unit]!r}; give one value per unit and coder."
+        )
+    return rows.pivot(index=coder, columns=unit, values=value)
+
+
+def krippendorff_alpha(
+    data: pd.DataFrame,
+    *,
+    unit: str,
+    coder: str,
+    value: str,
+    level: str = "nominal",
+) -> float:
+    """Krippendorff's alpha from a long table (one row per unit x coder).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per value: the unit, the coder and the value. A missing value
+        (NaN/None) or an absent row means the coder did not code the unit.
+    unit, coder, value : str
+        Column names.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        Level of measurement (the distance metric). Nominal values may be any
+        hashable labels; ordinal values must be numbers or an ordered
+        categorical (its category order is the rank order); interval and ratio
+        values must be numbers.
+
+    Returns
+    -------
+    float
+        Alpha; NaN when it is undefined (fewer than two distinct values among
+        units coded by at least two coders).
+
+    Raises
+    ------
+    AgreementError
+        Missing columns, an unknown level, several values of one coder for one
+        unit, or non-numeric values for ordinal/interval/ratio.
+
+    Notes
+    -----
+    ``alpha = 1 - D_o / D_e`` (observed over expected disagreement, from the
+    coincidence matrix of pairable values), computed with the ``krippendorff``
+    package. Checked against the worked example of Krippendorff (2011): 4
+    observers x 12 units with missing values, nominal alpha = 0.743 (also the
+    ordinal, interval and ratio values given there).
+
+    References
+    ----------
+    Krippendorff, K. (2011). *Computing Krippendorff's alpha-reliability*.
+    Annenberg School for Communication, University of Pennsylvania.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3], "coder": list("ABABAB"),
+    ...                      "value": ["x", "x", "y", "y", "x", "y"]})
+    >>> round(krippendorff_alpha(long, unit="unit", coder="coder", value="value"), 3)
+    0.444
+    """
+    if level not in LEVELS:
+        raise AgreementError(f"Unknown level {level!r}; use one of {', '.join(LEVELS)}.")
+    what = "krippendorff_alpha"
+    values = data[value] if isinstance(data, pd.DataFrame) and value in data.columns else None
+    if values is not None and level != "nominal":
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            if level != "ordinal" or not values.cat.ordered:
+                raise AgreementError(
+                    f"{what}: column {value!r} is categorical; use an ordered categorical for "
+                    "level='ordinal' or numbers for interval/ratio."
+                )
+            codes = values.cat.codes.astype(float).where(values.notna())
+            data = data.assign(**{value: codes})
+        else:
+            numeric = pd.to_numeric(values, errors="coerce")
+            bad = values.notna() & numeric.isna()
+            if bad.any():
+                raise AgreementError(
+                    f"{what}: level={level!r} needs numbers, but column {value!r} holds "
+                    f"{values[bad].iloc[0]!r} (row {values[bad].index[0]!r})."
+                )
+            data = data.assign(**{value: numeric.astype(float)})
+    matrix = _long_matrix(data, unit, coder, value, what)
+    if level == "nominal":
+        observed = pd.Series(matrix.to_numpy(dtype=object).ravel()).dropna()
+        labels = sorted(pd.unique(observed), key=lambda v: (str(type(v)), v))
+        mapping = {v: float(i) for i, v in enumerate(labels)}
+        numeric = matrix.apply(lambda col: col.map(mapping)).to_numpy(dtype=float)
+    else:
+        numeric = matrix.to_numpy(dtype=float)
+    pairable = (~np.isnan(numeric)).sum(axis=0) >= 2
+    numeric = numeric[:, pairable]
+    domain = np.unique(numeric[~np.isnan(numeric)])
+    if numeric.shape[1] == 0 or len(domain) < 2:
+        return float("nan")
+    return float(krippendorff.alpha(reliability_data=numeric, value_domain=domain, level_of_measurement=level))
+
+
+def _complete_matrix(data, unit, coder, value, what) -> pd.DataFrame:
+    matrix = _long_matrix(data, unit, coder, value, what).T  # units x coders
+    return matrix.dropna(axis=0, how="any")
+
+
+def cohen_kappa(data: pd.DataFrame, *, unit: str, coder: str, value: str) -> float:
+    """Cohen's kappa for two coders from a long table.
+
+    Units not coded by both coders are left out.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit x coder.
+    unit, coder, value : str
+        Column names.
+
+    Returns
+    -------
+    float
+        ``(p_o - p_e) / (1 - p_e)`` (:func:`sklearn.metrics.cohen_kappa_score`);
+        NaN when ``p_e == 1``.
+
+    Raises
+    ------
+    AgreementError
+        Not exactly two coders, or no unit coded by both.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> long = pd.DataFrame({"unit": [1, 1, 2, 2, 3, 3, 4, 4], "coder": list("ABABABAB"),
+    ...                      "value": [1, 1, 0, 0, 1, 0, 0, 0]})
+    >>> round(cohen_kappa(long, unit="unit", coder="coder", value="value"), 3)
+    0.5
+    """
+    matrix = _complete_matrix(data, unit, coder, value, "cohen_kappa")
+    if matrix.shape[1] != 2:
+        raise AgreementError(f"cohen_kappa needs exactly two coders with shared units; found {matrix.shape[1]} "
+                             "(use fleiss_kappa or krippendorff_alpha for more).")
+    if matrix.empty:
+        raise AgreementError("cohen_kappa: no unit was coded by both coders.")
+    a, b = matrix.iloc[:, 0].to_numpy(), matrix.iloc[:, 1].to_numpy()
+    return _cohen(a, b)
+
+
+def _cohen(a: np.ndarray, b: np.ndarray) -> float:
+    labels = sorted(set(a.tolist()) | set(b.tolist()), key=lambda v: (str(type(v)), v))
+    if len(labels) < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(cohen_kappa_score(a, b, labels=labels))
+
+
+def fleiss_kappa(data: pd.DataFrame, *, unit: str, coder: str, value: str) -> float:
+    """Fleiss' kappa for any number of coders from a long table.
+
+    Units not coded by every coder are left out (Fleiss' kappa needs the same
+    number of ratings per unit).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit x coder.
+    unit, coder, value : str
+        Column names.
+
+    Returns
+    -------
+    float
+        ``(P_bar - P_e) / (1 - P_e)`` (:func:`statsmodels.stats.inter_rater.fleiss_kappa`);
+        NaN when ``P_e == 1``.
+
+    Raises
+    ------
+    AgreementError
+        Fewer than two coders, or no unit coded by all of them.
+
+    Notes
+    -----
+    Checked against Fleiss (1971): 30 patients x 6 psychiatrists, 5 diagnoses,
+    kappa = 0.430; and the 10 subjects x 14 raters example reproduced on
+    Wikipedia's "Fleiss' kappa" page, kappa = 0.210.
+    """
+    matrix = _complete_matrix(data, unit, coder, value, "fleiss_kappa")
+    if matrix.shape[1] < 2:
+        raise AgreementError(f"fleiss_kappa needs at least two coders; found {matrix.shape[1]}.")
+    if matrix.empty:
+        raise AgreementError("fleiss_kappa: no unit was coded by every coder.")
+    table, _ = aggregate_raters(matrix.to_numpy())
+    return _fleiss_from_table(table)
+
+
+def _fleiss_from_table(table: np.ndarray) -> float:
+    table = np.asarray(table, dtype=float)
+    p = table.sum(axis=0) / table.sum()
+    if np.isclose((p**2).sum(), 1.0):
+        return float("nan")
+    return float(_sm_fleiss_kappa(table, method="fleiss"))
+
+
+# ---------------------------------------------------- binary closed forms
+
+_F_PAIR, _F_PA, _F_N, _F_N1, _F_O01, _F_COMPLETE, _F_PU, _F_ONES_C, _F_A, _F_B, _F_C, _F_D = range(12)
+_N_FEATURES = 12
+
+
+def _unit_features(x: np.ndarray) -> np.ndarray:
+    """Per-unit additive features of binary data ``x`` (units x coders, NaN = missing)."""
+    n_units, n_coders = x.shape
+    present = ~np.isnan(x)
+    m = present.sum(axis=1).astype(float)
+    k = np.nansum(x, axis=1)
+    pair = m >= 2
+    complete = m == n_coders
+    f = np.zeros((n_units, _N_FEATURES))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        agree_pairs = (k * (k - 1) + (m - k) * (m - k - 1)) / (m * (m - 1))
+        o01 = k * (m - k) / (m - 1)
+    f[:, _F_PAIR] = pair
+    f[:, _F_PA] = np.where(pair, agree_pairs, 0.0)
+    f[:, _F_N] = np.where(pair, m, 0.0)
+    f[:, _F_N1] = np.where(pair, k, 0.0)
+    f[:, _F_O01] = np.where(pair, o01, 0.0)
+    f[:, _F_COMPLETE] = complete
+    if n_coders >= 2:
+        pu = (k * (k - 1) + (n_coders - k) * (n_coders - k - 1)) / (n_coders * (n_coders - 1))
+        f[:, _F_PU] = np.where(complete, pu, 0.0)
+    f[:, _F_ONES_C] = np.where(complete, k, 0.0)
+    if n_coders == 2:
+        a, b = np.nan_to_num(x[:, 0]), np.nan_to_num(x[:, 1])
+        f[:, _F_A] = np.where(complete, a * b, 0.0)
+        f[:, _F_B] = np.where(complete, a * (1 - b), 0.0)
+        f[:, _F_C] = np.where(complete, (1 - a) * b, 0.0)
+        f[:, _F_D] = np.where(complete, (1 - a) * (1 - b), 0.0)
+    return f
+
+
+def _stats_from_sums(s: np.ndarray, n_coders: int) -> dict[str, np.ndarray]:
+    """Percent agreement, alpha, Cohen's and Fleiss' kappa from summed features (..., F)."""
+    s = np.asarray(s, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pa = 100.0 * s[..., _F_PA] / s[..., _F_PAIR]
+        n, n1 = s[..., _F_N], s[..., _F_N1]
+        n0 = n - n1
+        denom = n0 * n1
+        alpha = np.where(denom > 0, 1.0 - (n - 1.0) * s[..., _F_O01] / denom, np.nan)
+        nc = s[..., _F_COMPLETE]
+        pbar = s[..., _F_PU] / nc
+        p1 = s[..., _F_ONES_C] / (nc * n_coders)
+        pe_f = p1**2 + (1 - p1) ** 2
+        fleiss = np.where((nc > 0) & (pe_f < 1 - 1e-12), (pbar - pe_f) / (1 - pe_f), np.nan)
+        a, b, c, d = s[..., _F_A], s[..., _F_B], s[..., _F_C], s[..., _F_D]
+        tot = a + b + c + d
+        po = (a + d) / tot
+        pe_c = ((a + b) * (a + c) + (c + d) * (b + d)) / tot**2
+        cohen = np.where((tot > 0) & (pe_c < 1 - 1e-12), (po - pe_c) / (1 - pe_c), np.nan)
+    if n_coders != 2:
+        cohen = np.full_like(alpha, np.nan)
+    if n_coders < 3:
+        fleiss = np.full_like(alpha, np.nan)
+    return {"percent_agreement": pa, "krippendorff_alpha": alpha, "fleiss_kappa": fleiss, "cohen_kappa": cohen}
+
+
+def _cluster_sums(features: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    out = np.zeros((n_clusters, features.shape[1]))
+    for j in range(features.shape[1]):
+        out[:, j] = np.bincount(clusters, weights=features[:, j], minlength=n_clusters)
+    return out
+
+
+def _bootstrap_weights(n_clusters: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, n_clusters) resampling counts: clusters drawn with replacement."""
+    if n_boot <= 0 or n_clusters == 0:
+        return np.zeros((0, n_clusters))
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_clusters, size=(n_boot, n_clusters))
+    flat = (draws + np.arange(n_boot)[:, None] * n_clusters).ravel()
+    return np.bincount(flat, minlength=n_boot * n_clusters).reshape(n_boot, n_clusters).astype(float)
+
+
+def _point_estimates(x: np.ndarray, m: np.ndarray | None = None) -> dict[str, float]:
+    """Statistics of binary ``x`` (units x coders, NaN = missing) with the reference packages.
+
+    Percent agreement (no package needed: a mean of agreeing-pair shares) comes
+    from the unit features.
+    """
+    n_coders = x.shape[1]
+    if m is None:
+        m = (~np.isnan(x)).sum(axis=1)
+    pairable = x[m >= 2]
+    complete = x[m == n_coders]
+    pa = float("nan")
+    if len(pairable):
+        k = np.nansum(pairable, axis=1)
+        mm = m[m >= 2].astype(float)
+        pa = float(100.0 * np.mean((k * (k - 1) + (mm - k) * (mm - k - 1)) / (mm * (mm - 1))))
+    values = pairable[~np.isnan(pairable)]
+    if len(pairable) and 0 < values.sum() < len(values):
+        alpha = float(krippendorff.alpha(reliability_data=pairable.T, value_domain=[0.0, 1.0],
+                                         level_of_measurement="nominal"))
+    else:
+        alpha = float("nan")
+    cohen = fleiss = float("nan")
+    if len(complete):
+        if n_coders == 2:
+            cohen = _cohen(complete[:, 0].astype(int), complete[:, 1].astype(int))
+        elif n_coders >= 3:
+            ones = complete.sum(axis=1)
+            fleiss = _fleiss_from_table(np.column_stack([n_coders - ones, ones]))
+    return {"percent_agreement": pa, "krippendorff_alpha": alpha, "cohen_kappa": cohen, "fleiss_kappa": fleiss}
+
+
+def _percentile_ci(reps: np.ndarray, ci_level: float) -> tuple[float, float]:
+    reps = reps[~np.isnan(reps)]
+    if len(reps) == 0:
+        return float("nan"), float("nan")
+    tail = 100.0 * (1.0 - ci_level) / 2.0
+    low, high = np.percentile(reps, [tail, 100.0 - tail])
+    return float(low), float(high)
+
+
+# ------------------------------------------------------- codings -> data
+
+def _coders(codings: pd.DataFrame, coders: Sequence[str] | None, annotations: pd.DataFrame | None) -> list[str]:
+    if coders is not None:
+        coders = list(dict.fromkeys(coders))
+    else:
+        human = codings[codings["source"] == "human"] if "source" in codings else codings
+        found = set(human["coder"].dropna().astype(str)) - {"consensus"}
+        if annotations is not None and "coder" in annotations:
+            ann = annotations
+            if "source" in ann:
+                ann = ann[ann["source"] == "human"]
+            found |= set(ann["coder"].dropna().astype(str))
+        coders = sorted(found)
+    if len(coders) < 2:
+        raise AgreementError(
+            f"Agreement needs at least two coders; found {len(coders)} ({', '.join(coders) or 'none'}). "
+            "Import an export with several annotators or pass coders=[...]."
+        )
+    return coders
+
+
+def _coverage(codings, units: pd.DataFrame, coders: list[str], annotations) -> np.ndarray:
+    """Bool (units x coders): did the coder code this segment (present or absent, not missing)."""
+    cover = np.zeros((len(units), len(coders)), dtype=bool)
+    transcript = units["transcript_id"].to_numpy()
+    segment = units["segment_id"].to_numpy()
+    if annotations is not None:
+        need = [c for c in ("coder", "transcript_id") if c not in annotations.columns]
+        if need:
+            raise AgreementError(f"annotations lacks column(s) {', '.join(need)} (use read_export(...).annotations).")
+        ann = annotations
+        seg_col = ann["segment_id"] if "segment_id" in ann else pd.Series(None, index=ann.index, dtype=object)
+        for j, coder in enumerate(coders):
+            mine = ann["coder"] == coder
+            whole = set(ann.loc[mine & seg_col.isna(), "transcript_id"].dropna().astype(str))
+            parts = set(seg_col[mine & seg_col.notna()].astype(str))
+            cover[:, j] = np.isin(transcript, list(whole)) | np.isin(segment, list(parts))
+    else:
+        for j, coder in enumerate(coders):
+            seen = set(codings.loc[codings["coder"] == coder, "transcript_id"].dropna().astype(str))
+            cover[:, j] = np.isin(transcript, list(seen))
+    return cover
+
+
+def _presence(codings, units, coders, codes) -> dict[str, np.ndarray]:
+    """code -> bool (units x coders) presence in the segment."""
+    pos = {s: i for i, s in enumerate(units["segment_id"])}
+    col = {c: j for j, c in enumerate(coders)}
+    out = {code: np.zeros((len(units), len(coders)), dtype=bool) for code in codes}
+    rows = codings[codings["coder"].isin(col) & codings["segment_id"].isin(pos) & codings["code"].isin(out)]
+    for seg, coder, code in zip(rows["segment_id"], rows["coder"], rows["code"]):
+        out[code][pos[seg], col[coder]] = True
+    return out
+
+
+def _char_coverage(codings, units, coders, codes) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Character units: code -> bool (chars x coders); plus the segment index of each char and offsets."""
+    lengths = (units["end"] - units["start"]).to_numpy()
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    n_chars = int(offsets[-1])
+    seg_of_char = np.repeat(np.arange(len(units)), lengths)
+    pos = {s: i for i, s in enumerate(units["segment_id"])}
+    starts = units["start"].to_numpy()
+    col = {c: j for j, c in enumerate(coders)}
+    out = {code: np.zeros((n_chars, len(coders)), dtype=bool) for code in codes}
+    rows = codings[codings["coder"].isin(col) & codings["segment_id"].isin(pos) & codings["code"].isin(out)]
+    for seg, coder, code, s, e in zip(rows["segment_id"], rows["coder"], rows["code"], rows["start"], rows["end"]):
+        i = pos[seg]
+        lo = offsets[i] + max(int(s) - starts[i], 0)
+        hi = offsets[i] + min(int(e) - starts[i], lengths[i])
+        if hi > lo:
+            out[code][lo:hi, col[coder]] = True
+    return out, seg_of_char, offsets
+
+
+def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what):
+    check_codings(codings, corpus, what=what)
+    coder_list = _coders(codings, coders, annotations)
+    units = unit_segments(corpus, roles)
+    code_list = code_order(codings[codings["coder"].isin(coder_list)], codebook, codes)
+    cover = _coverage(codings, units, coder_list, annotations)
+    return coder_list, units, code_list, cover
+
+
+# ---------------------------------------------------------------- tables
+
+def agreement_table(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    coders: Sequence[str] | None = None,
+    level: str = "segment",
+    roles: Sequence[str] | None = ("participant",),
+    codebook=None,
+    codes: Sequence[str] | None = None,
+    annotations: pd.DataFrame | None = None,
+    n_boot: int = 1000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> pd.DataFrame:
+    """Agreement per code and overall (see the module docstring for definitions).
+
+    Parameters
+    ----------
+    codings : pandas.DataFrame
+        A codings table read with the corpus (``segment_id`` filled).
+    corpus : corpus.Corpus
+        The corpus the codings refer to.
+    coders : sequence of str, optional
+        Coders to compare (default: every human coder in the codings and
+        ``annotations``; at least two).
+    level : {"segment", "span"}
+        Units: segments (code present/absent) or characters (NVivo-style).
+    roles : sequence of str or None
+        Roles of the segments that are units (participant turns by default; None = all).
+    codebook : coding.Codebook, optional
+        Codes (in codebook order, including codes nobody applied) and facets.
+    codes : sequence of str, optional
+        Exactly these codes.
+    annotations : pandas.DataFrame, optional
+        Which coder coded which transcript (columns ``coder, transcript_id`` and
+        optionally ``segment_id``; ``read_export(...).annotations``). Without it a
+        coder covers the transcripts where they have codings.
+    n_boot : int
+        Bootstrap replicates (0 = no confidence intervals).
+    seed : int
+        Seed of the bootstrap.
+    ci_level : float
+        Confidence level of the percentile intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per code, then an ``overall`` row; columns :data:`AGREEMENT_COLUMNS`:
+
+        - ``code``, ``facet`` (None without a codebook), ``level``;
+        - ``n_units``: units coded by two or more coders (segments, or characters
+          at span level; for ``overall``: units x codes);
+        - ``n_units_complete``: units coded by every coder;
+        - ``n_coders``; ``n_applied``: coder x unit values that are 1;
+        - ``percent_agreement`` (0-100), ``cohen_kappa`` (two coders, else NaN),
+          ``fleiss_kappa`` (three or more, else NaN), ``krippendorff_alpha``;
+        - ``ci_low``, ``ci_high``: bootstrap interval of alpha;
+          ``kappa_ci_low``, ``kappa_ci_high``: of the kappa reported;
+        - ``ci_level``, ``n_boot``; ``coders``: the coders compared, ``"; "``-joined.
+
+    Raises
+    ------
+    AgreementError
+        Fewer than two coders, an unknown level, bad ``n_boot``/``ci_level``.
+    CodingError
+        The codings cannot be placed on the corpus (see :func:`coding.matrices.check_codings`).
+    """
+    if level not in ("segment", "span"):
+        raise AgreementError(f"Unknown agreement level {level!r}; use 'segment' or 'span'.")
+    if int(n_boot) != n_boot or n_boot < 0:
+        raise AgreementError(f"n_boot must be a whole number >= 0, not {n_boot!r}.")
+    if not 0 < ci_level < 1:
+        raise AgreementError(f"ci_level must be between 0 and 1, not {ci_level!r}.")
+    coder_list, units, code_list, cover = _prepare(
+        codings, corpus, coders, roles, codes, codebook, annotations, "agreement_table")
+    n_coders = len(coder_list)
+
+    if level == "segment":
+        data = _presence(codings, units, coder_list, code_list)
+        clusters = np.arange(len(units))
+        unit_cover = cover
+    else:
+        data, clusters, _ = _char_coverage(codings, units, coder_list, code_list)
+        unit_cover = cover[clusters]
+    # Resample only segments coded by two or more coders (the others carry no information).
+    seg_pairable = cover.sum(axis=1) >= 2
+    cluster_ids = np.cumsum(seg_pairable) - 1
+    keep = seg_pairable[clusters]
+    clusters = cluster_ids[clusters[keep]]
+    unit_cover = unit_cover[keep]
+    n_clusters = int(seg_pairable.sum())
+    weights = _bootstrap_weights(n_clusters, int(n_boot), seed)
+
+    records = []
+    total_sums = np.zeros((n_clusters, _N_FEATURES))
+    stacked = []
+    for code in code_list:
+        x = np.where(unit_cover, data[code][keep].astype(float), np.nan)
+        feats = _cluster_sums(_unit_features(x), clusters, n_clusters)
+        total_sums += feats
+        stacked.append(x)
+        records.append(_row(code, facet_of(codebook, code), level, x, feats, weights, n_coders,
+                            coder_list, ci_level, int(n_boot)))
+    x_all = np.vstack(stacked) if stacked else np.zeros((0, n_coders))
+    records.append(_row(OVERALL, None, level, x_all, total_sums, weights, n_coders, coder_list, ci_level,
+                        int(n_boot)))
+    out = pd.DataFrame(records, columns=list(AGREEMENT_COLUMNS))
+    for column in ("n_units", "n_units_complete", "n_coders", "n_applied", "n_boot"):
+        out[column] = out[column].astype("int64")
+    return out
+
+
+def _row(code, facet, level, x, cluster_sums, weights, n_coders, coders, ci_level, n_boot) -> dict:
+    m = (~np.isnan(x)).sum(axis=1)
+    point = _point_estimates(x, m)
+    reps = _stats_from_sums(weights @ cluster_sums, n_coders) if len(weights) else None
+    a_lo = a_hi = k_lo = k_hi = float("nan")
+    if reps is not None:
+        a_lo, a_hi = _percentile_ci(reps["krippendorff_alpha"], ci_level)
+        kappa = reps["cohen_kappa"] if n_coders == 2 else reps["fleiss_kappa"]
+        k_lo, k_hi = _percentile_ci(kappa, ci_level)
+    return {
+        "code": code, "facet": facet, "level": level,
+        "n_units": int((m >= 2).sum()), "n_units_complete": int((m == n_coders).sum()),
+        "n_coders": n_coders, "n_applied": int(np.nansum(x[m >= 2])),
+        **point,
+        "ci_low": a_lo, "ci_high": a_hi, "kappa_ci_low": k_lo, "kappa_ci_high": k_hi,
+        "ci_level": ci_level, "n_boot": n_boot, "coders": "; ".join(coders),
+    }
+
+
+def span_agreement(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    coders: Sequence[str] | None = None,
+    roles: Sequence[str] | None = ("participant",),
+    codebook=None,
+    codes: Sequence[str] | None = None,
+    annotations: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Character-level agreement per coder pair, transcript and code (NVivo's coding comparison).
+
+    For each pair of coders, each transcript both coded and each code, the
+    characters of the transcript's ``roles`` segments are counted as coded by A
+    only, by B only, by both or by neither.
+
+    Parameters
+    ----------
+    codings, corpus, coders, roles, codebook, codes, annotations
+        As in :func:`agreement_table`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SPAN_AGREEMENT_COLUMNS`: ``coder_a, coder_b,
+        transcript_id, code, facet, n_chars, chars_a_only, chars_b_only,
+        chars_both, chars_neither``, ``percent_agreement`` =
+        ``100 * (both + neither) / n_chars`` and ``kappa`` =
+        ``(p_o - p_e) / (1 - p_e)`` with ``p_e`` from the two coders' marginal
+        proportions of coded characters (NaN when ``p_e == 1``, i.e. both coded
+        nothing or everything). Pairs in coder order, transcripts in corpus
+        order, codes in codebook order.
+
+    Raises
+    ------
+    AgreementError, CodingError
+        As :func:`agreement_table`.
+    """
+    coder_list, units, code_list, cover = _prepare(
+        codings, corpus, coders, roles, codes, codebook, annotations, "span_agreement")
+    data, seg_of_char, _ = _char_coverage(codings, units, coder_list, code_list)
+    transcripts = units["transcript_id"].to_numpy()
+    order = list(dict.fromkeys(transcripts))
+    records = []
+    for ia, ib in combinations(range(len(coder_list)), 2):
+        both_cover = cover[:, ia] & cover[:, ib]
+        for tid in order:
+            segs = both_cover & (transcripts == tid)
+            if not segs.any():
+                continue
+            chars = segs[seg_of_char]
+            n = int(chars.sum())
+            for code in code_list:
+                a = data[code][chars, ia]
+                b = data[code][chars, ib]
+                both = int((a & b).sum())
+                a_only = int((a & ~b).sum())
+                b_only = int((~a & b).sum())
+                neither = n - both - a_only - b_only
+                po = (both + neither) / n if n else float("nan")
+                pa, pb = (both + a_only) / n if n else 0.0, (both + b_only) / n if n else 0.0
+                pe = pa * pb + (1 - pa) * (1 - pb)
+                kappa = (po - pe) / (1 - pe) if n and pe < 1 - 1e-12 else float("nan")
+                records.append((coder_list[ia], coder_list[ib], tid, code, facet_of(codebook, code), n,
+                                a_only, b_only, both, neither, 100.0 * po if n else float("nan"), kappa))
+    out = pd.DataFrame(records, columns=list(SPAN_AGREEMENT_COLUMNS))
+    for column in ("n_chars", "chars_a_only", "chars_b_only", "chars_both", "chars_neither"):
+        out[column] = out[column].astype("int64")
+    return out
+
+
+def disagreements(
+    codings: pd.DataFrame,
+    corpus,
+    *,
+    coders: Sequence[str] | None = None,
+    roles: Sequence[str] | None = ("participant",),
+    codebook=None,
+    codes: Sequence[str] | None = None,
+    annotations: pd.DataFrame | None = None,
+    excerpt_chars: int = 300,
+) -> pd.DataFrame:
+    """Segments where the coders who coded them disagree on a code, for adjudication.
+
+    Parameters
+    ----------
+    codings, corpus, coders, roles, codebook, codes, annotations
+        As in :func:`agreement_table`.
+    excerpt_chars : int
+        The segment text is cut to this many characters (an ellipsis marks the cut).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DISAGREEMENT_COLUMNS`: ``transcript_id, segment_id, code,
+        facet``, ``coders_applied`` / ``coders_not_applied`` / ``coders_missing``
+        (coder names joined with ``"; "``; missing = did not code the
+        transcript), and ``text`` (the segment excerpt). One row per segment and
+        code with at least one coder applying and one not applying it; segments
+        in corpus order, codes in codebook order.
+
+    Raises
+    ------
+    AgreementError, CodingError
+        As :func:`agreement_table`.
+    """
+    coder_list, units, code_list, cover = _prepare(
+        codings, corpus, coders, roles, codes, codebook, annotations, "disagreements")
+    data = _presence(codings, units, coder_list, code_list)
+    records = []
+    texts = units["text"].to_numpy()
+    for i, (tid, sid) in enumerate(zip(units["transcript_id"], units["segment_id"])):
+        covered = cover[i]
+        if covered.sum() < 2:
+            continue
+        text = texts[i] if len(texts[i]) <= excerpt_chars else texts[i][:excerpt_chars].rstrip() + "…"
+        for code in code_list:
+            applied = data[code][i] & covered
+            not_applied = ~data[code][i] & covered
+            if applied.any() and not_applied.any():
+                records.append((
+                    tid, sid, code, facet_of(codebook, code),
+                    "; ".join(c for c, f in zip(coder_list, applied) if f),
+                    "; ".join(c for c, f in zip(coder_list, not_applied) if f),
+                    "; ".join(c for c, f in zip(coder_list, covered) if not f),
+                    text,
+                ))
+    return pd.DataFrame(records, columns=list(DISAGREEMENT_COLUMNS))

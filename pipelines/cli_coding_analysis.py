@@ -1,0 +1,238 @@
+"""``qualquant coding agreement|frequencies|cooccurrence``: analysis of validated codings.
+
+:func:`register` adds the three commands to the ``coding`` sub-application
+(:data:`pipelines.cli_coding.coding_app`). Each command reads
+
+- CODINGS: a Label Studio export (full JSON, JSON_MIN or CSV; it is validated
+  with :func:`coding.labelstudio.read_export` against the corpus and codebook)
+  or a codings table written by ``qualquant coding import --out``
+  (``.csv``, ``.xlsx`` or ``.parquet``; Parquet keeps every value exactly);
+- the corpus (``--corpus``, repeatable, globs allowed; ``--cases`` for the
+  cases table) and optionally the codebook (``--codebook``).
+
+Tables are shown rounded; files written with ``--out`` keep full precision.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from pipelines.cli_common import console
+from pipelines.errors import PipelineError
+
+__all__ = ["read_codings_input", "register"]
+
+_CODINGS_ARG = typer.Argument(..., help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet).")
+_INT_COLUMNS = ("start", "end")
+_NULLABLE_INT = ("task_id", "annotation_id")
+
+
+def _is_codings_table(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".xlsx"):
+        return True
+    if suffix == ".csv":
+        try:
+            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        except (OSError, ValueError, UnicodeDecodeError):
+            return False
+        return {"coder", "segment_id", "code", "start", "end"} <= set(header)
+    return False
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=object)
+        else:
+            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig", keep_default_na=False,
+                                na_values=[""])
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"Cannot read the codings table {path}: {exc}") from None
+    needed = ("coder", "transcript_id", "segment_id", "code", "start", "end")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise PipelineError(f"{path}: not a codings table (missing column(s) {', '.join(missing)}); "
+                            "write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
+    frame = frame.astype(object).where(frame.notna(), None)
+    for column in _INT_COLUMNS:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().argmax())
+            raise PipelineError(f"{path}: row {row + 2} has no whole number in column {column!r}.")
+        frame[column] = values.astype("int64")
+    for column in _NULLABLE_INT:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    if "source" not in frame:
+        frame["source"] = "human"
+    for column in ("coder", "transcript_id", "segment_id", "code", "result_id"):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+    return frame
+
+
+def read_codings_input(path: Path, corpus, codebook):
+    """Read CODINGS for the analysis commands.
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame or None)
+        The codings table and, for an export, its ``annotations`` table (which
+        coder coded which transcript; used for missing-versus-absent in agreement).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path}: no such file. Give a Label Studio export or a codings table.")
+    if _is_codings_table(path):
+        return _read_table(path), None
+    from coding.labelstudio import read_export
+
+    result = read_export(path, codebook=codebook, corpus=corpus)
+    if len(result.issues):
+        set_aside = result.issues[result.issues["action"] == "set_aside"] if "action" in result.issues else result.issues
+        if len(set_aside):
+            console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside; run "
+                          "`qualquant coding import` with --issues-out to list them.[/yellow]")
+    return result.codings, result.annotations
+
+
+def _inputs(codings_path: Path, corpus_paths: list[str] | None, cases: Path | None, codebook: Path | None):
+    from coding.codebook import read_codebook
+    from corpus import read_corpus
+
+    if not corpus_paths:
+        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok).")
+    corpus = read_corpus(corpus_paths if len(corpus_paths) > 1 else corpus_paths[0], cases=cases)
+    cb = read_codebook(codebook) if codebook else None
+    codings, annotations = read_codings_input(codings_path, corpus, cb)
+    return corpus, cb, codings, annotations
+
+
+def _show(frame: pd.DataFrame, title: str, columns: list[str], digits: int = 3) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, justify="left" if frame[column].dtype == object else "right")
+    for _, row in frame[columns].iterrows():
+        cells = []
+        for value in row:
+            if isinstance(value, float):
+                cells.append("" if pd.isna(value) else f"{value:.{digits}f}")
+            else:
+                cells.append("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
+        table.add_row(*cells)
+    console.print(table)
+
+
+def _write(frame: pd.DataFrame, path: Path | None, what: str, *, index: bool = False) -> None:
+    if path is None:
+        return
+    from pipelines.exports import write_table
+
+    write_table(frame, path, index=index)
+    console.print(f"{what}: {len(frame)} rows -> {path}")
+
+
+_CORPUS = typer.Option(None, "--corpus", help="Transcripts the codings refer to (repeatable; globs ok).")
+_CASES = typer.Option(None, "--cases", help="Cases table (.csv/.tsv/.xlsx).")
+_CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (code order, facets, codes never applied).")
+_ROLES = typer.Option(["participant"], "--role", help="Segment roles analysed (repeatable; default participant).")
+
+
+def register(coding_app: typer.Typer) -> None:
+    """Add ``agreement``, ``frequencies`` and ``cooccurrence`` to the ``coding`` sub-application."""
+
+    @coding_app.command("agreement")
+    def coding_agreement(
+        codings: Path = _CODINGS_ARG,
+        corpus_paths: Optional[list[str]] = _CORPUS,
+        cases: Optional[Path] = _CASES,
+        codebook: Optional[Path] = _CODEBOOK,
+        roles: list[str] = _ROLES,
+        coders: Optional[list[str]] = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
+                                                   "default: every human coder)."),
+        level: str = typer.Option("segment", "--level", help="segment (code present/absent per segment) or "
+                                  "span (characters, as NVivo's coding comparison)."),
+        n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates for the confidence intervals."),
+        seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+        ci_level: float = typer.Option(0.95, "--ci-level", help="Confidence level."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Write the agreement table (.csv/.xlsx/.parquet/.md)."),
+        disagreements_out: Optional[Path] = typer.Option(None, "--disagreements-out",
+                                                         help="Write the disagreement list for adjudication."),
+        span_out: Optional[Path] = typer.Option(None, "--span-out", help="Write character-level agreement per "
+                                                "coder pair, transcript and code."),
+    ) -> None:
+        """Intercoder agreement per code and overall: percent, kappa, Krippendorff's alpha with bootstrap CIs."""
+        from coding.agreement import agreement_table, disagreements, span_agreement
+
+        corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook)
+        kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations)
+        result = agreement_table(table, corpus, level=level, n_boot=n_boot, seed=seed, ci_level=ci_level, **kwargs)
+        kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
+        _show(result, f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",
+              ["code", "n_units", "n_applied", "percent_agreement", kappa, "krippendorff_alpha", "ci_low", "ci_high"])
+        _write(result, out, "Agreement")
+        if disagreements_out:
+            _write(disagreements(table, corpus, **kwargs), disagreements_out, "Disagreements")
+        if span_out:
+            _write(span_agreement(table, corpus, **kwargs), span_out, "Span agreement")
+
+    @coding_app.command("frequencies")
+    def coding_frequencies(
+        codings: Path = _CODINGS_ARG,
+        corpus_paths: Optional[list[str]] = _CORPUS,
+        cases: Optional[Path] = _CASES,
+        codebook: Optional[Path] = _CODEBOOK,
+        roles: list[str] = _ROLES,
+        by: Optional[str] = typer.Option(None, "--by", help="Case attribute to break the table down by "
+                                         "(a column of the cases table, e.g. legal_status)."),
+        coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus' (needed when "
+                                            "the codings hold several coders)."),
+        rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Write the theme-frequency table (.csv/.xlsx/.md)."),
+        matrix_out: Optional[Path] = typer.Option(None, "--matrix-out", help="Also write the case x code matrix."),
+        value: str = typer.Option("presence", "--value", help="Matrix cells: presence, count or coverage."),
+    ) -> None:
+        """Theme frequencies: cases, segments, spans and word coverage per code (optionally by a case attribute)."""
+        from coding.matrices import case_code_matrix, theme_frequencies
+
+        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook)
+        result = theme_frequencies(table, corpus, cb, by=by, coder=coder, roles=roles or None, rule=rule)
+        columns = ([by] if by else []) + ["code", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans",
+                                          "coverage"]
+        _show(result, "Theme frequencies" + (f" by {by}" if by else ""), columns, digits=2)
+        _write(result, out, "Theme frequencies")
+        if matrix_out:
+            matrix = case_code_matrix(table, corpus, coder=coder, value=value, roles=roles or None, codebook=cb,
+                                      rule=rule)
+            _write(matrix.reset_index(), matrix_out, f"Case x code matrix ({value})")
+
+    @coding_app.command("cooccurrence")
+    def coding_cooccurrence(
+        codings: Path = _CODINGS_ARG,
+        corpus_paths: Optional[list[str]] = _CORPUS,
+        cases: Optional[Path] = _CASES,
+        codebook: Optional[Path] = _CODEBOOK,
+        roles: list[str] = _ROLES,
+        coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus'."),
+        rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Write the co-occurrence table (.csv/.xlsx/.md)."),
+        top: int = typer.Option(15, "--top", help="Pairs shown on screen (by n_both); the file has all pairs."),
+    ) -> None:
+        """Code co-occurrence per pair: shared segments, Jaccard, Fisher's exact test, overlapping spans."""
+        from coding.cooccurrence import cooccurrence
+
+        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook)
+        result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb, rule=rule)
+        shown = result.sort_values(["n_both", "jaccard"], ascending=False, kind="mergesort").head(top)
+        _show(shown, f"Code co-occurrence (top {min(top, len(result))} of {len(result)} pairs)",
+              ["code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "odds_ratio", "p_value", "n_overlapping_spans"])
+        _write(result, out, "Co-occurrence")

@@ -1,0 +1,600 @@
+"""The stages of a study run (used by :func:`pipelines.run.run_study` and ``qualquant demo``).
+
+======================  ======================================================  =====================================
+stage                   what it does                                            files (under ``out/``)
+======================  ======================================================  =====================================
+``corpus``              ingest, pseudonymise, segment table, corpus summary      segments.csv, corpus_summary.md,
+                                                                                reconciliation.csv,
+                                                                                private/pseudonym_key.csv
+``codings``             Label Studio export (or live pull), codebook, consensus  codings.csv, coding_issues.csv,
+                                                                                consensus_codings.csv, codebook.md
+``agreement``           inter-coder agreement, disagreements                     agreement.csv, disagreements.csv
+``frequencies``         theme frequencies (overall, by group), co-occurrence     theme_frequencies.csv,
+                                                                                theme_frequencies_by_<attr>.csv,
+                                                                                cooccurrence.csv
+``topics``              LDA topics, K by coherence, alignment with codes,        topics.csv, topic_selection.csv,
+                        prevalence effects                                       topic_code_alignment.csv,
+                                                                                topic_effects.csv
+``survey``              Table 1-3 of the seed layout, crosstabs, checks of       survey_table1.csv, survey_table2.csv,
+                        reported statistics                                      survey_table3.csv, crosstab_*.csv,
+                                                                                quant_check.csv
+``integration``         linked cases, joint display, representativeness          linked_cases.csv, linked_tests.csv,
+                                                                                quantitized_codes.sav/.csv,
+                                                                                joint_display.csv, representativeness.csv
+``exports``             one workbook and one Markdown file with every table      tables.xlsx, tables.md, warnings.csv
+``report``              the self-contained HTML report                           report.html
+======================  ======================================================  =====================================
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipelines.run import Context, Stage, StageUnavailable
+
+__all__ = ["STAGES", "load_corpus", "require"]
+
+
+def require(module: str, what: str):
+    """Import ``module``; if that very module is not installed, make the stage unavailable (one warning)."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name == module:
+            raise StageUnavailable(f"{what} skipped: the module {module} is not available in this installation.") from None
+        raise
+
+
+# --------------------------------------------------------------------------- shared objects
+
+
+def load_corpus(ctx: Context):
+    """The (pseudonymised) corpus of the study, built once per run."""
+
+    def build():
+        import corpus as corpus_pkg
+
+        cfg = ctx.study.config.corpus
+        paths = ctx.study.transcript_paths()
+        cases = ctx.study.optional(cfg.cases)
+        speakers = cfg.speakers.as_dict() or None
+        n = len(paths)
+        corp = corpus_pkg.read_corpus(paths, cases=cases, speakers=speakers, case_column=cfg.case_column or None,
+                                      language=cfg.language or None,
+                                      progress=lambda i, total, p: ctx.progress(f"read {p.name} ({i}/{n})"))
+        mapping = None
+        if cfg.names:
+            ctx.progress("pseudonymising")
+            corp, mapping = corpus_pkg.anonymize(corp, ctx.study.resolve(cfg.names))
+        return corp, mapping
+
+    return ctx.obj("corpus", build)
+
+
+def load_codebook(ctx: Context):
+    from coding import read_codebook
+
+    return ctx.obj("codebook", lambda: read_codebook(ctx.study.resolve(ctx.study.config.codebook.path)))
+
+
+def load_survey(ctx: Context):
+    from quant.survey import read_survey
+
+    path = ctx.study.optional(ctx.study.config.survey.path)
+    return ctx.obj("survey", lambda: read_survey(path) if path else None)
+
+
+def codings_tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(human codings, consensus codings) from this run or the cache; empty frames if none."""
+    from coding import CODINGS_COLUMNS
+
+    empty = pd.DataFrame(columns=list(CODINGS_COLUMNS))
+    return ctx.table("codings/codings", empty), ctx.table("codings/consensus", empty)
+
+
+# --------------------------------------------------------------------------- corpus
+
+
+def _corpus_inputs(study) -> list[Path]:
+    cfg = study.config.corpus
+    files = study.transcript_paths()
+    for extra in (cfg.cases, cfg.names):
+        if extra:
+            files.append(study.resolve(extra))
+    return files
+
+
+def stage_corpus(ctx: Context) -> None:
+    from corpus.anonymize import write_mapping
+    from pipelines.exports import to_markdown
+
+    corp, mapping = load_corpus(ctx)
+    segments = corp.segments_frame()
+    ctx.put("segments", segments)
+    cases = corp.cases.reset_index() if corp.cases.index.name == "case_id" else corp.cases.copy()
+    ctx.put("cases", cases)
+    ctx.put("transcripts", corp.transcripts_frame())
+    recon = corp.reconciliation.copy()
+    ctx.put("reconciliation", recon)
+    summary = corp.summary_frame()
+    ctx.put("summary", summary)
+    ctx.write(segments, "segments.csv")
+    ctx.write(recon, "reconciliation.csv")
+    lines = [f"# Corpus summary: {ctx.study.config.study.title}\n", to_markdown(summary), "\n## Transcripts\n\n",
+             to_markdown(corp.transcripts_frame())]
+    if not recon.empty:
+        lines += ["\n## Reconciliation\n\n", to_markdown(recon)]
+    ctx.write_text("".join(lines), "corpus_summary.md")
+    if mapping is not None:
+        write_mapping(mapping, ctx.path("private/pseudonym_key.csv"))
+        ctx.warn("private/pseudonym_key.csv links every pseudonym to the real name or identifier: it is PRIVATE; "
+                 "keep it out of shared folders and version control.")
+    for _, r in recon.iterrows():
+        ctx.warn(f"corpus reconciliation: {r['kind']} {r.get('file', '') or ''} {r.get('case_id', '') or ''}: "
+                 f"{r['message']}".replace("  ", " "))
+
+
+# --------------------------------------------------------------------------- codings
+
+
+def _codings_inputs(study) -> list[Path]:
+    return study.export_paths() + [study.resolve(study.config.codebook.path)]
+
+
+def stage_codings(ctx: Context) -> None:
+    from coding import consensus, read_export
+
+    corp, _ = load_corpus(ctx)
+    codebook = load_codebook(ctx)
+    ctx.write_text(codebook.to_markdown(), "codebook.md")
+    ctx.put("codebook", codebook.to_frame())
+    cfg = ctx.study.config.labelstudio
+    url = ctx.options.get("labelstudio_url") or ""
+    frames, issues = [], []
+    if url:
+        from coding.labelstudio import LabelStudioClient
+
+        if not cfg.project:
+            from pipelines.errors import StudyConfigError
+
+            raise StudyConfigError("A live pull needs [labelstudio] project (the project title or id).")
+        client = LabelStudioClient(url, token_env=cfg.token_env)
+        ctx.progress(f"pulling from {url}")
+        pulled = client.pull(cfg.project, snapshot_dir=ctx.path(cfg.snapshots + "/.keep").parent,
+                             codebook=codebook, corpus=corp)
+        frames.append(pulled.codings)
+        issues.append(pulled.issues)
+    else:
+        paths = ctx.study.export_paths()
+        if not paths:
+            ctx.warn(f"no codings export shipped: no Label Studio export matches [labelstudio] export = "
+                     f"{cfg.export!r}; coding, agreement, theme frequencies and the qualitative side of the joint "
+                     "display are empty.")
+        for p in paths:
+            ctx.progress(f"reading {p.name}")
+            res = read_export(p, codebook=codebook, corpus=corp)
+            frames.append(res.codings)
+            issues.append(res.issues.assign(file=p.name))
+    from coding import CODINGS_COLUMNS
+
+    codings = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CODINGS_COLUMNS)))
+    codings = codings.sort_values(["transcript_id", "start", "end", "code", "coder"], kind="mergesort",
+                                  ignore_index=True) if not codings.empty else codings
+    issue_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(
+        columns=["task_id", "annotation_id", "result_id", "reason", "detail"])
+    human = codings[codings["source"] == "human"] if not codings.empty else codings
+    cons = consensus(human, rule=ctx.study.config.coding.consensus) if not human.empty else codings.iloc[0:0]
+    ctx.put("codings", codings)
+    ctx.put("consensus", cons)
+    ctx.put("issues", issue_frame)
+    ctx.write(codings, "codings.csv")
+    ctx.write(cons, "consensus_codings.csv")
+    ctx.write(issue_frame, "coding_issues.csv")
+    if not issue_frame.empty:
+        ctx.warn(f"{len(issue_frame)} Label Studio export issue(s) listed in coding_issues.csv.")
+
+
+# --------------------------------------------------------------------------- agreement
+
+
+def stage_agreement(ctx: Context) -> None:
+    codings, _ = codings_tables(ctx)
+    agreement = require("coding.agreement", "Agreement")
+    human = codings[codings["source"] == "human"] if not codings.empty else codings
+    if human.empty or human["coder"].nunique() < 2:
+        ctx.warn("agreement not computed: it needs codings by at least two coders.")
+        return
+    corp, _ = load_corpus(ctx)
+    codebook = load_codebook(ctx)
+    cfg = ctx.study.config
+    ctx.progress("bootstrap")
+    table = agreement.agreement_table(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles),
+                                      n_boot=cfg.coding.n_boot, seed=cfg.study.seed)
+    dis = agreement.disagreements(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles))
+    ctx.put("agreement", table)
+    ctx.put("disagreements", dis)
+    ctx.write(table, "agreement.csv")
+    ctx.write(dis, "disagreements.csv")
+
+
+# --------------------------------------------------------------------------- frequencies
+
+
+def stage_frequencies(ctx: Context) -> None:
+    _, cons = codings_tables(ctx)
+    matrices = require("coding.matrices", "Theme frequencies")
+    if cons.empty:
+        ctx.warn("theme frequencies not computed: there are no (consensus) codings.")
+        return
+    corp, _ = load_corpus(ctx)
+    codebook = load_codebook(ctx)
+    roles = tuple(ctx.study.config.corpus.roles)
+    freq = matrices.theme_frequencies(cons, corp, codebook, roles=roles)
+    ctx.put("theme_frequencies", freq)
+    ctx.write(freq, "theme_frequencies.csv")
+    for attr in ctx.study.config.coding.group_by:
+        by = matrices.theme_frequencies(cons, corp, codebook, by=attr, roles=roles)
+        ctx.put(f"theme_frequencies_by_{attr}", by)
+        ctx.write(by, f"theme_frequencies_by_{attr}.csv")
+    try:
+        cooc_mod = require("coding.cooccurrence", "Co-occurrence")
+    except StageUnavailable as exc:
+        ctx.warn(str(exc))
+        return
+    cooc = cooc_mod.cooccurrence(cons, corp, codebook=codebook, roles=roles)
+    ctx.put("cooccurrence", cooc)
+    ctx.write(cooc, "cooccurrence.csv")
+
+
+# --------------------------------------------------------------------------- topics
+
+
+def stage_topics(ctx: Context) -> None:
+    cfg = ctx.study.config.topics
+    if not cfg.enabled:
+        ctx.warn("topics disabled in study.toml ([topics] enabled = false).")
+        return
+    topics = require("coding.topics", "Topic modelling")
+    corp, _ = load_corpus(ctx)
+    codebook = load_codebook(ctx)
+    seed = cfg.seed
+    params: dict[str, Any] = dict(passes=cfg.passes, iterations=cfg.iterations, unit=cfg.unit,
+                                  roles=tuple(ctx.study.config.corpus.roles))
+    if cfg.seeded:
+        params["seed_words"] = codebook.seed_words
+    ctx.progress(f"choosing K in {cfg.k_range[0]}..{cfg.k_range[1]}")
+    selection = topics.select_n_topics(corp, range(cfg.k_range[0], cfg.k_range[1] + 1), seeds=tuple(cfg.seeds),
+                                       coherence=cfg.coherence, **params)
+    model = selection.model
+    if model.random_state != seed:
+        model = topics.TopicModel(selection.best_k, random_state=seed, coherence=cfg.coherence, **params).fit(corp)
+    summary = model.topic_summary()
+    terms = model.topics_
+    sel = selection.summary.assign(rule=selection.rule, measure=selection.measure)
+    ctx.put("topics", summary)
+    ctx.put("topic_terms", terms)
+    ctx.put("selection", sel)
+    ctx.put("case_topics", model.case_topics())
+    ctx.put("representative", model.representative_documents(3))
+    ctx.write(summary, "topics.csv")
+    ctx.write(terms, "topic_terms.csv")
+    ctx.write(sel, "topic_selection.csv")
+    codings, _ = codings_tables(ctx)
+    if not codings.empty:
+        compare = _topics_fn(topics, "compare_codes", "coding.topics_compare")
+        result = compare(model, codings, corp)
+        ctx.put("alignment", result.alignment)
+        ctx.write(result.alignment, "topic_code_alignment.csv")
+        if not result.candidates.empty:
+            ctx.put("candidates", result.candidates)
+            ctx.write(result.candidates, "topic_candidates.csv")
+    else:
+        ctx.warn("topic-code alignment not computed: there are no codings.")
+    if cfg.effects_by:
+        estimate = _topics_fn(topics, "estimate_effects", "coding.topics_effects")
+        cases = corp.cases
+        effects = estimate(model, cases, by=cfg.effects_by, random_state=seed)
+        ctx.put("effects", effects)
+        ctx.write(effects, "topic_effects.csv")
+        to_svg = _topics_fn(topics, "effects_to_svg", "coding.topics_effects")
+        ctx.write_text(to_svg(effects, title=f"Topic prevalence by {cfg.effects_by}"), "topic_effects.svg")
+
+
+def _topics_fn(topics_module, name: str, fallback: str):
+    fn = getattr(topics_module, name, None)
+    if fn is None:
+        fn = getattr(require(fallback, f"Topics ({name})"), name)
+    return fn
+
+
+# --------------------------------------------------------------------------- survey
+
+
+def _survey_inputs(study) -> list[Path]:
+    cfg = study.config.survey
+    return [p for p in (study.optional(cfg.path), study.optional(cfg.codebook)) if p is not None]
+
+
+def stage_survey(ctx: Context) -> None:
+    cfg = ctx.study.config.survey
+    if not cfg.path:
+        ctx.warn("no survey in this study ([survey] path is empty).")
+        return
+    import quant
+    from quant.render import render_correlation_matrix
+
+    survey = load_survey(ctx)
+    weights = cfg.weights or None
+    if cfg.frequencies:
+        parts = []
+        for v in cfg.frequencies:
+            f = quant.frequencies(survey, v, weights=weights)
+            parts.append(f.assign(variable=v, variable_label=survey.variable_label(v)))
+        t1 = pd.concat(parts, ignore_index=True)
+        t1 = t1[["variable", "variable_label"] + [c for c in t1.columns if c not in ("variable", "variable_label")]]
+        ctx.put("table1", t1)
+        ctx.write(t1, "survey_table1.csv")
+    if cfg.factors and cfg.outcome:
+        t2 = quant.association_table(survey, cfg.outcome, cfg.factors, weights=weights)
+        ctx.put("table2", t2)
+        ctx.write(t2, "survey_table2.csv")
+    if cfg.correlations:
+        long = quant.correlation_matrix(survey, cfg.correlations, method=cfg.correlation_method, weights=weights)
+        rendered = render_correlation_matrix(long, style="seed")
+        t3 = rendered.table.reset_index().rename(columns={"index": "variable"})
+        t3.columns = [str(c) for c in t3.columns]
+        ctx.put("table3_long", long)
+        ctx.put("table3", t3)
+        ctx.put("table3_notes", pd.DataFrame({"footnote": list(rendered.footnotes)}))
+        ctx.write(long, "survey_table3_long.csv")
+        ctx.write(t3, "survey_table3.csv")
+    for row, col in cfg.crosstabs:
+        res = quant.crosstab(survey, row, col, weights=weights, exact=False)
+        tests = res.tests.reset_index().rename(columns={"index": "test"})
+        counts = res.to_frame()
+        ctx.put(f"crosstab_{row}_{col}", counts)
+        ctx.put(f"crosstab_{row}_{col}_tests", tests)
+        ctx.put(f"crosstab_{row}_{col}_measures", res.measures.reset_index().rename(columns={"index": "measure"}))
+        ctx.write(counts, f"crosstab_{row}_{col}.csv")
+        ctx.write(tests, f"crosstab_{row}_{col}_tests.csv")
+        for note in res.footnotes:
+            ctx.warn(f"crosstab {row} x {col}: {note}")
+    checks = []
+    if cfg.reported:
+        check = require("quant.check", "Checks of reported statistics")
+        table = pd.DataFrame([dict(factor=r.label, chi2=r.statistic, df=r.df, p=r.p) for r in cfg.reported])
+        counts = {}
+        data = survey.data
+        for r in cfg.reported:
+            if r.variable and cfg.outcome:
+                rows = int(data[r.variable][~survey.is_missing(r.variable)].nunique())
+                cols = int(data[cfg.outcome][~survey.is_missing(cfg.outcome)].nunique())
+                counts[r.label] = (rows, cols)
+        checks.append(check.check_reported(table, counts=counts or None, alpha=ctx.study.config.study.alpha))
+    if cfg.reported_text:
+        check = require("quant.check", "Checks of reported statistics")
+        counts = {}
+        if cfg.crosstabs:
+            row, col = cfg.crosstabs[0]
+            data = survey.data
+            counts["*"] = (int(data[row][~survey.is_missing(row)].nunique()),
+                           int(data[col][~survey.is_missing(col)].nunique()))
+        checks.append(check.check_reported(cfg.reported_text, counts=counts or None,
+                                           alpha=ctx.study.config.study.alpha))
+    if checks:
+        qc = pd.concat(checks, ignore_index=True)
+        ctx.put("quant_check", qc)
+        ctx.write(qc, "quant_check.csv")
+        bad = qc[qc["verdict"] != "consistent"]
+        for _, r in bad.iterrows():
+            ctx.warn(f"reported statistic {r['source']!s}: {r['verdict']} ({r['reason']})")
+
+
+# --------------------------------------------------------------------------- integration
+
+
+def _integration_inputs(study) -> list[Path]:
+    files = []
+    q = study.config.linkage.questionnaire
+    if q:
+        files.append(study.resolve(q))
+    ov = Path(study.config.integration.overrides)
+    files.append(ov if ov.is_absolute() else study.out / ov)
+    return files
+
+
+def stage_integration(ctx: Context) -> None:
+    from pipelines import integrate
+
+    cfg = ctx.study.config
+    segments = ctx.table("corpus/segments")
+    cases = ctx.table("corpus/cases")
+    codings, cons = codings_tables(ctx)
+    codebook = load_codebook(ctx)
+    codes = list(codebook.code_ids)
+    case_ids = [str(c) for c in cases["case_id"]] if cases is not None and "case_id" in cases else \
+        sorted(segments["transcript_id"].unique())
+    transcripts = ctx.table("corpus/transcripts")
+    case_of = {}
+    if transcripts is not None and "case_id" in transcripts.columns:
+        case_of = {str(t): str(c) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"])
+                   if c is not None and c == c}
+    roles = tuple(cfg.corpus.roles)
+    matrix = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of, roles=roles)
+    ctx.put("case_code_matrix", matrix.reset_index())
+    ctx.write(matrix.reset_index(), "case_code_matrix.csv")
+
+    # linked cases
+    if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:
+        if cfg.linkage.questionnaire:
+            from corpus import read_cases
+
+            questionnaire = read_cases(ctx.study.resolve(cfg.linkage.questionnaire), id_column=cfg.linkage.case_column)
+        else:
+            questionnaire = cases
+        linked = integrate.linked_cases(matrix, questionnaire, attributes=cfg.linkage.attributes, codes=codes,
+                                        case_column=cfg.linkage.case_column if cfg.linkage.questionnaire
+                                        else "case_id", exact=cfg.linkage.exact, seed=cfg.study.seed,
+                                        n_resamples=cfg.integration.n_resamples)
+        ctx.put("linked_cases", linked.matrix)
+        ctx.put("linked_tests", linked.tests)
+        ctx.put("prevalence", linked.prevalence)
+        ctx.write(linked.matrix, "linked_cases.csv")
+        ctx.write(linked.tests, "linked_tests.csv")
+        ctx.write(linked.prevalence, "theme_prevalence_by_group.csv")
+        labels = {c.id: c.name for c in codebook.codes}
+        integrate.write_quantitized(linked.matrix, codes, ctx.path("quantitized_codes.sav").parent,
+                                    code_labels=labels)
+        ctx.path("quantitized_codes.sav"), ctx.path("quantitized_codes.csv")
+
+    # joint display
+    survey = load_survey(ctx) if cfg.survey.path else None
+    topic_cases = None
+    ct = ctx.table("topics/case_topics")
+    if ct is not None:
+        # a topic is "prominent" in a case when its proportion is at least twice the uniform share 1/K
+        k = int(ct["topic"].max()) + 1
+        prominent = ct[ct["proportion"] >= 2.0 / k]
+        topic_cases = {int(t): set(map(str, g["case_id"])) for t, g in prominent.groupby("topic")}
+    overrides_path = Path(cfg.integration.overrides)
+    overrides_path = overrides_path if overrides_path.is_absolute() else ctx.out / overrides_path
+    overrides = integrate.read_overrides(overrides_path)
+    roles_map = dict(zip(segments["segment_id"], segments["role"]))
+    human = codings[codings["source"] == "human"] if not codings.empty else codings
+    display, evidence = integrate.joint_display(
+        cfg.constructs, codings=cons, case_ids=case_ids, survey=survey, default_outcome=cfg.survey.outcome,
+        alpha=cfg.study.alpha, min_cases=cfg.integration.min_cases, min_share=cfg.integration.min_share,
+        n_quotes=cfg.integration.quotes, quote_chars=cfg.integration.quote_chars, segment_roles=roles_map,
+        human_codings=human, topic_cases=topic_cases, overrides=overrides, weights=cfg.survey.weights or None,
+        case_of=case_of)
+    _, notes = integrate.update_overrides(overrides_path, display)
+    for n in notes:
+        ctx.warn(n)
+    ctx.put("joint_display", display)
+    ctx.put("joint_evidence", evidence)
+    ctx.write(display, "joint_display.csv")
+    ctx.write(evidence, "joint_display_evidence.csv")
+
+    # representativeness
+    if cfg.representativeness and survey is not None:
+        rep = integrate.representativeness(cases, survey, cfg.representativeness,
+                                           n_resamples=cfg.integration.n_resamples, seed=cfg.study.seed,
+                                           weights=cfg.survey.weights or None)
+        ctx.put("representativeness", rep.distribution)
+        ctx.put("representativeness_tests", rep.tests)
+        ctx.put("representativeness_set_aside", rep.set_aside)
+        ctx.write(rep.distribution, "representativeness.csv")
+        ctx.write(rep.tests, "representativeness_tests.csv")
+        ctx.write(rep.set_aside, "representativeness_set_aside.csv")
+        for _, r in rep.set_aside.iterrows():
+            ctx.warn(f"representativeness: case {r['case_id']} set aside for {r['variable']} "
+                     f"(value {r['value']!r}: {r['reason']}).")
+
+
+# --------------------------------------------------------------------------- exports and report
+
+#: (sheet name, table key) in workbook order.
+EXPORT_TABLES = (
+    ("corpus_summary", "corpus/summary"), ("transcripts", "corpus/transcripts"),
+    ("reconciliation", "corpus/reconciliation"), ("codebook", "codings/codebook"),
+    ("coding_issues", "codings/issues"), ("agreement", "agreement/agreement"),
+    ("disagreements", "agreement/disagreements"), ("theme_frequencies", "frequencies/theme_frequencies"),
+    ("cooccurrence", "frequencies/cooccurrence"), ("topics", "topics/topics"),
+    ("topic_selection", "topics/selection"), ("topic_code_alignment", "topics/alignment"),
+    ("topic_effects", "topics/effects"), ("survey_table1", "survey/table1"), ("survey_table2", "survey/table2"),
+    ("survey_table3", "survey/table3"), ("quant_check", "survey/quant_check"),
+    ("joint_display", "integration/joint_display"), ("joint_evidence", "integration/joint_evidence"),
+    ("representativeness", "integration/representativeness"),
+    ("representativeness_tests", "integration/representativeness_tests"),
+    ("case_code_matrix", "integration/case_code_matrix"), ("linked_tests", "integration/linked_tests"),
+    ("theme_prevalence", "integration/prevalence"),
+)
+
+
+def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
+    """Every table for the workbook, in order (grouped frequency and crosstab tables included)."""
+    sheets: dict[str, pd.DataFrame] = {}
+    for name, key in EXPORT_TABLES:
+        df = ctx.table(key)
+        if df is not None:
+            sheets[name] = df
+        if key == "frequencies/theme_frequencies":
+            for attr in ctx.study.config.coding.group_by:
+                by = ctx.table(f"frequencies/theme_frequencies_by_{attr}")
+                if by is not None:
+                    sheets[f"theme_freq_by_{attr}"] = by
+        if key == "survey/table3":
+            for row, col in ctx.study.config.survey.crosstabs:
+                for suffix in ("", "_tests"):
+                    t = ctx.table(f"survey/crosstab_{row}_{col}{suffix}")
+                    if t is not None:
+                        sheets[f"xt_{row}_{col}{suffix}"] = t
+    return sheets
+
+
+def warnings_frame(ctx: Context) -> pd.DataFrame:
+    """Every warning stored for the stages before ``exports`` (from this run or the state file)."""
+    import json
+
+    from pipelines.run import STATE_FILE
+
+    state = json.loads((ctx.out / STATE_FILE).read_text(encoding="utf-8")) if (ctx.out / STATE_FILE).exists() else {}
+    rows = []
+    for stage in STAGES:
+        if stage.name in ("exports", "report"):
+            continue
+        entry = state.get(stage.name, {})
+        for w in entry.get("warnings", []):
+            rows.append(dict(stage=stage.name, status=entry.get("status", ""), warning=w))
+        if entry.get("status") not in (None, "ran"):
+            rows.append(dict(stage=stage.name, status=entry.get("status"), warning=f"stage {entry.get('status')}"))
+    return pd.DataFrame(rows, columns=["stage", "status", "warning"])
+
+
+def stage_exports(ctx: Context) -> None:
+    from pipelines.exports import write_markdown_tables, write_workbook
+
+    sheets = export_tables(ctx)
+    warn = warnings_frame(ctx)
+    ctx.put("warnings", warn)
+    ctx.write(warn, "warnings.csv")
+    sheets["warnings"] = warn
+    write_workbook(sheets, ctx.path("tables.xlsx"))
+    write_markdown_tables(sheets, ctx.path("tables.md"), title=ctx.study.config.study.title)
+
+
+def stage_report(ctx: Context) -> None:
+    from pipelines.report import build_report
+
+    html = build_report(ctx)
+    ctx.write_text(html, "report.html")
+
+
+_ALL_TABLES = ("corpus/*", "codings/*", "agreement/*", "frequencies/*", "topics/*", "survey/*", "integration/*")
+
+STAGES: tuple[Stage, ...] = (
+    Stage("corpus", "Corpus: ingest and pseudonymise", stage_corpus, sections=("corpus",), inputs=_corpus_inputs),
+    Stage("codings", "Codings from Label Studio", stage_codings, sections=("labelstudio", "coding", "codebook"),
+          inputs=_codings_inputs, uses=("corpus/segments",)),
+    Stage("agreement", "Inter-coder agreement", stage_agreement, sections=("coding", "corpus", "study"),
+          uses=("codings/codings", "corpus/segments")),
+    Stage("frequencies", "Theme frequencies and co-occurrence", stage_frequencies, sections=("coding", "corpus"),
+          uses=("codings/consensus", "corpus/segments", "corpus/cases")),
+    Stage("topics", "Topic model", stage_topics, sections=("topics", "corpus"),
+          uses=("corpus/segments", "corpus/cases", "codings/codings")),
+    Stage("survey", "Survey tables", stage_survey, sections=("survey", "study"), inputs=_survey_inputs),
+    Stage("integration", "Integration: linked cases, joint display", stage_integration,
+          sections=("study", "survey", "linkage", "integration", "representativeness", "constructs", "corpus"),
+          inputs=lambda s: _integration_inputs(s) + _survey_inputs(s),
+          uses=("corpus/segments", "corpus/cases", "corpus/transcripts", "codings/codings", "codings/consensus",
+                "codings/codebook", "topics/case_topics")),
+    Stage("exports", "Exports: tables.xlsx, tables.md", stage_exports, sections=("study", "coding", "survey"),
+          uses=_ALL_TABLES),
+    Stage("report", "HTML report", stage_report,
+          sections=("study", "coding", "survey", "constructs", "integration", "topics"),
+          uses=_ALL_TABLES + ("exports/*",)),
+)
