@@ -118,7 +118,7 @@ def coerce_cases(cases: "pd.DataFrame | str | os.PathLike[str] | None") -> pd.Da
 
 
 def _clean_id(value) -> str | None:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)

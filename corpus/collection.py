@@ -362,7 +362,7 @@ def _match_cases(
             )
         key_to_case = {}
         for case_id, value in cases[case_column].items():
-            if value is None or (isinstance(value, float) and value != value):
+            if value is None or (not isinstance(value, str) and pd.isna(value)):
                 continue
             key = str(value).strip()
             key = Path(key).stem if Path(key).suffix.lower() in SUPPORTED_SUFFIXES else key

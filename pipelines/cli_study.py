@@ -1,0 +1,163 @@
+"""Top-level commands ``qualquant demo``, ``qualquant init`` and ``qualquant run``.
+
+:func:`register` adds them to the main application (:mod:`pipelines.cli`).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+import pipelines
+from pipelines.cli_common import console
+from pipelines.errors import PipelineError
+
+__all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
+
+DEMO_DIR = Path(pipelines.__file__).parent / "demo_data"
+#: Commands this module adds (for the README check).
+COMMANDS = ("demo", "init", "run")
+
+
+def _summary(result, elapsed: float) -> None:
+    from rich.table import Table
+
+    table = Table(title="Stages", show_lines=False)
+    for col in ("stage", "status", "seconds", "files"):
+        table.add_column(col)
+    for o in result.outcomes:
+        style = {"ran": "green", "skipped": "dim", "unavailable": "yellow"}.get(o.status, "")
+        table.add_row(o.name, f"[{style}]{o.status}[/{style}]" if style else o.status,
+                      f"{o.seconds:.1f}" if o.status == "ran" else "", str(len(o.outputs)))
+    console.print(table)
+    warnings = result.warnings
+    if warnings:
+        console.print(f"[yellow]{len(warnings)} warning(s)[/yellow] (all listed in warnings.csv and the report):")
+        for stage, w in warnings[:30]:
+            console.print(f"  [yellow]{stage}[/yellow]: {w}", markup=True, highlight=False)
+        if len(warnings) > 30:
+            console.print(f"  ... and {len(warnings) - 30} more")
+    console.print(f"Finished in {elapsed:.1f} s. Output folder: {result.out}")
+    report = result.out / "report.html"
+    if report.exists():
+        console.print(f"[bold]Report:[/bold] {report}")
+
+
+def run_demo(out: Path, *, labelstudio: str | None = None, force: bool = False, show_progress: bool = True):
+    """Run the bundled demo study into ``out`` (see ``pipelines/demo_data/README.md``)."""
+    from pipelines.run import run_study
+    from pipelines.study import read_study
+
+    study = read_study(DEMO_DIR / "study.toml", out=out)
+    options = {"labelstudio_url": labelstudio, "always": ("codings",) if labelstudio else ()}
+    return run_study(study, force=force, options=options, show_progress=show_progress)
+
+
+def init_study(directory: Path, *, title: str | None = None) -> Path:
+    """Scaffold a study folder: commented study.toml, transcripts/, survey/, labelstudio/, README.md.
+
+    Raises
+    ------
+    PipelineError
+        ``directory/study.toml`` already exists (nothing is overwritten).
+    """
+    from pipelines.exports import atomic_write_bytes
+    from pipelines.study import STUDY_TEMPLATE
+
+    directory = Path(directory)
+    toml = directory / "study.toml"
+    if toml.exists():
+        raise PipelineError(f"{toml} already exists; init never overwrites a study. Choose another folder.")
+    for sub in ("transcripts", "survey", "labelstudio"):
+        (directory / sub).mkdir(parents=True, exist_ok=True)
+    name = title or directory.resolve().name
+    atomic_write_bytes(STUDY_TEMPLATE.format(title=name.replace('"', "'")).encode("utf-8"), toml)
+    readme = directory / "README.md"
+    if not readme.exists():
+        atomic_write_bytes(_README.format(title=name).encode("utf-8"), readme)
+    cases = directory / "cases.csv"
+    if not cases.exists():
+        atomic_write_bytes("case_id\n".encode("utf-8"), cases)
+    names = directory / "names.txt"
+    if not names.exists():
+        atomic_write_bytes("# People to pseudonymise: one per line, canonical form first, then variants.\n"
+                           "# Example: Алексей, Лёша, Лёха\n".encode("utf-8"), names)
+    codebook = directory / "codebook.toml"
+    if not codebook.exists():
+        atomic_write_bytes((DEMO_DIR / "codebook.toml").read_bytes(), codebook)
+    return toml
+
+
+_README = """# {title}
+
+A qualquant study.
+
+- `study.toml` — the study configuration (every key is commented; unknown keys are errors).
+- `transcripts/` — interview transcripts (.txt, .docx, .vtt, .srt); file stem = case id.
+- `cases.csv` — one row per case (`case_id` plus attributes and questionnaire answers).
+- `names.txt` — people to pseudonymise.
+- `codebook.toml` — the codebook (a copy of the demo codebook to start from).
+- `labelstudio/` — Label Studio JSON exports (or set `[labelstudio] url` to pull live).
+- `survey/` — the survey file (.sav, .csv, ...).
+
+Run everything with `qualquant run study.toml`; results go to `out/`. Stages whose
+inputs did not change are skipped. `out/private/` holds the pseudonym key: keep it private.
+Edit `out/joint_display_overrides.csv` to override convergence labels and add meta-inferences;
+reruns keep your entries.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``demo``, ``init`` and ``run`` to the main ``qualquant`` application."""
+
+    @app.command("demo")
+    def demo(
+        out: Path = typer.Option(Path("qualquant-demo"), "--out", help="Output folder."),
+        labelstudio: Optional[str] = typer.Option(
+            None, "--labelstudio", help="Pull the codings from this live Label Studio server instead of the shipped "
+                                        "export (token from the variable named in study.toml)."),
+        quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+    ) -> None:
+        """Run the whole pipeline on the bundled demo study and print where the report is."""
+        t0 = time.perf_counter()
+        result = run_demo(out, labelstudio=labelstudio, show_progress=not quiet)
+        _summary(result, time.perf_counter() - t0)
+
+    @app.command("init")
+    def init(
+        directory: Path = typer.Argument(..., help="Folder for the new study (created if missing)."),
+        title: Optional[str] = typer.Option(None, "--title", help="Study title (default: the folder name)."),
+    ) -> None:
+        """Scaffold a study: commented study.toml, folders and a short README."""
+        toml = init_study(directory, title=title)
+        console.print(f"Created {toml}. Put transcripts in {toml.parent / 'transcripts'}, edit study.toml, then run "
+                      f"`qualquant run {toml}`.")
+
+    @app.command("run")
+    def run(
+        study_file: Path = typer.Argument(..., help="The study.toml file."),
+        out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [study] out)."),
+        force: bool = typer.Option(False, "--force", help="Run every stage, even when its inputs did not change."),
+        stage: Optional[list[str]] = typer.Option(None, "--stage", help="Run only this stage (repeatable)."),
+        labelstudio: Optional[str] = typer.Option(None, "--labelstudio", help="Pull codings from this live server."),
+        quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+    ) -> None:
+        """Run every stage of a study with progress, skipping stages whose inputs have not changed."""
+        from pipelines.run import run_study
+        from pipelines.stages import STAGES
+        from pipelines.study import read_study
+
+        study = read_study(study_file, out=out)
+        if stage:
+            known = [s.name for s in STAGES]
+            bad = [s for s in stage if s not in known]
+            if bad:
+                raise PipelineError(f"Unknown stage {bad[0]!r}; stages are: {', '.join(known)}.")
+        options = {"labelstudio_url": labelstudio or study.config.labelstudio.url or None,
+                   "always": ("codings",) if (labelstudio or study.config.labelstudio.url) else ()}
+        t0 = time.perf_counter()
+        result = run_study(study, force=force, options=options, only=stage, show_progress=not quiet)
+        _summary(result, time.perf_counter() - t0)
