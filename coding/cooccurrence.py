@@ -41,7 +41,7 @@ import pandas as pd
 from scipy.stats import fisher_exact
 from statsmodels.stats.multitest import multipletests
 
-from coding.matrices import check_codings, segment_code_matrix, select_coder, span_keys, unit_segments
+from coding.matrices import check_codings, code_order, segment_code_matrix, select_coder, span_keys, unit_segments
 
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]
 
@@ -114,7 +114,8 @@ def cooccurrence(
     """
     check_codings(codings, corpus, what="cooccurrence")
     rows = select_coder(codings, coder, rule=rule)
-    matrix = segment_code_matrix(rows, corpus, roles=roles, codebook=codebook, codes=codes)
+    matrix = segment_code_matrix(rows, corpus, roles=roles, codebook=codebook,
+                                 codes=code_order(codings, codebook, codes))
     units = unit_segments(corpus, roles)
     rows = rows[rows["segment_id"].isin(set(units["segment_id"]))].copy()
     rows["_span"] = span_keys(rows)

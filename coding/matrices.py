@@ -19,6 +19,10 @@ A codings table usually holds several coders. Every function takes ``coder``:
   table has them, otherwise :func:`coding.consensus` with ``rule`` (majority by
   default) is applied to the human coders first.
 
+Columns are the codes of the whole codings table (every coder), in codebook
+order when a codebook is given (codes nobody applied included), so the matrices
+of different coders line up.
+
 Coverage
 --------
 Coverage is the share of the participant's *words* covered by a code. Words are
@@ -300,7 +304,7 @@ def segment_code_matrix(
     """
     _check_value(value)
     rows, units = _prepare(codings, corpus, coder, rule, roles, "segment_code_matrix")
-    cols = code_order(rows, codebook, codes)
+    cols = code_order(codings, codebook, codes)
     long = segment_code_long(rows, units)
     field = {"presence": "n_spans", "count": "n_spans", "coverage": "covered_words"}[value]
     wide = long.pivot(index="segment_id", columns="code", values=field) if len(long) else pd.DataFrame()
@@ -355,7 +359,7 @@ def case_code_matrix(
     """
     _check_value(value)
     rows, units = _prepare(codings, corpus, coder, rule, roles, "case_code_matrix")
-    cols = code_order(rows, codebook, codes)
+    cols = code_order(codings, codebook, codes)
     cases = list(dict.fromkeys(units["case_id"]))
     seg_case = units.set_index("segment_id")["case_id"]
     if value == "count":
@@ -438,7 +442,7 @@ def theme_frequencies(
         ``by`` is not a column of the cases table, or as :func:`segment_code_matrix`.
     """
     rows, units = _prepare(codings, corpus, coder, rule, roles, "theme_frequencies")
-    codes = code_order(rows, codebook)
+    codes = code_order(codings, codebook)
     long = segment_code_long(rows, units)
     seg_case = units.set_index("segment_id")["case_id"]
     long["case_id"] = long["segment_id"].map(seg_case)

@@ -158,8 +158,9 @@ class TopicModel:
         ``i``-th code and labelled with its id.
     seed_weight : float
         Prior pseudo-count added to a seed word in its own topic's ``eta`` row (the
-        other entries keep the base value). On the demo study, 10 puts three to six
-        seed words of each seeded code in its topic's top ten.
+        other entries keep the base value); the same amount is added to the seed
+        word's count in the topic's random starting point, so the first E-step
+        already sends documents that use seed words towards their topic.
     coherence : {"c_v", "u_mass", "c_npmi"} or None
         Measure for ``coherence_`` (None skips it).
     topn : int
@@ -192,7 +193,7 @@ class TopicModel:
         no_above: float = 0.5,
         stop_words: Sequence[str] = (),
         seed_words=None,
-        seed_weight: float = 10.0,
+        seed_weight: float = 5.0,
         coherence: str | None = "c_v",
         topn: int = 10,
         chunksize: int = 2000,
@@ -312,23 +313,37 @@ class TopicModel:
         report = pd.DataFrame(rows, columns=["code", "topic", "word", "in_vocabulary"])
         return eta, report, labels
 
-    def _train(self, bow: ArrayBow, dictionary, *, random_state: int, eta):
+    def _train(self, bow: ArrayBow, dictionary, *, random_state: int, eta, seed_init=None):
+        from gensim.matutils import dirichlet_expectation
         from gensim.models import LdaModel, LdaMulticore
 
-        common = dict(corpus=bow, id2word=dictionary, num_topics=int(self.n_topics), passes=int(self.passes),
+        common = dict(id2word=dictionary, num_topics=int(self.n_topics), passes=int(self.passes),
                       iterations=int(self.iterations), alpha=self.alpha, eta=eta, random_state=int(random_state),
                       chunksize=int(self.chunksize), eval_every=None)
+        cls = LdaModel if self.workers == 1 else LdaMulticore
+        if self.workers > 1:
+            common["workers"] = int(self.workers)
         try:
-            if self.workers == 1:
-                return LdaModel(**common)
-            return LdaMulticore(workers=int(self.workers), **common)
+            if seed_init is None:
+                return cls(corpus=bow, **common)
+            # Seeded start: the first E-step already sees each seed word in its topic.
+            model = cls(corpus=None, **common)
+            model.state.sstats += seed_init.astype(model.state.sstats.dtype)
+            model.expElogbeta = np.exp(dirichlet_expectation(model.state.sstats)).astype(model.dtype)
+            model.update(bow)
+            return model
         except (ValueError, NotImplementedError, RuntimeError) as exc:
             raise TopicModelError(f"gensim could not fit the LDA model: {exc}") from None
 
     def _fit_prepared(self, prepared: PreparedDocuments) -> "TopicModel":
         self._validate()
         eta, report, labels = self._eta(prepared.dictionary)
-        model = self._train(prepared.bow, prepared.dictionary, random_state=self.random_state, eta=eta)
+        seed_init = None
+        if isinstance(eta, np.ndarray) and any(labels):
+            base = 1.0 / int(self.n_topics) if self.eta is None else float(self.eta)
+            seed_init = eta - base  # seed_weight at each seed word of its own topic, 0 elsewhere
+        model = self._train(prepared.bow, prepared.dictionary, random_state=self.random_state, eta=eta,
+                            seed_init=seed_init)
         self.model_ = model
         self.dictionary_ = prepared.dictionary
         self.documents_ = prepared.documents.reset_index(drop=True)

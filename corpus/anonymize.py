@@ -42,6 +42,7 @@ _PATTERNS = (
     ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?\(?\d{3}\)?[ \t-]?\d(?:[ \t-]?\d){6}(?!\d)")),
     ("IIN", 4, re.compile(r"(?<!\d)\d{12}(?!\d)")),
 )
+_MAX_PASSES = 10
 _TRAILING_PUNCT = ".,;:!?)»\"'"
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 
@@ -354,13 +355,25 @@ def anonymize(
     new_transcripts = []
     counts: Counter = Counter()
     for t in transcripts:
-        findings = find_identifiers(t.text, index, case_sensitive=case_sensitive)
-        edits = []
-        for f in findings:
-            pseudonym = numbering.pseudonym(f.kind, f.key)
-            edits.append((f.start, f.end, pseudonym))
-            counts[(t.id, f.kind, pseudonym, f.original)] += 1
-        new_transcripts.append(_apply(t, edits, index, numbering, case_sensitive))
+        # Repeat until nothing is found: a replacement changes the context of its
+        # neighbours (``Алексей+7 701...`` -> ``[NAME_1]+7 701...``), and the
+        # result must be a fixed point so that a second call changes nothing.
+        for _ in range(_MAX_PASSES):
+            findings = find_identifiers(t.text, index, case_sensitive=case_sensitive)
+            if not findings:
+                break
+            edits = []
+            for f in findings:
+                pseudonym = numbering.pseudonym(f.kind, f.key)
+                edits.append((f.start, f.end, pseudonym))
+                counts[(t.id, f.kind, pseudonym, f.original)] += 1
+            t = _apply(t, edits, index, numbering, case_sensitive)
+        else:
+            raise AnonymizationError(
+                f"Transcript {t.id}: pseudonymisation did not settle after {_MAX_PASSES} passes; "
+                "please report this text."
+            )
+        new_transcripts.append(t)
     mapping = _mapping_frame(counts, [t.id for t in transcripts])
     if isinstance(corpus_or_transcripts, Corpus):
         return corpus_or_transcripts.with_transcripts(new_transcripts), mapping

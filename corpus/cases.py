@@ -75,7 +75,7 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
             f"{path}: no column {id_column!r} (columns: {', '.join(frame.columns)}). Name the "
             "column that holds the case ids (id_column=..., or --case-id-column on the command line)."
         )
-    ids = frame[id_column].map(_clean_id)
+    ids = [_clean_id(v) for v in frame[id_column].tolist()]
     empty = [i + 2 for i, value in enumerate(ids) if value is None]
     if empty:
         raise CasesFileError(

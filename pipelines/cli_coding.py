@@ -240,9 +240,7 @@ def coding_import(
         _write(result.issues, issues_out, "Reconciliation")
 
 
-# ============================================================================
-# AGREEMENT / MATRICES COMMANDS: `qualquant coding agreement`, `qualquant coding
-# frequencies [--by ATTRIBUTE]`, `qualquant coding cooccurrence` are added below
-# this line by the agreement/matrices work (coding/agreement.py,
-# coding/matrices.py), registered on `coding_app`.
-# ============================================================================
+# Agreement, theme frequencies and co-occurrence live in their own module.
+from pipelines.cli_coding_analysis import register as _register_analysis  # noqa: E402
+
+_register_analysis(coding_app)

@@ -117,10 +117,19 @@ def _inputs(codings_path: Path, corpus_paths: list[str] | None, cases: Path | No
     return corpus, cb, codings, annotations
 
 
+_HEADERS = {
+    "n_units": "units", "n_applied": "applied", "percent_agreement": "% agree", "cohen_kappa": "Cohen κ",
+    "fleiss_kappa": "Fleiss κ", "krippendorff_alpha": "alpha", "ci_low": "alpha low", "ci_high": "alpha high",
+    "n_cases": "cases", "n_cases_total": "of", "pct_cases": "% cases", "n_segments": "segments",
+    "n_spans": "spans", "n_both": "both", "n_a": "a", "n_b": "b", "odds_ratio": "OR", "p_value": "p",
+    "n_overlapping_spans": "overlapping",
+}
+
+
 def _show(frame: pd.DataFrame, title: str, columns: list[str], digits: int = 3) -> None:
     table = Table(title=title)
     for column in columns:
-        table.add_column(column, justify="left" if frame[column].dtype == object else "right")
+        table.add_column(_HEADERS.get(column, column), justify="left" if frame[column].dtype == object else "right")
     for _, row in frame[columns].iterrows():
         cells = []
         for value in row:

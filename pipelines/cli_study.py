@@ -23,6 +23,7 @@ COMMANDS = ("demo", "init", "run")
 
 
 def _summary(result, elapsed: float) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title="Stages", show_lines=False)
@@ -37,7 +38,7 @@ def _summary(result, elapsed: float) -> None:
     if warnings:
         console.print(f"[yellow]{len(warnings)} warning(s)[/yellow] (all listed in warnings.csv and the report):")
         for stage, w in warnings[:30]:
-            console.print(f"  [yellow]{stage}[/yellow]: {w}", markup=True, highlight=False)
+            console.print(f"  [yellow]{stage}[/yellow]: {escape(w)}", highlight=False)
         if len(warnings) > 30:
             console.print(f"  ... and {len(warnings) - 30} more")
     console.print(f"Finished in {elapsed:.1f} s. Output folder: {result.out}")

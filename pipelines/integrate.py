@@ -88,11 +88,13 @@ def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Seq
     Returns
     -------
     pandas.DataFrame
-        Index ``case_id``; for every code three columns: ``<code>`` (presence,
-        0/1), ``<code>__count`` (number of coded spans: distinct
-        ``result_id``) and ``<code>__coverage`` (share of the case's
-        characters in turns of ``roles`` covered by the code, 0-1; overlapping
-        spans counted once).
+        Index ``case_id``; for every code three columns: ``c_<code>``
+        (presence, 0/1), ``n_<code>`` (number of coded spans: distinct
+        ``result_id``) and ``cov_<code>`` (share of the case's characters in
+        turns of ``roles`` covered by the code, 0-1; overlapping spans counted
+        once). The prefixes keep code columns apart from case attributes of
+        the same name (a code ``legal_status`` and the attribute
+        ``legal_status``).
 
     Notes
     -----
@@ -113,9 +115,9 @@ def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Seq
         covered: dict[str, int] = {}
         for case, grp in rows.groupby("case_id"):
             covered[case] = _union_length(zip(grp["start"].astype(int), grp["end"].astype(int)))
-        out[code] = [int(present.get(c, 0) > 0) for c in out.index]
-        out[f"{code}__count"] = [int(count.get(c, 0)) for c in out.index]
-        out[f"{code}__coverage"] = [
+        out[f"c_{code}"] = [int(present.get(c, 0) > 0) for c in out.index]
+        out[f"n_{code}"] = [int(count.get(c, 0)) for c in out.index]
+        out[f"cov_{code}"] = [
             (covered.get(c, 0) / denom[c]) if c in denom.index and denom[c] > 0 else 0.0 for c in out.index
         ]
     return out
@@ -143,7 +145,7 @@ class LinkedCases:
     ----------
     matrix : pandas.DataFrame
         One row per case: ``case_id``, the attributes, then per code
-        ``<code>``, ``<code>__count``, ``<code>__coverage``.
+        ``c_<code>``, ``n_<code>``, ``cov_<code>`` (see :func:`case_code_table`).
     tests : pandas.DataFrame
         One row per code x attribute, columns :data:`LINKED_TESTS_COLUMNS`.
     prevalence : pandas.DataFrame
@@ -235,7 +237,7 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
     rows: list[dict[str, Any]] = []
     prevalence: list[dict[str, Any]] = []
     for code in codes:
-        presence = matrix[code].astype(int)
+        presence = matrix[f"c_{code}"].astype(int)
         for attr in attributes:
             values = matrix[attr]
             valid = values.notna()
@@ -326,8 +328,8 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
 
     Notes
     -----
-    Variables per code: ``<code>`` (0 "not coded" / 1 "coded", nominal),
-    ``<code>_n`` (number of coded passages, scale) and ``<code>_cov``
+    Variables per code: ``c_<code>`` (0 "not coded" / 1 "coded", nominal),
+    ``n_<code>`` (number of coded passages, scale) and ``cov_<code>``
     (percent of the participant's text covered, scale). Written atomically
     (:func:`quant.write_survey`; the CSV via :func:`pipelines.exports.write_table`).
     """
@@ -343,16 +345,17 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
         meta.measure_levels[col] = "scale" if pd.api.types.is_numeric_dtype(frame[col]) else "nominal"
     for code in codes:
         name = code_labels.get(code, code)
-        out[code] = frame[code].astype(int)
-        out[f"{code}_n"] = frame[f"{code}__count"].astype(int)
-        out[f"{code}_cov"] = (100.0 * frame[f"{code}__coverage"].astype(float)).round(4)
-        meta.variable_labels[code] = f"Interview code: {name} (coded in the interview)"
-        meta.variable_labels[f"{code}_n"] = f"Interview code: {name} (number of coded passages)"
-        meta.variable_labels[f"{code}_cov"] = f"Interview code: {name} (% of participant text covered)"
-        meta.value_labels[code] = {0: "not coded", 1: "coded"}
-        meta.measure_levels[code] = "nominal"
-        meta.measure_levels[f"{code}_n"] = "scale"
-        meta.measure_levels[f"{code}_cov"] = "scale"
+        c, n, cov = f"c_{code}", f"n_{code}", f"cov_{code}"
+        out[c] = frame[c].astype(int)
+        out[n] = frame[n].astype(int)
+        out[cov] = (100.0 * frame[cov].astype(float)).round(4)
+        meta.variable_labels[c] = f"Interview code: {name} (coded in the interview)"
+        meta.variable_labels[n] = f"Interview code: {name} (number of coded passages)"
+        meta.variable_labels[cov] = f"Interview code: {name} (% of participant text covered)"
+        meta.value_labels[c] = {0: "not coded", 1: "coded"}
+        meta.measure_levels[c] = "nominal"
+        meta.measure_levels[n] = "scale"
+        meta.measure_levels[cov] = "scale"
     directory = Path(directory)
     sav = write_survey(Survey(out, meta), directory / f"{stem}.sav")
     csv = write_table(out, directory / f"{stem}.csv")

@@ -364,7 +364,8 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
             raise IntegrationError(f"Construct {c.id!r}: no outcome (set outcome or [survey] outcome).")
         elif c.survey_variables:
             for v in c.survey_variables:
-                ev = survey_evidence(survey, v, outcome, alpha=alpha, weights=weights)
+                ev = survey_evidence(_excluding(survey, v, c.exclude_values.get(v, [])), v, outcome,
+                                     alpha=alpha, weights=weights)
                 verdict = variable_verdict(ev["direction"], c.expected_direction)
                 verdicts.append(verdict)
                 evidence.append({"construct": c.id, **ev, "verdict": verdict})
@@ -385,6 +386,19 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         ))
     return (pd.DataFrame(rows, columns=list(JOINT_DISPLAY_COLUMNS)),
             pd.DataFrame(evidence, columns=list(QUANT_EVIDENCE_COLUMNS)))
+
+
+def _excluding(survey: Any, variable: str, values: Sequence[float]) -> Any:
+    """The survey with ``values`` of ``variable`` set to missing (the input is not modified)."""
+    if not values:
+        return survey
+    data = survey.data.copy() if hasattr(survey, "data") else survey.copy()
+    data[variable] = data[variable].where(~data[variable].isin(list(values)))
+    if hasattr(survey, "meta"):
+        from quant.survey import Survey
+
+        return Survey(data, survey.meta)
+    return data
 
 
 def _evidence_text(ev: Mapping[str, Any]) -> str:

@@ -27,7 +27,7 @@ body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu S
 header { background: #17324d; color: #fff; padding: 18px 28px; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
 header p { margin: 0; color: #d6e2ef; max-width: 70em; }
-nav { position: sticky; top: 0; background: #fff; border-bottom: 1px solid var(--line); padding: 6px 28px;
+nav { background: #fff; border-bottom: 1px solid var(--line); padding: 6px 28px;
       z-index: 2; font-size: 13px; }
 nav a { color: var(--accent); text-decoration: none; margin-right: 14px; white-space: nowrap; }
 main { padding: 8px 28px 40px; max-width: 1400px; }

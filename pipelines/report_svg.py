@@ -102,7 +102,7 @@ def heat_map(labels: Sequence[str], matrix: Sequence[Sequence[float]], *, title:
     n = len(labels)
     cell = 26 if n <= 20 else 18
     left, top = 170, 150
-    width, height = left + n * cell + 80, top + n * cell + 30
+    width, height = max(left + n * cell + 80, 40 + 7 * len(title)), top + n * cell + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" class="chart">', f"<title>{_e(title)}</title>"]
     if title:

@@ -364,7 +364,7 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
             _log(console, progress, f"{mark} {stage.title} ({seconds:.1f} s)" +
                  ("" if status == "ran" else f" [yellow]{status}[/yellow]"))
             for w in ctx._warnings:
-                _log(console, progress, f"  [yellow]warning:[/yellow] {w}")
+                _log(console, progress, f"  [yellow]warning:[/yellow] {_escape(w)}")
             _advance(progress, task)
     finally:
         if progress is not None:
@@ -394,6 +394,12 @@ def _progress(console, show: bool, total: int):
 def _advance(progress, task) -> None:
     if progress is not None:
         progress.advance(task)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def _log(console, progress, message: str) -> None:

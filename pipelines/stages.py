@@ -490,9 +490,9 @@ def stage_integration(ctx: Context) -> None:
         ctx.write(rep.distribution, "representativeness.csv")
         ctx.write(rep.tests, "representativeness_tests.csv")
         ctx.write(rep.set_aside, "representativeness_set_aside.csv")
-        for _, r in rep.set_aside.iterrows():
-            ctx.warn(f"representativeness: case {r['case_id']} set aside for {r['variable']} "
-                     f"(value {r['value']!r}: {r['reason']}).")
+        for (variable, reason), grp in rep.set_aside.groupby(["variable", "reason"], sort=True):
+            ctx.warn(f"representativeness: {len(grp)} case(s) set aside for {variable} ({reason}): "
+                     f"{', '.join(map(str, grp['case_id']))}; listed in representativeness_set_aside.csv.")
 
 
 # --------------------------------------------------------------------------- exports and report

@@ -237,6 +237,9 @@ class Construct(_Section):
         What the interviews suggest about the relation of the construct to the
         outcome: ``positive``, ``negative``, ``none`` (no relation) or
         ``association`` (a relation without a direction, e.g. a nominal variable).
+    exclude_values : dict of str to list of float
+        Survey codes treated as missing in this construct's tests, per
+        variable (e.g. a "Difficult to answer" code inside an ordinal scale).
     note : str
         Free text shown in the report.
     """
@@ -248,6 +251,7 @@ class Construct(_Section):
     survey_variables: list[str] = []
     outcome: str = ""
     expected_direction: Literal["positive", "negative", "none", "association"] = "positive"
+    exclude_values: dict[str, list[float]] = {}
     note: str = ""
 
     @field_validator("id")

@@ -84,7 +84,7 @@ def _compositions(total: int, bounds: np.ndarray) -> np.ndarray:
     return out
 
 
-def fisher_rxc_exact(table: np.ndarray, *, max_nodes: int = 400_000) -> FisherRxC:
+def fisher_rxc_exact(table: np.ndarray, *, max_nodes: int = 250_000) -> FisherRxC:
     """Exact Fisher–Freeman–Halton p-value (raises TooLargeForExact beyond the limit)."""
     t = np.asarray(table, dtype=np.int64)
     # Nodes are vectors of remaining row totals, so the side with the smaller
@@ -92,6 +92,8 @@ def fisher_rxc_exact(table: np.ndarray, *, max_nodes: int = 400_000) -> FisherRx
     if np.prod(t.sum(axis=1) + 1.0) > np.prod(t.sum(axis=0) + 1.0):
         t = t.T
     rows = t.sum(axis=1)
+    if np.prod(rows + 1.0) > max_nodes or t.shape[1] > 12:
+        raise TooLargeForExact  # the node space alone is too big: decide before any work
     # Small columns first: early nodes have few children (measured faster on 4x4 tables).
     order = np.argsort(t.sum(axis=0), kind="stable")
     t = t[:, order]

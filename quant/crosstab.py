@@ -376,10 +376,11 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
             res = fisher_rxc_exact(int_table)
         except TooLargeForExact:
             res = fisher_rxc_monte_carlo(int_table, n_resamples=n_resamples, random_state=random_state)
-            notes.append(
-                f"Fisher-Freeman-Halton p-value based on {n_resamples} Monte Carlo tables (seed {random_state}); "
-                f"standard error {res.p_value_se:.4f}. The exact network was too large."
-            )
+            note = (f"Fisher-Freeman-Halton p-value based on {n_resamples} Monte Carlo tables (seed {random_state}); "
+                    f"standard error {res.p_value_se:.4f}. The exact network was too large.")
+            if res.p_value == 0:
+                note += f" No simulated table was as extreme: p < {3.0 / n_resamples:.4f} (95% upper bound)."
+            notes.append(note)
         rows["fisher_exact"] = _test_row(np.nan, np.nan, res.p_value, method=res.method,
                                          n_resamples=res.n_resamples, p_value_se=res.p_value_se)
     if rounded and "fisher_exact" in rows:

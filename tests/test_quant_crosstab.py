@@ -228,3 +228,10 @@ def test_measures_formulas():
     assert res.measures.loc["cramers_v", "value"] == pytest.approx(np.sqrt(chi2 / (2 * n)))
     assert res.measures.loc["contingency_coefficient", "value"] == pytest.approx(np.sqrt(chi2 / (chi2 + n)))
     assert list(res.tests.columns[:4]) == ["statistic", "df", "p_value", "p_value_one_sided"]
+
+
+def test_monte_carlo_zero_hits_reports_an_upper_bound():
+    table = [[80, 10, 5, 5, 0], [10, 80, 10, 0, 5], [0, 5, 10, 80, 90]]
+    res = quant.crosstab_from_counts(table, exact=True, n_resamples=1000, random_state=1)
+    assert res.tests.loc["fisher_exact", "p_value"] == 0.0
+    assert any("p < 0.0030 (95% upper bound)" in n for n in res.footnotes)

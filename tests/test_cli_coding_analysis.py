@@ -1,0 +1,154 @@
+"""Tests of `qualquant coding agreement|frequencies|cooccurrence` (pipelines.cli_coding_analysis)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import pipelines
+from coding import CodedSpan, codings_frame, read_codebook
+from coding.agreement import agreement_table
+from corpus import read_corpus
+from pipelines.cli_coding_analysis import register
+from pipelines.cli_common import make_app
+from pipelines.exports import write_table
+
+DEMO = Path(pipelines.__file__).parent / "demo_data"
+TRANSCRIPTS = DEMO / "transcripts"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def app():
+    coding_app = make_app("Codings.")
+    register(coding_app)
+    return coding_app
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return read_corpus(TRANSCRIPTS, cases=DEMO / "cases.csv"), read_codebook(DEMO / "codebook.toml")
+
+
+def _spans(corpus, ids):
+    """Two coders on the first participant turns of some transcripts, with a few disagreements."""
+    rows, n = [], 0
+    for tid in ids:
+        t = corpus[tid]
+        for k, seg in enumerate(t.segments_by_role("participant")[:6]):
+            for coder, ann in (("coder_a", 1), ("coder_b", 2)):
+                code = "bonding" if k % 2 == 0 else "plans_stay"
+                if coder == "coder_b" and k == 3:
+                    code = "linking"
+                if coder == "coder_b" and k == 5:
+                    continue
+                n += 1
+                end = seg.start + min(40, seg.end - seg.start)
+                rows.append(CodedSpan(coder, "human", tid, seg.segment_id, code, seg.start, end,
+                                      t.text[seg.start:end], 1, ann, f"r{n}"))
+    return rows
+
+
+def corpus_args(corpus, ids):
+    args = []
+    for tid in ids:
+        args += ["--corpus", corpus[tid].source_path]
+    return args + ["--cases", str(DEMO / "cases.csv"), "--codebook", str(DEMO / "codebook.toml")]
+
+
+def test_every_command_has_help(app):
+    for name in ("agreement", "frequencies", "cooccurrence"):
+        result = runner.invoke(app, [name, "--help"])
+        assert result.exit_code == 0, result.output
+        assert "Label Studio export" in result.output and "--corpus" in result.output
+
+
+def test_agreement_from_codings_table(app, demo, tmp_path):
+    corpus, codebook = demo
+    ids = list(corpus.ids[:3])
+    codings = codings_frame(_spans(corpus, ids))
+    table_path = tmp_path / "codings.csv"
+    write_table(codings, table_path)
+    out = tmp_path / "agreement.csv"
+    dis = tmp_path / "dis.xlsx"
+    spans_out = tmp_path / "span.md"
+    result = runner.invoke(app, ["agreement", str(table_path), *corpus_args(corpus, ids), "--n-boot", "100",
+                                 "--out", str(out), "--disagreements-out", str(dis), "--span-out", str(spans_out)])
+    assert result.exit_code == 0, result.output
+    assert "alpha" in result.output and "overall" in result.output
+    written = pd.read_csv(out, encoding="utf-8-sig")
+    sub = read_corpus([corpus[t].source_path for t in ids], cases=DEMO / "cases.csv")
+    direct = agreement_table(codings, sub, codebook=codebook, n_boot=100)
+    assert list(written["code"]) == list(direct["code"])
+    assert written["krippendorff_alpha"].to_numpy() == pytest.approx(direct["krippendorff_alpha"].to_numpy(),
+                                                                       nan_ok=True)
+    assert written["ci_low"].to_numpy() == pytest.approx(direct["ci_low"].to_numpy(), nan_ok=True)
+    assert len(pd.read_excel(dis)) == 2 * len(ids) + len(ids)  # k=3 swapped (2 codes) and k=5 missing
+    assert spans_out.read_text(encoding="utf-8").startswith("|")
+
+
+def test_frequencies_and_cooccurrence_from_export(app, demo, tmp_path):
+    corpus, _ = demo
+    ids = list(corpus.ids[:2])
+    tasks = []
+    for i, tid in enumerate(ids):
+        t = corpus[tid]
+        annotations = []
+        for ann_id, user in ((10 * i + 1, 1), (10 * i + 2, 2)):
+            results = []
+            for k, seg in enumerate(t.segments_by_role("participant")[:4]):
+                end = seg.start + min(30, seg.end - seg.start)
+                value = {"start": seg.start, "end": end, "text": t.text[seg.start:end],
+                         "labels": ["bonding" if k % 2 == 0 else "housing"]}
+                results.append({"id": f"{ann_id}-{k}", "from_name": "capital_type" if k % 2 == 0 else
+                                "resources_barriers", "to_name": "text", "type": "labels", "value": value})
+                if k == 0:
+                    results.append({"id": f"{ann_id}-{k}-b", "from_name": "form", "to_name": "text",
+                                    "type": "labels", "value": {**value, "labels": ["offline"]}})
+            annotations.append({"id": ann_id, "completed_by": user, "result": results, "was_cancelled": False,
+                                "ground_truth": False, "created_at": "2025-01-01T00:00:00Z",
+                                "updated_at": "2025-01-01T00:00:00Z"})
+        tasks.append({"id": 100 + i, "data": {"text": t.text, "transcript_id": tid, "unit": "transcript"},
+                      "annotations": annotations, "predictions": [], "drafts": []})
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+    args = corpus_args(corpus, ids)
+    several = runner.invoke(app, ["frequencies", str(export), *args])
+    assert several.exit_code == 1
+    assert several.output.strip().startswith("Error: The codings table holds 2 coders")
+    out = tmp_path / "freq.csv"
+    matrix = tmp_path / "matrix.csv"
+    result = runner.invoke(app, ["frequencies", str(export), *args, "--coder", "consensus", "--by", "legal_status",
+                                 "--out", str(out), "--matrix-out", str(matrix), "--value", "count"])
+    assert result.exit_code == 0, result.output
+    freq = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(freq.columns)[:2] == ["legal_status", "code"]
+    totals = freq.groupby("code")["n_cases"].sum()
+    assert totals["bonding"] == 2 and totals["housing"] == 2 and totals["linking"] == 0
+    mat = pd.read_csv(matrix, encoding="utf-8-sig").set_index("case_id")
+    assert mat.loc[ids[0], "bonding"] == 2
+    co_out = tmp_path / "co.parquet"
+    result = runner.invoke(app, ["cooccurrence", str(export), *args, "--coder", "consensus", "--out", str(co_out)])
+    assert result.exit_code == 0, result.output
+    co = pd.read_parquet(co_out).set_index(["code_a", "code_b"])
+    # offline was applied with bonding on the first participant turn of each transcript (2 of 4 bonding turns)
+    pair = co.loc[("bonding", "offline")]
+    assert (pair["n_both"], pair["n_a"], pair["n_b"], pair["n_overlapping_spans"]) == (2, 4, 2, 2)
+    assert pair["jaccard"] == 0.5
+
+
+def test_errors_are_one_line(app, tmp_path):
+    missing = runner.invoke(app, ["agreement", str(tmp_path / "nope.csv"), "--corpus", str(TRANSCRIPTS)])
+    assert missing.exit_code == 1
+    assert missing.output.strip() == f"Error: {tmp_path / 'nope.csv'}: no such file. Give a Label Studio export or a codings table."
+    bad = tmp_path / "bad.csv"
+    bad.write_text("coder,segment_id,code,start,end,transcript_id\nA,INT01:0001,bonding,x,5,INT01\n", encoding="utf-8")
+    result = runner.invoke(app, ["frequencies", str(bad), "--corpus", str(TRANSCRIPTS)])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {bad}: row 2 has no whole number in column 'start'."
+    no_corpus = runner.invoke(app, ["cooccurrence", str(bad)])
+    assert no_corpus.output.strip().startswith("Error: Give the transcripts the codings refer to with --corpus")

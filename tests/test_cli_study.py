@@ -1,0 +1,142 @@
+"""Tests of ``qualquant init``, ``qualquant run`` (on a small study made here) and the command list.
+
+The small study: three Russian transcripts, a cases table, a survey CSV with a
+codebook-free numeric coding, the demo codebook, no Label Studio export (the
+codings stage reports that clearly and the rest runs), topics off (speed).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+TRANSCRIPT = """Интервьюер: Расскажите, как вы устроились в {city}?
+Респондент: Первые недели жили у знакомых, потом соседи-казахи помогли найти квартиру. {extra}
+Интервьюер: А с работой?
+Респондент: Работаю удалённо на российскую компанию, с банком были сложности.
+"""
+
+
+def _make_study(tmp_path: Path) -> Path:
+    result = runner.invoke(app, ["init", str(tmp_path / "study"), "--title", "Small study"])
+    assert result.exit_code == 0, result.output
+    root = tmp_path / "study"
+    for i, (city, extra) in enumerate([("Алматы", ""), ("Астане", "Зовут меня Тимур."), ("Караганде", "")], start=1):
+        (root / "transcripts" / f"P0{i}.txt").write_text(TRANSCRIPT.format(city=city, extra=extra), encoding="utf-8")
+    pd.DataFrame({"case_id": ["P01", "P02", "P03"], "age": [24, 31, 46], "status": ["a", "b", "a"],
+                  "belonging": [4, 2, 3]}).to_csv(root / "cases.csv", index=False)
+    (root / "names.txt").write_text("Тимур\n", encoding="utf-8")
+    rng = np.random.default_rng(0)
+    n = 120
+    friends = rng.integers(1, 5, n)
+    pd.DataFrame({"friends": friends, "belonging": np.clip(friends + rng.integers(-1, 2, n), 1, 5),
+                  "age_group": rng.choice(["18–29", "30–44", "45+"], n)}).to_csv(root / "survey" / "s.csv", index=False)
+    text = (root / "study.toml").read_text(encoding="utf-8")
+    text = text.replace('[topics]\nenabled = true', '[topics]\nenabled = false')
+    text = text.replace('path = ""                      # .sav', 'path = "survey/s.csv"         # .sav')
+    text = text.replace('outcome = ""\n', 'outcome = "belonging"\n', 1)
+    text = text.replace('correlations = []', 'correlations = ["friends", "belonging"]')
+    text = text.replace('attributes = []                # case attributes crossed',
+                        'attributes = ["status", "age"]  # case attributes crossed')
+    text += ('\n[[constructs]]\nid = "local_ties"\nlabel = "Local ties"\ncodes = ["bridging"]\n'
+             'survey_variables = ["friends"]\noutcome = "belonging"\n'
+             '\n[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\n'
+             'bins = [18, 30, 45, 120]\nlabels = ["18–29", "30–44", "45+"]\n')
+    (root / "study.toml").write_text(text, encoding="utf-8")
+    return root / "study.toml"
+
+
+def test_init_scaffolds_and_refuses_to_overwrite(tmp_path):
+    result = runner.invoke(app, ["init", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    for name in ("study.toml", "README.md", "cases.csv", "names.txt", "codebook.toml"):
+        assert (tmp_path / "s" / name).is_file()
+    for folder in ("transcripts", "survey", "labelstudio"):
+        assert (tmp_path / "s" / folder).is_dir()
+    assert "# " in (tmp_path / "s" / "study.toml").read_text(encoding="utf-8")  # commented
+    again = runner.invoke(app, ["init", str(tmp_path / "s")])
+    assert again.exit_code == 1
+    assert again.output.strip().splitlines()[-1].startswith("Error: ")
+    assert "already exists; init never overwrites a study" in again.output
+
+
+def test_run_small_study_then_skip_unchanged_then_rerun_changed(tmp_path):
+    toml = _make_study(tmp_path)
+    out = toml.parent / "out"
+    first = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert first.exit_code == 0, first.output
+    for name in ("segments.csv", "corpus_summary.md", "codings.csv", "survey_table3.csv", "joint_display.csv",
+                 "representativeness.csv", "tables.xlsx", "tables.md", "report.html", "warnings.csv",
+                 "private/pseudonym_key.csv", "joint_display_overrides.csv", "linked_cases.csv"):
+        assert (out / name).is_file(), name
+    assert "no codings export shipped" in first.output
+    assert "PRIVATE" in first.output
+    segments = pd.read_csv(out / "segments.csv", encoding="utf-8-sig")
+    assert "Тимур" not in " ".join(segments["text"]) and "[NAME_1]" in " ".join(segments["text"])
+    jd = pd.read_csv(out / "joint_display.csv", encoding="utf-8-sig")
+    assert jd.loc[0, "convergence"] == "silence"  # no codings: the interviews are silent
+    state = json.loads((out / ".state.json").read_text(encoding="utf-8"))
+    assert state["corpus"]["status"] == "ran"
+    before = {p: p.read_bytes() for p in out.glob("*.csv")}
+
+    second = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert second.exit_code == 0, second.output
+    assert re.search(r"corpus\s*│\s*skipped", second.output), second.output
+    assert re.search(r"survey\s*│\s*skipped", second.output)
+    assert {p: p.read_bytes() for p in out.glob("*.csv")} == before
+
+    s = pd.read_csv(toml.parent / "survey" / "s.csv")
+    s.loc[0, "friends"] = 5 if s.loc[0, "friends"] != 5 else 1
+    s.to_csv(toml.parent / "survey" / "s.csv", index=False)
+    third = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert third.exit_code == 0, third.output
+    assert re.search(r"corpus\s*│\s*skipped", third.output)
+    assert re.search(r"survey\s*│\s*ran", third.output)
+    assert re.search(r"integration\s*│\s*ran", third.output)
+
+
+def test_run_reports_config_error_as_one_line(tmp_path):
+    toml = _make_study(tmp_path)
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[extra]\nx = 1\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(toml)])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: study.toml, line ")
+    assert "unknown key 'extra'" in lines[0]
+    bad_stage = runner.invoke(app, ["run", str(_make_study(tmp_path / "b")), "--stage", "corpsu"])
+    assert bad_stage.exit_code == 1 and "Unknown stage 'corpsu'" in bad_stage.output
+
+
+def _commands(group, prefix: tuple[str, ...] = ()):
+    """Every command and group below ``group`` (duck-typed: groups have ``commands``)."""
+    for name, cmd in sorted(group.commands.items()):
+        path = prefix + (name,)
+        yield path, cmd
+        if hasattr(cmd, "commands"):
+            yield from _commands(cmd, path)
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    root = get_command(app)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing_help, missing_readme = [], []
+    for path, cmd in _commands(root):
+        text = (cmd.help or cmd.short_help or "").strip()
+        if not text:
+            missing_help.append(" ".join(path))
+        if f"qualquant {' '.join(path)}" not in readme:
+            missing_readme.append(" ".join(path))
+    assert not missing_help, f"commands without help text: {missing_help}"
+    assert not missing_readme, f"commands not mentioned in README.md as `qualquant ...`: {missing_readme}"

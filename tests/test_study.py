@@ -1,0 +1,119 @@
+"""Tests of pipelines.study: study.toml validation with key and line in every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import pipelines
+from pipelines.errors import StudyConfigError
+from pipelines.study import STUDY_TEMPLATE, find_key_line, read_study
+
+DEMO = Path(pipelines.__file__).parent / "demo_data"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "study.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_demo_study_loads_and_resolves_paths():
+    study = read_study(DEMO / "study.toml")
+    cfg = study.config
+    assert cfg.survey.outcome == "belonging"
+    assert {c.id for c in cfg.constructs} >= {"local_ties", "cultural_understanding", "institutional_access",
+                                              "legal_status", "transnational_support"}
+    assert study.resolve(cfg.survey.path) == DEMO / "survey" / "repatriates_survey.sav"
+    assert len(study.transcript_paths()) == 20
+    assert study.out == (DEMO / "out").resolve()
+    for c in cfg.constructs:  # every construct's codes are in the demo codebook
+        text = (DEMO / "codebook.toml").read_text(encoding="utf-8")
+        for code in c.codes:
+            assert f'id = "{code}"' in text
+
+
+def test_template_is_a_valid_study(tmp_path):
+    study = read_study(_write(tmp_path, STUDY_TEMPLATE.format(title="T")))
+    assert study.config.study.title == "T" and study.config.constructs == []
+
+
+def test_unknown_top_level_key_names_key_and_line(tmp_path):
+    p = _write(tmp_path, '[study]\ntitle = "x"\n\n[surveys]\npath = "a.sav"\n')
+    with pytest.raises(StudyConfigError) as err:
+        read_study(p)
+    msg = str(err.value)
+    assert "study.toml, line 4: unknown key 'surveys' in the top level. Did you mean 'survey'?" in msg
+
+
+def test_unknown_nested_key_names_table_line_and_close_match(tmp_path):
+    p = _write(tmp_path, '[study]\ntitle = "x"\n[topics]\nk_range = [2, 4]\npases = 3\n')
+    with pytest.raises(StudyConfigError, match=r"line 5: unknown key 'pases' in \[topics\]\. Did you mean 'passes'\?"):
+        read_study(p)
+
+
+def test_unknown_key_in_array_of_tables_counts_entries(tmp_path):
+    text = ('[[constructs]]\nid = "a"\ncodes = ["x"]\n\n[[constructs]]\nid = "b"\n'
+            'codes = ["y"]\nsurvey_vars = ["q"]\n')
+    with pytest.raises(StudyConfigError,
+                       match=r"line 8: unknown key 'survey_vars' in \[constructs #2\]\. Did you mean 'survey_variables'\?"):
+        read_study(_write(tmp_path, text))
+
+
+def test_unknown_key_in_inline_table_and_subtable(tmp_path):
+    text = '[corpus]\npaths = ["t"]\n\n[corpus.speakers]\ninterviewer = ["И"]\nintervewer = ["Q"]\n'
+    with pytest.raises(StudyConfigError, match=r"line 6: unknown key 'intervewer' in \[corpus\.speakers\]"):
+        read_study(_write(tmp_path, text))
+    text = ('[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\n'
+            'map = { a = "b" }\nbinz = [1, 2]\n')
+    with pytest.raises(StudyConfigError, match=r"line 5: unknown key 'binz' in \[representativeness #1\]"):
+        read_study(_write(tmp_path, text))
+
+
+def test_several_problems_are_all_listed(tmp_path):
+    text = '[study]\nalpha = 2\nfoo = 1\n[coding]\nconsensus = "most"\n'
+    with pytest.raises(StudyConfigError) as err:
+        read_study(_write(tmp_path, text))
+    msg = str(err.value)
+    assert msg.startswith("3 problems in study.toml")
+    assert "line 2: study.alpha" in msg and "line 3: unknown key 'foo'" in msg
+    assert "line 5: coding.consensus" in msg and "'most'" in msg
+
+
+def test_invalid_values_are_explained(tmp_path):
+    with pytest.raises(StudyConfigError, match=r"line 2: topics.k_range: k_range must be \[min, max\]"):
+        read_study(_write(tmp_path, "[topics]\nk_range = [5, 3]\n"))
+    with pytest.raises(StudyConfigError, match=r"line 2: constructs #1\.id: construct id must be snake_case"):
+        read_study(_write(tmp_path, '[[constructs]]\nid = "Local Ties"\n'))
+    with pytest.raises(StudyConfigError, match="construct id 'a' is used twice"):
+        read_study(_write(tmp_path, '[[constructs]]\nid = "a"\n[[constructs]]\nid = "a"\n'))
+    with pytest.raises(StudyConfigError, match=r"required key 'representativeness #1\.survey_variable'"):
+        read_study(_write(tmp_path, '[[representativeness]]\ncase_column = "age"\nmap = {a = "b"}\n'))
+
+
+def test_bad_toml_and_missing_file(tmp_path):
+    with pytest.raises(StudyConfigError, match=r"study.toml is not valid TOML: .*line 2"):
+        read_study(_write(tmp_path, '[study]\ntitle = "unclosed\n'))
+    with pytest.raises(StudyConfigError, match="not found. Create one with `qualquant init DIR`"):
+        read_study(tmp_path / "nope.toml")
+    p = tmp_path / "latin.toml"
+    p.write_bytes('[study]\ntitle = "Исследование"\n'.encode("cp1251"))
+    with pytest.raises(StudyConfigError, match="is not UTF-8"):
+        read_study(p)
+
+
+def test_find_key_line_skips_multiline_strings():
+    text = '[study]\ndescription = """\nfoo = 1\n"""\nseed = 3\n'
+    assert find_key_line(text, ("study", "seed")) == 5
+    assert find_key_line(text, ("study", "foo")) == 1  # not a key: falls back to the table
+
+
+def test_out_override_and_relative_paths(tmp_path):
+    p = _write(tmp_path, '[corpus]\npaths = ["data/*.txt"]\n')
+    (tmp_path / "data").mkdir()
+    for name in ("b.txt", "a.txt", "c.md"):
+        (tmp_path / "data" / name).write_text("x", encoding="utf-8")
+    study = read_study(p, out=tmp_path / "elsewhere")
+    assert [q.name for q in study.transcript_paths()] == ["a.txt", "b.txt"]
+    assert study.out == (tmp_path / "elsewhere").resolve()
