@@ -22,18 +22,24 @@ _MIN_META = {"id", "annotator", "annotation_id", "created_at", "updated_at", "le
 
 # --------------------------------------------------------------------- utils
 
+_ID_MAX = 2**63 - 1  # ids are stored in 64-bit integer columns; larger ones are malformed
+
+
 def _as_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
+    number: int | None = None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return int(text)
-    return None
+            number = int(text)
+    if number is None or not -_ID_MAX <= number <= _ID_MAX:
+        return None
+    return number
 
 
 def _as_str(value: Any) -> str | None:

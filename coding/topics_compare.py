@@ -28,6 +28,7 @@ __all__ = [
     "compare_codes",
     "mann_whitney",
     "model_version",
+    "pull_predictions",
     "push_predictions",
     "to_labelstudio_predictions",
 ]
@@ -432,3 +433,36 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
         )
         ids.append(int(created.id))
     return ids
+
+
+def pull_predictions(client, project, *, codebook=None, corpus=None):
+    """Read a project's predictions back as validated codings (``source="prediction"``).
+
+    Label Studio's full JSON export lists predictions by id only (Label Studio
+    1.23), so they are read from the task API (``tasks.list(fields="all")``), put
+    into export form and checked by :func:`coding.ls_export.parse_export` like any
+    export: each span validated against the task text (and the corpus), coder =
+    ``model_version``.
+
+    Returns
+    -------
+    ExportReadResult
+        ``.codings`` holds only prediction rows; ``.issues`` lists anything set aside.
+    """
+    import json
+
+    from coding.ls_export import parse_export
+
+    project_id = client._resolve(project)
+    tasks = []
+    for task in client.tasks(project_id, annotations=True):
+        preds = []
+        for pred in getattr(task, "predictions", None) or []:
+            get = pred.get if isinstance(pred, dict) else (lambda k, p=pred: getattr(p, k, None))
+            preds.append({"id": get("id"), "model_version": get("model_version"), "score": get("score"),
+                          "result": get("result") or [], "created_at": str(get("created_at") or ""),
+                          "updated_at": str(get("updated_at") or "")})
+        tasks.append({"id": int(task.id), "data": task.data or {}, "annotations": [], "drafts": [],
+                      "predictions": preds, "project": project_id})
+    raw = json.dumps(tasks, ensure_ascii=False, default=str).encode("utf-8")
+    return parse_export(raw, codebook=codebook, corpus=corpus)

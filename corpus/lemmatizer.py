@@ -1,24 +1,62 @@
 """spaCy components for lemmas without downloads.
 
-``qualquant_ru_lemmatizer`` is spaCy's Russian pymorphy3 lemmatizer with a
-memo: the stock component computes each token's lemma from the token text, its
-part of speech and its morphology (``spacy/lang/ru/lemmatizer.py`` reads
-``token.text``, ``token.pos_`` and ``token.morph``) and nothing else, so the
-result is cached per ``(ORTH, POS, MORPH)`` hash triple. Lemmas are identical to
-the stock component token for token (``bench/bench_lemmas.py`` counts the
-mismatches); tokens are read and written in bulk with ``Doc.to_array`` /
-``Doc.from_array`` instead of Python ``Token`` objects. For a token without a
-part of speech (a blank pipeline) the stock component only takes the set of
-pymorphy3 normal forms (one distinct form -> that form, else the token text); a
-memo miss computes exactly that with an analyzer that returns plain tuples and
-skips the probability re-ranking, neither of which changes the set.
-
+``qualquant_ru_lemmatizer`` is spaCy's Russian pymorphy3 lemmatizer
+(``spacy/lang/ru/lemmatizer.py``) with memos and a cheaper analysis of each new
+word form; its lemmas are identical to the stock component token for token.
 ``qualquant_lowercase_lemmatizer`` sets each lemma to the lower-cased form (the
 fallback for Kazakh and other languages without an offline lemmatizer).
+
+Why the Russian lemmas are identical
+------------------------------------
+The stock component reads ``token.text``, ``token.pos_`` and ``token.morph``
+and nothing else. When the part of speech is not one of ``PUNCT ADJ DET NOUN
+NUM PRON PROPN VERB`` (always so in a blank pipeline, where it is empty) it
+takes the *look-up path*: the set of pymorphy3 normal forms of the text; one
+distinct form is the lemma, otherwise the text itself is. Everything here
+follows from pymorphy3's ``MorphAnalyzer.parse(word)`` (pymorphy3 2.x), which
+runs the analyzer units of ``pymorphy3.lang.ru.DEFAULT_UNITS`` in order on
+``(word, word.lower())`` and stops after the first group of units that found
+something:
+
+1. **Memo per form.** The look-up lemma depends on the text only, so it is
+   cached per ``ORTH``. Tokens on the full path are cached per
+   ``(ORTH, POS, MORPH)`` and computed by the stock code.
+2. **Case variants share one analysis.** Every unit works on ``word.lower()``
+   except five checks on the original ``word``: the initials units
+   (``word`` is one capital letter of ``АБВ...Я``), the number unit
+   (``int(word)`` / ``float(word)``), the punctuation, Roman-number and Latin
+   shape tests, and the known-suffix unit's ``len(word) >= 4``. For a word of
+   two or more characters, all ASCII or basic Cyrillic (``А-я Ёё``), none of
+   these depends on case: ``lower()`` changes only letters there and keeps the
+   length; ``int`` rejects letters, ``float``, the Roman-number pattern
+   (``re.IGNORECASE``) and the Latin test are case-blind, and a letter is never
+   punctuation. Such words share one entry keyed on ``word.lower()``: the
+   normal form when it is unique, else a marker that sends each token back to
+   its own text, as the stock fallback ``return [string]`` does. Other words
+   (one letter, other scripts) are analysed under their exact text.
+3. **Dictionary words skip the analyzer.** The first unit group is the
+   dictionary plus the two initials units, and the initials units only answer
+   a word that is one of their letters. For any other word that the dictionary
+   knows, the analysis is exactly the dictionary's entries, so the normal
+   forms are built straight from ``words.similar_items(word.lower(),
+   char_substitutes)`` with the dictionary's own ``build_normal_form``, with
+   no tags, ``Parse`` tuples or probability re-ranking (which only re-orders
+   and re-scores parses, never adds or drops one), stopping at the second
+   distinct form. Every other word goes through a complete
+   ``MorphAnalyzer.parse`` that differs from the stock one only in returning
+   plain tuples (same units, same probability estimator, so the sub-word
+   parses that the prefix and hyphen units reuse come in the same order).
+
+The component checks at start-up that the analyzer's units are the ones this
+reasoning is about; with any other pymorphy3 configuration it falls back to a
+plain per-form memo over the complete analysis. The tests compare every token
+of the demo corpus, thousands of dictionary forms in three cases, and random
+strings against the stock component.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Callable, Optional
 
@@ -31,113 +69,213 @@ from spacy.symbols import IDS
 from spacy.tokens import Doc
 from thinc.api import Model
 
+__all__ = ["LOWERCASE_LEMMATIZER", "RU_LEMMATIZER", "MemoRussianLemmatizer", "register"]
+
 RU_LEMMATIZER = "qualquant_ru_lemmatizer"
 LOWERCASE_LEMMATIZER = "qualquant_lowercase_lemmatizer"
-
-
-class MemoRussianLemmatizer(RussianLemmatizer):
-    """:class:`spacy.lang.ru.lemmatizer.RussianLemmatizer` with a per-form memo.
-
-    Parameters
-    ----------
-    max_cache : int
-        The memo is cleared when it holds this many entries (bounded memory on
-        very large corpora); lemmas do not depend on it.
-
-    Notes
-    -----
-    Like the stock component with ``overwrite=False``, a token whose lemma is
-    already set keeps it. The memo key is ``(orth, pos, morph)`` — every input of
-    :meth:`RussianLemmatizer.pymorphy3_lemmatize` — and the value is the hash of
-    the lemma string, which is added to the vocabulary's string store on the
-    first computation, exactly as ``token.lemma_ = ...`` does.
-    """
-
-    def __init__(self, vocab, model: Optional[Model], name: str = RU_LEMMATIZER, *,
-                 mode: str = "pymorphy3", overwrite: bool = False,
-                 scorer: Optional[Callable] = None, max_cache: int = 2_000_000) -> None:
-        super().__init__(vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
-        self.max_cache = max_cache
-        self.memo: dict[tuple[int, int, int], int] = {}
-        self._orth_memo: dict[int, int] = {}
-        # Same dictionaries, but plain tuples and no probability re-ranking: the
-        # look-up path only needs the *set* of normal forms, which neither changes.
-        self._plain_morph = (
-            _plain_analyzer() if mode in ("pymorphy3", "pymorphy3_lookup") else None
-        )
-
-    def __call__(self, doc: Doc) -> Doc:
-        if not self._validated:
-            self._validate_tables()
-        n = len(doc)
-        if n == 0:
-            return doc
-        array = doc.to_array([ORTH, POS, MORPH, LEMMA])
-        if not array[:, 1:].any():
-            # blank pipeline: no POS, no morphology, no lemma yet -> key on ORTH alone
-            # (the memo key (orth, 0, 0) written as orth)
-            orths = array[:, 0].tolist()
-            lemmas = list(map(self._orth_memo.get, orths))
-            if None in lemmas:
-                for i, value in enumerate(lemmas):
-                    if value is None:
-                        lemmas[i] = self._miss(doc, i, orths[i], 0, 0, key=orths[i], memo=self._orth_memo)
-        else:
-            lemmas = []
-            for i, (orth, pos, morph, lemma) in enumerate(array.tolist()):
-                if lemma and not self.overwrite:
-                    lemmas.append(lemma)
-                    continue
-                value = self.memo.get((orth, pos, morph))
-                if value is None:
-                    value = self._miss(doc, i, orth, pos, morph, key=(orth, pos, morph), memo=self.memo)
-                lemmas.append(value)
-        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))
-        return doc
-
-    @property
-    def n_cached(self) -> int:
-        """Number of memo entries."""
-        return len(self.memo) + len(self._orth_memo)
-
-    def clear_cache(self) -> None:
-        """Empty the memo (lemmas do not change; for benchmarks and memory)."""
-        self.memo.clear()
-        self._orth_memo.clear()
-
-    def _miss(self, doc: Doc, i: int, orth: int, pos: int, morph: int, *, key, memo: dict) -> int:
-        strings = self.vocab.strings
-        if self._plain_morph is not None and (
-            self.mode == "pymorphy3_lookup" or pos not in _FULL_PATH_POS
-        ):
-            value = strings.add(self._lookup(strings[orth]))
-        else:
-            value = strings.add(self.lemmatize(doc[i])[0])
-        if self.n_cached >= self.max_cache:
-            self.clear_cache()
-        memo[key] = value
-        return value
-
-    def _lookup(self, string: str) -> str:
-        """``RussianLemmatizer._pymorphy_lookup_lemmatize`` on a string."""
-        normal_forms = {parse[2] for parse in self._plain_morph.parse(string)}
-        if len(normal_forms) == 1:
-            return next(iter(normal_forms))
-        return string
-
-
-@lru_cache(maxsize=1)
-def _plain_analyzer():
-    from pymorphy3 import MorphAnalyzer
-
-    return MorphAnalyzer(lang="ru", result_type=None, probability_estimator_cls=None)
-
 
 # POS ids for which the stock component does more than the normal-form look-up
 # (``RussianLemmatizer._pymorphy_lemmatize``): punctuation rules and the POS-filtered path.
 _FULL_PATH_POS = frozenset(
     IDS[name] for name in ("PUNCT", "ADJ", "DET", "NOUN", "NUM", "PRON", "PROPN", "VERB")
 )
+# Words whose analysis does not depend on letter case (module docstring, point 2).
+_CASE_BLIND = re.compile(r"[\x00-\x7f\u0401\u0410-\u044f\u0451]{2,}").fullmatch
+# Marker in the per-lower-case-form memo: "no unique normal form, use the token's own text".
+_OWN_TEXT = -1
+# The unit layout of pymorphy3.lang.ru.DEFAULT_UNITS the reasoning above is about:
+# (class name, is_terminal) in order.
+_EXPECTED_UNITS = (
+    ("DictionaryAnalyzer", False),
+    ("AbbreviatedFirstNameAnalyzer", False),
+    ("AbbreviatedPatronymicAnalyzer", True),
+    ("NumberAnalyzer", True),
+    ("PunctuationAnalyzer", True),
+    ("RomanNumberAnalyzer", False),
+    ("LatinAnalyzer", True),
+    ("HyphenSeparatedParticleAnalyzer", True),
+    ("HyphenAdverbAnalyzer", True),
+    ("HyphenatedWordsAnalyzer", True),
+    ("KnownPrefixAnalyzer", True),
+    ("UnknownPrefixAnalyzer", False),
+    ("KnownSuffixAnalyzer", True),
+    ("UnknAnalyzer", True),
+)
+
+
+class MemoRussianLemmatizer(RussianLemmatizer):
+    """:class:`spacy.lang.ru.lemmatizer.RussianLemmatizer` with memos and a fast look-up path.
+
+    Parameters
+    ----------
+    vocab : spacy.vocab.Vocab
+        The pipeline's vocabulary.
+    model : None
+        Unused (spaCy's lemmatizer signature).
+    name : str
+        Component name.
+    mode : str
+        ``"pymorphy3"`` (default) or ``"pymorphy3_lookup"``, as for the stock
+        component; other modes of the stock component work with a plain memo.
+    overwrite : bool
+        Replace lemmas that are already set (stock semantics).
+    scorer : callable, optional
+        Passed to spaCy's lemmatizer.
+    max_cache : int
+        The memos are emptied when they hold more entries than this (bounded
+        memory on very large corpora); lemmas do not depend on it.
+
+    Notes
+    -----
+    See the module docstring for why every lemma equals the stock component's.
+    Like the stock component with ``overwrite=False``, a token whose lemma is
+    already set keeps it. Tokens are read and written in bulk
+    (``Doc.to_array`` / ``Doc.from_array``); a new lemma string is added to the
+    vocabulary's string store, exactly as ``token.lemma_ = ...`` does. The memos
+    belong to the component: a new pipeline starts empty.
+    """
+
+    def __init__(self, vocab, model: Optional[Model], name: str = RU_LEMMATIZER, *,
+                 mode: str = "pymorphy3", overwrite: bool = False,
+                 scorer: Optional[Callable] = None, max_cache: int = 2_000_000) -> None:
+        fast = mode in ("pymorphy3", "pymorphy3_lookup")
+        if fast:
+            # the stock __init__ keeps an existing analyzer: share the loaded dictionaries
+            self._morph = _analyzer("parse")
+        super().__init__(vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
+        self.max_cache = max_cache
+        self.memo: dict[tuple[int, int, int], int] = {}  # (orth, pos, morph) -> lemma, full path
+        self._orth_memo: dict[int, int] = {}  # orth -> lemma, look-up path
+        self._form_memo: dict[str, int] = {}  # lower-case form -> lemma or _OWN_TEXT
+        self._analyzer = _analyzer("tuple") if fast else None
+        self._dictionary_first = False
+        if self._analyzer is not None and _units_as_expected(self._analyzer):
+            words = self._analyzer.dictionary.words
+            self._similar_items = words.similar_items
+            self._substitutes = self._analyzer.char_substitutes
+            self._build_normal_form = self._analyzer.dictionary.build_normal_form
+            self._initials = frozenset().union(*(
+                unit.analyzer._letters_set for unit in self._analyzer._units[1:3]
+            ))
+            self._dictionary_first = all(len(letter) == 1 for letter in self._initials)
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Set the lemma of every token of ``doc`` (see the class notes)."""
+        if not self._validated:
+            self._validate_tables()
+        error_handler = self.get_error_handler()
+        try:
+            if len(doc):
+                self._lemmatize_doc(doc)
+            return doc
+        except Exception as e:
+            error_handler(self.name, self, [doc], e)
+
+    def _lemmatize_doc(self, doc: Doc) -> None:
+        array = doc.to_array([ORTH, POS, LEMMA])
+        if self._analyzer is not None and (
+            self.mode == "pymorphy3_lookup" or not array[:, 1].any()
+        ) and (self.overwrite or not array[:, 2].any()):
+            # every token takes the look-up path and needs a lemma: one memo read per token
+            orths = array[:, 0].tolist()
+            lemmas = list(map(self._orth_memo.get, orths))
+            if None in lemmas:
+                lookup = self._lookup_lemma
+                lemmas = [lookup(o) if v is None else v for o, v in zip(orths, lemmas)]
+                self._trim()
+        else:
+            lemmas = self._mixed_lemmas(doc, array)
+        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))
+
+    def _mixed_lemmas(self, doc: Doc, array: np.ndarray) -> list[int]:
+        """Token by token: kept lemmas, look-up path, full path (a tagged pipeline)."""
+        morphs = doc.to_array(MORPH).tolist()
+        lookup_only = self.mode == "pymorphy3_lookup"
+        lemmas = []
+        for i, (orth, pos, lemma) in enumerate(array.tolist()):
+            if lemma and not self.overwrite:
+                lemmas.append(lemma)
+            elif self._analyzer is not None and (lookup_only or pos not in _FULL_PATH_POS):
+                value = self._orth_memo.get(orth)
+                lemmas.append(self._lookup_lemma(orth) if value is None else value)
+            else:
+                key = (orth, pos, morphs[i])
+                value = self.memo.get(key)
+                if value is None:
+                    value = self.memo[key] = self.vocab.strings.add(self.lemmatize(doc[i])[0])
+                lemmas.append(value)
+        self._trim()
+        return lemmas
+
+    def _lookup_lemma(self, orth: int) -> int:
+        """Look-up path lemma (hash) of a form not yet in the orth memo; memoises it."""
+        strings = self.vocab.strings
+        text = strings[orth]
+        if self._dictionary_first and _CASE_BLIND(text):
+            lower = text.lower()
+            value = self._form_memo.get(lower)
+            if value is None:
+                normal_form = self._unique_normal_form(text, lower)
+                value = _OWN_TEXT if normal_form is None else strings.add(normal_form)
+                self._form_memo[lower] = value
+            lemma = orth if value == _OWN_TEXT else value
+        else:
+            normal_form = self._unique_normal_form(text, text.lower())
+            lemma = orth if normal_form is None else strings.add(normal_form)
+        self._orth_memo[orth] = lemma
+        return lemma
+
+    def _unique_normal_form(self, word: str, word_lower: str) -> Optional[str]:
+        """The one pymorphy3 normal form of ``word``, or None if it has several."""
+        if self._dictionary_first and word not in self._initials:
+            first = None
+            build = self._build_normal_form
+            for fixed_word, parses in self._similar_items(word_lower, self._substitutes):
+                for para_id, idx in parses:
+                    normal_form = build(para_id, idx, fixed_word)
+                    if first is None:
+                        first = normal_form
+                    elif normal_form != first:
+                        return None
+            if first is not None:
+                return first
+        normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
+        return normal_forms.pop() if len(normal_forms) == 1 else None
+
+    @property
+    def n_cached(self) -> int:
+        """Number of memo entries."""
+        return len(self.memo) + len(self._orth_memo) + len(self._form_memo)
+
+    def clear_cache(self) -> None:
+        """Empty the memos (lemmas do not change; for benchmarks and memory)."""
+        self.memo.clear()
+        self._orth_memo.clear()
+        self._form_memo.clear()
+
+    def _trim(self) -> None:
+        if self.n_cached > self.max_cache:
+            self.clear_cache()
+
+
+@lru_cache(maxsize=2)
+def _analyzer(kind: str):
+    """One loaded pymorphy3 analyzer per result type (its dictionaries are read-only)."""
+    from pymorphy3 import MorphAnalyzer
+
+    if kind == "tuple":
+        return MorphAnalyzer(lang="ru", result_type=None)
+    return MorphAnalyzer(lang="ru")
+
+
+def _units_as_expected(analyzer) -> bool:
+    """True if ``analyzer`` runs exactly the unit layout the module docstring reasons about."""
+    layout = tuple((type(unit.analyzer).__name__, unit.is_terminal) for unit in analyzer._units)
+    return (
+        layout == _EXPECTED_UNITS
+        and all(type(u.analyzer).__module__.startswith("pymorphy3.units.") for u in analyzer._units)
+        and analyzer.lang == "ru"
+    )
 
 
 def _make_ru(nlp: Language, model: Optional[Model], name: str, mode: str, overwrite: bool,

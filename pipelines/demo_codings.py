@@ -26,17 +26,21 @@ What the script does
    :func:`coding.labelstudio.read_export` against the codebook and the
    pseudonymised corpus (no issue is expected: any issue is an error); and
    writes it, tasks sorted by id and otherwise as the server sent it, to
-   ``demo_data/labelstudio/demo_export.json`` (atomically).
+   ``demo_data/labelstudio/demo_export.json`` (atomically), with the coder
+   names by user id in ``demo_export.users.json`` (the export itself names
+   coders only by id). :func:`read_demo_export` reads it back.
 
 Coder B (deterministic: ``random.Random(f"{seed}:{transcript_id}")`` per transcript)
 ------------------------------------------------------------------------------------
 A second coder who read the same codebook, with realistic disagreement:
 
-- **Systematic bridging/linking confusion.** B reads ties with locals that arise
-  at work, around housing or through a formal role (colleagues, bosses,
-  landlords, teachers, organisers; see :data:`VERTICAL_CONTEXT`) as vertical:
-  where A coded ``bridging`` on such a passage, B codes ``linking``. This turns
-  about half of A's ``bridging`` into ``linking``.
+- **Systematic bridging/linking confusion.** B reads a tie with locals as
+  vertical when, in the passage or the sentence before or after it, the local
+  meets the speaker in a formal role (colleagues, bosses, landlords, teachers,
+  organisers) or gives access to a resource (practical help, work, housing,
+  documents, money; see :data:`VERTICAL_CONTEXT`): where A coded ``bridging``
+  on such a passage, B codes ``linking``. This turns about half of A's
+  ``bridging`` into ``linking``.
 - **Missed codes.** Each other code A applied is left out by B with
   probability :data:`P_MISS` (about 10% of A's code applications); a passage
   whose codes are all missed is not coded by B at all.
@@ -83,11 +87,13 @@ __all__ = [
     "demo_corpus",
     "label_controls",
     "main",
+    "read_demo_export",
     "read_plan",
     "read_plans",
     "round_trip",
     "run",
     "to_results",
+    "users_path",
     "write_export",
 ]
 
@@ -95,22 +101,23 @@ DEMO = Path(pipelines.__file__).parent / "demo_data"
 PLAN_DIR = DEMO / "coding_plan"
 EXPORT_PATH = DEMO / "labelstudio" / "demo_export.json"
 SEED = 20230601
-PROJECT_TITLE = "Demo study: social capital of temporary migrants (demo codings)"
+PROJECT_TITLE = "Demo study: social capital (demo codings)"  # at most 50 characters
 ADMIN_EMAIL = "admin@example.org"
 CODER_EMAILS = {"coder_a": "coder_a@example.org", "coder_b": "coder_b@example.org"}
 
 P_MISS = 0.10
 P_EXTRA_LOCAL = 0.5
 P_BOUNDARY = 0.45
-#: Passages where B reads a tie with locals as vertical: the local gives access to a
-#: resource (work, housing, documents, money, practical help) or meets the speaker in
-#: a formal role. B's systematic confusion (A codes these bridging).
+#: Context in which B reads a tie with locals as vertical: the local meets the speaker
+#: in a formal role (work, school, a club's organiser) or gives access to a resource
+#: (practical help, work, housing, documents, money). B's systematic confusion: A codes
+#: such ties bridging unless the person acts for an institution.
 VERTICAL_CONTEXT = re.compile(
     r"работ|коллег|начальник|менеджер|бригад|смен[аеуы]|офис|хозя[ией]|кадр|директор|управляющ|"
     r"клиент|заказ|школ|учител|преподава|организатор|инструктор|мастер|сервис|компани|контор|"
     r"продакт|тимлид|стартап|бизнес|приют|коворкинг|"
     r"помог|помога|показ[ао]л|подсказ|научил|объясн|возил|в[её]з |отв[её]з|повёз|нашёл|дал[аи]? |"
-    r"да[её]т|устро|пристро|оформ|позвонил|перекрыл|держать|зарплат|деньг|тенге|кредит|квартир|дом ",
+    r"да[её]т|устро|пристро|оформ|позвонил|перекрыл|зарплат|деньг|тенге|кредит|квартир|дом ",
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_\d+\]")
@@ -168,6 +175,8 @@ class RoundTripResult:
     project_id : int
     users : dict of str to int
         Coder name -> Label Studio user id.
+    server_users : dict of int to str
+        Every user on the server: id -> e-mail (``LabelStudioClient.users()``).
     timings : dict of str to float
         Seconds per phase.
     """
@@ -177,6 +186,7 @@ class RoundTripResult:
     sent: dict[str, list[DemoSpan]]
     project_id: int
     users: dict[str, int]
+    server_users: dict[int, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -323,6 +333,19 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return trimmed
 
 
+def _reads_vertical(text: str, start: int, end: int) -> bool:
+    """Whether B reads the passage ``text[start:end]`` of a turn as a vertical tie.
+
+    B judges the passage with one sentence of context on each side.
+    """
+    sentences = _sentences(text)
+    touched = [i for i, (a, b) in enumerate(sentences) if b > start and a < end]
+    if not touched:
+        return bool(VERTICAL_CONTEXT.search(text[start:end]))
+    first, last = max(0, touched[0] - 1), min(len(sentences) - 1, touched[-1] + 1)
+    return bool(VERTICAL_CONTEXT.search(text[sentences[first][0]:sentences[last][1]]))
+
+
 def _new_bounds(rng: random.Random, text: str, start: int, end: int) -> tuple[int, int]:
     """B's boundaries for A's span ``text[start:end]`` (offsets within one turn)."""
     if rng.random() >= P_BOUNDARY:
@@ -380,7 +403,7 @@ def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[Dem
     out: list[DemoSpan] = []
     for span in coder_a_spans(plan, transcript):
         seg = segments[span.segment_id]
-        vertical = bool(VERTICAL_CONTEXT.search(transcript.text[span.start:span.end]))
+        vertical = _reads_vertical(seg.text, span.start - seg.start, span.end - seg.start)
         codes: list[str] = []
         for code in span.codes:
             if code == "bridging" and vertical:
@@ -436,19 +459,22 @@ def to_results(spans: Sequence[DemoSpan], text: str, controls: Mapping[str, tupl
 
 # ------------------------------------------------------------------ the corpus
 def demo_corpus(transcript_ids: Sequence[str] | None = None):
-    """The pseudonymised demo corpus (all transcripts, or those listed)."""
+    """The pseudonymised demo corpus (all transcripts, or those listed).
+
+    The whole corpus is pseudonymised first, so a transcript reads the same
+    (same placeholders) whether it is selected alone or with all the others.
+    """
     from corpus import anonymize, read_corpus
 
     paths = sorted(str(p) for p in (DEMO / "transcripts").iterdir() if not p.name.startswith("."))
-    if transcript_ids is not None:
-        wanted = set(transcript_ids)
-        paths = [p for p in paths if Path(p).stem in wanted]
-        missing = wanted - {Path(p).stem for p in paths}
-        if missing:
-            raise CodingPlanError(f"No demo transcript for {', '.join(sorted(missing))}.")
     corpus = read_corpus(paths, cases=DEMO / "cases.csv")
     pseudonymised, _mapping = anonymize(corpus, DEMO / "names.txt")  # the mapping stays in memory
-    return pseudonymised
+    if transcript_ids is None:
+        return pseudonymised
+    missing = [t for t in transcript_ids if t not in pseudonymised]
+    if missing:
+        raise CodingPlanError(f"No demo transcript for {', '.join(missing)}.")
+    return pseudonymised.with_transcripts([pseudonymised[t] for t in transcript_ids])
 
 
 # ------------------------------------------------------------------ round trip
@@ -535,26 +561,73 @@ def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], use
             for r in export.issues.itertuples()
         )
         raise LabelStudioError(f"The demo export has {len(export.issues)} issue(s): {rows}")
-    return RoundTripResult(raw, export, sent, project_id, dict(users), timings)
+    return RoundTripResult(raw, export, sent, project_id, dict(users), client.users(), timings)
 
 
-def write_export(raw: bytes, path: str | os.PathLike[str]) -> Path:
-    """Write a full JSON export with tasks sorted by id, atomically (temp file + rename)."""
-    tasks = json.loads(raw)
-    if not isinstance(tasks, list):
-        raise CodingPlanError("The export is not a list of tasks.")
-    tasks.sort(key=lambda t: int(t["id"]))
-    path = Path(path)
+def _write_json_atomic(data, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            json.dump(tasks, handle, ensure_ascii=False, indent=1)
+            json.dump(data, handle, ensure_ascii=False, indent=1)
             handle.write("\n")
+        os.chmod(tmp, 0o644)  # package data: readable like the other demo files
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
     return path
+
+
+def users_path(export_path: str | os.PathLike[str]) -> Path:
+    """The coder-name file written next to an export: ``demo_export.json`` -> ``demo_export.users.json``."""
+    export_path = Path(export_path)
+    return export_path.with_name(f"{export_path.stem}.users.json")
+
+
+def write_export(raw: bytes, path: str | os.PathLike[str], *, users: Mapping[int, str] | None = None) -> Path:
+    """Write a full JSON export with tasks sorted by id, atomically (temp file + rename).
+
+    The export names coders only by user id (``completed_by``). With
+    ``users`` (user id -> e-mail, from the server), the coder names (the
+    e-mails' local parts: ``coder_a``, ``coder_b``) are written next to it as
+    ``<stem>.users.json`` (user id as text -> name), ready for
+    ``read_export(..., users=...)``.
+    """
+    tasks = json.loads(raw)
+    if not isinstance(tasks, list):
+        raise CodingPlanError("The export is not a list of tasks.")
+    tasks.sort(key=lambda t: int(t["id"]))
+    path = _write_json_atomic(tasks, Path(path))
+    if users is not None:
+        names = {str(uid): email.split("@", 1)[0] for uid, email in sorted(users.items())}
+        _write_json_atomic(names, users_path(path))
+    return path
+
+
+def read_demo_export(path: str | os.PathLike[str] = EXPORT_PATH, *, corpus=None, codebook=None):
+    """Read the shipped demo export with coders named ``coder_a`` and ``coder_b``.
+
+    Parameters
+    ----------
+    path : path-like
+        The export (default: the shipped ``demo_data/labelstudio/demo_export.json``).
+    corpus : corpus.Corpus, optional
+        Default: the pseudonymised demo corpus (:func:`demo_corpus`).
+    codebook : coding.Codebook, optional
+        Default: the demo codebook.
+
+    Returns
+    -------
+    coding.ls_export.ExportReadResult
+    """
+    from coding import read_codebook
+    from coding.labelstudio import read_export
+
+    path = Path(path)
+    names_file = users_path(path)
+    users = json.loads(names_file.read_text(encoding="utf-8")) if names_file.is_file() else None
+    return read_export(path, codebook=codebook or read_codebook(DEMO / "codebook.toml"),
+                       corpus=corpus if corpus is not None else demo_corpus(), users=users)
 
 
 def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Sequence[str] | None = None,
@@ -593,7 +666,7 @@ def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Seq
         result.timings.update({f"server_{k}": v for k, v in server.timings.items()})
     result.timings["total"] = time.monotonic() - t0
     if out is not None:
-        write_export(result.raw, out)
+        write_export(result.raw, out, users=result.server_users)
     return result
 
 
@@ -629,11 +702,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = run(args.out, transcript_ids=ids, seed=args.seed)
     except QualquantError as exc:
-        err_console.print(f"Error: {' '.join(str(exc).split())}", markup=False, highlight=False)
+        err_console.print(f"Error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         return 1
     for line in _summary(result):
-        console.print(line, markup=False, highlight=False)
-    console.print(f"wrote {args.out}", markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {args.out}", markup=False, highlight=False, soft_wrap=True)
     return 0
 
 

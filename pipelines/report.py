@@ -194,7 +194,7 @@ def _topics(ctx) -> str:
         body += "<details><summary>Representative segments</summary>" + table_html(rep, max_rows=100) + "</details>"
     al = t("topics/alignment")
     if al is not None and len(al):
-        body += table_html(al.head(25), caption="Topics vs codes (ranked alignment; full table in topic_code_alignment.csv)")
+        body += table_html(al.head(12), caption="Topics vs codes (the 12 best-aligned pairs; all in topic_code_alignment.csv)")
     eff = t("topics/effects")
     if eff is not None and len(eff):
         by = ctx.study.config.topics.effects_by

@@ -150,7 +150,9 @@ def point_range(rows: Sequence[tuple[str, float, float, float]], *, title: str =
         lo, hi = lo - 1, hi + 1
     pad = (hi - lo) * 0.05
     lo, hi = lo - pad, hi + pad
-    left, right, row_h = 260, 30, 20
+    longest = max((len(str(r[0])) for r in rows), default=10)
+    left, right, row_h = min(440, 16 + int(6.2 * longest)), 30, 20
+    width = max(width, left + 300)
     height = 40 + len(rows) * row_h + 24
     plot_w = width - left - right
 

@@ -142,7 +142,8 @@ def stage_corpus(ctx: Context) -> None:
 
 
 def _codings_inputs(study) -> list[Path]:
-    return study.export_paths() + [study.resolve(study.config.codebook.path)]
+    exports = study.export_paths()
+    return exports + [study.users_path(p) for p in exports] + [study.resolve(study.config.codebook.path)]
 
 
 def stage_codings(ctx: Context) -> None:
@@ -176,7 +177,8 @@ def stage_codings(ctx: Context) -> None:
                      "display are empty.")
         for p in paths:
             ctx.progress(f"reading {p.name}")
-            res = read_export(p, codebook=codebook, corpus=corp)
+            users = _users(ctx.study.users_path(p))
+            res = read_export(p, codebook=codebook, corpus=corp, users=users)
             frames.append(res.codings)
             issues.append(res.issues.assign(file=p.name))
     from coding import CODINGS_COLUMNS
@@ -196,6 +198,21 @@ def stage_codings(ctx: Context) -> None:
     ctx.write(issue_frame, "coding_issues.csv")
     if not issue_frame.empty:
         ctx.warn(f"{len(issue_frame)} Label Studio export issue(s) listed in coding_issues.csv.")
+
+
+def _users(path: Path) -> dict[int, str] | None:
+    """User id -> coder name from an export's ``.users.json`` file (None when there is none)."""
+    import json
+
+    from pipelines.errors import StudyConfigError
+
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {int(k): str(v) for k, v in data.items()}
+    except (ValueError, AttributeError) as exc:
+        raise StudyConfigError(f"{path.name}: expected a JSON object of user id -> coder name ({exc}).") from None
 
 
 # --------------------------------------------------------------------------- agreement

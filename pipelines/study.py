@@ -337,14 +337,25 @@ class Study:
         return out
 
     def export_paths(self) -> list[Path]:
-        """Expand ``[labelstudio] export`` (a file or glob) to the existing files, sorted."""
+        """Expand ``[labelstudio] export`` (a file or glob) to the existing export files, sorted.
+
+        Coder-name files next to an export (``<stem>.users.json``: user id ->
+        name, see :meth:`users_path`) are not exports and are left out.
+        """
         value = self.config.labelstudio.export
         if not value:
             return []
         p = self.resolve(value)
         if any(ch in value for ch in "*?["):
-            return sorted(Path(q) for q in glob.glob(str(p)))
-        return [p] if p.exists() else []
+            found = sorted(Path(q) for q in glob.glob(str(p)))
+        else:
+            found = [p] if p.exists() else []
+        return [q for q in found if not q.name.endswith(".users.json")]
+
+    @staticmethod
+    def users_path(export: Path) -> Path:
+        """The coder-name file of an export: ``demo_export.json`` -> ``demo_export.users.json``."""
+        return export.with_name(f"{export.stem}.users.json")
 
     def __repr__(self) -> str:
         return f"Study({self.config.study.title!r}, path={str(self.path)!r})"

@@ -44,7 +44,8 @@ def test_required_outputs_exist_and_are_non_trivial(demo_runs):
     for name in REQUIRED:
         p = out / name
         assert p.is_file(), name
-        assert p.stat().st_size > 100, name
+        if name != "coding_issues.csv":  # header only when the export has no issue
+            assert p.stat().st_size > 100, name
     for name in ("codings.csv", "agreement.csv", "theme_frequencies.csv", "topics.csv", "joint_display.csv"):
         assert len(pd.read_csv(out / name, encoding="utf-8-sig")) >= 3, name
     codings = pd.read_csv(out / "codings.csv", encoding="utf-8-sig")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pipelines
@@ -297,6 +297,8 @@ json_values = st.recursive(
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=json_values)
+@example(payload=[{"data": None, "id": 1.8446744073709552e19}])  # id beyond 64-bit integers
+@example(payload=[{"data": None, "id": 9.223372036854776e18}])
 def test_mangled_json_never_raises_anything_but_a_project_error(payload):
     raw = json.dumps(payload).encode()
     try:

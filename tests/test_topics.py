@@ -279,9 +279,12 @@ def test_lee_corpus_coherence_beats_shuffled_models():
     order = np.argsort(-dfs, kind="stable")
     rank = {int(w): r for r, w in enumerate(order)}
     rng = np.random.default_rng(0)
-    matched = [[d[int(order[rng.integers(max(0, rank[d.token2id[w]] - 10), rank[d.token2id[w]] + 11)
-                               if rank[d.token2id[w]] + 11 <= len(order) else len(order) - 1])]
-                for w in words] for words in model.top_words()]
+
+    def near(word):  # a random word among the 21 nearest in document-frequency rank
+        r = rank[d.token2id[word]]
+        return d[int(order[rng.integers(max(0, r - 10), min(len(order), r + 11))])]
+
+    matched = [[near(w) for w in words] for words in model.top_words()]
     matched_cv = topic_coherence(matched, ref, d, measure="c_v").mean()
     assert real > matched_cv + 0.1, (real, matched_cv)
     npmi_real = topic_coherence(model.top_words(), ref, d, measure="c_npmi").mean()

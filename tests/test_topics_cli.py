@@ -1,0 +1,97 @@
+"""Tests of ``qualquant topics ...`` (pipelines/cli_topics.py) with typer's CliRunner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli_topics import app
+
+GADARIAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "open_ended" / "gadarian.csv"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory):
+    out = tmp_path_factory.mktemp("topics") / "model"
+    result = runner.invoke(app, ["fit", "--k", "4", "--seed", "2", "--passes", "3", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_fit_on_the_demo_study_by_default(demo_model):
+    out, output = demo_model
+    assert "Model saved to" in output and "381 documents" in output
+    topics = pd.read_csv(out / "topics.csv", encoding="utf-8-sig")
+    assert list(topics.columns) == ["topic", "label", "rank", "lemma", "weight", "surface_form", "surface_forms"]
+    assert topics["topic"].nunique() == 4
+    assert (out / "source.json").is_file() and (out / "topic_model.json").is_file()
+
+
+def test_show_and_effects_read_the_saved_model(demo_model, tmp_path):
+    out, _ = demo_model
+    shown = runner.invoke(app, ["show", "--model", str(out), "--out", str(tmp_path / "t.md")])
+    assert shown.exit_code == 0, shown.output
+    assert "Representative segments" in shown.output and (tmp_path / "t.md").is_file()
+    eff = runner.invoke(app, ["effects", "--by", "legal_status", "--model", str(out), "--n-sims", "20",
+                              "--out", str(tmp_path / "e.csv"), "--svg", str(tmp_path / "e.svg")])
+    assert eff.exit_code == 0, eff.output
+    table = pd.read_csv(tmp_path / "e.csv", encoding="utf-8-sig")
+    assert {"topic", "term", "estimate", "ci_low", "ci_high", "p_value", "n"} <= set(table.columns)
+    assert table["term"].str.startswith("legal_status").any()
+    assert (tmp_path / "e.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_compare_codes_with_a_codings_csv(demo_model, tmp_path):
+    from coding.topics import TopicModel
+
+    out, _ = demo_model
+    model = TopicModel.load(out)
+    docs = model.documents_
+    top = docs["segment_id"][model.doc_topics_[:, 0].argsort()[::-1][:15]]
+    codings = pd.DataFrame({"coder": "a", "source": "human", "transcript_id": [s.split(":")[0] for s in top],
+                            "segment_id": list(top), "code": "topic0_code", "start": 0, "end": 1, "text": "x"})
+    path = tmp_path / "codings.csv"
+    codings.to_csv(path, index=False)
+    result = runner.invoke(app, ["compare-codes", str(path), "--model", str(out), "--out", str(tmp_path / "a.csv")])
+    assert result.exit_code == 0, result.output
+    alignment = pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")
+    assert alignment.iloc[0]["topic"] == 0 and alignment.iloc[0]["code"] == "topic0_code"
+
+
+def test_fit_a_csv_of_documents_with_k_range(tmp_path):
+    out = tmp_path / "gadarian"
+    result = runner.invoke(app, ["fit", str(GADARIAN), "--text-column", "open.ended.response", "--k-range", "3:4",
+                                 "--seeds", "2", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Chosen K =" in result.output and "highest mean c_v" in result.output
+    summary = pd.read_csv(out / "coherence_summary.csv", encoding="utf-8-sig")
+    assert summary["k"].tolist() == [3, 4] and summary["chosen"].sum() == 1
+    eff = runner.invoke(app, ["effects", "--by", "treatment", "--model", str(out), "--n-sims", "20"])
+    assert eff.exit_code == 0, eff.output
+    assert "treatment" in eff.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fit", "--k", "3", "--k-range", "3:5"], "Error: Give exactly one of --k N or --k-range A:B."),
+    (["fit", "--k-range", "5-3"], "Error: --k-range '5-3': write it as A:B, e.g. 3:8."),
+    (["fit", "--k", "3", "missing.csv"], "Error: missing.csv: no such file. Check the path."),
+    (["show", "--model", "no-such-model"], "Error: no-such-model: not a saved topic model (no topic_model.json). "
+                                           "Run `topics fit` first."),
+])
+def test_errors_are_one_line(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == message
+
+
+def test_every_command_has_help():
+    for command in ("fit", "show", "compare-codes", "effects"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and len(result.output) > 200, command
+    names = {c.name for c in app.registered_commands}
+    assert names == {"fit", "show", "compare-codes", "effects"}
+    assert all(c.callback.__doc__ for c in app.registered_commands)
