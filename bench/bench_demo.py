@@ -52,7 +52,8 @@ def _child_scaled(copies: int, workdir: str) -> dict:
         for p in src:
             shutil.copyfile(p, folder / f"{p.stem}_{k:03d}{p.suffix}")
     codebook = read_codebook(demo / "codebook.toml")
-    exports = sorted((demo / "labelstudio").glob("*.json")) if (demo / "labelstudio").is_dir() else []
+    exports = sorted(p for p in (demo / "labelstudio").glob("*.json") if not p.name.endswith(".users.json")) \
+        if (demo / "labelstudio").is_dir() else []
     t0 = time.perf_counter()
     corp = corpus.read_corpus(folder, language="ru")
     t_read = time.perf_counter() - t0

@@ -1,4 +1,4 @@
-"""Pseudonymisation of transcripts: names, e-mails, phones, URLs, Telegram, IINs.
+"""Pseudonymisation of transcripts: names, e-mails, phones, URLs, Telegram, IINs, street addresses.
 
 Every finding is replaced by a placeholder such as ``[NAME_1]`` or ``[PHONE_2]``.
 The same person (or the same e-mail, phone, ...) gets the same placeholder across
@@ -27,8 +27,8 @@ from corpus.errors import AnonymizationError, NamesFileError
 from corpus.model import Segment, Transcript
 
 #: Placeholder kinds, in the order they are reported.
-KINDS = ("NAME", "PHONE", "EMAIL", "URL", "TELEGRAM", "IIN")
-PLACEHOLDER_RE = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_(\d+)\]")
+KINDS = ("NAME", "PHONE", "EMAIL", "URL", "TELEGRAM", "IIN", "ADDRESS")
+PLACEHOLDER_RE = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN|ADDRESS)_(\d+)\]")
 MAPPING_COLUMNS = ("original", "pseudonym", "kind", "transcript_id", "count")
 
 _TLDS = "kz|ru|com|org|net|info|io|me|su|uz|kg|by|ua|рф|қаз"
@@ -41,6 +41,22 @@ _PATTERNS = (
     ("TELEGRAM", 1, re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])")),
     ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?\(?\d{3}\)?[ \t-]?\d(?:[ \t-]?\d){6}(?!\d)")),
     ("IIN", 4, re.compile(r"(?<!\d)\d{12}(?!\d)")),
+    # Street addresses. Three shapes: a street keyword with a capitalised name and optional house and
+    # flat numbers ("ул. Жандосова, 58", "микрорайон Аксай-4"); "на/по Name, 34" (a street named in
+    # passing, not followed by a unit such as "тысяч" or "лет"); and "Name, 65, квартира 112".
+    ("ADDRESS", 4, re.compile(
+        r"(?<![\w-])(?:ул\.|улиц[аеуыи]|проспект[аеу]?|пр-т|просп\.|мкр\.?|микрорайон[аеу]?|переул(?:ок|ка|ке)"
+        r"|бульвар[аеу]?|шоссе)\s*[«\"]?[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?[»\"]?"
+        r"(?:,?\s*(?:д\.|дом)?\s*\d{1,4}[а-яА-Я]?(?:/\d+)?(?![\d.]))?"
+        r"(?:,?\s*(?:кв\.?|квартира)\s*\d{1,4})?")),
+    ("ADDRESS", 4, re.compile(
+        r"(?:(?<=\bна\s)|(?<=\bпо\s))[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?,\s*\d{1,3}[а-яА-Я]?(?:/\d+)?"
+        r"(?:,\s*(?:кв\.?|квартира)\s*\d{1,4})?(?![\d.]|,\d)"
+        r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|минут|час|дн|человек|раз|процент|%|градус|км|метр|штук|мес))")),
+    ("ADDRESS", 4, re.compile(
+        r"(?<![\w-])[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?,\s*\d{1,4}[а-яА-Я]?(?:/\d+)?,\s*(?:кв\.?|квартира)\s*\d{1,4}")),
+    ("ADDRESS", 4, re.compile(
+        r"(?<![\w-])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Lane)")),
 )
 _MAX_PASSES = 10
 _TRAILING_PUNCT = ".,;:!?)»\"'"
@@ -318,7 +334,7 @@ def anonymize(
     (same type as the input, pandas.DataFrame)
         The pseudonymised transcripts, and the mapping with columns
         ``original`` (text as found), ``pseudonym``, ``kind`` (``NAME``, ``PHONE``,
-        ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``), ``transcript_id`` and ``count``.
+        ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``, ``ADDRESS``), ``transcript_id`` and ``count``.
         Keep the mapping private (:func:`write_mapping`).
 
     Raises
@@ -332,8 +348,11 @@ def anonymize(
     -----
     Phones: ``+7`` or ``8`` then ten digits, with spaces, dashes or brackets.
     E-mails, URLs (with scheme, ``www.`` or a common top-level domain), Telegram
-    handles (``@name``, ``t.me/...``) and 12-digit IINs are matched with regular
-    expressions; on overlap the longer match wins. Existing placeholders are never
+    handles (``@name``, ``t.me/...``), 12-digit IINs and street addresses (a street
+    keyword such as ``ул.``/``проспект``/``мкр`` with a name and numbers; ``на Манаса, 34``;
+    ``Кенесары, 65, квартира 112``; ``12 Baker Street``) are matched with regular
+    expressions; on overlap the longer match wins. Addresses written in words
+    ("дом сто двенадцать") are not found: review the mapping. Existing placeholders are never
     matched, so anonymising twice changes nothing.
 
     Examples

@@ -14,7 +14,8 @@ What the script does
    facets at once where they apply). Each quote must occur exactly once within
    the participant turns of the pseudonymised transcript; otherwise a
    :class:`CodingPlanError` names the plan file, the span and the quote.
-3. Derives coder B's second reading from A's plan with a fixed seed (below).
+3. Derives coder B's second reading from A's plan with a fixed seed
+   (:func:`pipelines.demo_coders.coder_b_spans`).
 4. Starts a real local server (:class:`coding.ls_server.LabelStudioServer`) with
    an administrator and two real users, ``coder_a@example.org`` and
    ``coder_b@example.org``, each created by ``label-studio init`` with its own
@@ -30,31 +31,7 @@ What the script does
    names by user id in ``demo_export.users.json`` (the export itself names
    coders only by id). :func:`read_demo_export` reads it back.
 
-Coder B (deterministic: ``random.Random(f"{seed}:{transcript_id}")`` per transcript)
-------------------------------------------------------------------------------------
-A second coder who read the same codebook, with realistic disagreement:
-
-- **Systematic bridging/linking confusion.** B reads a tie with locals as
-  vertical when, in the passage or the sentence before or after it, the local
-  meets the speaker in a formal role (colleagues, bosses, landlords, teachers,
-  organisers) or gives access to a resource (practical help, work, housing,
-  documents, money; see :data:`VERTICAL_CONTEXT`): where A coded ``bridging``
-  on such a passage, B codes ``linking``. This turns about half of A's
-  ``bridging`` into ``linking``.
-- **Missed codes.** Each other code A applied is left out by B with
-  probability :data:`P_MISS` (about 10% of A's code applications); a passage
-  whose codes are all missed is not coded by B at all.
-- **Extra codes** (about 5% of A's code applications): every passage listed
-  under ``[[coder_b_extra]]`` in the plan files (written while reading: passages
-  a second coder might plausibly code and A did not), and ``local`` added with
-  probability :data:`P_EXTRA_LOCAL` where A coded ``bridging`` without a scope.
-- **Boundary differences.** With probability :data:`P_BOUNDARY` B's span differs
-  from A's at word or sentence boundaries inside the same turn: extended to whole
-  sentences (or by the next sentence), extended by a few words, shortened by a
-  word or two at one end, or cut to its first sentence.
-
-Changing the seed gives another, equally plausible coder B; the same seed gives
-an identical coder B (the export differs only in server ids and timestamps).
+Coder B, and the plan format, are described in :mod:`pipelines.demo_coders`.
 """
 
 from __future__ import annotations
@@ -62,26 +39,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import re
 import sys
 import tempfile
 import time
-import tomllib
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pipelines
+from pipelines.demo_coders import (
+    PLAN_DIR,
+    SEED,
+    CodingPlan,
+    CodingPlanError,
+    DemoSpan,
+    PlannedSpan,
+    coder_a_spans,
+    coder_b_spans,
+    label_controls,
+    read_plan,
+    read_plans,
+    to_results,
+)
 from quant.errors import QualquantError
 
 __all__ = [
     "CodingPlan",
     "CodingPlanError",
     "DemoSpan",
+    "PLAN_DIR",
     "PlannedSpan",
     "RoundTripResult",
+    "SEED",
     "coder_a_spans",
     "coder_b_spans",
     "demo_corpus",
@@ -98,66 +87,10 @@ __all__ = [
 ]
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
-PLAN_DIR = DEMO / "coding_plan"
 EXPORT_PATH = DEMO / "labelstudio" / "demo_export.json"
-SEED = 20230601
 PROJECT_TITLE = "Demo study: social capital (demo codings)"  # at most 50 characters
 ADMIN_EMAIL = "admin@example.org"
 CODER_EMAILS = {"coder_a": "coder_a@example.org", "coder_b": "coder_b@example.org"}
-
-P_MISS = 0.10
-P_EXTRA_LOCAL = 0.5
-P_BOUNDARY = 0.45
-#: Context in which B reads a tie with locals as vertical: the local meets the speaker
-#: in a formal role (work, school, a club's organiser) or gives access to a resource
-#: (practical help, work, housing, documents, money). B's systematic confusion: A codes
-#: such ties bridging unless the person acts for an institution.
-VERTICAL_CONTEXT = re.compile(
-    r"работ|коллег|начальник|менеджер|бригад|смен[аеуы]|офис|хозя[ией]|кадр|директор|управляющ|"
-    r"клиент|заказ|школ|учител|преподава|организатор|инструктор|мастер|сервис|компани|контор|"
-    r"продакт|тимлид|стартап|бизнес|приют|коворкинг|"
-    r"помог|помога|показ[ао]л|подсказ|научил|объясн|возил|в[её]з |отв[её]з|повёз|нашёл|дал[аи]? |"
-    r"да[её]т|устро|пристро|оформ|позвонил|перекрыл|зарплат|деньг|тенге|кредит|квартир|дом ",
-    re.IGNORECASE,
-)
-_PLACEHOLDER = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_\d+\]")
-
-
-class CodingPlanError(QualquantError, ValueError):
-    """A coding plan file is invalid or one of its quotes cannot be placed (names file and quote)."""
-
-
-# ------------------------------------------------------------------- records
-@dataclass(frozen=True, slots=True)
-class PlannedSpan:
-    """One passage of a coding plan: a quote and the codes applied to it."""
-
-    transcript_id: str
-    quote: str
-    codes: tuple[str, ...]
-    where: str  # "coding_plan/INT01.toml span 3"
-
-
-@dataclass(frozen=True, slots=True)
-class CodingPlan:
-    """Coder A's plan for one transcript, plus coder B's hand-written extra passages."""
-
-    transcript_id: str
-    path: Path
-    spans: tuple[PlannedSpan, ...]
-    extras: tuple[PlannedSpan, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class DemoSpan:
-    """A located span in the (pseudonymised) transcript text, with its codes."""
-
-    transcript_id: str
-    segment_id: str
-    start: int
-    end: int
-    codes: tuple[str, ...]
-    where: str
 
 
 @dataclass(frozen=True)
@@ -188,273 +121,6 @@ class RoundTripResult:
     users: dict[str, int]
     server_users: dict[int, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------ the plans
-def _where(path: Path) -> str:
-    return f"{path.parent.name}/{path.name}"
-
-
-def read_plan(path: str | os.PathLike[str], codebook) -> CodingPlan:
-    """Read one coding plan file.
-
-    Parameters
-    ----------
-    path : path-like
-        A TOML file with ``transcript = "INT01"``, ``[[span]]`` tables
-        (``quote``, ``codes``) and optional ``[[coder_b_extra]]`` tables.
-    codebook : coding.Codebook
-        Every code must be one of its ids.
-
-    Returns
-    -------
-    CodingPlan
-
-    Raises
-    ------
-    CodingPlanError
-        Unreadable TOML, a missing or empty quote, a quote holding a
-        pseudonymisation placeholder, or an unknown code (file and span named).
-    """
-    path = Path(path)
-    where = _where(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CodingPlanError(f"{where}: cannot read the coding plan ({exc}).") from None
-    transcript_id = data.get("transcript", path.stem)
-    if not isinstance(transcript_id, str) or not transcript_id:
-        raise CodingPlanError(f"{where}: 'transcript' must be a transcript id such as \"INT01\".")
-    known = set(codebook.code_ids)
-
-    def items(key: str) -> tuple[PlannedSpan, ...]:
-        entries = data.get(key, [])
-        if not isinstance(entries, list):
-            raise CodingPlanError(f"{where}: [[{key}]] must be an array of tables.")
-        out = []
-        for n, entry in enumerate(entries, start=1):
-            label = f"{where} {key} {n}"
-            quote = entry.get("quote") if isinstance(entry, dict) else None
-            codes = entry.get("codes") if isinstance(entry, dict) else None
-            if not isinstance(quote, str) or not quote.strip():
-                raise CodingPlanError(f"{label}: 'quote' must be a non-empty string.")
-            if _PLACEHOLDER.search(quote):
-                raise CodingPlanError(
-                    f"{label}: the quote {quote!r} holds a pseudonymisation placeholder; quote a passage "
-                    "without personal data."
-                )
-            if not isinstance(codes, list) or not codes or not all(isinstance(c, str) for c in codes):
-                raise CodingPlanError(f"{label}: 'codes' must be a non-empty list of code ids.")
-            unknown = [c for c in codes if c not in known]
-            if unknown:
-                raise CodingPlanError(
-                    f"{label}: unknown code(s) {', '.join(unknown)}; use ids from the codebook "
-                    f"({', '.join(codebook.code_ids)})."
-                )
-            out.append(PlannedSpan(transcript_id, quote, tuple(dict.fromkeys(codes)), label))
-        return tuple(out)
-
-    spans = items("span")
-    if not spans:
-        raise CodingPlanError(f"{where}: the plan has no [[span]] entries.")
-    return CodingPlan(transcript_id, path, spans, items("coder_b_extra"))
-
-
-def read_plans(codebook, *, directory: str | os.PathLike[str] = PLAN_DIR,
-               transcript_ids: Sequence[str] | None = None) -> dict[str, CodingPlan]:
-    """Read the coding plans of a directory (``*.toml``), by transcript id."""
-    directory = Path(directory)
-    plans: dict[str, CodingPlan] = {}
-    for path in sorted(directory.glob("*.toml")):
-        plan = read_plan(path, codebook)
-        if plan.transcript_id in plans:
-            raise CodingPlanError(
-                f"{_where(path)} and {_where(plans[plan.transcript_id].path)} both plan transcript "
-                f"{plan.transcript_id}; keep one plan per transcript."
-            )
-        plans[plan.transcript_id] = plan
-    if transcript_ids is not None:
-        missing = [t for t in transcript_ids if t not in plans]
-        if missing:
-            raise CodingPlanError(f"No coding plan in {directory.name}/ for {', '.join(missing)}.")
-        plans = {t: plans[t] for t in transcript_ids}
-    return plans
-
-
-def _locate(planned: PlannedSpan, transcript) -> DemoSpan:
-    hits = []
-    for segment in transcript.segments:
-        if segment.role != "participant":
-            continue
-        found = segment.text.find(planned.quote)
-        while found != -1:
-            hits.append((segment, found))
-            found = segment.text.find(planned.quote, found + 1)
-    if len(hits) != 1:
-        what = "is not found in" if not hits else f"occurs {len(hits)} times in"
-        raise CodingPlanError(
-            f"{planned.where}: the quote {planned.quote!r} {what} the participant turns of the "
-            f"pseudonymised transcript {transcript.id}; it must occur exactly once. Quote a longer or "
-            "exact passage."
-        )
-    segment, offset = hits[0]
-    start = segment.start + offset
-    return DemoSpan(transcript.id, segment.segment_id, start, start + len(planned.quote), planned.codes,
-                    planned.where)
-
-
-def coder_a_spans(plan: CodingPlan, transcript) -> list[DemoSpan]:
-    """Coder A's spans: the plan's quotes located in the (pseudonymised) transcript."""
-    if plan.transcript_id != transcript.id:
-        raise CodingPlanError(f"{_where(plan.path)} plans {plan.transcript_id}, not {transcript.id}.")
-    return [_locate(p, transcript) for p in plan.spans]
-
-
-# ------------------------------------------------------------------- coder B
-_SENTENCE_END = re.compile(r"[.!?…]+[»\"')\]]*(?=\s|$)|\n")
-_WORD = re.compile(r"\S+")
-
-
-def _sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of a turn (whitespace trimmed)."""
-    out, begin = [], 0
-    for m in _SENTENCE_END.finditer(text):
-        out.append((begin, m.end()))
-        begin = m.end()
-    out.append((begin, len(text)))
-    trimmed = []
-    for s, e in out:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            trimmed.append((s, e))
-    return trimmed
-
-
-def _reads_vertical(text: str, start: int, end: int) -> bool:
-    """Whether B reads the passage ``text[start:end]`` of a turn as a vertical tie.
-
-    B judges the passage with one sentence of context on each side.
-    """
-    sentences = _sentences(text)
-    touched = [i for i, (a, b) in enumerate(sentences) if b > start and a < end]
-    if not touched:
-        return bool(VERTICAL_CONTEXT.search(text[start:end]))
-    first, last = max(0, touched[0] - 1), min(len(sentences) - 1, touched[-1] + 1)
-    return bool(VERTICAL_CONTEXT.search(text[sentences[first][0]:sentences[last][1]]))
-
-
-def _new_bounds(rng: random.Random, text: str, start: int, end: int) -> tuple[int, int]:
-    """B's boundaries for A's span ``text[start:end]`` (offsets within one turn)."""
-    if rng.random() >= P_BOUNDARY:
-        return start, end
-    sentences = _sentences(text)
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    inside = [w for w in words if w[0] >= start and w[1] <= end]
-    move = rng.choice(("sentences", "sentences", "more_words", "fewer_words", "first_sentence"))
-    if move == "sentences":
-        s = next((a for a, b in sentences if a <= start < b), start)
-        e = next((b for a, b in sentences if a < end <= b), end)
-        if (s, e) == (start, end):  # already whole sentences: B adds the next one (or the previous)
-            after = [b for a, b in sentences if a >= end]
-            before = [a for a, b in sentences if b <= start]
-            if after:
-                e = after[0]
-            elif before:
-                s = before[-1]
-        return s, e
-    if move == "more_words":
-        after = [w for w in words if w[0] >= end]
-        if after:
-            return start, after[min(len(after), rng.randint(1, 3)) - 1][1]
-        return start, end
-    if move == "first_sentence":
-        first = next(((a, b) for a, b in sentences if a <= start < b), None)
-        if first is not None and first[1] < end:
-            return start, first[1]
-    if len(inside) >= 6:  # fewer words, at one end
-        k = rng.randint(1, 2)
-        if rng.random() < 0.5:
-            return inside[k][0], end
-        return start, inside[-1 - k][1]
-    return start, end
-
-
-def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[DemoSpan]:
-    """Coder B's second reading of a transcript, derived from A's plan (see the module docstring).
-
-    Parameters
-    ----------
-    plan : CodingPlan
-    transcript : corpus.Transcript
-        The pseudonymised transcript (the text Label Studio shows).
-    seed : int
-
-    Returns
-    -------
-    list of DemoSpan
-        In plan order: A's passages as B coded them (skipped when B missed
-        all their codes), then the extra passages.
-    """
-    rng = random.Random(f"{seed}:{transcript.id}")
-    segments = {s.segment_id: s for s in transcript.segments}
-    out: list[DemoSpan] = []
-    for span in coder_a_spans(plan, transcript):
-        seg = segments[span.segment_id]
-        vertical = _reads_vertical(seg.text, span.start - seg.start, span.end - seg.start)
-        codes: list[str] = []
-        for code in span.codes:
-            if code == "bridging" and vertical:
-                codes.append("linking")  # the systematic confusion: never missed, always confused
-            elif rng.random() >= P_MISS:
-                codes.append(code)
-        if "bridging" in span.codes and not {"local", "transnational"} & set(span.codes):
-            if rng.random() < P_EXTRA_LOCAL:
-                codes.append("local")
-        codes = list(dict.fromkeys(codes))
-        s, e = _new_bounds(rng, seg.text, span.start - seg.start, span.end - seg.start)
-        if codes:
-            out.append(DemoSpan(span.transcript_id, span.segment_id, seg.start + s, seg.start + e,
-                                tuple(codes), span.where))
-    out.extend(_locate(p, transcript) for p in plan.extras)
-    return out
-
-
-# ------------------------------------------------------- Label Studio results
-def label_controls(codebook) -> dict[str, tuple[str, str]]:
-    """Code id -> (``from_name``, ``to_name``) as the codebook's labeling config declares them."""
-    root = ET.fromstring(codebook.to_labelstudio_config())
-    controls: dict[str, tuple[str, str]] = {}
-    for labels in root.iter("Labels"):
-        for label in labels.iter("Label"):
-            controls[label.get("value")] = (labels.get("name"), labels.get("toName"))
-    missing = [c for c in codebook.code_ids if c not in controls]
-    if missing:
-        raise CodingPlanError(f"The codebook's labeling config has no <Label> for {', '.join(missing)}.")
-    return controls
-
-
-def to_results(spans: Sequence[DemoSpan], text: str, controls: Mapping[str, tuple[str, str]],
-               *, prefix: str) -> list[dict]:
-    """Label Studio ``labels`` results: one per span and labeling control (facet)."""
-    results = []
-    for n, span in enumerate(spans, start=1):
-        by_control: dict[tuple[str, str], list[str]] = {}
-        for code in span.codes:
-            by_control.setdefault(controls[code], []).append(code)
-        for (from_name, to_name), labels in by_control.items():
-            results.append({
-                "id": f"{prefix}{n:03d}_{from_name}",
-                "from_name": from_name,
-                "to_name": to_name,
-                "type": "labels",
-                "origin": "manual",
-                "value": {"start": span.start, "end": span.end, "text": text[span.start:span.end],
-                          "labels": labels},
-            })
-    return results
 
 
 # ------------------------------------------------------------------ the corpus
@@ -692,21 +358,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Code the demo transcripts as two coders through a real Label Studio server and "
                     "write the full JSON export.",
     )
-    parser.add_argument("--out", type=Path, default=EXPORT_PATH,
-                        help="export file to write (default: the shipped demo export)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="export file to write (default: the shipped demo export; required with --transcripts)")
     parser.add_argument("--transcripts", default=None,
                         help="comma-separated transcript ids (default: all)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"seed of coder B (default {SEED})")
     args = parser.parse_args(argv)
     ids = [t.strip() for t in args.transcripts.split(",") if t.strip()] if args.transcripts else None
+    if ids is not None and args.out is None:
+        err_console.print("Error: a partial run (--transcripts) needs --out FILE; the shipped demo export "
+                          "holds all twenty interviews.", markup=False, highlight=False, soft_wrap=True)
+        return 1
+    out = args.out or EXPORT_PATH
     try:
-        result = run(args.out, transcript_ids=ids, seed=args.seed)
+        result = run(out, transcript_ids=ids, seed=args.seed)
     except QualquantError as exc:
         err_console.print(f"Error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
         return 1
     for line in _summary(result):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {args.out}", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"wrote {out} and {users_path(out).name}", markup=False, highlight=False, soft_wrap=True)
     return 0
 
 

@@ -21,7 +21,7 @@ from corpus import (
     read_transcript,
     write_mapping,
 )
-from corpus.anonymize import inflected_forms
+from corpus.anonymize import find_identifiers, inflected_forms
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -177,3 +177,33 @@ def test_property_offsets_hold_and_second_pass_changes_nothing(tmp_path_factory,
     assert [s.role for s in once.segments] == [s.role for s in t.segments]
     twice, mapping = anonymize(once, names=[("Алексей", "Лёша"), ("Тимур",)])
     assert twice == once and mapping.empty
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Жили в хостеле на Бухар-Жырау, 47, там было дёшево.", ["Бухар-Жырау, 47"]),
+        ("Записывайте: Кенесары, 65, квартира 112, это наш адрес.", ["Кенесары, 65, квартира 112"]),
+        ("Офис на ул. Жандосова, 58, кв. 12.", ["ул. Жандосова, 58, кв. 12"]),
+        ("Коворкинг на Жибек Жолы, 50, третий этаж.", ["Жибек Жолы, 50"]),
+        ("Our office is at 12 Baker Street now.", ["12 Baker Street"]),
+        # not addresses: a date after a city, an amount, a duration, a decimal
+        ("Интервью 1. Алматы, 27.05.2023.", []),
+        ("Квартира на Манаса, 340 тысяч в месяц.", []),
+        ("Это по Абая, 5 минут пешком.", []),
+        ("Нет, 20 лет уже.", []),
+    ],
+)
+def test_street_addresses_are_found_and_amounts_are_not(text, expected):
+    found = [f.original for f in find_identifiers(text) if f.kind == "ADDRESS"]
+    assert found == expected
+
+
+def test_demo_addresses_are_pseudonymised():
+    demo = Path(pipelines.__file__).parent / "demo_data"
+    corpus = read_corpus(demo / "transcripts", cases=demo / "cases.csv")
+    anonymised, mapping = anonymize(corpus, names=read_names(demo / "names.txt"))
+    addresses = set(mapping.loc[mapping["kind"] == "ADDRESS", "original"])
+    assert {"Бухар-Жырау, 47", "Кенесары, 65, квартира 112", "Манаса, 34"} <= addresses
+    text = "\n".join(t.text for t in anonymised)
+    assert "Кенесары, 65" not in text and "[ADDRESS_1]" in text

@@ -256,3 +256,10 @@ def test_round_trip_on_two_transcripts(labelstudio_server, codebook):
         dc.round_trip(admin, corpus=corpus, codebook=codebook, plans=plans, users=users,
                       project_title="Demo codings (test)")
     assert set(result.timings) == {"project_and_push", "annotate", "export_and_validate"}
+
+
+def test_a_partial_run_never_overwrites_the_shipped_export(capsys):
+    before = EXPORT.stat().st_mtime_ns
+    assert dc.main(["--transcripts", "INT01"]) == 1
+    assert "needs --out FILE" in capsys.readouterr().err
+    assert EXPORT.stat().st_mtime_ns == before
