@@ -7,6 +7,7 @@ assembles them:
 - ``qualquant quant ...``       :mod:`pipelines.cli_quant`
 - ``qualquant codebook|labelstudio|coding ...``  :mod:`pipelines.cli_coding`
 - ``qualquant topics ...``      :mod:`pipelines.cli_topics`
+- ``qualquant refi ...``        :mod:`pipelines.cli_refi` (REFI-QDA exchange files)
 - ``qualquant demo|init|run``   :mod:`pipelines.cli_study`
 """
 
@@ -28,6 +29,7 @@ _SUBAPPS = [
     ("pipelines.cli_coding", "labelstudio_app", "labelstudio"),
     ("pipelines.cli_coding", "coding_app", "coding"),
     ("pipelines.cli_topics", "app", "topics"),
+    ("pipelines.cli_refi", "app", "refi"),
 ]
 _REGISTER = [("pipelines.cli_study", "register")]
 
