@@ -47,6 +47,7 @@ UNITS = ("segment", "transcript", "window")
 DOCUMENT_COLUMNS = ("doc_id", "transcript_id", "segment_id", "case_id", "n_tokens", "excerpt")
 
 _EXCERPT_CHARS = 160
+_BLOCK = 256  # documents converted to Python objects at a time when streaming
 
 
 def excerpt(text: str | None, limit: int = _EXCERPT_CHARS) -> str:
@@ -88,11 +89,16 @@ class ArrayBow:
         return list(zip(self.ids[a:b].tolist(), self.counts[a:b].tolist()))
 
     def __iter__(self) -> Iterator[list[tuple[int, int]]]:
-        ids = self.ids.tolist()
-        counts = self.counts.tolist()
+        # converted to Python ints a block of documents at a time, so iterating
+        # never holds the whole corpus as Python objects
         bounds = self.indptr.tolist()
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            yield list(zip(ids[a:b], counts[a:b]))
+        for first in range(0, len(bounds) - 1, _BLOCK):
+            last = min(first + _BLOCK, len(bounds) - 1)
+            base = bounds[first]
+            ids = self.ids[base:bounds[last]].tolist()
+            counts = self.counts[base:bounds[last]].tolist()
+            for a, b in zip(bounds[first:last], bounds[first + 1:last + 1]):
+                yield list(zip(ids[a - base:b - base], counts[a - base:b - base]))
 
     def subset(self, rows: Sequence[int]) -> "ArrayBow":
         """Return the documents ``rows`` (in that order; repeats allowed, as in a bootstrap)."""
@@ -120,10 +126,13 @@ class ArrayTexts:
 
     def __iter__(self) -> Iterator[list[str]]:
         words = self.id2token
-        ids = self.ids
         bounds = self.indptr.tolist()
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            yield [words[i] for i in ids[a:b].tolist()]
+        for first in range(0, len(bounds) - 1, _BLOCK):
+            last = min(first + _BLOCK, len(bounds) - 1)
+            base = bounds[first]
+            ids = self.ids[base:bounds[last]].tolist()
+            for a, b in zip(bounds[first:last], bounds[first + 1:last + 1]):
+                yield [words[i] for i in ids[a - base:b - base]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -307,3 +307,22 @@ def test_gadarian_fit_and_choose_k():
     assert {"illegal", "immigrant"} <= lemmas
     forms = model.topics_.set_index("lemma")["surface_forms"].to_dict()
     assert "immigrants" in forms["immigrant"]
+
+
+def test_streamed_bag_of_words_equals_gensim_doc2bow():
+    """The compact arrays stream exactly gensim's bags of words (several blocks of documents)."""
+    from gensim.corpora import Dictionary
+
+    rng = random.Random(0)
+    docs = [[rng.choice("abcdefghijkl") + rng.choice("xyz") for _ in range(rng.randint(0, 12))] for _ in range(700)]
+    prepared = prepare_documents(iter(docs), no_below=3, no_above=0.9)
+    reference = Dictionary(docs)
+    reference.filter_extremes(no_below=3, no_above=0.9, keep_n=None)
+    assert dict(prepared.dictionary.token2id) == dict(reference.token2id)
+    expected = [reference.doc2bow(d) for d in docs]
+    kept = [i for i, b in enumerate(expected) if b]
+    assert list(prepared.bow) == [expected[i] for i in kept]
+    assert [prepared.bow[j] for j in (0, 300, len(kept) - 1)] == [expected[kept[j]] for j in (0, 300, len(kept) - 1)]
+    assert list(prepared.texts) == [[w for w in docs[i] if w in reference.token2id] for i in kept]
+    assert prepared.documents["doc_id"].tolist() == [str(i) for i in kept]
+    assert len(prepared.dropped) == len(docs) - len(kept)
