@@ -4,7 +4,8 @@
    topic proportions; coherence switched off) against bare gensim on the same
    lemma lists with identical parameters (``Dictionary`` + ``filter_extremes`` +
    a list of ``doc2bow`` + ``LdaMulticore`` + ``inference``), in the same process,
-   best of three runs each. Goal: ratio <= 1.1.
+   five alternating runs each; the same with ``workers=1`` (``LdaModel``), whose
+   timings are steadier. Goal: ratio <= 1.1.
 2. Memory: peak traced allocations (tracemalloc) of both while fitting the demo
    corpus' participant turns replicated 1x, 4x and 16x. The lemma lists are made
    before tracing starts and fed to our model through a generator; bare gensim
@@ -16,6 +17,7 @@ Run: ``python bench/bench_topics.py``. Prints numbers; asserts nothing.
 from __future__ import annotations
 
 import gc
+import statistics
 import time
 import tracemalloc
 from pathlib import Path
@@ -35,35 +37,41 @@ def demo_lemmas() -> list[list[str]]:
     return [list(x) for x in segment_lemmas(corpus)["lemmas"]]
 
 
-def ours(docs_iter):
+def ours(docs_iter, workers=WORKERS):
     model = TopicModel(PARAMS["num_topics"], passes=PARAMS["passes"], iterations=PARAMS["iterations"],
-                       chunksize=PARAMS["chunksize"], random_state=PARAMS["random_state"], workers=WORKERS,
+                       chunksize=PARAMS["chunksize"], random_state=PARAMS["random_state"], workers=workers,
                        coherence=None)
     return model.fit(docs_iter)
 
 
-def bare(docs):
+def bare(docs, workers=WORKERS):
     from gensim.corpora import Dictionary
-    from gensim.models import LdaMulticore
+    from gensim.models import LdaModel, LdaMulticore
 
     dictionary = Dictionary(docs)
     dictionary.filter_extremes(no_below=2, no_above=0.5, keep_n=None)
     bow = [dictionary.doc2bow(d) for d in docs]
     bow = [b for b in bow if b]
-    model = LdaMulticore(corpus=bow, id2word=dictionary, workers=WORKERS, alpha="symmetric", eta=None,
-                         eval_every=None, **PARAMS)
+    kwargs = dict(corpus=bow, id2word=dictionary, alpha="symmetric", eta=None, eval_every=None, **PARAMS)
+    model = LdaModel(**kwargs) if workers == 1 else LdaMulticore(workers=workers, **kwargs)
     gamma, _ = model.inference(bow)
     return model, gamma
 
 
-def best_time(fn, arg, repeats=3) -> float:
-    times = []
+def timed(fn) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def compare_times(docs, workers, repeats=5) -> tuple[float, float, float, float]:
+    """Alternate the two, ``repeats`` times each; return min and median of each."""
+    t_bare, t_ours = [], []
     for _ in range(repeats):
-        gc.collect()
-        t0 = time.perf_counter()
-        fn(arg)
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        t_bare.append(timed(lambda: bare(docs, workers)))
+        t_ours.append(timed(lambda: ours(iter(docs), workers)))
+    return min(t_bare), statistics.median(t_bare), min(t_ours), statistics.median(t_ours)
 
 
 def peak_mib(fn, arg) -> float:
@@ -82,13 +90,15 @@ def main() -> None:
     print(f"demo corpus: {len(base)} participant turns, {n_tokens} content lemmas")
     print(f"parameters: {PARAMS}, workers={WORKERS}")
 
-    print("\n1) LDA step, same process, best of 3")
-    for factor in (1, 4):
-        docs = base * factor
-        t_bare = best_time(bare, docs)
-        t_ours = best_time(lambda d: ours(iter(d)), docs)
-        print(f"  {factor:>2}x ({len(docs)} docs): bare gensim {t_bare:6.2f} s, qualquant {t_ours:6.2f} s, "
-              f"ratio {t_ours / t_bare:.3f} (goal <= 1.1)")
+    print("\n1) LDA step, same process, 5 alternating runs each (min / median seconds)")
+    for workers in (WORKERS, 1):
+        engine = "LdaMulticore" if workers > 1 else "LdaModel"
+        for factor in (1, 4):
+            docs = base * factor
+            b_min, b_med, o_min, o_med = compare_times(docs, workers)
+            print(f"  {engine:<12} {factor:>2}x ({len(docs):>4} docs): bare gensim {b_min:5.2f} / {b_med:5.2f}, "
+                  f"qualquant {o_min:5.2f} / {o_med:5.2f}, ratio of medians {o_med / b_med:.3f} "
+                  f"(min {o_min / b_min:.3f}; goal <= 1.1)")
 
     print("\n2) peak traced memory while fitting (MiB)")
     previous = None

@@ -39,3 +39,7 @@ class PushConflictError(LabelStudioError):
 
 class AgreementError(CodingError):
     """Agreement cannot be computed as asked (fewer than two coders, bad long table, unknown level)."""
+
+
+class RefiError(CodingError):
+    """A REFI-QDA file (.qdpx project, .qdc codebook) cannot be read or written as asked."""

@@ -153,7 +153,11 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             words = self._analyzer.dictionary.words
             self._similar_items = words.similar_items
             self._substitutes = self._analyzer.char_substitutes
-            self._build_normal_form = self._analyzer.dictionary.build_normal_form
+            dictionary = self._analyzer.dictionary
+            self._paradigms = dictionary.paradigms
+            self._suffixes = dictionary.suffixes
+            self._prefixes = dictionary.paradigm_prefixes
+            self._units = self._analyzer._units
             self._initials = frozenset().union(*(
                 unit.analyzer._letters_set for unit in self._analyzer._units[1:3]
             ))
@@ -174,14 +178,18 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     def _lemmatize_doc(self, doc: Doc) -> None:
         array = doc.to_array([ORTH, POS, LEMMA])
         if self._analyzer is not None and (
-            self.mode == "pymorphy3_lookup" or not array[:, 1].any()
-        ) and (self.overwrite or not array[:, 2].any()):
+            not np.count_nonzero(array[:, 1:])  # blank pipeline: no POS, no lemma yet
+            or (self.mode == "pymorphy3_lookup" or not np.count_nonzero(array[:, 1]))
+            and (self.overwrite or not np.count_nonzero(array[:, 2]))
+        ):
             # every token takes the look-up path and needs a lemma: one memo read per token
             orths = array[:, 0].tolist()
-            lemmas = list(map(self._orth_memo.get, orths))
+            get = self._orth_memo.get
+            lemmas = list(map(get, orths))
             if None in lemmas:
-                lookup = self._lookup_lemma
-                lemmas = [lookup(o) if v is None else v for o, v in zip(orths, lemmas)]
+                for i in [i for i, value in enumerate(lemmas) if value is None]:
+                    value = get(orths[i])  # a form may recur within the doc
+                    lemmas[i] = self._lookup_lemma(orths[i]) if value is None else value
                 self._trim()
         else:
             lemmas = self._mixed_lemmas(doc, array)
@@ -229,18 +237,51 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         """The one pymorphy3 normal form of ``word``, or None if it has several."""
         if self._dictionary_first and word not in self._initials:
             first = None
-            build = self._build_normal_form
             for fixed_word, parses in self._similar_items(word_lower, self._substitutes):
                 for para_id, idx in parses:
-                    normal_form = build(para_id, idx, fixed_word)
+                    if idx:  # Dictionary.build_normal_form, unrolled
+                        paradigm = self._paradigms[para_id]
+                        size = len(paradigm) // 3
+                        suffix = self._suffixes[paradigm[idx]]
+                        stem = fixed_word[len(self._prefixes[paradigm[2 * size + idx]]):
+                                          len(fixed_word) - len(suffix)]
+                        normal_form = (self._prefixes[paradigm[2 * size]] + stem
+                                       + self._suffixes[paradigm[0]])
+                    else:
+                        normal_form = fixed_word
                     if first is None:
                         first = normal_form
                     elif normal_form != first:
                         return None
             if first is not None:
                 return first
+            return self._parse_normal_form(word, word_lower)
         normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
         return normal_forms.pop() if len(normal_forms) == 1 else None
+
+    def _parse_normal_form(self, word: str, word_lower: str) -> Optional[str]:
+        """``MorphAnalyzer.parse`` reduced to its normal forms, stopping at a second one.
+
+        The units' results only accumulate, so once two distinct normal forms
+        are seen the answer is known; the final probability re-ranking is left
+        out because it never changes the set. Units are the analyzer's own bound
+        units, so their inner ``parse`` calls on sub-words are the stock ones.
+        """
+        result: list = []
+        seen: set = set()
+        first = None
+        for unit, is_terminal in self._units:
+            found = unit.parse(word, word_lower, seen)
+            if found:
+                result.extend(found)
+                for parse in found:
+                    if first is None:
+                        first = parse[2]
+                    elif parse[2] != first:
+                        return None
+            if is_terminal and result:
+                break
+        return first
 
     @property
     def n_cached(self) -> int:

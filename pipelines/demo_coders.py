@@ -22,7 +22,7 @@ A second coder who read the same codebook, with realistic disagreement:
 - **Missed codes.** Each other code A applied is left out by B with
   probability :data:`P_MISS` (about 10% of A's code applications); a passage
   whose codes are all missed is not coded by B at all.
-- **Extra codes** (about 5% of A's code applications): every passage listed
+- **Extra codes** (about 4-5% of A's code applications): every passage listed
   under ``[[coder_b_extra]]`` in the plan files (written while reading: passages
   a second coder might plausibly code and A did not), and ``local`` added with
   probability :data:`P_EXTRA_LOCAL` where A coded ``bridging`` without a scope.
