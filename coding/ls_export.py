@@ -70,7 +70,8 @@ from coding.ls_formats import (
     _utf16_to_codepoints,
 )
 
-__all__ = ["ExportReadResult", "ISSUES_COLUMNS", "ANNOTATIONS_COLUMNS", "read_export", "parse_export"]
+__all__ = ["ExportReadResult", "ISSUES_COLUMNS", "ANNOTATIONS_COLUMNS", "read_export", "parse_export", "read_users",
+           "users_path"]
 
 ANNOTATIONS_COLUMNS: tuple[str, ...] = (
     "task_id", "annotation_id", "coder", "source", "transcript_id", "segment_id",
@@ -481,3 +482,38 @@ def read_export(
         raw, name=str(path), codebook=codebook, corpus=corpus, include_drafts=include_drafts,
         users=users, pseudonymous=pseudonymous, text_field=text_field,
     )
+
+
+def users_path(export: str | os.PathLike[str]) -> Path:
+    """The coder-name file that may sit next to an export.
+
+    Label Studio exports name annotators by numeric user id only. A JSON object
+    of user id -> coder name saved as ``<export stem>.users.json`` next to the
+    export (``demo_export.json`` -> ``demo_export.users.json``) names them.
+    """
+    export = Path(export)
+    return export.with_name(f"{export.stem}.users.json")
+
+
+def read_users(path: str | os.PathLike[str]) -> dict[int, str]:
+    """Read a JSON object of Label Studio user id -> coder name.
+
+    Raises
+    ------
+    ExportFormatError
+        When the file is not such an object.
+    """
+    import json
+
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        return {int(k): str(v) for k, v in data.items()}
+    except FileNotFoundError:
+        raise ExportFormatError(f"{path}: no such coder-name file.") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ExportFormatError(
+            f"{path}: expected a JSON object of Label Studio user id -> coder name, e.g. {{\"3\": \"coder_a\"}} ({exc})."
+        ) from None

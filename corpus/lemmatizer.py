@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 from spacy.attrs import LEMMA, LOWER, MORPH, ORTH, POS
@@ -67,6 +67,7 @@ from spacy.lang.ru.lemmatizer import RussianLemmatizer
 from spacy.language import Language
 from spacy.symbols import IDS
 from spacy.tokens import Doc
+from spacy.util import minibatch
 from thinc.api import Model
 
 __all__ = ["LOWERCASE_LEMMATIZER", "RU_LEMMATIZER", "MemoRussianLemmatizer", "register"]
@@ -169,43 +170,71 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             self._validate_tables()
         error_handler = self.get_error_handler()
         try:
-            if len(doc):
-                self._lemmatize_doc(doc)
+            self._lemmatize([doc])
             return doc
         except Exception as e:
             error_handler(self.name, self, [doc], e)
 
-    def _lemmatize_doc(self, doc: Doc) -> None:
-        array = doc.to_array([ORTH, POS, LEMMA])
-        if self._analyzer is not None and (
-            not np.count_nonzero(array[:, 1:])  # blank pipeline: no POS, no lemma yet
-            or (self.mode == "pymorphy3_lookup" or not np.count_nonzero(array[:, 1]))
-            and (self.overwrite or not np.count_nonzero(array[:, 2]))
-        ):
-            # every token takes the look-up path and needs a lemma: one memo read per token
-            orths = array[:, 0].tolist()
-            get = self._orth_memo.get
-            lemmas = list(map(get, orths))
-            if None in lemmas:
-                for i in [i for i, value in enumerate(lemmas) if value is None]:
-                    value = get(orths[i])  # a form may recur within the doc
-                    lemmas[i] = self._lookup_lemma(orths[i]) if value is None else value
-                self._trim()
-        else:
-            lemmas = self._mixed_lemmas(doc, array)
-        doc.from_array([LEMMA], np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1))
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Lemmatize a stream of docs in batches (``nlp.pipe`` calls this).
 
-    def _mixed_lemmas(self, doc: Doc, array: np.ndarray) -> list[int]:
-        """Token by token: kept lemmas, look-up path, full path (a tagged pipeline)."""
+        A batch is read and written with one memo pass over all its tokens. If
+        a batch fails, its docs are redone one by one so that the pipeline's
+        error handler sees the failing doc, as with the stock component.
+        """
+        if not self._validated:
+            self._validate_tables()
+        error_handler = self.get_error_handler()
+        for docs in minibatch(stream, size=batch_size):
+            try:
+                self._lemmatize(docs)
+            except Exception:
+                for doc in docs:
+                    try:
+                        self._lemmatize([doc])
+                    except Exception as e:
+                        error_handler(self.name, self, [doc], e)
+                        continue
+                    yield doc
+                continue
+            yield from docs
+
+    def _lemmatize(self, docs: list[Doc]) -> None:
+        docs = [doc for doc in docs if len(doc)]
+        if not docs:
+            return
+        arrays = [doc.to_array([ORTH, POS, LEMMA]) for doc in docs]
+        array = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+        if self._analyzer is not None and not np.count_nonzero(array[:, 1:]):
+            # blank pipeline (no POS, no lemma yet): every token takes the look-up path
+            self._write(docs, self._lookup_lemmas(array[:, 0].tolist()))
+        else:
+            for doc, doc_array in zip(docs, arrays):
+                self._write([doc], self._doc_lemmas(doc, doc_array))
+
+    @staticmethod
+    def _write(docs: list[Doc], lemmas: list[int]) -> None:
+        values = np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1)
+        start = 0
+        for doc in docs:
+            end = start + len(doc)
+            doc.from_array([LEMMA], values[start:end])
+            start = end
+
+    def _doc_lemmas(self, doc: Doc, array: np.ndarray) -> list[int]:
+        """Lemma hashes of one doc that may have POS tags or lemmas already."""
+        lookup_all = self._analyzer is not None and (
+            self.mode == "pymorphy3_lookup" or not np.count_nonzero(array[:, 1])
+        )
+        if lookup_all and (self.overwrite or not np.count_nonzero(array[:, 2])):
+            return self._lookup_lemmas(array[:, 0].tolist())
         morphs = doc.to_array(MORPH).tolist()
-        lookup_only = self.mode == "pymorphy3_lookup"
         lemmas = []
         for i, (orth, pos, lemma) in enumerate(array.tolist()):
             if lemma and not self.overwrite:
                 lemmas.append(lemma)
-            elif self._analyzer is not None and (lookup_only or pos not in _FULL_PATH_POS):
-                value = self._orth_memo.get(orth)
-                lemmas.append(self._lookup_lemma(orth) if value is None else value)
+            elif lookup_all or (self._analyzer is not None and pos not in _FULL_PATH_POS):
+                lemmas.extend(self._lookup_lemmas([orth]))
             else:
                 key = (orth, pos, morphs[i])
                 value = self.memo.get(key)
@@ -215,23 +244,32 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self._trim()
         return lemmas
 
-    def _lookup_lemma(self, orth: int) -> int:
-        """Look-up path lemma (hash) of a form not yet in the orth memo; memoises it."""
+    def _lookup_lemmas(self, orths: list[int]) -> list[int]:
+        """Look-up path lemma hashes for token ``orths``, filling the memos."""
+        memo = self._orth_memo
+        lemmas = list(map(memo.get, orths))
+        if None not in lemmas:
+            return lemmas
         strings = self.vocab.strings
-        text = strings[orth]
-        if self._dictionary_first and _CASE_BLIND(text):
-            lower = text.lower()
-            value = self._form_memo.get(lower)
-            if value is None:
-                normal_form = self._unique_normal_form(text, lower)
-                value = _OWN_TEXT if normal_form is None else strings.add(normal_form)
-                self._form_memo[lower] = value
-            lemma = orth if value == _OWN_TEXT else value
-        else:
-            normal_form = self._unique_normal_form(text, text.lower())
-            lemma = orth if normal_form is None else strings.add(normal_form)
-        self._orth_memo[orth] = lemma
-        return lemma
+        forms = self._form_memo
+        share = self._dictionary_first
+        unique_normal_form = self._unique_normal_form
+        for orth in {orth for orth, lemma in zip(orths, lemmas) if lemma is None}:
+            text = strings[orth]
+            if share and _CASE_BLIND(text):
+                lower = text.lower()
+                value = forms.get(lower)
+                if value is None:
+                    normal_form = unique_normal_form(text, lower)
+                    value = _OWN_TEXT if normal_form is None else strings.add(normal_form)
+                    forms[lower] = value
+                memo[orth] = orth if value == _OWN_TEXT else value
+            else:
+                normal_form = unique_normal_form(text, text.lower())
+                memo[orth] = orth if normal_form is None else strings.add(normal_form)
+        lemmas = list(map(memo.__getitem__, orths))
+        self._trim()
+        return lemmas
 
     def _unique_normal_form(self, word: str, word_lower: str) -> Optional[str]:
         """The one pymorphy3 normal form of ``word``, or None if it has several."""

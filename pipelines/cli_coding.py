@@ -21,6 +21,14 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console, make_app
+from pipelines.cli_inputs import (
+    ANONYMIZE_OPTION,
+    STUDY_OPTION,
+    USERS_OPTION,
+    export_argument,
+    resolve_inputs,
+    users_for,
+)
 
 codebook_app = make_app("Codebooks: show them, export the coders' manual, generate the Label Studio config.")
 labelstudio_app = make_app("Label Studio round trip: push transcripts as tasks, pull validated codings, status.")
@@ -41,12 +49,11 @@ def _client(url: str | None, token_env: str):
     return LabelStudioClient(url or os.environ.get("QUALQUANT_LABEL_STUDIO_URL") or DEFAULT_URL, token_env=token_env)
 
 
-def _read_corpus(paths: list[str] | None, cases: Path | None):
-    if not paths:
-        return None
-    from corpus import read_corpus
+def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None,
+                 study: Path | None = None):
+    from pipelines.cli_inputs import resolve_inputs
 
-    return read_corpus(paths if len(paths) > 1 else paths[0], cases=cases)
+    return resolve_inputs(study=study, corpus_paths=paths, cases=cases, anonymize=anonymize).corpus
 
 
 def _write(df, path: Path, what: str) -> None:
@@ -148,6 +155,8 @@ def labelstudio_push(
     codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML (creates or updates the project)."),
     unit: str = typer.Option("transcript", "--unit", help="Task unit: transcript or segment."),
     cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
+    anonymize: Optional[Path] = typer.Option(None, "--anonymize", help="Names file: push pseudonymised text "
+                                             "(recommended: coders then never see real names)."),
     url: Optional[str] = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
@@ -155,7 +164,7 @@ def labelstudio_push(
     from coding.codebook import read_codebook
 
     cb = read_codebook(codebook)
-    corp = _read_corpus(corpus_paths, cases)
+    corp = _read_corpus(corpus_paths, cases, anonymize)
     client = _client(url, token_env)
     project_id = int(project) if project.isdigit() else client.ensure_project(project, cb)
     result = client.push(corp, unit=unit, project=project_id)
@@ -173,6 +182,8 @@ def labelstudio_pull(
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
     corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
     cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    anonymize: Optional[Path] = ANONYMIZE_OPTION,
+    study: Optional[Path] = STUDY_OPTION,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
     issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
     pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
@@ -180,10 +191,9 @@ def labelstudio_pull(
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Export the project through the API, snapshot the raw export, validate and write codings."""
-    from coding.codebook import read_codebook
-
-    cb = read_codebook(codebook) if codebook else None
-    corp = _read_corpus(corpus_paths, cases)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
+                            codebook=codebook)
+    cb, corp = inputs.codebook, inputs.corpus
     client = _client(url, token_env)
     pulled = client.pull(project, snapshot_dir=snapshots, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
     console.print(f"Snapshot: {pulled.snapshot}")
@@ -216,23 +226,28 @@ def labelstudio_status(
 
 @coding_app.command("import")
 def coding_import(
-    export_file: Path = typer.Argument(..., help="Label Studio export: full JSON, JSON_MIN or CSV."),
+    export_file: Optional[Path] = typer.Argument(None, help="Label Studio export: full JSON, JSON_MIN or CSV "
+                                                 "(default: the --study's export)."),
     codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
     corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
     cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    anonymize: Optional[Path] = ANONYMIZE_OPTION,
+    study: Optional[Path] = STUDY_OPTION,
     out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
     issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Count drafts as annotations."),
+    users: Optional[Path] = USERS_OPTION,
     pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
 ) -> None:
     """Validate every span of an export and write the codings and the reconciliation report."""
-    from coding.codebook import read_codebook
     from coding.labelstudio import read_export
 
-    cb = read_codebook(codebook) if codebook else None
-    corp = _read_corpus(corpus_paths, cases)
-    result = read_export(export_file, codebook=cb, corpus=corp, include_drafts=include_drafts,
-                         pseudonymous=pseudonymous)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
+                            codebook=codebook)
+    export_file = export_argument(export_file, inputs)
+    result = read_export(export_file, codebook=inputs.codebook, corpus=inputs.corpus,
+                         include_drafts=include_drafts, pseudonymous=pseudonymous,
+                         users=users_for(export_file, users))
     _print_export_summary(result)
     if out:
         _write(result.codings, out, "Codings")

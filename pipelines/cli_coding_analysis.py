@@ -23,11 +23,13 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console
+from pipelines.cli_inputs import ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, export_argument, resolve_inputs, users_for
 from pipelines.errors import PipelineError
 
 __all__ = ["read_codings_input", "register"]
 
-_CODINGS_ARG = typer.Argument(..., help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet).")
+_CODINGS_ARG = typer.Argument(None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); "
+                              "default: the --study's export.")
 _INT_COLUMNS = ("start", "end")
 _NULLABLE_INT = ("task_id", "annotation_id")
 
@@ -80,7 +82,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_codings_input(path: Path, corpus, codebook):
+def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
     """Read CODINGS for the analysis commands.
 
     Returns
@@ -96,7 +98,7 @@ def read_codings_input(path: Path, corpus, codebook):
         return _read_table(path), None
     from coding.labelstudio import read_export
 
-    result = read_export(path, codebook=codebook, corpus=corpus)
+    result = read_export(path, codebook=codebook, corpus=corpus, users=users)
     if len(result.issues):
         set_aside = result.issues[result.issues["action"] == "set_aside"] if "action" in result.issues else result.issues
         if len(set_aside):
@@ -105,16 +107,17 @@ def read_codings_input(path: Path, corpus, codebook):
     return result.codings, result.annotations
 
 
-def _inputs(codings_path: Path, corpus_paths: list[str] | None, cases: Path | None, codebook: Path | None):
-    from coding.codebook import read_codebook
-    from corpus import read_corpus
-
-    if not corpus_paths:
-        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok).")
-    corpus = read_corpus(corpus_paths if len(corpus_paths) > 1 else corpus_paths[0], cases=cases)
-    cb = read_codebook(codebook) if codebook else None
-    codings, annotations = read_codings_input(codings_path, corpus, cb)
-    return corpus, cb, codings, annotations
+def _inputs(codings_path: Path | None, corpus_paths: list[str] | None, cases: Path | None,
+            codebook: Path | None, anonymize: Path | None = None, study: Path | None = None,
+            users: Path | None = None):
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
+                            codebook=codebook)
+    if inputs.corpus is None:
+        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) "
+                            "or a --study file.")
+    path = export_argument(codings_path, inputs)
+    codings, annotations = read_codings_input(path, inputs.corpus, inputs.codebook, users_for(path, users))
+    return inputs.corpus, inputs.codebook, codings, annotations
 
 
 _HEADERS = {
@@ -161,10 +164,13 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("agreement")
     def coding_agreement(
-        codings: Path = _CODINGS_ARG,
+        codings: Optional[Path] = _CODINGS_ARG,
         corpus_paths: Optional[list[str]] = _CORPUS,
         cases: Optional[Path] = _CASES,
         codebook: Optional[Path] = _CODEBOOK,
+        anonymize: Optional[Path] = ANONYMIZE_OPTION,
+        study: Optional[Path] = STUDY_OPTION,
+        users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
         coders: Optional[list[str]] = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
                                                    "default: every human coder)."),
@@ -182,7 +188,7 @@ def register(coding_app: typer.Typer) -> None:
         """Intercoder agreement per code and overall: percent, kappa, Krippendorff's alpha with bootstrap CIs."""
         from coding.agreement import agreement_table, disagreements, span_agreement
 
-        corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook)
+        corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations)
         result = agreement_table(table, corpus, level=level, n_boot=n_boot, seed=seed, ci_level=ci_level, **kwargs)
         kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
@@ -196,10 +202,13 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("frequencies")
     def coding_frequencies(
-        codings: Path = _CODINGS_ARG,
+        codings: Optional[Path] = _CODINGS_ARG,
         corpus_paths: Optional[list[str]] = _CORPUS,
         cases: Optional[Path] = _CASES,
         codebook: Optional[Path] = _CODEBOOK,
+        anonymize: Optional[Path] = ANONYMIZE_OPTION,
+        study: Optional[Path] = STUDY_OPTION,
+        users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
         by: Optional[str] = typer.Option(None, "--by", help="Case attribute to break the table down by "
                                          "(a column of the cases table, e.g. legal_status)."),
@@ -213,7 +222,7 @@ def register(coding_app: typer.Typer) -> None:
         """Theme frequencies: cases, segments, spans and word coverage per code (optionally by a case attribute)."""
         from coding.matrices import case_code_matrix, theme_frequencies
 
-        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook)
+        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         result = theme_frequencies(table, corpus, cb, by=by, coder=coder, roles=roles or None, rule=rule)
         columns = ([by] if by else []) + ["code", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans",
                                           "coverage"]
@@ -226,10 +235,13 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("cooccurrence")
     def coding_cooccurrence(
-        codings: Path = _CODINGS_ARG,
+        codings: Optional[Path] = _CODINGS_ARG,
         corpus_paths: Optional[list[str]] = _CORPUS,
         cases: Optional[Path] = _CASES,
         codebook: Optional[Path] = _CODEBOOK,
+        anonymize: Optional[Path] = ANONYMIZE_OPTION,
+        study: Optional[Path] = STUDY_OPTION,
+        users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
         coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus'."),
         rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
@@ -239,7 +251,7 @@ def register(coding_app: typer.Typer) -> None:
         """Code co-occurrence per pair: shared segments, Jaccard, Fisher's exact test, overlapping spans."""
         from coding.cooccurrence import cooccurrence
 
-        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook)
+        corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb, rule=rule)
         shown = result.sort_values(["n_both", "jaccard"], ascending=False, kind="mergesort").head(top)
         _show(shown, f"Code co-occurrence (top {min(top, len(result))} of {len(result)} pairs)",

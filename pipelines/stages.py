@@ -56,21 +56,10 @@ def load_corpus(ctx: Context):
     """The (pseudonymised) corpus of the study, built once per run."""
 
     def build():
-        import corpus as corpus_pkg
-
-        cfg = ctx.study.config.corpus
-        paths = ctx.study.transcript_paths()
-        cases = ctx.study.optional(cfg.cases)
-        speakers = cfg.speakers.as_dict() or None
-        n = len(paths)
-        corp = corpus_pkg.read_corpus(paths, cases=cases, speakers=speakers, case_column=cfg.case_column or None,
-                                      language=cfg.language or None,
-                                      progress=lambda i, total, p: ctx.progress(f"read {p.name} ({i}/{n})"))
-        mapping = None
-        if cfg.names:
-            ctx.progress("pseudonymising")
-            corp, mapping = corpus_pkg.anonymize(corp, ctx.study.resolve(cfg.names))
-        return corp, mapping
+        n = len(ctx.study.transcript_paths())
+        if ctx.study.config.corpus.names:
+            ctx.progress("reading and pseudonymising")
+        return ctx.study.read_corpus(progress=lambda i, total, p: ctx.progress(f"read {p.name} ({i}/{n})"))
 
     return ctx.obj("corpus", build)
 
@@ -202,17 +191,9 @@ def stage_codings(ctx: Context) -> None:
 
 def _users(path: Path) -> dict[int, str] | None:
     """User id -> coder name from an export's ``.users.json`` file (None when there is none)."""
-    import json
+    from coding.ls_export import read_users
 
-    from pipelines.errors import StudyConfigError
-
-    if not path.exists():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {int(k): str(v) for k, v in data.items()}
-    except (ValueError, AttributeError) as exc:
-        raise StudyConfigError(f"{path.name}: expected a JSON object of user id -> coder name ({exc}).") from None
+    return read_users(path) if path.exists() else None
 
 
 # --------------------------------------------------------------------------- agreement

@@ -352,10 +352,37 @@ class Study:
             found = [p] if p.exists() else []
         return [q for q in found if not q.name.endswith(".users.json")]
 
+    def read_corpus(self, *, progress=None):
+        """Read the study's transcripts and cases and pseudonymise them as configured.
+
+        Parameters
+        ----------
+        progress : callable, optional
+            Called as ``progress(i, total, path)`` after each transcript is read.
+
+        Returns
+        -------
+        (corpus.Corpus, pandas.DataFrame or None)
+            The (pseudonymised) corpus, and the pseudonym mapping (None when
+            ``[corpus] names`` is empty).
+        """
+        import corpus as corpus_pkg
+
+        cfg = self.config.corpus
+        corp = corpus_pkg.read_corpus(
+            self.transcript_paths(), cases=self.optional(cfg.cases), speakers=cfg.speakers.as_dict() or None,
+            case_column=cfg.case_column or None, language=cfg.language or None, progress=progress,
+        )
+        if not cfg.names:
+            return corp, None
+        return corpus_pkg.anonymize(corp, self.resolve(cfg.names))
+
     @staticmethod
     def users_path(export: Path) -> Path:
         """The coder-name file of an export: ``demo_export.json`` -> ``demo_export.users.json``."""
-        return export.with_name(f"{export.stem}.users.json")
+        from coding.ls_export import users_path
+
+        return users_path(export)
 
     def __repr__(self) -> str:
         return f"Study({self.config.study.title!r}, path={str(self.path)!r})"

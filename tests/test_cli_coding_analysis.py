@@ -152,3 +152,52 @@ def test_errors_are_one_line(app, tmp_path):
     assert result.output.strip() == f"Error: {bad}: row 2 has no whole number in column 'start'."
     no_corpus = runner.invoke(app, ["cooccurrence", str(bad)])
     assert no_corpus.output.strip().startswith("Error: Give the transcripts the codings refer to with --corpus")
+
+
+# --------------------------------------------------------------- study and the shipped demo export
+
+def _direct_demo_agreement():
+    """Agreement computed directly from the library on the study's pseudonymised corpus."""
+    from coding.labelstudio import read_export
+    from coding.ls_export import read_users
+    from pipelines.study import read_study
+
+    study = read_study(DEMO / "study.toml")
+    corpus, _ = study.read_corpus()
+    export = study.export_paths()[0]
+    result = read_export(export, codebook=read_codebook(DEMO / "codebook.toml"), corpus=corpus,
+                         users=read_users(study.users_path(export)))
+    return agreement_table(result.codings, corpus, annotations=result.annotations, n_boot=50, seed=0)
+
+
+def test_agreement_from_a_study_file_matches_the_library(app, tmp_path):
+    out = tmp_path / "agreement.csv"
+    result = runner.invoke(app, ["agreement", "--study", str(DEMO / "study.toml"), "--n-boot", "50",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # the shipped export names its coders through demo_export.users.json next to it
+    assert "coder_a" in result.output and "coder_b" in result.output
+    written = pd.read_csv(out, encoding="utf-8-sig").set_index("code")
+    direct = _direct_demo_agreement().set_index("code")
+    assert written.loc["overall", "cohen_kappa"] == pytest.approx(direct.loc["overall", "cohen_kappa"], abs=1e-12)
+    assert written.loc["bridging", "krippendorff_alpha"] == pytest.approx(
+        direct.loc["bridging", "krippendorff_alpha"], abs=1e-12)
+
+
+def test_raw_transcripts_do_not_match_a_pseudonymised_export_but_anonymize_does(app, tmp_path):
+    export = DEMO / "labelstudio" / "demo_export.json"
+    common = [str(export), "--corpus", str(TRANSCRIPTS), "--codebook", str(DEMO / "codebook.toml"),
+              "--n-boot", "20"]
+    raw = runner.invoke(app, ["agreement", *common])
+    assert "set aside" in raw.output  # task text is pseudonymised; the raw transcripts differ
+    fixed = runner.invoke(app, ["agreement", *common, "--anonymize", str(DEMO / "names.txt")])
+    assert fixed.exit_code == 0, fixed.output
+    assert "set aside" not in fixed.output
+
+
+def test_a_bad_users_file_is_one_clear_error(app, tmp_path):
+    bad = tmp_path / "users.json"
+    bad.write_text("[1, 2]", encoding="utf-8")
+    result = runner.invoke(app, ["agreement", "--study", str(DEMO / "study.toml"), "--users", str(bad)])
+    assert result.exit_code == 1
+    assert "expected a JSON object of Label Studio user id -> coder name" in result.output

@@ -1,0 +1,93 @@
+"""Inputs shared by the coding commands: a study file, or explicit paths.
+
+Label Studio tasks carry the *pseudonymised* transcript text, so reading an
+export against the raw transcripts would set every span aside. The commands
+therefore take either ``--study study.toml`` (transcripts, cases,
+pseudonymisation list, codebook and export all come from it, exactly as
+``qualquant run`` uses them) or explicit ``--corpus``/``--cases``/
+``--anonymize``/``--codebook`` options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from pipelines.errors import PipelineError
+
+STUDY_OPTION = typer.Option(
+    None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it.")
+ANONYMIZE_OPTION = typer.Option(
+    None, "--anonymize", help="Names file: pseudonymise the transcripts first, as they were pushed to Label Studio.")
+USERS_OPTION = typer.Option(
+    None, "--users", help="JSON object of Label Studio user id -> coder name (default: <export>.users.json "
+    "next to the export, when present).")
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What a coding command works on."""
+
+    corpus: object | None
+    codebook: object | None
+    exports: tuple[Path, ...]
+
+
+def resolve_inputs(*, study: Path | None = None, corpus_paths: list[str] | None = None,
+                   cases: Path | None = None, anonymize: Path | None = None,
+                   codebook: Path | None = None) -> Inputs:
+    """Build the corpus, codebook and export list from a study file or explicit options.
+
+    Explicit options win over the study's settings.
+    """
+    from coding.codebook import read_codebook
+
+    exports: tuple[Path, ...] = ()
+    corpus = None
+    if study is not None:
+        from pipelines.study import read_study
+
+        st = read_study(study)
+        exports = tuple(st.export_paths())
+        if not corpus_paths:
+            corpus, _ = st.read_corpus()
+        if codebook is None:
+            codebook = st.resolve(st.config.codebook.path)
+        if anonymize is None and st.config.corpus.names:
+            anonymize = st.resolve(st.config.corpus.names)
+        if cases is None and st.config.corpus.cases:
+            cases = st.resolve(st.config.corpus.cases)
+    if corpus_paths:
+        import corpus as corpus_pkg
+
+        corpus = corpus_pkg.read_corpus(corpus_paths if len(corpus_paths) > 1 else corpus_paths[0], cases=cases)
+        if anonymize is not None:
+            corpus, _ = corpus_pkg.anonymize(corpus, anonymize)
+    elif anonymize is not None and study is None:
+        raise PipelineError("--anonymize needs the transcripts: give them with --corpus PATH.")
+    cb = read_codebook(codebook) if codebook is not None else None
+    return Inputs(corpus=corpus, codebook=cb, exports=exports)
+
+
+def export_argument(given: Path | None, inputs: Inputs) -> Path:
+    """The export or codings file to read: the one given, else the study's (exactly one)."""
+    if given is not None:
+        return given
+    if len(inputs.exports) == 1:
+        return inputs.exports[0]
+    if not inputs.exports:
+        raise PipelineError("Give the export or codings file, or a --study whose [labelstudio] export exists.")
+    names = ", ".join(p.name for p in inputs.exports)
+    raise PipelineError(f"The study has {len(inputs.exports)} exports ({names}); name the one to read.")
+
+
+def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
+    """Coder names for an export: from ``--users``, else from ``<export>.users.json`` if it exists."""
+    from coding.ls_export import read_users, users_path
+
+    if users is not None:
+        return read_users(users)
+    sidecar = users_path(export)
+    return read_users(sidecar) if sidecar.exists() else None
