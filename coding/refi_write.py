@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -132,9 +133,21 @@ def codebook_xml(codebook: Codebook) -> bytes:
 
 
 def _write_atomic(path: Path, fill) -> Path:
-    from corpus._atomic import atomic_write
-
-    return atomic_write(path, fill)
+    """``fill(tmp)`` writes a temporary file next to ``path``, which then replaces ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        fill(tmp)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:

@@ -15,7 +15,6 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence, overload
 
@@ -23,8 +22,14 @@ import pandas as pd
 
 from corpus._atomic import atomic_write
 from corpus.collection import Corpus
-from corpus.errors import AnonymizationError, NamesFileError
+from corpus.errors import AnonymizationError
 from corpus.model import Segment, Transcript
+from corpus.names import NameIndex, coerce_names, fold, inflected_forms, possessive_forms, read_names
+
+__all__ = [
+    "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",
+    "possessive_forms", "read_names", "write_mapping",
+]
 
 #: Placeholder kinds, in the order they are reported.
 KINDS = ("NAME", "PHONE", "EMAIL", "URL", "TELEGRAM", "IIN", "ADDRESS")
@@ -32,6 +37,24 @@ PLACEHOLDER_RE = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN|ADDRESS)_(\d+
 MAPPING_COLUMNS = ("original", "pseudonym", "kind", "transcript_id", "count")
 
 _TLDS = "kz|ru|com|org|net|info|io|me|su|uz|kg|by|ua|рф|қаз"
+
+# Numbers in house and flat numbers: digits (``17``, ``17Б``, ``17/2``) or cardinal numerals
+# written out in words, up to three (``двести сорок семь``), with an optional letter (``семнадцать Б``).
+_UNITS = "один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять"
+_TEENS = ("десять|одиннадцать|двенадцать|тринадцать|четырнадцать|пятнадцать|шестнадцать|семнадцать"
+          "|восемнадцать|девятнадцать")
+_TENS = "двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто"
+_HUNDREDS = "сто|двести|триста|четыреста|пятьсот|шестьсот|семьсот|восемьсот|девятьсот"
+_NUMWORD = rf"(?:{_HUNDREDS}|{_TENS}|{_TEENS}|{_UNITS})(?!\w)"
+_ORDINAL_FLOOR = (r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|одиннадцат|двенадцат)"
+                  r"[а-я]{0,3}\s+этаж")
+_DIGITS = r"\d{1,4}(?:\s?[а-яА-Я](?![\w]))?(?:/\d+)?(?![\d.]|,\d)"
+_NUMBER = rf"(?:{_DIGITS}|{_NUMWORD}(?:\s+{_NUMWORD}){{0,2}}(?:\s+[А-Я](?!\w))?)"
+_FLAT = rf"(?:,?\s*(?:кв\.?|квартира)\s*{_NUMBER})"
+# A street or microdistrict named by one or two capitalised words, or with a number (Самал-2).
+_STREET = r"(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?(?:-\d{1,2})?)"
+_UNITS_AFTER = r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|минут|час|дн|человек|раз|процент|%|градус|км|метр|штук|мес))"
+
 # (kind, priority, pattern); lower priority number wins an overlap of equal start
 _PATTERNS = (
     ("EMAIL", 0, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")),
@@ -39,28 +62,34 @@ _PATTERNS = (
     ("URL", 2, re.compile(r"(?:https?://|www\.)[^\s<>\"'«»\[\]]+")),
     ("URL", 2, re.compile(rf"(?<![\w@.-])(?:[\w-]+\.)+(?:{_TLDS})(?:/[^\s<>\"'«»\[\]]*)?(?![\w-])", re.I)),
     ("TELEGRAM", 1, re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])")),
-    ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?\(?\d{3}\)?[ \t-]?\d(?:[ \t-]?\d){6}(?!\d)")),
+    # +7 or 8, then a 3- to 5-digit operator or city code (in brackets or not) and the rest, ten
+    # digits in all: checked by _phone_end, which also trims a trailing group of another number.
+    ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?(?:\([3-9]\d{2,4}\)|\(?[3-9]\d{2,4}\)?)(?:[ \t-]?\d{1,4}){1,5}(?!\d)")),
     ("IIN", 4, re.compile(r"(?<!\d)\d{12}(?!\d)")),
-    # Street addresses. Three shapes: a street keyword with a capitalised name and optional house and
-    # flat numbers ("ул. Жандосова, 58", "микрорайон Аксай-4"); "на/по Name, 34" (a street named in
-    # passing, not followed by a unit such as "тысяч" or "лет"); and "Name, 65, квартира 112".
+    # Street addresses. A street keyword with a capitalised name and optional house and flat
+    # numbers ("ул. Жандосова, 58", "микрорайон Аксай-4"); "на/по Name, 34" (a street named in
+    # passing, not followed by a unit such as "тысяч" or "лет"); "Name, 65, квартира 112" and
+    # "Name, дом 12" with digits or numerals in words ("Кенесары, пятьдесят два, квартира
+    # семнадцать", "Батыс-2, дом семнадцать Б"); "Name, 37, девятый этаж"; "12 Baker Street".
     ("ADDRESS", 4, re.compile(
         r"(?<![\w-])(?:ул\.|улиц[аеуыи]|проспект[аеу]?|пр-т|просп\.|мкр\.?|микрорайон[аеу]?|переул(?:ок|ка|ке)"
-        r"|бульвар[аеу]?|шоссе)\s*[«\"]?[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?[»\"]?"
-        r"(?:,?\s*(?:д\.|дом)?\s*\d{1,4}[а-яА-Я]?(?:/\d+)?(?![\d.]))?"
-        r"(?:,?\s*(?:кв\.?|квартира)\s*\d{1,4})?")),
+        r"|бульвар[аеу]?|шоссе)\s*[«\"]?(?P<street>[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?)[»\"]?"
+        rf"(?:,?\s*(?:(?:д\.|дом)\s*(?P<house>{_NUMBER})|(?P<house2>\d{{1,4}}[а-яА-Я]?(?:/\d+)?(?![\d.]))))?"
+        rf"{_FLAT}?")),
     ("ADDRESS", 4, re.compile(
-        r"(?:(?<=\bна\s)|(?<=\bпо\s))[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?,\s*\d{1,3}[а-яА-Я]?(?:/\d+)?"
-        r"(?:,\s*(?:кв\.?|квартира)\s*\d{1,4})?(?![\d.]|,\d)"
-        r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|минут|час|дн|человек|раз|процент|%|градус|км|метр|штук|мес))")),
+        r"(?:(?<=\bна\s)|(?<=\bпо\s))(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?),\s*"
+        r"(?P<house>\d{1,3}[а-яА-Я]?(?:/\d+)?)"
+        r"(?:,\s*(?:кв\.?|квартира)\s*\d{1,4})?(?![\d.]|,\d)" + _UNITS_AFTER)),
     ("ADDRESS", 4, re.compile(
-        r"(?<![\w-])[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?,\s*\d{1,4}[а-яА-Я]?(?:/\d+)?,\s*(?:кв\.?|квартира)\s*\d{1,4}")),
+        rf"(?<![\w-]){_STREET}(?:\s+же)?,\s*(?:дом|д\.)\s*(?P<house>{_NUMBER}){_FLAT}?")),
+    ("ADDRESS", 4, re.compile(
+        rf"(?<![\w-]){_STREET},\s*(?P<house>{_NUMBER})(?:,\s*(?:кв\.?|квартира)\s*{_NUMBER}|(?=,\s*{_ORDINAL_FLOOR}))")),
     ("ADDRESS", 4, re.compile(
         r"(?<![\w-])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Lane)")),
 )
 _MAX_PASSES = 10
 _TRAILING_PUNCT = ".,;:!?)»\"'"
-_WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_PHONE_DIGITS = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,167 +99,6 @@ class _Finding:
     kind: str
     key: object  # identity of the person / value
     original: str
-
-
-# ---------------------------------------------------------------------- names
-def read_names(path: str | os.PathLike[str]) -> tuple[tuple[str, ...], ...]:
-    """Read a names file for :func:`anonymize`.
-
-    Parameters
-    ----------
-    path : str or path-like
-        UTF-8 text, one person per line: the canonical form first, then variants,
-        comma-separated (``Алексей, Лёша, Лёха``). ``#`` starts a comment; blank
-        lines are ignored.
-
-    Returns
-    -------
-    tuple of tuple of str
-        One tuple per person, canonical form first.
-
-    Raises
-    ------
-    NamesFileError
-        If the file is missing or not UTF-8, a name has no letters or holds
-        digits, or the same name is listed for two people (line numbers given).
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise NamesFileError(f"{path}: cannot read the names file ({exc.strerror}).") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise NamesFileError(
-            f"{path}: the names file is not UTF-8 (byte offset {exc.start}). Save it as UTF-8."
-        ) from None
-    people = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        content = line.split("#", 1)[0].strip()
-        if not content:
-            continue
-        variants = tuple(" ".join(v.split()) for v in content.split(","))
-        people.append((number, tuple(v for v in variants if v)))
-    return _validate_people(people, source=str(path))
-
-
-def _validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -> tuple[tuple[str, ...], ...]:
-    seen: dict[str, int] = {}
-    for number, variants in people:
-        for variant in variants:
-            if not _WORD_RE.search(variant) or any(ch.isdigit() for ch in variant):
-                raise NamesFileError(
-                    f"{source} line {number}: {variant!r} is not a name (names hold letters, no "
-                    "digits). Fix or remove it."
-                )
-            key = _fold(variant)
-            if key in seen and seen[key] != number:
-                raise NamesFileError(
-                    f"{source} lines {seen[key]} and {number}: {variant!r} is listed for two "
-                    "people. Keep it on one line so it gets one pseudonym."
-                )
-            seen[key] = number
-    return tuple(variants for _, variants in people if variants)
-
-
-def _coerce_names(names) -> tuple[tuple[str, ...], ...]:
-    if names is None:
-        return ()
-    if isinstance(names, (str, os.PathLike)):
-        return read_names(names)
-    people = []
-    for number, item in enumerate(names, start=1):
-        if isinstance(item, str):
-            variants = tuple(" ".join(v.split()) for v in item.split(","))
-        else:
-            variants = tuple(" ".join(str(v).split()) for v in item)
-        people.append((number, tuple(v for v in variants if v)))
-    return _validate_people(people, source="names")
-
-
-def _fold(word: str) -> str:
-    return word.casefold().replace("ё", "е")
-
-
-@lru_cache(maxsize=1)
-def _morph():
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
-@lru_cache(maxsize=4096)
-def inflected_forms(word: str) -> frozenset[str]:
-    """Return the case-folded singular case forms of a (Russian) name.
-
-    Parameters
-    ----------
-    word : str
-        One word of a name in the nominative (``Алексей``, ``Лёша``, ``Иванова``).
-
-    Returns
-    -------
-    frozenset of str
-        The word and its inflected forms with the same number and gender, as
-        pymorphy3 inflects first names, surnames and patronymics; ``ё`` folded to ``е``.
-
-    Examples
-    --------
-    >>> sorted(inflected_forms("Лёша"))
-    ['леш', 'леша', 'леше', 'лешей', 'леши', 'лешу']
-    """
-    forms = {_fold(word)}
-    if not re.search("[а-яёА-ЯЁ]", word):
-        return frozenset(forms)
-    parses = _morph().parse(word)
-    named = [
-        p for p in parses
-        if {"Name", "Surn", "Patr"} & set(p.tag.grammemes)
-        and "nomn" in p.tag.grammemes and p.tag.number in ("sing", None)
-    ]
-    chosen = named or [p for p in parses if p.tag.POS == "NOUN" and "nomn" in p.tag.grammemes][:1]
-    for p in chosen:
-        for form in p.lexeme:
-            if form.tag.number not in (p.tag.number, None):
-                continue
-            if p.tag.gender in ("masc", "femn", "neut") and form.tag.gender not in (p.tag.gender, None):
-                continue
-            forms.add(_fold(form.word))
-    return frozenset(forms)
-
-
-class _NameIndex:
-    """Case-folded word form -> person number, plus multi-word handling."""
-
-    def __init__(self, people: tuple[tuple[str, ...], ...]) -> None:
-        self.people = people
-        self.forms: dict[str, int] = {}
-        for person, variants in enumerate(people):
-            for variant in variants:
-                for word in _WORD_RE.findall(variant):
-                    for form in inflected_forms(word):
-                        self.forms.setdefault(form, person)
-
-    def find(self, text: str, *, case_sensitive: bool) -> list[_Finding]:
-        findings: list[_Finding] = []
-        for m in _WORD_RE.finditer(text):
-            word = m.group(0)
-            if case_sensitive and not word[0].isupper():
-                continue
-            person = self.forms.get(_fold(word))
-            if person is None:
-                continue
-            previous = findings[-1] if findings else None
-            if (
-                previous is not None
-                and previous.key == person
-                and text[previous.end : m.start()].strip(" \t") == ""
-            ):
-                findings[-1] = _Finding(previous.start, m.end(), "NAME", person, text[previous.start : m.end()])
-            else:
-                findings.append(_Finding(m.start(), m.end(), "NAME", person, word))
-        return findings
 
 
 # ------------------------------------------------------------------- patterns
@@ -245,7 +113,19 @@ def _identity(kind: str, value: str) -> str:
     return value.casefold()
 
 
-def _pattern_findings(text: str) -> list[tuple[int, _Finding]]:
+def _phone_end(text: str, start: int, end: int) -> int | None:
+    """End of the phone number in ``text[start:end]``: where its eleventh digit ends a group."""
+    digits = 0
+    for i in range(start, end):
+        if text[i].isdigit():
+            digits += 1
+            if digits == _PHONE_DIGITS:
+                return i + 1 if i + 1 >= len(text) or not text[i + 1].isdigit() else None
+    return None
+
+
+def _pattern_findings(text: str, known_addresses: "re.Pattern[str] | None" = None,
+                      address_keys: Mapping[tuple[str, str], str] | None = None) -> list[tuple[int, _Finding]]:
     found = []
     for kind, priority, rx in _PATTERNS:
         for m in rx.finditer(text):
@@ -253,20 +133,67 @@ def _pattern_findings(text: str) -> list[tuple[int, _Finding]]:
             if kind in ("URL", "TELEGRAM", "EMAIL"):
                 while end > start and text[end - 1] in _TRAILING_PUNCT:
                     end -= 1
+            elif kind == "PHONE":
+                end = _phone_end(text, start, end)
+                if end is None:
+                    continue
             value = text[start:end]
             if end > start:
                 found.append((priority, _Finding(start, end, kind, _identity(kind, value), value)))
+    if known_addresses is not None:
+        for m in known_addresses.finditer(text):
+            key = address_keys.get(_address_core(m.group("street"), m.group("house")))
+            if key is not None:  # the street of one known address with the house of another is not one
+                found.append((4, _Finding(m.start(), m.end(), "ADDRESS", key, m.group(0))))
     return found
 
 
+def _address_core(street: str, house: str) -> tuple[str, str]:
+    return (fold(street), re.sub(r"\s+", "", house.casefold()))
+
+
+def _known_addresses(transcripts: Sequence[Transcript]) -> tuple["re.Pattern[str] | None", dict]:
+    """A pattern for streets with house numbers (in digits) already found in full addresses.
+
+    ``Кенесары, 65, квартира 112`` makes ``Кенесары 65`` (a building chat's name, say)
+    an address too, with the same pseudonym.
+    """
+    keys: dict[tuple[str, str], str] = {}
+    for t in transcripts:
+        for kind, _, rx in _PATTERNS:
+            if kind != "ADDRESS" or "house" not in rx.groupindex:
+                continue
+            for m in rx.finditer(t.text):
+                house = m.group("house") or m.groupdict().get("house2")
+                if house and re.fullmatch(r"\d{1,4}[а-яА-Я]?", house.strip()):
+                    keys.setdefault(_address_core(m.group("street"), house), _identity("ADDRESS", m.group(0)))
+    if not keys:
+        return None, keys
+    streets = sorted({"".join("[её]" if ch == "е" else re.escape(ch) for ch in street) for street, _ in keys},
+                     key=lambda s: (-len(s), s))
+    houses = sorted({re.escape(house) for _, house in keys}, key=lambda h: (-len(h), h))
+    pattern = re.compile(
+        rf"(?<![\w-])(?P<street>{'|'.join(streets)})[,\s]+(?P<house>{'|'.join(houses)})(?![\w/])", re.I
+    )
+    return pattern, keys
+
+
 def find_identifiers(
-    text: str, names: "_NameIndex | None" = None, *, case_sensitive: bool = True
+    text: str, names: "NameIndex | None" = None, *, case_sensitive: bool = True,
+    known_addresses: "re.Pattern[str] | None" = None, address_keys: Mapping[tuple[str, str], str] | None = None,
 ) -> list[_Finding]:
-    """Return non-overlapping findings in ``text`` (placeholders are never touched)."""
+    """Return non-overlapping findings in ``text`` (placeholders are never touched).
+
+    On overlap the earlier start wins, then the longer match, then the kind with the
+    lower priority number (e-mail, Telegram, URL, phone, IIN and address, name).
+    """
     blocked = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
-    candidates = _pattern_findings(text)
+    candidates = _pattern_findings(text, known_addresses, address_keys)
     if names is not None:
-        candidates += [(5, f) for f in names.find(text, case_sensitive=case_sensitive)]
+        candidates += [
+            (5, _Finding(f.start, f.end, "NAME", f.person, text[f.start : f.end]))
+            for f in names.find(text, case_sensitive=case_sensitive)
+        ]
     candidates.sort(key=lambda pf: (pf[1].start, -(pf[1].end - pf[1].start), pf[0]))
     chosen: list[_Finding] = []
     last_end = 0
@@ -369,8 +296,9 @@ def anonymize(
         transcripts = (corpus_or_transcripts,)
     else:
         transcripts = tuple(corpus_or_transcripts)
-    index = _NameIndex(_coerce_names(names))
+    index = NameIndex(coerce_names(names))
     numbering = _Numbering(_start_numbers(transcripts, start_counter))
+    known_addresses, address_keys = _known_addresses(transcripts)
     new_transcripts = []
     counts: Counter = Counter()
     for t in transcripts:
@@ -378,7 +306,8 @@ def anonymize(
         # neighbours (``Алексей+7 701...`` -> ``[NAME_1]+7 701...``), and the
         # result must be a fixed point so that a second call changes nothing.
         for _ in range(_MAX_PASSES):
-            findings = find_identifiers(t.text, index, case_sensitive=case_sensitive)
+            findings = find_identifiers(t.text, index, case_sensitive=case_sensitive,
+                                        known_addresses=known_addresses, address_keys=address_keys)
             if not findings:
                 break
             edits = []
@@ -418,7 +347,7 @@ def _start_numbers(transcripts: Sequence[Transcript], start_counter: Mapping[str
     return start
 
 
-def _apply(t: Transcript, edits, index: _NameIndex, numbering: _Numbering, case_sensitive: bool) -> Transcript:
+def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool) -> Transcript:
     if not edits:
         return t
     pieces, starts, new_starts, new_ends = [], [], [], []
@@ -465,7 +394,7 @@ def _apply(t: Transcript, edits, index: _NameIndex, numbering: _Numbering, case_
     return replace(t, text=text, segments=tuple(segments), metadata={**t.metadata, "pseudonymized": True})
 
 
-def _anonymize_label(label: str, index: _NameIndex, numbering: _Numbering, case_sensitive: bool) -> str:
+def _anonymize_label(label: str, index: NameIndex, numbering: _Numbering, case_sensitive: bool) -> str:
     if not label:
         return label
     findings = find_identifiers(label, index, case_sensitive=case_sensitive)

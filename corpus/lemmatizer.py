@@ -57,6 +57,8 @@ strings against the stock component.
 from __future__ import annotations
 
 import re
+from itertools import compress, repeat
+from operator import is_
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -82,6 +84,9 @@ _FULL_PATH_POS = frozenset(
 )
 # Words whose analysis does not depend on letter case (module docstring, point 2).
 _CASE_BLIND = re.compile(r"[\x00-\x7f\u0401\u0410-\u044f\u0451]{2,}").fullmatch
+# Words of basic Cyrillic letters only: the units between the dictionary and the
+# known-prefix unit (initials, shapes, hyphens) never answer them (module docstring, point 3).
+_PLAIN_CYRILLIC = re.compile(r"[\u0401\u0410-\u044f\u0451]{2,}").fullmatch
 # Marker in the per-lower-case-form memo: "no unique normal form, use the token's own text".
 _OWN_TEXT = -1
 # The unit layout of pymorphy3.lang.ru.DEFAULT_UNITS the reasoning above is about:
@@ -148,6 +153,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self.memo: dict[tuple[int, int, int], int] = {}  # (orth, pos, morph) -> lemma, full path
         self._orth_memo: dict[int, int] = {}  # orth -> lemma, look-up path
         self._form_memo: dict[str, int] = {}  # lower-case form -> lemma or _OWN_TEXT
+        self._hashes: dict[str, int] = {}  # normal form -> its string-store hash
         self._analyzer = _analyzer("tuple") if fast else None
         self._dictionary_first = False
         if self._analyzer is not None and _units_as_expected(self._analyzer):
@@ -159,6 +165,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             self._suffixes = dictionary.suffixes
             self._prefixes = dictionary.paradigm_prefixes
             self._units = self._analyzer._units
+            self._analogy_units = self._units[10:]  # from KnownPrefixAnalyzer on
             self._initials = frozenset().union(*(
                 unit.analyzer._letters_set for unit in self._analyzer._units[1:3]
             ))
@@ -252,16 +259,21 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             return lemmas
         strings = self.vocab.strings
         forms = self._form_memo
+        hashes = self._hashes
         share = self._dictionary_first
         unique_normal_form = self._unique_normal_form
-        for orth in {orth for orth, lemma in zip(orths, lemmas) if lemma is None}:
+        for orth in set(compress(orths, map(is_, lemmas, repeat(None)))):
             text = strings[orth]
             if share and _CASE_BLIND(text):
                 lower = text.lower()
                 value = forms.get(lower)
                 if value is None:
                     normal_form = unique_normal_form(text, lower)
-                    value = _OWN_TEXT if normal_form is None else strings.add(normal_form)
+                    if normal_form is None:
+                        value = _OWN_TEXT
+                    else:
+                        value = hashes.get(normal_form) or hashes.setdefault(
+                            normal_form, strings.add(normal_form))
                     forms[lower] = value
                 memo[orth] = orth if value == _OWN_TEXT else value
             else:
@@ -293,11 +305,13 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                         return None
             if first is not None:
                 return first
-            return self._parse_normal_form(word, word_lower)
+            if _PLAIN_CYRILLIC(word):
+                return self._parse_normal_form(word, word_lower, self._analogy_units)
+            return self._parse_normal_form(word, word_lower, self._units)
         normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
         return normal_forms.pop() if len(normal_forms) == 1 else None
 
-    def _parse_normal_form(self, word: str, word_lower: str) -> Optional[str]:
+    def _parse_normal_form(self, word: str, word_lower: str, units) -> Optional[str]:
         """``MorphAnalyzer.parse`` reduced to its normal forms, stopping at a second one.
 
         The units' results only accumulate, so once two distinct normal forms
@@ -308,7 +322,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         result: list = []
         seen: set = set()
         first = None
-        for unit, is_terminal in self._units:
+        for unit, is_terminal in units:
             found = unit.parse(word, word_lower, seen)
             if found:
                 result.extend(found)
@@ -331,6 +345,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self.memo.clear()
         self._orth_memo.clear()
         self._form_memo.clear()
+        self._hashes.clear()
 
     def _trim(self) -> None:
         if self.n_cached > self.max_cache:
