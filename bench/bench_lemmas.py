@@ -109,7 +109,7 @@ def main() -> int:
         our_cpu.append(cpu)
         ratios.append(stock_wall[-1] / wall)
         check.add(stock_docs, our_docs)
-        n_forms, n_shared = len(component._orth_memo), len(component._form_memo)
+        n_forms, n_shared = len(component._keys), len(component._form_memo)
 
         warm_docs = [ours.make_doc(text) for text in texts]
         warm_docs, wall, _ = _timed(lambda: list(component.pipe(warm_docs, batch_size=ours.batch_size)))

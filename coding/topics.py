@@ -56,9 +56,11 @@ from coding.topics_docs import (
     documents_from_texts,
     prepare_documents,
 )
+from coding.topics_select import COHERENCE_MEASURES, SelectionResult, select_n_topics, topic_coherence
 
 __all__ = [
     "COHERENCE_MEASURES",
+    "NotFittedError",
     "SelectionResult",
     "TOPICS_COLUMNS",
     "TopicModel",
@@ -67,62 +69,15 @@ __all__ = [
     "topic_coherence",
 ]
 
-COHERENCE_MEASURES = ("c_v", "u_mass", "c_npmi")
+
+
+class NotFittedError(TopicModelError, AttributeError):
+    """A learned attribute or method of a :class:`TopicModel` was used before ``fit``.
+
+    Also an ``AttributeError``, so ``hasattr(model, "topics_")`` stays False.
+    """
 TOPICS_COLUMNS = ("topic", "label", "rank", "lemma", "weight", "surface_form", "surface_forms")
 _FORMAT_VERSION = 1
-
-
-def topic_coherence(
-    topics: Sequence[Sequence[str]],
-    texts: Iterable[Sequence[str]],
-    dictionary,
-    *,
-    measure: str = "c_v",
-    corpus: Iterable | None = None,
-) -> np.ndarray:
-    """Coherence of each topic (a list of top words) on reference texts.
-
-    Parameters
-    ----------
-    topics : sequence of sequence of str
-        Top words per topic (all in ``dictionary``).
-    texts : iterable of token lists
-        Reference texts (re-iterable); sliding windows for ``c_v`` and ``c_npmi``.
-    dictionary : gensim.corpora.Dictionary
-    measure : {"c_v", "u_mass", "c_npmi"}
-    corpus : iterable of bag-of-words, optional
-        Document co-occurrence corpus for ``u_mass`` (built from ``texts`` if omitted).
-
-    Returns
-    -------
-    numpy.ndarray
-        One value per topic.
-
-    Notes
-    -----
-    Computed by :class:`gensim.models.CoherenceModel` in one process, so values
-    are reproducible (Röder, Both & Hinneburg, 2015).
-
-    References
-    ----------
-    Röder, M., Both, A., & Hinneburg, A. (2015). Exploring the space of topic
-    coherence measures. *Proceedings of WSDM '15*, 399-408.
-    """
-    from gensim.models import CoherenceModel
-
-    if measure not in COHERENCE_MEASURES:
-        raise TopicModelError(f"Unknown coherence measure {measure!r}; use one of {', '.join(COHERENCE_MEASURES)}.")
-    topics = [list(t) for t in topics]
-    topn = min(len(t) for t in topics)
-    if topn < 2:
-        raise TopicModelError("Coherence needs at least two words per topic.")
-    kwargs = {"topics": topics, "dictionary": dictionary, "coherence": measure, "topn": topn, "processes": 1}
-    if measure == "u_mass":
-        kwargs["corpus"] = corpus if corpus is not None else [dictionary.doc2bow(list(t)) for t in texts]
-    else:
-        kwargs["texts"] = texts
-    cm = CoherenceModel(**kwargs)
-    return np.asarray(cm.get_coherence_per_topic(), dtype=float)
 
 
 class TopicModel:
@@ -276,7 +231,8 @@ class TopicModel:
         """
         self._validate()
         prepared = prepare_documents(docs, unit=self.unit, roles=self.roles, window=self.window,
-                                     no_below=self.no_below, no_above=self.no_above, stop_words=self.stop_words)
+                                     no_below=self.no_below, no_above=self.no_above, stop_words=self.stop_words,
+                                     keep_texts=self.coherence is not None)
         return self._fit_prepared(prepared)
 
     def _seeds(self) -> dict[str, tuple[str, ...]]:
@@ -368,9 +324,16 @@ class TopicModel:
         self.coherence_ = float(np.mean(self.topic_coherence_))
 
     # ----------------------------------------------------------------- outputs
+    def __getattr__(self, name: str):
+        # only reached when normal lookup fails: a learned attribute before fit
+        if name.endswith("_") and not name.startswith("__"):
+            raise NotFittedError(f"This TopicModel is not fitted yet ({name} is learned); call fit(docs) first "
+                                 "(or TopicModel.load).")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _check_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise TopicModelError("This TopicModel is not fitted yet; call fit(docs) first (or TopicModel.load).")
+        if "model_" not in self.__dict__:
+            raise NotFittedError("This TopicModel is not fitted yet; call fit(docs) first (or TopicModel.load).")
 
     def top_words(self, topn: int | None = None) -> list[list[str]]:
         """Top lemmas of each topic, most probable first."""
@@ -591,7 +554,7 @@ class TopicModel:
         return self
 
     def __repr__(self) -> str:
-        fitted = "fitted" if hasattr(self, "model_") else "not fitted"
+        fitted = "fitted" if "model_" in self.__dict__ else "not fitted"
         return f"TopicModel(n_topics={self.n_topics}, random_state={self.random_state}, unit={self.unit!r}; {fitted})"
 
 
@@ -608,5 +571,3 @@ def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
         out.append(model.inference(chunk)[0])
     return np.vstack(out).astype(np.float64)
 
-
-from coding.topics_select import SelectionResult, select_n_topics  # noqa: E402  (re-exported)

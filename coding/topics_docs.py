@@ -146,14 +146,17 @@ class PreparedDocuments:
     bow : ArrayBow
         Bag-of-words per kept document.
     texts : ArrayTexts
-        In-vocabulary lemma sequences per kept document (original order).
+        In-vocabulary lemma sequences per kept document (original order; empty
+        sequences when prepared with ``keep_texts=False``).
     documents : pandas.DataFrame
         One row per kept document, columns :data:`DOCUMENT_COLUMNS`
         (``n_tokens`` counts in-vocabulary lemmas).
     dropped : pandas.DataFrame
         Documents set aside: ``doc_id, transcript_id, segment_id, case_id, reason``.
     surface : dict
-        Lemma -> list of ``(surface form, count)``, most frequent first.
+        Lemma -> list of ``(surface form, count)``, most frequent first (only for
+        documents given with aligned surface tokens; otherwise the lemma is its
+        own form).
     unit : str
         The document unit.
     """
@@ -313,6 +316,7 @@ def prepare_documents(
     no_above: float = 0.5,
     keep_n: int | None = None,
     stop_words: Iterable[str] = (),
+    keep_texts: bool = True,
 ) -> PreparedDocuments:
     """Build the gensim inputs for ``docs`` in one streaming pass.
 
@@ -335,6 +339,9 @@ def prepare_documents(
     stop_words : iterable of str
         Lemmas to leave out (on top of the language's stop words), e.g. numerals or
         words of the interview guide that every participant repeats.
+    keep_texts : bool
+        Keep each document's lemma sequence (needed for ``c_v``/``c_npmi`` coherence);
+        without it ``texts`` is empty.
 
     Returns
     -------
@@ -377,29 +384,46 @@ def prepare_documents(
             lemmas = [lemmas[i] for i in keep]
             tokens = [tokens[i] for i in keep] if aligned else None
         builder.add(lemmas)
-        seq = np.fromiter((vocab.setdefault(w, len(vocab)) for w in lemmas), dtype=np.int32, count=len(lemmas))
-        seq_chunks.append(seq)
-        seq_lengths.append(len(seq))
+        if keep_texts:
+            seq_chunks.append(np.fromiter((vocab.setdefault(w, len(vocab)) for w in lemmas), dtype=np.int32,
+                                          count=len(lemmas)))
+        seq_lengths.append(len(lemmas))
         if tokens is not None and not isinstance(tokens, str) and len(tokens) == len(lemmas):
             pairs.update(zip(lemmas, (str(t).lower() for t in tokens)))
-        else:
-            pairs.update(zip(lemmas, lemmas))
         meta.append((doc.doc_id, doc.transcript_id, doc.segment_id, doc.case_id, excerpt(doc.text)))
     if not meta:
         raise TopicModelError("No documents to fit: the input is empty (no participant turns?).")
     dictionary, bow = builder.build()
 
     # token sequences -> final dictionary ids, dropping filtered words
-    remap = np.full(len(vocab), -1, dtype=np.int64)
-    for word, i in vocab.items():
-        remap[i] = dictionary.token2id.get(word, -1)
-    all_seq = np.concatenate(seq_chunks) if seq_chunks else np.zeros(0, dtype=np.int32)
-    del seq_chunks
-    mapped = remap[all_seq] if len(all_seq) else np.zeros(0, dtype=np.int64)
-    keep_tok = mapped >= 0
-    doc_of_token = np.repeat(np.arange(len(seq_lengths)), seq_lengths)
-    n_in_vocab = np.bincount(doc_of_token[keep_tok], minlength=len(seq_lengths))
+    if keep_texts:
+        remap = np.full(len(vocab), -1, dtype=np.int64)
+        for word, i in vocab.items():
+            remap[i] = dictionary.token2id.get(word, -1)
+        all_seq = np.concatenate(seq_chunks) if seq_chunks else np.zeros(0, dtype=np.int32)
+        del seq_chunks
+        mapped = remap[all_seq] if len(all_seq) else np.zeros(0, dtype=np.int64)
+        keep_tok = mapped >= 0
+        doc_of_token = np.repeat(np.arange(len(seq_lengths)), seq_lengths)
+        n_in_vocab = np.bincount(doc_of_token[keep_tok], minlength=len(seq_lengths))
 
+    # bag-of-words of documents with at least one token, compiled into CSR arrays in one pass
+    bow_ids: list[np.ndarray] = []
+    bow_counts: list[np.ndarray] = []
+    bow_lengths = []
+    bow_tokens = np.zeros(len(meta), dtype=np.int64)
+    for i in range(len(meta)):
+        doc = bow[i]
+        if not doc:
+            continue
+        counts = np.fromiter((c for _, c in doc), dtype=np.int32, count=len(doc))
+        bow_tokens[i] = int(counts.sum())
+        bow_lengths.append(len(doc))
+        bow_ids.append(np.fromiter((t for t, _ in doc), dtype=np.int32, count=len(doc)))
+        bow_counts.append(counts)
+    del bow, builder
+    if not keep_texts:
+        n_in_vocab = bow_tokens
     kept_rows = np.flatnonzero(n_in_vocab > 0)
     dropped = [
         (*meta[i][:4], "no lemma left in the vocabulary after filtering (no_below/no_above)"
@@ -411,19 +435,13 @@ def prepare_documents(
             f"None of the {len(meta)} documents has a lemma left after filtering (no_below={no_below}, "
             f"no_above={no_above}); lower no_below or raise no_above."
         )
-    text_ids = mapped[keep_tok].astype(np.int32)
     text_indptr = np.zeros(len(kept_rows) + 1, dtype=np.int64)
-    np.cumsum(n_in_vocab[kept_rows], out=text_indptr[1:])
+    if keep_texts:
+        text_ids = mapped[keep_tok].astype(np.int32)
+        np.cumsum(n_in_vocab[kept_rows], out=text_indptr[1:])
+    else:
+        text_ids = np.zeros(0, dtype=np.int32)
 
-    bow_ids: list[np.ndarray] = []
-    bow_counts: list[np.ndarray] = []
-    bow_lengths = []
-    for i in kept_rows.tolist():
-        doc = bow[i]
-        bow_lengths.append(len(doc))
-        bow_ids.append(np.fromiter((t for t, _ in doc), dtype=np.int32, count=len(doc)))
-        bow_counts.append(np.fromiter((c for _, c in doc), dtype=np.int32, count=len(doc)))
-    del bow, builder
     bow_indptr = np.zeros(len(kept_rows) + 1, dtype=np.int64)
     np.cumsum(bow_lengths, out=bow_indptr[1:])
     array_bow = ArrayBow(bow_indptr, np.concatenate(bow_ids), np.concatenate(bow_counts))

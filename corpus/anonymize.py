@@ -48,12 +48,15 @@ _HUNDREDS = "сто|двести|триста|четыреста|пятьсот|
 _NUMWORD = rf"(?:{_HUNDREDS}|{_TENS}|{_TEENS}|{_UNITS})(?!\w)"
 _ORDINAL_FLOOR = (r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|одиннадцат|двенадцат)"
                   r"[а-я]{0,3}\s+этаж")
-_DIGITS = r"\d{1,4}(?:\s?[а-яА-Я](?![\w]))?(?:/\d+)?(?![\d.]|,\d)"
-_NUMBER = rf"(?:{_DIGITS}|{_NUMWORD}(?:\s+{_NUMWORD}){{0,2}}(?:\s+[А-Я](?!\w))?)"
+_DIGITS = r"\d{1,4}(?:(?:[а-яА-Я]|\s[А-Я])(?!\w))?(?:/\d+)?(?!\d|[.,]\d)"
+# (atomic, so that "двести восемьдесят тысяч" is not read as house "двести" before "восемьдесят")
+_NUMWORDS = rf"(?>{_NUMWORD}(?:\s+{_NUMWORD}){{0,2}})(?!\s+{_NUMWORD})"
+_NUMBER = rf"(?:{_DIGITS}|{_NUMWORDS}(?:\s+[А-Я](?!\w))?)"
 _FLAT = rf"(?:,?\s*(?:кв\.?|квартира)\s*{_NUMBER})"
 # A street or microdistrict named by one or two capitalised words, or with a number (Самал-2).
 _STREET = r"(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?(?:-\d{1,2})?)"
-_UNITS_AFTER = r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|минут|час|дн|человек|раз|процент|%|градус|км|метр|штук|мес))"
+_UNITS_AFTER = (r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|доллар|минут|мин\b|час|сек|дн|ден|недел|сут|человек|раз"
+                r"|процент|%|градус|км|кило|метр|штук|мес|сот))")
 
 # (kind, priority, pattern); lower priority number wins an overlap of equal start
 _PATTERNS = (
@@ -74,12 +77,12 @@ _PATTERNS = (
     ("ADDRESS", 4, re.compile(
         r"(?<![\w-])(?:ул\.|улиц[аеуыи]|проспект[аеу]?|пр-т|просп\.|мкр\.?|микрорайон[аеу]?|переул(?:ок|ка|ке)"
         r"|бульвар[аеу]?|шоссе)\s*[«\"]?(?P<street>[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?)[»\"]?"
-        rf"(?:,?\s*(?:(?:д\.|дом)\s*(?P<house>{_NUMBER})|(?P<house2>\d{{1,4}}[а-яА-Я]?(?:/\d+)?(?![\d.]))))?"
+        rf"(?:,?\s*(?:(?:д\.|дом)\s*(?P<house>{_NUMBER})|(?P<house2>\d{{1,4}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d))))?"
         rf"{_FLAT}?")),
     ("ADDRESS", 4, re.compile(
         r"(?:(?<=\bна\s)|(?<=\bпо\s))(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?),\s*"
-        r"(?P<house>\d{1,3}[а-яА-Я]?(?:/\d+)?)"
-        r"(?:,\s*(?:кв\.?|квартира)\s*\d{1,4})?(?![\d.]|,\d)" + _UNITS_AFTER)),
+        rf"(?P<house>\d{{1,3}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d)|{_NUMWORDS})"
+        rf"{_FLAT}?" + _UNITS_AFTER)),
     ("ADDRESS", 4, re.compile(
         rf"(?<![\w-]){_STREET}(?:\s+же)?,\s*(?:дом|д\.)\s*(?P<house>{_NUMBER}){_FLAT}?")),
     ("ADDRESS", 4, re.compile(
@@ -159,14 +162,19 @@ def _known_addresses(transcripts: Sequence[Transcript]) -> tuple["re.Pattern[str
     an address too, with the same pseudonym.
     """
     keys: dict[tuple[str, str], str] = {}
+    address_patterns = [rx for kind, _, rx in _PATTERNS if kind == "ADDRESS" and "house" in rx.groupindex]
     for t in transcripts:
-        for kind, _, rx in _PATTERNS:
-            if kind != "ADDRESS" or "house" not in rx.groupindex:
+        for finding in find_identifiers(t.text):
+            if finding.kind != "ADDRESS":
                 continue
-            for m in rx.finditer(t.text):
+            for rx in address_patterns:
+                m = rx.fullmatch(t.text, finding.start, finding.end)
+                if m is None:
+                    continue
                 house = m.group("house") or m.groupdict().get("house2")
                 if house and re.fullmatch(r"\d{1,4}[а-яА-Я]?", house.strip()):
-                    keys.setdefault(_address_core(m.group("street"), house), _identity("ADDRESS", m.group(0)))
+                    keys.setdefault(_address_core(m.group("street"), house), finding.key)
+                break
     if not keys:
         return None, keys
     streets = sorted({"".join("[её]" if ch == "е" else re.escape(ch) for ch in street) for street, _ in keys},
@@ -245,10 +253,13 @@ def anonymize(
         What to pseudonymise; the result has the same type.
     names : path, or iterable of str or of sequences of str, optional
         People to replace: a names file (see :func:`read_names`) or, per person,
-        ``"Алексей, Лёша"`` / ``("Алексей", "Лёша")``. Every word of every
-        variant is recognised in its Russian case forms (pymorphy3), ``ё``/``е``
-        alike; adjacent words of one person (``Анна Петровна``) become one
-        placeholder.
+        ``"Алексей, Лёша"`` / ``("Алексей", "Лёша")``. Every name word of every
+        variant is recognised in its Russian case forms (pymorphy3, or
+        declension endings for names it does not know), ``ё``/``е`` alike, and
+        first names also in their possessives (``Катин``); adjacent words of one
+        person (``Анна Петровна``) become one placeholder. Multi-word variants
+        (``дядя Коля``) count only as a whole phrase; their kinship terms and
+        honorifics stay in the text.
     start_counter : mapping kind -> int, optional
         First number per kind (``{"NAME": 10}``). By default numbering continues
         after the highest placeholder of each kind already in the texts, so a
@@ -273,14 +284,28 @@ def anonymize(
 
     Notes
     -----
-    Phones: ``+7`` or ``8`` then ten digits, with spaces, dashes or brackets.
-    E-mails, URLs (with scheme, ``www.`` or a common top-level domain), Telegram
-    handles (``@name``, ``t.me/...``), 12-digit IINs and street addresses (a street
-    keyword such as ``ул.``/``проспект``/``мкр`` with a name and numbers; ``на Манаса, 34``;
-    ``Кенесары, 65, квартира 112``; ``12 Baker Street``) are matched with regular
-    expressions; on overlap the longer match wins. Addresses written in words
-    ("дом сто двенадцать") are not found: review the mapping. Existing placeholders are never
-    matched, so anonymising twice changes nothing.
+    Names: see :mod:`corpus.names` (case forms, possessives such as ``Катины`` for
+    ``Катя``, multi-word variants matched only as whole phrases, kinship terms and
+    honorifics such as ``дядя`` or ``ага`` kept, and the known ambiguity of names
+    that are also common nouns, ``Вера``, ``Надежда``, ``Любовь``, ``Роза``).
+
+    Phones: ``+7`` or ``8`` then ten digits, in groups with spaces, dashes or
+    brackets, with a 3-digit mobile or a 4- or 5-digit city code
+    (``8 (7252) 40-17-93``, ``+7 7172 55 12 34``). E-mails, URLs (with scheme,
+    ``www.`` or a common top-level domain), Telegram handles (``@name``,
+    ``t.me/...``), 12-digit IINs and street addresses are matched with regular
+    expressions; on overlap the longer match wins. An address is a street or
+    microdistrict with a house number, in digits or in words: a street keyword
+    such as ``ул.``/``проспект``/``мкр`` with a name and numbers; ``на Манаса, 34``;
+    ``Кенесары, 65, квартира 112``; ``Нурсат, дом сто двенадцать``; ``Батыс-2, дом
+    семнадцать Б, квартира сорок восемь``; ``Туран, тридцать семь, девятый этаж``;
+    ``12 Baker Street``. A street and house number found in such an address is
+    also found elsewhere in the corpus written differently (``«Кенесары 65»``),
+    with the same pseudonym. Not found: a street named without a house number
+    (``на Абая``), a bare microdistrict (``в Батысе``, ``Батыс-2``), and a street
+    with a number in words but without ``дом``, ``квартира`` or a floor unless it
+    follows ``на``/``по`` (``вот здесь, Бажова, сорок три``): review the mapping.
+    Existing placeholders are never matched, so anonymising twice changes nothing.
 
     Examples
     --------

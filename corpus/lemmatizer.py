@@ -57,12 +57,11 @@ strings against the stock component.
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
-from operator import is_
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
+import pandas as pd
 from spacy.attrs import LEMMA, LOWER, MORPH, ORTH, POS
 from spacy.lang.ru import Russian
 from spacy.lang.ru.lemmatizer import RussianLemmatizer
@@ -79,8 +78,9 @@ LOWERCASE_LEMMATIZER = "qualquant_lowercase_lemmatizer"
 
 # POS ids for which the stock component does more than the normal-form look-up
 # (``RussianLemmatizer._pymorphy_lemmatize``): punctuation rules and the POS-filtered path.
-_FULL_PATH_POS = frozenset(
-    IDS[name] for name in ("PUNCT", "ADJ", "DET", "NOUN", "NUM", "PRON", "PROPN", "VERB")
+_FULL_PATH_POS_IDS = np.array(
+    [IDS[name] for name in ("PUNCT", "ADJ", "DET", "NOUN", "NUM", "PRON", "PROPN", "VERB")],
+    dtype=np.uint64,
 )
 # Words whose analysis does not depend on letter case (module docstring, point 2).
 _CASE_BLIND = re.compile(r"[\x00-\x7f\u0401\u0410-\u044f\u0451]{2,}").fullmatch
@@ -151,8 +151,10 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         super().__init__(vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
         self.max_cache = max_cache
         self.memo: dict[tuple[int, int, int], int] = {}  # (orth, pos, morph) -> lemma, full path
-        self._orth_memo: dict[int, int] = {}  # orth -> lemma, look-up path
-        self._form_memo: dict[str, int] = {}  # lower-case form -> lemma or _OWN_TEXT
+        # look-up path memo: sorted ORTH hashes and their lemma hashes
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._values = np.empty(0, dtype=np.uint64)
+        self._form_memo: dict[str, tuple[int, str]] = {}  # lower -> (lemma or _OWN_TEXT, text)
         self._hashes: dict[str, int] = {}  # normal form -> its string-store hash
         self._analyzer = _analyzer("tuple") if fast else None
         self._dictionary_first = False
@@ -214,89 +216,155 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         array = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
         if self._analyzer is not None and not np.count_nonzero(array[:, 1:]):
             # blank pipeline (no POS, no lemma yet): every token takes the look-up path
-            self._write(docs, self._lookup_lemmas(array[:, 0].tolist()))
+            lemmas = self._lookup(array[:, 0])
+            start = 0
+            for doc in docs:
+                end = start + len(doc)
+                doc.from_array([LEMMA], lemmas[start:end].reshape(-1, 1))
+                start = end
         else:
             for doc, doc_array in zip(docs, arrays):
-                self._write([doc], self._doc_lemmas(doc, doc_array))
+                doc.from_array([LEMMA], self._doc_lemmas(doc, doc_array).reshape(-1, 1))
 
-    @staticmethod
-    def _write(docs: list[Doc], lemmas: list[int]) -> None:
-        values = np.asarray(lemmas, dtype=np.uint64).reshape(-1, 1)
-        start = 0
-        for doc in docs:
-            end = start + len(doc)
-            doc.from_array([LEMMA], values[start:end])
-            start = end
-
-    def _doc_lemmas(self, doc: Doc, array: np.ndarray) -> list[int]:
+    def _doc_lemmas(self, doc: Doc, array: np.ndarray) -> np.ndarray:
         """Lemma hashes of one doc that may have POS tags or lemmas already."""
-        lookup_all = self._analyzer is not None and (
-            self.mode == "pymorphy3_lookup" or not np.count_nonzero(array[:, 1])
-        )
-        if lookup_all and (self.overwrite or not np.count_nonzero(array[:, 2])):
-            return self._lookup_lemmas(array[:, 0].tolist())
-        morphs = doc.to_array(MORPH).tolist()
-        lemmas = []
-        for i, (orth, pos, lemma) in enumerate(array.tolist()):
-            if lemma and not self.overwrite:
-                lemmas.append(lemma)
-            elif lookup_all or (self._analyzer is not None and pos not in _FULL_PATH_POS):
-                lemmas.extend(self._lookup_lemmas([orth]))
-            else:
-                key = (orth, pos, morphs[i])
+        lemmas = array[:, 2].copy()
+        todo = np.ones(len(lemmas), dtype=bool) if self.overwrite else lemmas == 0
+        if self._analyzer is not None:
+            lookup = todo.copy()
+            if self.mode != "pymorphy3_lookup":
+                lookup &= ~np.isin(array[:, 1], _FULL_PATH_POS_IDS)
+            if lookup.any():
+                lemmas[lookup] = self._lookup(array[lookup, 0])
+            todo &= ~lookup
+        if todo.any():
+            morphs = doc.to_array(MORPH)
+            strings = self.vocab.strings
+            for i in np.flatnonzero(todo).tolist():
+                key = (int(array[i, 0]), int(array[i, 1]), int(morphs[i]))
                 value = self.memo.get(key)
                 if value is None:
-                    value = self.memo[key] = self.vocab.strings.add(self.lemmatize(doc[i])[0])
-                lemmas.append(value)
-        self._trim()
+                    value = self.memo[key] = strings.add(self.lemmatize(doc[i])[0])
+                lemmas[i] = value
+            self._trim()
         return lemmas
 
-    def _lookup_lemmas(self, orths: list[int]) -> list[int]:
-        """Look-up path lemma hashes for token ``orths``, filling the memos."""
-        memo = self._orth_memo
-        lemmas = list(map(memo.get, orths))
-        if None not in lemmas:
-            return lemmas
+    def _lookup(self, orths: np.ndarray) -> np.ndarray:
+        """Look-up path lemma hashes for the token ``orths`` (uint64), filling the memos.
+
+        The per-form memo is a sorted array of ``ORTH`` hashes with the lemma
+        hashes alongside: a batch of tokens is reduced to its distinct forms
+        (one hash-table pass), those are found with one vectorised search, and
+        only forms not seen before reach Python.
+        """
+        codes, forms = pd.factorize(orths)
+        keys, values = self._keys, self._values
+        pos = np.searchsorted(keys, forms)
+        if len(keys):
+            np.minimum(pos, len(keys) - 1, out=pos)
+            known = keys[pos] == forms
+            if known.all():
+                return values[pos][codes]
+        else:
+            known = np.zeros(len(forms), dtype=bool)
+        new = forms[~known]
+        new_values = np.array(self._new_lemmas(new.tolist()), dtype=np.uint64)
+        lemmas = np.empty(len(forms), dtype=np.uint64)
+        lemmas[known] = values[pos[known]]
+        lemmas[~known] = new_values
+        order = np.argsort(new)
+        at = np.searchsorted(keys, new[order])
+        self._keys = np.insert(keys, at, new[order])
+        self._values = np.insert(values, at, new_values[order])
+        self._trim()
+        return lemmas[codes]
+
+    def _new_lemmas(self, orths: list[int]) -> list[int]:
+        """Look-up path lemma hashes of forms not in the per-form memo.
+
+        Case variants share one analysis when both spellings are case-blind
+        (module docstring, point 2); the check runs only when a second
+        spelling of a lower-case form turns up. The dictionary part of
+        :meth:`_unique_normal_form` is inlined here: this loop is where a new
+        corpus spends its time.
+        """
         strings = self.vocab.strings
-        forms = self._form_memo
-        hashes = self._hashes
-        share = self._dictionary_first
-        unique_normal_form = self._unique_normal_form
-        for orth in set(compress(orths, map(is_, lemmas, repeat(None)))):
+        forms, hashes = self._form_memo, self._hashes
+        if not self._dictionary_first:
+            lemmas = []
+            for orth in orths:
+                text = strings[orth]
+                normal_form = self._unique_normal_form(text, text.lower())
+                lemmas.append(orth if normal_form is None else strings.add(normal_form))
+            return lemmas
+        similar_items, substitutes = self._similar_items, self._substitutes
+        paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
+        initials = self._initials
+        lemmas = []
+        for orth in orths:
             text = strings[orth]
-            if share and _CASE_BLIND(text):
-                lower = text.lower()
-                value = forms.get(lower)
+            lower = text.lower()
+            entry = forms.get(lower)
+            if entry is not None and _CASE_BLIND(text) and _CASE_BLIND(entry[1]):
+                value = entry[0]
+            else:
+                value = normal_form = None
+                if text not in initials:
+                    for fixed_word, parses in similar_items(lower, substitutes):
+                        for para_id, idx in parses:
+                            if idx:  # Dictionary.build_normal_form, unrolled
+                                paradigm = paradigms[para_id]
+                                size = len(paradigm) // 3
+                                form = (
+                                    prefixes[paradigm[2 * size]]
+                                    + fixed_word[len(prefixes[paradigm[2 * size + idx]]):
+                                                 len(fixed_word) - len(suffixes[paradigm[idx]])]
+                                    + suffixes[paradigm[0]]
+                                )
+                            else:
+                                form = fixed_word
+                            if normal_form is None:
+                                normal_form = form
+                            elif form != normal_form:
+                                value = _OWN_TEXT
+                                break
+                        if value is not None:
+                            break
+                    if value is None and normal_form is None:  # not in the dictionary
+                        normal_form = self._parse_normal_form(
+                            text, lower,
+                            self._analogy_units if _PLAIN_CYRILLIC(text) else self._units,
+                        )
+                else:
+                    normal_form = self._unique_normal_form(text, lower)
                 if value is None:
-                    normal_form = unique_normal_form(text, lower)
                     if normal_form is None:
                         value = _OWN_TEXT
                     else:
-                        value = hashes.get(normal_form) or hashes.setdefault(
-                            normal_form, strings.add(normal_form))
-                    forms[lower] = value
-                memo[orth] = orth if value == _OWN_TEXT else value
-            else:
-                normal_form = unique_normal_form(text, text.lower())
-                memo[orth] = orth if normal_form is None else strings.add(normal_form)
-        lemmas = list(map(memo.__getitem__, orths))
-        self._trim()
+                        value = hashes.get(normal_form)
+                        if value is None:
+                            value = hashes[normal_form] = strings.add(normal_form)
+                if entry is None:
+                    forms[lower] = (value, text)
+            lemmas.append(orth if value == _OWN_TEXT else value)
         return lemmas
 
     def _unique_normal_form(self, word: str, word_lower: str) -> Optional[str]:
         """The one pymorphy3 normal form of ``word``, or None if it has several."""
         if self._dictionary_first and word not in self._initials:
             first = None
+            paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
             for fixed_word, parses in self._similar_items(word_lower, self._substitutes):
                 for para_id, idx in parses:
                     if idx:  # Dictionary.build_normal_form, unrolled
-                        paradigm = self._paradigms[para_id]
+                        paradigm = paradigms[para_id]
                         size = len(paradigm) // 3
-                        suffix = self._suffixes[paradigm[idx]]
-                        stem = fixed_word[len(self._prefixes[paradigm[2 * size + idx]]):
-                                          len(fixed_word) - len(suffix)]
-                        normal_form = (self._prefixes[paradigm[2 * size]] + stem
-                                       + self._suffixes[paradigm[0]])
+                        normal_form = (
+                            prefixes[paradigm[2 * size]]
+                            + fixed_word[len(prefixes[paradigm[2 * size + idx]]):
+                                         len(fixed_word) - len(suffixes[paradigm[idx]])]
+                            + suffixes[paradigm[0]]
+                        )
                     else:
                         normal_form = fixed_word
                     if first is None:
@@ -338,12 +406,13 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     @property
     def n_cached(self) -> int:
         """Number of memo entries."""
-        return len(self.memo) + len(self._orth_memo) + len(self._form_memo)
+        return len(self.memo) + len(self._keys) + len(self._form_memo)
 
     def clear_cache(self) -> None:
         """Empty the memos (lemmas do not change; for benchmarks and memory)."""
         self.memo.clear()
-        self._orth_memo.clear()
+        self._keys = np.empty(0, dtype=np.uint64)
+        self._values = np.empty(0, dtype=np.uint64)
         self._form_memo.clear()
         self._hashes.clear()
 

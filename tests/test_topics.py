@@ -86,14 +86,15 @@ def test_case_and_document_tables(demo_model):
 
 def test_unfitted_model_says_call_fit():
     model = TopicModel(3)
-    for use in (lambda: model.topics_, lambda: model.top_words(), lambda: model.case_topics(),
-                lambda: model.save("x")):
-        with pytest.raises((TopicModelError, AttributeError)) as info:
+    for use in (lambda: model.topics_, lambda: model.doc_topics_, lambda: model.coherence_,
+                lambda: model.top_words(), lambda: model.case_topics(), lambda: model.save("x"),
+                lambda: model.representative_documents()):
+        with pytest.raises(TopicModelError, match="call fit"):
             use()
-        if isinstance(info.value, TopicModelError):
-            assert "call fit" in str(info.value)
-    with pytest.raises(TopicModelError, match="call fit"):
-        model.representative_documents()
+    assert not hasattr(model, "topics_")  # also an AttributeError
+    assert "not fitted" in repr(model)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        model.nope
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -182,9 +183,9 @@ def test_seeded_topics_follow_the_codebook(demo_corpus):
         best_plain = max(len(set(words) & set(seeds[code])) for words in plain_words)
         assert hits >= 1 and hits >= best_plain, (code, seeded_words[topic])
     # the seeds pull in the documents that use them, not only the topic's word list
-    texts = list(seeded.prepared_.texts)
+    texts = [{seeded.dictionary_[i] for i, _ in doc} for doc in seeded.prepared_.bow]
     for topic, code in enumerate(codes):
-        uses = np.array([bool(set(t) & set(seeds[code])) for t in texts])
+        uses = np.array([bool(t & set(seeds[code])) for t in texts])
         theta = seeded.doc_topics_[:, topic]
         assert theta[uses].mean() > 3 * theta[~uses].mean(), code
     with pytest.raises(TopicModelError, match="6 codes have seed words but the model has only 4 topics"):
