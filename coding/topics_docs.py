@@ -216,14 +216,7 @@ def documents_from_texts(
         Columns ``doc_id, case_id, text, lemmas, tokens`` (lists of str in the
         last two: the allowed exception for token data).
     """
-    try:  # lemmas with their aligned surface forms
-        from corpus.nlp import _lemmas_and_tokens  # noqa: PLC2701
-    except ImportError:  # pragma: no cover - older corpus package: lemmas only
-        from corpus.nlp import content_lemmas
-
-        def _lemmas_and_tokens(texts, language, extra):
-            for lemmas in content_lemmas(texts, language, extra_stop_words=extra):
-                yield lemmas, lemmas
+    from corpus.nlp import lemmas_and_tokens
 
     texts = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in texts]
     doc_ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
@@ -231,7 +224,7 @@ def documents_from_texts(
         raise TopicModelError(f"{len(doc_ids)} ids for {len(texts)} texts; give one id per text.")
     cases = [str(c) for c in case_ids] if case_ids is not None else list(doc_ids)
     lemmas, tokens = [], []
-    for lem, tok in _lemmas_and_tokens(texts, language, tuple(extra_stop_words)):
+    for lem, tok in lemmas_and_tokens(texts, language, tuple(extra_stop_words)):
         lemmas.append(lem)
         tokens.append(tok)
     frame = pd.DataFrame({"doc_id": doc_ids, "case_id": cases, "text": texts})

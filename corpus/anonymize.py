@@ -87,6 +87,10 @@ _PATTERNS = (
         rf"(?<![\w-]){_STREET}(?:\s+же)?,\s*(?:дом|д\.)\s*(?P<house>{_NUMBER}){_FLAT}?")),
     ("ADDRESS", 4, re.compile(
         rf"(?<![\w-]){_STREET},\s*(?P<house>{_NUMBER})(?:,\s*(?:кв\.?|квартира)\s*{_NUMBER}|(?=,\s*{_ORDINAL_FLOOR}))")),
+    # a street named after someone, in the genitive (Бажова, Розыбакиева, Пушкина), and a number
+    ("ADDRESS", 4, re.compile(
+        r"(?<![\w-])(?P<street>[А-ЯЁ][а-яё]+(?:ова|ева|ёва|ина|ына|ского|цкого))(?:\s+же)?,\s*"
+        rf"(?P<house>{_NUMBER}){_FLAT}?" + _UNITS_AFTER)),
     ("ADDRESS", 4, re.compile(
         r"(?<![\w-])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Lane)")),
 )
@@ -299,12 +303,15 @@ def anonymize(
     such as ``ул.``/``проспект``/``мкр`` with a name and numbers; ``на Манаса, 34``;
     ``Кенесары, 65, квартира 112``; ``Нурсат, дом сто двенадцать``; ``Батыс-2, дом
     семнадцать Б, квартира сорок восемь``; ``Туран, тридцать семь, девятый этаж``;
-    ``12 Baker Street``. A street and house number found in such an address is
-    also found elsewhere in the corpus written differently (``«Кенесары 65»``),
-    with the same pseudonym. Not found: a street named without a house number
-    (``на Абая``), a bare microdistrict (``в Батысе``, ``Батыс-2``), and a street
-    with a number in words but without ``дом``, ``квартира`` or a floor unless it
-    follows ``на``/``по`` (``вот здесь, Бажова, сорок три``): review the mapping.
+    a street named after someone in the genitive with a number (``Бажова, сорок
+    три``); ``12 Baker Street``. A number followed by a unit (``тысяч``, ``лет``,
+    ``минут`` ...) is not a house number. A street and house number found in such
+    an address is also found elsewhere in the corpus written differently
+    (``«Кенесары 65»``), with the same pseudonym. Not found: a street named without
+    a house number (``на Абая``), a bare microdistrict (``в Батысе``, ``Батыс-2``),
+    and other street names with a number in words but without ``дом``,
+    ``квартира`` or a floor, unless after ``на``/``по`` (``Абая, пять``): review
+    the mapping.
     Existing placeholders are never matched, so anonymising twice changes nothing.
 
     Examples

@@ -25,7 +25,7 @@ from corpus.language import detect_language
 from corpus.lemmatizer import LOWERCASE_LEMMATIZER, RU_LEMMATIZER
 
 __all__ = [
-    "BowBuilder", "BowCorpus", "FILLERS", "build_bow", "content_lemmas", "detect_language",
+    "BowBuilder", "BowCorpus", "FILLERS", "build_bow", "content_lemmas", "detect_language", "lemmas_and_tokens",
     "make_pipeline", "segment_lemmas", "stop_words",
 ]
 
@@ -39,6 +39,10 @@ FILLERS: dict[str, frozenset[str]] = {
         "нет", "ок", "окей", "слушай", "слушайте", "понимаешь", "понимаете", "знаешь",
         "знаете", "скажем", "допустим", "наверное", "просто", "реально", "прям", "чисто",
         "какой-то", "как-то", "что-то", "кто-то", "где-то", "вроде", "вроде бы",
+        # verbs of speaking and knowing that frame almost every answer ("я говорю", "не знаю",
+        # "мне кажется"); as lemmas they dominate topic models without telling topics apart
+        "говорить", "сказать", "рассказать", "рассказывать", "знать", "думать", "казаться",
+        "спросить", "спрашивать",
     }),
     "en": frozenset({
         "um", "uh", "uhm", "erm", "er", "hmm", "mm", "yeah", "yes", "okay", "ok", "like",
@@ -171,7 +175,7 @@ def _content(doc, stops: frozenset[str], phrases: tuple[tuple[str, ...], ...]) -
                     drop[j] = True
     lemmas, tokens = [], []
     for i, token in enumerate(doc):
-        if drop[i] or not token.is_alpha:
+        if drop[i] or not token.is_alpha or token.like_num:  # numerals ("двадцать", "тысяча") are not content
             continue
         lemma = token.lemma_.lower()
         if len(lemma) < 2 or lemma in stops or lowers[i] in stops:
@@ -185,7 +189,12 @@ def _phrases(stops: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((tuple(s.split()) for s in stops if " " in s), key=len, reverse=True))
 
 
-def _lemmas_and_tokens(texts: Iterable[str], language: str, extra_stop_words: Iterable[str]):
+def lemmas_and_tokens(texts: Iterable[str], language: str, extra_stop_words: Iterable[str] = ()):
+    """Yield ``(content lemmas, their surface forms)`` per text, aligned token for token.
+
+    The same filtering as :func:`content_lemmas`; the surface forms let a topic
+    model show the words as respondents said them.
+    """
     nlp = shared_pipeline(language)
     stops = stop_words(language, extra_stop_words)
     phrases = _phrases(stops)
@@ -226,7 +235,7 @@ def content_lemmas(
     >>> content_lemmas(["Ну, мы с друзьями [смеётся] как бы искали квартиру."], "ru")
     [['друг', 'искать', 'квартира']]
     """
-    return [lemmas for lemmas, _ in _lemmas_and_tokens(texts, language, extra_stop_words)]
+    return [lemmas for lemmas, _ in lemmas_and_tokens(texts, language, extra_stop_words)]
 
 
 def segment_lemmas(
@@ -258,7 +267,7 @@ def segment_lemmas(
     rows: list[tuple[str, str, list[str], list[str]]] = []
     for transcript in corpus:
         segments = [s for s in transcript.segments if roles is None or s.role in roles]
-        results = _lemmas_and_tokens((s.text for s in segments), transcript.language, extra)
+        results = lemmas_and_tokens((s.text for s in segments), transcript.language, extra)
         for seg, (lemmas, tokens) in zip(segments, results):
             rows.append((seg.segment_id, seg.transcript_id, lemmas, tokens))
     frame = pd.DataFrame.from_records(rows, columns=["segment_id", "transcript_id", "lemmas", "tokens"])
