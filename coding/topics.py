@@ -571,3 +571,20 @@ def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
         out.append(model.inference(chunk)[0])
     return np.vstack(out).astype(np.float64)
 
+
+# The comparison with codes and the covariate effects live in their own modules
+# (size); they are part of this module's public interface.
+from coding.topics_compare import (  # noqa: E402
+    ALIGNMENT_COLUMNS,
+    CompareResult,
+    compare_codes,
+    pull_predictions,
+    push_predictions,
+    to_labelstudio_predictions,
+)
+from coding.topics_effects import EFFECTS_COLUMNS, effects_to_svg, estimate_effects  # noqa: E402
+
+__all__ += [
+    "ALIGNMENT_COLUMNS", "CompareResult", "EFFECTS_COLUMNS", "compare_codes", "effects_to_svg", "estimate_effects",
+    "pull_predictions", "push_predictions", "to_labelstudio_predictions",
+]

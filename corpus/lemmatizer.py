@@ -2,7 +2,7 @@
 
 ``qualquant_ru_lemmatizer`` is spaCy's Russian pymorphy3 lemmatizer
 (``spacy/lang/ru/lemmatizer.py``) with memos and a cheaper analysis of each new
-word form; its lemmas are identical to the stock component token for token.
+word form; its lemmas are identical to the stock component's, token for token.
 ``qualquant_lowercase_lemmatizer`` sets each lemma to the lower-cased form (the
 fallback for Kazakh and other languages without an offline lemmatizer).
 
@@ -11,53 +11,68 @@ Why the Russian lemmas are identical
 The stock component reads ``token.text``, ``token.pos_`` and ``token.morph``
 and nothing else. When the part of speech is not one of ``PUNCT ADJ DET NOUN
 NUM PRON PROPN VERB`` (always so in a blank pipeline, where it is empty) it
-takes the *look-up path*: the set of pymorphy3 normal forms of the text; one
-distinct form is the lemma, otherwise the text itself is. Everything here
-follows from pymorphy3's ``MorphAnalyzer.parse(word)`` (pymorphy3 2.x), which
-runs the analyzer units of ``pymorphy3.lang.ru.DEFAULT_UNITS`` in order on
-``(word, word.lower())`` and stops after the first group of units that found
-something:
+takes the *look-up path*: the set of normal forms of pymorphy3's analyses of
+the text; one distinct form is the lemma, otherwise the text itself is.
+pymorphy3's ``MorphAnalyzer.parse(word)`` (pymorphy3 2.x) runs the analyzer
+units of ``pymorphy3.lang.ru.DEFAULT_UNITS`` in order on ``(word,
+word.lower())``, stops after the first group of units that found something,
+and finally re-ranks the parses by probability, which re-orders and re-scores
+them but never adds or drops one. Hence:
 
-1. **Memo per form.** The look-up lemma depends on the text only, so it is
-   cached per ``ORTH``. Tokens on the full path are cached per
+1. **One analysis per form.** The look-up lemma depends on the text only, so
+   it is memoised per ``ORTH``. Tokens on the full path are memoised per
    ``(ORTH, POS, MORPH)`` and computed by the stock code.
 2. **Case variants share one analysis.** Every unit works on ``word.lower()``
-   except five checks on the original ``word``: the initials units
-   (``word`` is one capital letter of ``АБВ...Я``), the number unit
-   (``int(word)`` / ``float(word)``), the punctuation, Roman-number and Latin
-   shape tests, and the known-suffix unit's ``len(word) >= 4``. For a word of
-   two or more characters, all ASCII or basic Cyrillic (``А-я Ёё``), none of
-   these depends on case: ``lower()`` changes only letters there and keeps the
-   length; ``int`` rejects letters, ``float``, the Roman-number pattern
-   (``re.IGNORECASE``) and the Latin test are case-blind, and a letter is never
-   punctuation. Such words share one entry keyed on ``word.lower()``: the
-   normal form when it is unique, else a marker that sends each token back to
-   its own text, as the stock fallback ``return [string]`` does. Other words
-   (one letter, other scripts) are analysed under their exact text.
+   except five checks on the original ``word``: the initials units (``word``
+   is one capital letter of ``АБВ...Я``), the number unit (``int(word)`` /
+   ``float(word)``), the punctuation, Roman-number and Latin shape tests, and
+   the known-suffix unit's ``len(word) >= 4``. For a word of two or more
+   characters, all ASCII or basic Cyrillic (``А-я Ёё``), none of these depends
+   on case: ``lower()`` changes only letters there and keeps the length;
+   ``int`` rejects letters; ``float``, the Roman-number pattern
+   (``re.IGNORECASE``) and the Latin test are case-blind on these letters; a
+   letter is never punctuation; no such word is a single initial. Two such
+   spellings of one lower-case form therefore have the same normal forms and
+   share the result: the normal form when it is unique, else a marker that
+   sends each token back to its own text, as the stock fallback ``return
+   [string]`` does. Other words (one character, other scripts) are analysed
+   under their own text.
 3. **Dictionary words skip the analyzer.** The first unit group is the
    dictionary plus the two initials units, and the initials units only answer
-   a word that is one of their letters. For any other word that the dictionary
+   a word that is one of their letters. For any other word the dictionary
    knows, the analysis is exactly the dictionary's entries, so the normal
    forms are built straight from ``words.similar_items(word.lower(),
-   char_substitutes)`` with the dictionary's own ``build_normal_form``, with
-   no tags, ``Parse`` tuples or probability re-ranking (which only re-orders
-   and re-scores parses, never adds or drops one), stopping at the second
-   distinct form. Every other word goes through a complete
-   ``MorphAnalyzer.parse`` that differs from the stock one only in returning
-   plain tuples (same units, same probability estimator, so the sub-word
-   parses that the prefix and hyphen units reuse come in the same order).
+   char_substitutes)`` (the unit's own call) with the arithmetic of
+   ``Dictionary.build_normal_form``, without tags, ``Parse`` tuples or
+   re-ranking, stopping at the second distinct form.
+4. **Other words run the units directly.** A word the dictionary does not know
+   goes through the analyzer's own bound units in order, as ``parse`` does,
+   without the final re-ranking and stopping at a second distinct normal form
+   (results only accumulate, so the answer is then known). The units' inner
+   ``parse`` calls on sub-words (prefix and hyphen units) are those of a
+   ``MorphAnalyzer(result_type=None)``, which keeps the probability estimator,
+   so sub-word parses come in the stock order. A word of basic Cyrillic letters
+   only (no hyphen) starts at the known-prefix unit: the initials, number,
+   punctuation, Roman, Latin and hyphen units between cannot answer it (no
+   single letter, no digit, no hyphen, a letter that is not Latin).
 
 The component checks at start-up that the analyzer's units are the ones this
-reasoning is about; with any other pymorphy3 configuration it falls back to a
-plain per-form memo over the complete analysis. The tests compare every token
-of the demo corpus, thousands of dictionary forms in three cases, and random
-strings against the stock component.
+reasoning is about; with any other pymorphy3 configuration it keeps only the
+per-form memo over the complete analysis. The tests compare every token of the
+demo corpus, dictionary forms in three letter cases, and random strings with
+the stock component.
+
+Lemma strings are added to the vocabulary's string store as ``token.lemma_ =
+...`` does; entries memoised inside an ``nlp.memory_zone()`` are dropped when
+the zone ends, because their strings may be freed with it.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
+from itertools import islice
 from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
@@ -84,12 +99,11 @@ _FULL_PATH_POS_IDS = np.array(
 )
 # Words whose analysis does not depend on letter case (module docstring, point 2).
 _CASE_BLIND = re.compile(r"[\x00-\x7f\u0401\u0410-\u044f\u0451]{2,}").fullmatch
-# Words of basic Cyrillic letters only: the units between the dictionary and the
-# known-prefix unit (initials, shapes, hyphens) never answer them (module docstring, point 3).
+# Words that start at the known-prefix unit when the dictionary misses them (point 4).
 _PLAIN_CYRILLIC = re.compile(r"[\u0401\u0410-\u044f\u0451]{2,}").fullmatch
 # Marker in the per-lower-case-form memo: "no unique normal form, use the token's own text".
 _OWN_TEXT = -1
-# The unit layout of pymorphy3.lang.ru.DEFAULT_UNITS the reasoning above is about:
+# The unit layout of pymorphy3.lang.ru.DEFAULT_UNITS the reasoning is about:
 # (class name, is_terminal) in order.
 _EXPECTED_UNITS = (
     ("DictionaryAnalyzer", False),
@@ -107,6 +121,7 @@ _EXPECTED_UNITS = (
     ("KnownSuffixAnalyzer", True),
     ("UnknAnalyzer", True),
 )
+_KNOWN_PREFIX_UNIT = 10
 
 
 class MemoRussianLemmatizer(RussianLemmatizer):
@@ -122,7 +137,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         Component name.
     mode : str
         ``"pymorphy3"`` (default) or ``"pymorphy3_lookup"``, as for the stock
-        component; other modes of the stock component work with a plain memo.
+        component; the stock component's other modes work with a plain memo.
     overwrite : bool
         Replace lemmas that are already set (stock semantics).
     scorer : callable, optional
@@ -136,9 +151,8 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     See the module docstring for why every lemma equals the stock component's.
     Like the stock component with ``overwrite=False``, a token whose lemma is
     already set keeps it. Tokens are read and written in bulk
-    (``Doc.to_array`` / ``Doc.from_array``); a new lemma string is added to the
-    vocabulary's string store, exactly as ``token.lemma_ = ...`` does. The memos
-    belong to the component: a new pipeline starts empty.
+    (``Doc.to_array`` / ``Doc.from_array``), a batch of ``nlp.pipe`` at a time.
+    The memos belong to the component: a new pipeline starts empty.
     """
 
     def __init__(self, vocab, model: Optional[Model], name: str = RU_LEMMATIZER, *,
@@ -151,26 +165,25 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         super().__init__(vocab, model, name, mode=mode, overwrite=overwrite, scorer=scorer)
         self.max_cache = max_cache
         self.memo: dict[tuple[int, int, int], int] = {}  # (orth, pos, morph) -> lemma, full path
-        # look-up path memo: sorted ORTH hashes and their lemma hashes
+        # look-up path: sorted ORTH hashes with their lemma hashes alongside
         self._keys = np.empty(0, dtype=np.uint64)
         self._values = np.empty(0, dtype=np.uint64)
-        self._form_memo: dict[str, tuple[int, str]] = {}  # lower -> (lemma or _OWN_TEXT, text)
-        self._hashes: dict[str, int] = {}  # normal form -> its string-store hash
+        self._forms: dict[str, tuple[int, str]] = {}  # lower -> (lemma or _OWN_TEXT, spelling)
+        self._hashes: dict[str, int] = {}  # normal form -> string-store hash
+        self._generation = 0  # counts clear_cache() calls (memory zones)
         self._analyzer = _analyzer("tuple") if fast else None
         self._dictionary_first = False
         if self._analyzer is not None and _units_as_expected(self._analyzer):
-            words = self._analyzer.dictionary.words
-            self._similar_items = words.similar_items
-            self._substitutes = self._analyzer.char_substitutes
             dictionary = self._analyzer.dictionary
+            self._similar_items = dictionary.words.similar_items
+            self._substitutes = self._analyzer.char_substitutes
             self._paradigms = dictionary.paradigms
             self._suffixes = dictionary.suffixes
             self._prefixes = dictionary.paradigm_prefixes
-            self._units = self._analyzer._units
-            self._analogy_units = self._units[10:]  # from KnownPrefixAnalyzer on
-            self._initials = frozenset().union(*(
-                unit.analyzer._letters_set for unit in self._analyzer._units[1:3]
-            ))
+            units = self._analyzer._units
+            self._shape_units = units[1:]  # the dictionary unit has already answered []
+            self._analogy_units = units[_KNOWN_PREFIX_UNIT:]
+            self._initials = frozenset().union(*(unit.analyzer._letters_set for unit in units[1:3]))
             self._dictionary_first = all(len(letter) == 1 for letter in self._initials)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -187,8 +200,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
         """Lemmatize a stream of docs in batches (``nlp.pipe`` calls this).
 
-        A batch is read and written with one memo pass over all its tokens. If
-        a batch fails, its docs are redone one by one so that the pipeline's
+        If a batch fails, its docs are redone one by one so that the pipeline's
         error handler sees the failing doc, as with the stock component.
         """
         if not self._validated:
@@ -208,6 +220,27 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                 continue
             yield from docs
 
+    @contextmanager
+    def memory_zone(self, mem=None) -> Iterator[None]:
+        """Forget, at the end of an ``nlp.memory_zone()``, what was memoised inside it.
+
+        Strings added inside a zone are transient; a memoised lemma hash whose
+        string is gone would not resolve. Entries from before the zone stay.
+        """
+        saved = (self._generation, self._keys, self._values,
+                 len(self.memo), len(self._forms), len(self._hashes))
+        try:
+            yield mem
+        finally:
+            generation, keys, values, *sizes = saved
+            if generation != self._generation:  # emptied inside the zone
+                self.clear_cache()
+            else:
+                self._keys, self._values = keys, values
+                for table, size in zip((self.memo, self._forms, self._hashes), sizes):
+                    for key in list(islice(table, size, None)):
+                        del table[key]
+
     def _lemmatize(self, docs: list[Doc]) -> None:
         docs = [doc for doc in docs if len(doc)]
         if not docs:
@@ -216,11 +249,11 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         array = arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
         if self._analyzer is not None and not np.count_nonzero(array[:, 1:]):
             # blank pipeline (no POS, no lemma yet): every token takes the look-up path
-            lemmas = self._lookup(array[:, 0])
+            lemmas = self._lookup(array[:, 0]).reshape(-1, 1)
             start = 0
             for doc in docs:
                 end = start + len(doc)
-                doc.from_array([LEMMA], lemmas[start:end].reshape(-1, 1))
+                doc.from_array([LEMMA], lemmas[start:end])
                 start = end
         else:
             for doc, doc_array in zip(docs, arrays):
@@ -252,10 +285,9 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     def _lookup(self, orths: np.ndarray) -> np.ndarray:
         """Look-up path lemma hashes for the token ``orths`` (uint64), filling the memos.
 
-        The per-form memo is a sorted array of ``ORTH`` hashes with the lemma
-        hashes alongside: a batch of tokens is reduced to its distinct forms
-        (one hash-table pass), those are found with one vectorised search, and
-        only forms not seen before reach Python.
+        A batch is reduced to its distinct forms (one hash-table pass); those
+        are found in the sorted memo with one vectorised search, and only forms
+        not seen before reach Python.
         """
         codes, forms = pd.factorize(orths)
         keys, values = self._keys, self._values
@@ -280,39 +312,34 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         return lemmas[codes]
 
     def _new_lemmas(self, orths: list[int]) -> list[int]:
-        """Look-up path lemma hashes of forms not in the per-form memo.
+        """Look-up path lemma hashes of forms (``ORTH`` hashes) not memoised yet.
 
-        Case variants share one analysis when both spellings are case-blind
-        (module docstring, point 2); the check runs only when a second
-        spelling of a lower-case form turns up. The dictionary part of
-        :meth:`_unique_normal_form` is inlined here: this loop is where a new
-        corpus spends its time.
+        Points 2-4 of the module docstring; the case-blind check runs only when
+        a second spelling of a lower-case form turns up. This loop is where a
+        new corpus spends its time, so the dictionary look-up is inlined.
         """
         strings = self.vocab.strings
-        forms, hashes = self._form_memo, self._hashes
-        if not self._dictionary_first:
-            lemmas = []
-            for orth in orths:
-                text = strings[orth]
-                normal_form = self._unique_normal_form(text, text.lower())
-                lemmas.append(orth if normal_form is None else strings.add(normal_form))
-            return lemmas
-        similar_items, substitutes = self._similar_items, self._substitutes
-        paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
-        initials = self._initials
+        forms, hashes = self._forms, self._hashes
+        full = not self._dictionary_first
+        if not full:
+            similar_items, substitutes = self._similar_items, self._substitutes
+            paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
+            initials = self._initials
         lemmas = []
         for orth in orths:
             text = strings[orth]
             lower = text.lower()
             entry = forms.get(lower)
-            if entry is not None and _CASE_BLIND(text) and _CASE_BLIND(entry[1]):
+            if entry is not None and not full and _CASE_BLIND(text) and _CASE_BLIND(entry[1]):
                 value = entry[0]
             else:
                 value = normal_form = None
-                if text not in initials:
+                if full or text in initials:
+                    normal_form = self._full_normal_form(text)
+                else:
                     for fixed_word, parses in similar_items(lower, substitutes):
                         for para_id, idx in parses:
-                            if idx:  # Dictionary.build_normal_form, unrolled
+                            if idx:  # Dictionary.build_normal_form(para_id, idx, fixed_word)
                                 paradigm = paradigms[para_id]
                                 size = len(paradigm) // 3
                                 form = (
@@ -331,12 +358,8 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                         if value is not None:
                             break
                     if value is None and normal_form is None:  # not in the dictionary
-                        normal_form = self._parse_normal_form(
-                            text, lower,
-                            self._analogy_units if _PLAIN_CYRILLIC(text) else self._units,
-                        )
-                else:
-                    normal_form = self._unique_normal_form(text, lower)
+                        units = self._analogy_units if _PLAIN_CYRILLIC(text) else self._shape_units
+                        normal_form = self._parse_normal_form(text, lower, units)
                 if value is None:
                     if normal_form is None:
                         value = _OWN_TEXT
@@ -349,44 +372,14 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             lemmas.append(orth if value == _OWN_TEXT else value)
         return lemmas
 
-    def _unique_normal_form(self, word: str, word_lower: str) -> Optional[str]:
-        """The one pymorphy3 normal form of ``word``, or None if it has several."""
-        if self._dictionary_first and word not in self._initials:
-            first = None
-            paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
-            for fixed_word, parses in self._similar_items(word_lower, self._substitutes):
-                for para_id, idx in parses:
-                    if idx:  # Dictionary.build_normal_form, unrolled
-                        paradigm = paradigms[para_id]
-                        size = len(paradigm) // 3
-                        normal_form = (
-                            prefixes[paradigm[2 * size]]
-                            + fixed_word[len(prefixes[paradigm[2 * size + idx]]):
-                                         len(fixed_word) - len(suffixes[paradigm[idx]])]
-                            + suffixes[paradigm[0]]
-                        )
-                    else:
-                        normal_form = fixed_word
-                    if first is None:
-                        first = normal_form
-                    elif normal_form != first:
-                        return None
-            if first is not None:
-                return first
-            if _PLAIN_CYRILLIC(word):
-                return self._parse_normal_form(word, word_lower, self._analogy_units)
-            return self._parse_normal_form(word, word_lower, self._units)
+    def _full_normal_form(self, word: str) -> Optional[str]:
+        """The one normal form of ``word`` by a complete pymorphy3 analysis, or None."""
         normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
         return normal_forms.pop() if len(normal_forms) == 1 else None
 
-    def _parse_normal_form(self, word: str, word_lower: str, units) -> Optional[str]:
-        """``MorphAnalyzer.parse`` reduced to its normal forms, stopping at a second one.
-
-        The units' results only accumulate, so once two distinct normal forms
-        are seen the answer is known; the final probability re-ranking is left
-        out because it never changes the set. Units are the analyzer's own bound
-        units, so their inner ``parse`` calls on sub-words are the stock ones.
-        """
+    @staticmethod
+    def _parse_normal_form(word: str, word_lower: str, units) -> Optional[str]:
+        """``MorphAnalyzer.parse`` over ``units``, reduced to its one normal form or None."""
         result: list = []
         seen: set = set()
         first = None
@@ -405,19 +398,20 @@ class MemoRussianLemmatizer(RussianLemmatizer):
 
     @property
     def n_cached(self) -> int:
-        """Number of memo entries."""
-        return len(self.memo) + len(self._keys) + len(self._form_memo)
+        """Number of memoised forms (look-up path) and ``(form, POS, MORPH)`` keys."""
+        return len(self.memo) + len(self._keys)
 
     def clear_cache(self) -> None:
         """Empty the memos (lemmas do not change; for benchmarks and memory)."""
         self.memo.clear()
         self._keys = np.empty(0, dtype=np.uint64)
         self._values = np.empty(0, dtype=np.uint64)
-        self._form_memo.clear()
+        self._forms.clear()
         self._hashes.clear()
+        self._generation += 1
 
     def _trim(self) -> None:
-        if self.n_cached > self.max_cache:
+        if len(self.memo) + len(self._keys) + len(self._forms) > self.max_cache:
             self.clear_cache()
 
 
@@ -438,6 +432,7 @@ def _units_as_expected(analyzer) -> bool:
         layout == _EXPECTED_UNITS
         and all(type(u.analyzer).__module__.startswith("pymorphy3.units.") for u in analyzer._units)
         and analyzer.lang == "ru"
+        and all(hasattr(u.analyzer, "_letters_set") for u in analyzer._units[1:3])
     )
 
 

@@ -283,8 +283,7 @@ def stage_topics(ctx: Context) -> None:
     ctx.write(sel, "topic_selection.csv")
     codings, _ = codings_tables(ctx)
     if not codings.empty:
-        compare = _topics_fn(topics, "compare_codes", "coding.topics_compare")
-        result = compare(model, codings, corp)
+        result = topics.compare_codes(model, codings, corp)
         ctx.put("alignment", result.alignment)
         ctx.write(result.alignment, "topic_code_alignment.csv")
         if not result.candidates.empty:
@@ -293,20 +292,11 @@ def stage_topics(ctx: Context) -> None:
     else:
         ctx.warn("topic-code alignment not computed: there are no codings.")
     if cfg.effects_by:
-        estimate = _topics_fn(topics, "estimate_effects", "coding.topics_effects")
-        cases = corp.cases
-        effects = estimate(model, cases, by=cfg.effects_by, random_state=seed)
+        effects = topics.estimate_effects(model, corp.cases, by=cfg.effects_by, random_state=seed)
         ctx.put("effects", effects)
         ctx.write(effects, "topic_effects.csv")
-        to_svg = _topics_fn(topics, "effects_to_svg", "coding.topics_effects")
-        ctx.write_text(to_svg(effects, title=f"Topic prevalence by {cfg.effects_by}"), "topic_effects.svg")
-
-
-def _topics_fn(topics_module, name: str, fallback: str):
-    fn = getattr(topics_module, name, None)
-    if fn is None:
-        fn = getattr(require(fallback, f"Topics ({name})"), name)
-    return fn
+        svg = topics.effects_to_svg(effects, title=f"Topic prevalence by {cfg.effects_by}")
+        ctx.write_text(svg, "topic_effects.svg")
 
 
 # --------------------------------------------------------------------------- survey
