@@ -97,7 +97,8 @@ __all__ = [
 AGREEMENT_COLUMNS = (
     "code", "facet", "level", "n_units", "n_units_complete", "n_coders", "n_applied",
     "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
-    "ci_low", "ci_high", "kappa_ci_low", "kappa_ci_high", "ci_level", "n_boot", "coders",
+    "ci_low", "ci_high", "kappa_ci_low", "kappa_ci_high", "ci_level", "n_boot", "n_boot_valid", "coders",
+    "note",
 )
 SPAN_AGREEMENT_COLUMNS = (
     "coder_a", "coder_b", "transcript_id", "code", "facet", "n_chars", "chars_a_only",
@@ -255,7 +256,14 @@ def agreement_table(
           ``fleiss_kappa`` (three or more, else NaN), ``krippendorff_alpha``;
         - ``ci_low``, ``ci_high``: bootstrap interval of alpha;
           ``kappa_ci_low``, ``kappa_ci_high``: of the kappa reported;
-        - ``ci_level``, ``n_boot``; ``coders``: the coders compared, ``"; "``-joined.
+        - ``ci_level``, ``n_boot``;
+        - ``n_boot_valid``: resamples in which alpha is defined (the code both
+          occurs and is absent in the resample); ``ci_low``/``ci_high`` are
+          percentiles of these only;
+        - ``coders``: the coders compared, ``"; "``-joined;
+        - ``note``: empty, or a warning when ``n_boot_valid < n_boot`` (or the
+          kappa interval rests on fewer resamples than ``n_boot``) saying how
+          many resamples were set aside.
 
     Raises
     ------
@@ -263,6 +271,15 @@ def agreement_table(
         Fewer than two coders, an unknown level, bad ``n_boot``/``ci_level``.
     CodingError
         The codings cannot be placed on the corpus (see :func:`coding.matrices.check_codings`).
+
+    Notes
+    -----
+    A resample in which a code does not vary (drawn segments where nobody, or
+    everybody, applied it) has no defined alpha or kappa; such resamples are
+    set aside, so the interval is *conditional on the code occurring (and
+    varying) in the resample*. For a rare code (e.g. applied in 2 of 20
+    segments) many resamples are set aside and the interval is narrower than
+    an unconditional one would be; ``n_boot_valid`` and ``note`` say so.
     """
     if level not in ("segment", "span"):
         raise AgreementError(f"Unknown agreement level {level!r}; use 'segment' or 'span'.")
@@ -304,7 +321,7 @@ def agreement_table(
     records.append(_row(OVERALL, None, level, x_all, total_sums, weights, n_coders, coder_list, ci_level,
                         int(n_boot)))
     out = pd.DataFrame(records, columns=list(AGREEMENT_COLUMNS))
-    for column in ("n_units", "n_units_complete", "n_coders", "n_applied", "n_boot"):
+    for column in ("n_units", "n_units_complete", "n_coders", "n_applied", "n_boot", "n_boot_valid"):
         out[column] = out[column].astype("int64")
     return out
 
@@ -314,18 +331,37 @@ def _row(code, facet, level, x, cluster_sums, weights, n_coders, coders, ci_leve
     point = point_estimates(x, m)
     reps = stats_from_sums(weights @ cluster_sums, n_coders) if len(weights) else None
     a_lo = a_hi = k_lo = k_hi = float("nan")
+    n_valid = 0
+    note = ""
     if reps is not None:
         a_lo, a_hi = percentile_ci(reps["krippendorff_alpha"], ci_level)
         kappa = reps["cohen_kappa"] if n_coders == 2 else reps["fleiss_kappa"]
         k_lo, k_hi = percentile_ci(kappa, ci_level)
+        n_valid = int((~np.isnan(reps["krippendorff_alpha"])).sum())
+        k_valid = int((~np.isnan(kappa)).sum())
+        note = _bootstrap_note(n_boot, n_valid, k_valid, "Cohen's" if n_coders == 2 else "Fleiss'")
     return {
         "code": code, "facet": facet, "level": level,
         "n_units": int((m >= 2).sum()), "n_units_complete": int((m == n_coders).sum()),
         "n_coders": n_coders, "n_applied": int(np.nansum(x[m >= 2])),
         **point,
         "ci_low": a_lo, "ci_high": a_hi, "kappa_ci_low": k_lo, "kappa_ci_high": k_hi,
-        "ci_level": ci_level, "n_boot": n_boot, "coders": "; ".join(coders),
+        "ci_level": ci_level, "n_boot": n_boot, "n_boot_valid": n_valid, "coders": "; ".join(coders),
+        "note": note,
     }
+
+
+def _bootstrap_note(n_boot: int, n_valid: int, k_valid: int, kappa_name: str) -> str:
+    """Warning for a row whose intervals rest on fewer than ``n_boot`` resamples ("" if none)."""
+    parts = []
+    if n_valid < n_boot:
+        which = "alpha and kappa CIs" if k_valid == n_valid else "alpha CI"
+        parts.append(f"{which} from {n_valid} of {n_boot} bootstrap resamples: in {n_boot - n_valid} the code "
+                     "did not vary (never or always applied), so agreement was undefined and they were set "
+                     "aside; the interval is conditional on the code occurring in the resample")
+    if k_valid < n_boot and k_valid != n_valid:
+        parts.append(f"{kappa_name} kappa CI from {k_valid} of {n_boot} resamples (kappa undefined in the rest)")
+    return "; ".join(parts)
 
 
 def span_agreement(

@@ -392,6 +392,15 @@ def point_estimates(x: np.ndarray, m: np.ndarray | None = None) -> dict[str, flo
 
 
 def percentile_ci(reps: np.ndarray, ci_level: float) -> tuple[float, float]:
+    """Percentile interval of the defined (non-NaN) bootstrap replicates.
+
+    Notes
+    -----
+    Replicates where the statistic is undefined (the code does not vary in the
+    resample) are set aside, so the interval is conditional on the code
+    occurring in the resample; callers report how many replicates were used
+    (``n_boot_valid`` in :func:`coding.agreement.agreement_table`).
+    """
     reps = reps[~np.isnan(reps)]
     if len(reps) == 0:
         return float("nan"), float("nan")

@@ -14,7 +14,7 @@ Segment-level co-occurrence is summarised by the Jaccard index
 ratio ``(n_both * rest) / ((n_a - n_both) * (n_b - n_both))``, infinite or NaN
 when a cell is 0). ``p_adjusted`` corrects the p values of all pairs for
 multiple testing (Benjamini-Hochberg false discovery rate,
-:func:`statsmodels.stats.multitest.multipletests`).
+:func:`coding.stats.benjamini_hochberg`).
 
 Span-level co-occurrence, ``n_overlapping_spans``, counts the pairs of coded
 spans (one of code a, one of code b, by the same coder) whose character ranges
@@ -36,12 +36,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations
 
-import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
-from statsmodels.stats.multitest import multipletests
 
 from coding.matrices import check_codings, code_order, segment_code_matrix, select_coder, span_keys, unit_segments
+from coding.stats import benjamini_hochberg
 
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]
 
@@ -144,12 +143,7 @@ def cooccurrence(
         })
     out = pd.DataFrame(records, columns=list(COOCCURRENCE_COLUMNS))
     if len(out):
-        p = out["p_value"].to_numpy(dtype=float)
-        ok = ~np.isnan(p)
-        if ok.any():
-            adjusted = np.full(len(p), np.nan)
-            adjusted[ok] = multipletests(p[ok], method="fdr_bh")[1]
-            out["p_adjusted"] = adjusted
+        out["p_adjusted"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))
     for column in ("n_segments", "n_both", "n_a", "n_b", "n_overlapping_spans"):
         out[column] = out[column].astype("int64")
     return out

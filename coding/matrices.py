@@ -30,6 +30,13 @@ counted as :func:`corpus.model.count_words` counts them (runs of letters, digits
 or underscores, joined by hyphens or apostrophes); a word is covered when at
 least one of its characters lies inside a span of the code. Denominators are the
 words of the segments of the chosen roles (participant turns by default).
+
+Codings outside the analysed roles
+----------------------------------
+Matrices, theme frequencies and co-occurrence count only segments of the
+chosen roles. A coding placed on another segment (a coder coded an
+interviewer's question) is therefore not used; :func:`excluded_codings` lists
+every such row so that it can be reported rather than lost.
 """
 
 from __future__ import annotations
@@ -46,7 +53,9 @@ from coding.errors import CodingError
 __all__ = [
     "MATRIX_VALUES",
     "THEME_FREQUENCY_COLUMNS",
+    "EXCLUDED_CODINGS_COLUMNS",
     "case_code_matrix",
+    "excluded_codings",
     "segment_code_matrix",
     "select_coder",
     "span_keys",
@@ -58,6 +67,8 @@ THEME_FREQUENCY_COLUMNS = (
     "code", "facet", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans", "coverage",
 )
 MISSING_GROUP = "(missing)"
+EXCLUDED_CODINGS_COLUMNS = ("coder", "source", "transcript_id", "segment_id", "role", "code", "start", "end",
+                            "task_id", "annotation_id", "result_id", "reason")
 
 # The same word pattern as corpus.model.count_words (checked by a test).
 _WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -188,6 +199,54 @@ def span_keys(rows: pd.DataFrame) -> pd.Series:
     else:
         no_id = pd.Series(True, index=rows.index)
     return key.where(~no_id, "row:" + pd.Series(rows.index.astype(str), index=rows.index))
+
+
+def excluded_codings(codings: pd.DataFrame, corpus, *,
+                     roles: Sequence[str] | None = ("participant",)) -> pd.DataFrame:
+    """The coding rows that the matrices leave out: codings on segments outside ``roles``.
+
+    Parameters
+    ----------
+    codings : pandas.DataFrame
+        A codings table read with the corpus (every coder; ``segment_id`` filled).
+    corpus : corpus.Corpus
+        The corpus the codings refer to.
+    roles : sequence of str or None
+        The analysed roles (participant turns by default; None = all, so nothing is excluded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per excluded coding row, in the input order, columns
+        :data:`EXCLUDED_CODINGS_COLUMNS`: ``coder, source, transcript_id,
+        segment_id``, ``role`` (of the coded segment), ``code, start, end,
+        task_id, annotation_id, result_id`` (None where the codings table has no
+        such column) and ``reason`` (``"coded segment is not a participant turn:
+        not used for matrices"``, naming the analysed roles).
+
+    Raises
+    ------
+    CodingError
+        As :func:`segment_code_matrix` (missing columns, rows without
+        ``segment_id``, transcripts not in the corpus).
+    """
+    check_codings(codings, corpus, what="excluded_codings")
+    roles_t = None if roles is None else tuple([roles] if isinstance(roles, str) else roles)
+    role_of: dict[str, str] = {}
+    for transcript in corpus:
+        for seg in transcript.segments:
+            role_of[seg.segment_id] = seg.role
+    if roles_t is None or codings.empty:
+        return pd.DataFrame(columns=list(EXCLUDED_CODINGS_COLUMNS))
+    seg_roles = codings["segment_id"].map(role_of)
+    out_rows = codings[~seg_roles.isin(roles_t)]
+    what = " or ".join(roles_t)
+    what = ("an " if what[:1] in "aeiou" else "a ") + what if what else "an analysed"
+    frame = pd.DataFrame({c: (out_rows[c] if c in out_rows.columns else None) for c in EXCLUDED_CODINGS_COLUMNS
+                          if c not in ("role", "reason")}, index=out_rows.index)
+    frame.insert(4, "role", seg_roles[out_rows.index].where(seg_roles[out_rows.index].notna(), "(unknown segment)"))
+    frame["reason"] = f"coded segment is not {what} turn: not used for matrices"
+    return frame.reset_index(drop=True)[list(EXCLUDED_CODINGS_COLUMNS)]
 
 
 def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:

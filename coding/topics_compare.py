@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from coding.errors import TopicModelError
+# The shared statistics; re-exported here, where they were first public.
+from coding.stats import benjamini_hochberg, mann_whitney
 
 __all__ = [
     "ALIGNMENT_COLUMNS",
@@ -37,68 +39,6 @@ ALIGNMENT_COLUMNS = (
     "rank", "topic", "label", "terms", "code", "n_coded", "n_uncoded", "mean_coded", "mean_uncoded",
     "difference", "cohen_d", "rank_biserial", "u_statistic", "p_value", "p_adjusted", "aligned",
 )
-
-
-def mann_whitney(x: Sequence[float], y: Sequence[float]) -> tuple[float, float, float]:
-    """Two-sided Mann-Whitney U test of ``x`` against ``y`` with the rank-biserial correlation.
-
-    Parameters
-    ----------
-    x, y : sequence of float
-        The two samples (each with at least one value).
-
-    Returns
-    -------
-    (float, float, float)
-        ``U`` of ``x`` (number of pairs with x > y, ties counting one half), the
-        two-sided p-value, and the rank-biserial correlation ``2U / (n_x n_y) - 1``
-        (+1: every x above every y).
-
-    Notes
-    -----
-    The p-value is scipy's ``mannwhitneyu`` with ``method="auto"`` (exact for
-    small samples without ties, otherwise the normal approximation with tie and
-    continuity corrections). Checked against Hollander & Wolfe (1973, p. 69;
-    the example of R's ``wilcox.test``): U = 35, two-sided exact p = 0.2544.
-
-    References
-    ----------
-    Kerby, D. S. (2014). The simple difference formula: An approach to teaching
-    nonparametric correlation. *Comprehensive Psychology, 3*, 11.IT.3.1.
-    """
-    from scipy.stats import mannwhitneyu
-
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    if len(x) == 0 or len(y) == 0:
-        raise TopicModelError("The Mann-Whitney test needs at least one value in each group.")
-    res = mannwhitneyu(x, y, alternative="two-sided", method="auto")
-    u = float(res.statistic)
-    return u, float(res.pvalue), 2.0 * u / (len(x) * len(y)) - 1.0
-
-
-def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (as R's ``p.adjust(p, "BH")``; NaN stays NaN).
-
-    Examples
-    --------
-    >>> benjamini_hochberg([0.01, 0.04, 0.03, 0.02]).round(3).tolist()
-    [0.04, 0.04, 0.04, 0.04]
-    """
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    q = p[ok]
-    m = len(q)
-    if m == 0:
-        return out
-    order = np.argsort(q, kind="stable")
-    ranked = q[order] * m / np.arange(1, m + 1)
-    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
-    result = np.empty(m)
-    result[order] = np.minimum(adjusted, 1.0)
-    out[ok] = result
-    return out
 
 
 def _cohen_d(x: np.ndarray, y: np.ndarray) -> float:
@@ -267,9 +207,10 @@ def compare_codes(
         mask = np.isin(doc_keys, list(coded_sets[code]))
         for k in range(int(model.n_topics)):
             x, y = theta[mask, k], theta[~mask, k]
-            u, p, rb = mann_whitney(x, y)
+            mw = mann_whitney(x, y)
             out.append((k, model.labels_[k], terms[k], code, int(mask.sum()), int((~mask).sum()),
-                        float(x.mean()), float(y.mean()), float(x.mean() - y.mean()), _cohen_d(x, y), rb, u, p))
+                        float(x.mean()), float(y.mean()), float(x.mean() - y.mean()), _cohen_d(x, y),
+                        mw.rank_biserial, mw.statistic, mw.p_value))
     table = pd.DataFrame(out, columns=list(ALIGNMENT_COLUMNS[1:-2]))
     table["p_adjusted"] = benjamini_hochberg(table["p_value"])
     table["aligned"] = (table["p_adjusted"] < alpha) & (table["difference"] > 0)

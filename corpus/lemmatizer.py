@@ -146,6 +146,12 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         The memos are emptied when they hold more entries than this (bounded
         memory on very large corpora); lemmas do not depend on it.
 
+    Attributes
+    ----------
+    n_analysed : int
+        Word forms analysed on the look-up path so far; case variants that
+        shared an analysis count once (for benchmarks and tests).
+
     Notes
     -----
     See the module docstring for why every lemma equals the stock component's.
@@ -171,6 +177,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self._forms: dict[str, tuple[int, str]] = {}  # lower -> (lemma or _OWN_TEXT, spelling)
         self._hashes: dict[str, int] = {}  # normal form -> string-store hash
         self._generation = 0  # counts clear_cache() calls (memory zones)
+        self.n_analysed = 0
         self._analyzer = _analyzer("tuple") if fast else None
         self._dictionary_first = False
         if self._analyzer is not None and _units_as_expected(self._analyzer):
@@ -221,7 +228,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             yield from docs
 
     @contextmanager
-    def memory_zone(self, mem=None) -> Iterator[None]:
+    def memory_zone(self, mem=None) -> Iterator:
         """Forget, at the end of an ``nlp.memory_zone()``, what was memoised inside it.
 
         Strings added inside a zone are transient; a memoised lemma hash whose
@@ -326,6 +333,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
             initials = self._initials
         lemmas = []
+        analysed = 0
         for orth in orths:
             text = strings[orth]
             lower = text.lower()
@@ -333,6 +341,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             if entry is not None and not full and _CASE_BLIND(text) and _CASE_BLIND(entry[1]):
                 value = entry[0]
             else:
+                analysed += 1
                 value = normal_form = None
                 if full or text in initials:
                     normal_form = self._full_normal_form(text)
@@ -370,6 +379,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                 if entry is None:
                     forms[lower] = (value, text)
             lemmas.append(orth if value == _OWN_TEXT else value)
+        self.n_analysed += analysed
         return lemmas
 
     def _full_normal_form(self, word: str) -> Optional[str]:

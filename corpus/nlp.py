@@ -43,6 +43,9 @@ FILLERS: dict[str, frozenset[str]] = {
         # "мне кажется"); as lemmas they dominate topic models without telling topics apart
         "говорить", "сказать", "рассказать", "рассказывать", "знать", "думать", "казаться",
         "спросить", "спрашивать",
+        # evaluative fillers and counting words ("честно", "нормально", "раз", "день", "неделя")
+        # that mark time and frequency in every story rather than what it is about
+        "честно", "нормально", "конечно", "раз", "день", "неделя", "месяц", "год",
     }),
     "en": frozenset({
         "um", "uh", "uhm", "erm", "er", "hmm", "mm", "yeah", "yes", "okay", "ok", "like",

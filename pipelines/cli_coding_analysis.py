@@ -194,6 +194,9 @@ def register(coding_app: typer.Typer) -> None:
         kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
         _show(result, f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",
               ["code", "n_units", "n_applied", "percent_agreement", kappa, "krippendorff_alpha", "ci_low", "ci_high"])
+        for code, note in zip(result["code"], result["note"]):
+            if note:
+                console.print(f"[yellow]Note ({code}): {note}[/yellow]", markup=True, highlight=False)
         _write(result, out, "Agreement")
         if disagreements_out:
             _write(disagreements(table, corpus, **kwargs), disagreements_out, "Disagreements")

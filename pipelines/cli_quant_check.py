@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console
+from quant.render import format_p
 
 __all__ = ["register", "parse_counts"]
 
@@ -56,12 +57,6 @@ def _is_file(text: str) -> bool:
         return False
 
 
-def _fmt_p(p: float) -> str:
-    if p != p:
-        return ""
-    return "0" if p == 0 else f"{p:.3g}"
-
-
 def register(app: typer.Typer) -> None:
     """Add the ``check`` command to ``app`` (the ``quant`` sub-application)."""
 
@@ -103,7 +98,7 @@ def register(app: typer.Typer) -> None:
             label = f"{row.label}: " if isinstance(row.label, str) and row.label else ""
             shown = row.reported if isinstance(row.reported, str) else row.source
             style = _VERDICT_STYLE.get(row.verdict, "")
-            table.add_row(str(i), f"{label}{shown}", _fmt_p(row.recomputed_p),
+            table.add_row(str(i), f"{label}{shown}", format_p(row.recomputed_p, style="sig3", missing=""),
                           f"[{style}]{row.verdict}[/{style}]", row.reason or "")
         console.print(table)
         tally = result["verdict"].value_counts()

@@ -1,4 +1,4 @@
-"""Qualitative x quantitative integration: linked cases and representativeness.
+"""Qualitative x quantitative integration: linked cases, joint display, representativeness.
 
 Two designs are supported (a study may use both):
 
@@ -6,8 +6,10 @@ Two designs are supported (a study may use both):
 ``cases.csv``). :func:`linked_cases` joins the case x code matrix (presence,
 count, coverage) with the case attributes and answers, tests every code x
 attribute with a test suited to small N (Fisher's exact test / the
-Fisher–Freeman–Halton test for categorical attributes, the exact
-Mann–Whitney U test for numeric ones) and gives theme prevalence by group;
+Fisher–Freeman–Halton test for categorical attributes, the Mann–Whitney U
+test, exact for small groups without ties, for numeric ones), adjusts the p
+values for multiple testing (Benjamini–Hochberg), lists every case set aside
+and gives theme prevalence by group;
 :func:`write_quantitized` writes the quantitized codes back as survey
 variables (``.sav`` with labels and ``.csv``).
 
@@ -17,7 +19,8 @@ are linked through shared constructs: the joint display
 
 :func:`representativeness` compares the interviewees with the survey on the
 variables they share (chi-square goodness of fit with a seeded Monte Carlo p,
-which is valid for the small N of an interview study).
+which is valid for the small N of an interview study); it lives in
+:mod:`pipelines.representativeness` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -28,34 +31,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
+from coding.stats import benjamini_hochberg, mann_whitney
 from pipelines.errors import IntegrationError
 
 __all__ = [
     "LINKED_TESTS_COLUMNS",
+    "LINKED_SET_ASIDE_COLUMNS",
     "LinkedCases",
-    "Representativeness",
     "case_code_table",
-    "chi2_gof_monte_carlo",
     "linked_cases",
-    "representativeness",
-    "survey_labels",
     "write_quantitized",
 ]
 
 LINKED_TESTS_COLUMNS = (
-    "code", "attribute", "test", "statistic", "df", "p_value", "effect_size", "effect_measure",
+    "code", "attribute", "test", "statistic", "df", "p_value", "p_adjusted", "effect_size", "effect_measure",
     "n", "n_with_code", "method", "note",
 )
 PREVALENCE_COLUMNS = ("code", "attribute", "group", "n_cases", "n_with_code", "pct_cases")
-DISTRIBUTION_COLUMNS = ("variable", "survey_variable", "category", "n_interviews", "pct_interviews",
-                        "n_survey", "pct_survey", "expected")
-GOF_COLUMNS = ("variable", "survey_variable", "test", "statistic", "df", "p_value", "p_value_asymptotic",
-               "n_resamples", "n", "n_set_aside", "method")
-SET_ASIDE_COLUMNS = ("case_id", "variable", "value", "reason")
+LINKED_SET_ASIDE_COLUMNS = ("case_id", "reason")
+#: Reason given for an interview case that has no row in the linked questionnaire.
+NOT_IN_QUESTIONNAIRE = "interview case not in the linked questionnaire: left out of every linked-case test"
 
 #: Numeric attributes with more distinct values than this are tested with Mann-Whitney U, not a crosstab.
 MAX_CATEGORIES = 6
@@ -83,7 +80,9 @@ def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Seq
     case_of : mapping, optional
         transcript_id -> case_id (default: the same id).
     roles : sequence of str
-        Roles whose characters are the coverage denominator.
+        Roles of the segments used: codings on other segments (e.g. an
+        interviewer turn) are left out, and these roles' characters are the
+        coverage denominator.
 
     Returns
     -------
@@ -106,7 +105,9 @@ def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Seq
     seg = segments[segments["role"].isin(list(roles))]
     denom = (seg["end"] - seg["start"]).groupby(seg["transcript_id"].map(lambda t: case_of.get(t, t))).sum()
     out = pd.DataFrame(index=pd.Index(list(case_ids), name="case_id"))
-    cod = codings.copy()
+    # codings on turns of other roles are not used, as in coding.matrices (the codings stage lists them
+    # with coding.matrices.excluded_codings)
+    cod = codings[codings["segment_id"].isin(set(seg["segment_id"]))].copy()
     cod["case_id"] = cod["transcript_id"].map(lambda t: case_of.get(t, t))
     for code in codes:
         rows = cod[cod["code"] == code]
@@ -153,6 +154,10 @@ class LinkedCases:
         n_with_code, pct_cases``.
     codes : tuple of str
     attributes : tuple of str
+    set_aside : pandas.DataFrame
+        Columns ``case_id, reason``: every interview case left out of a test:
+        cases not found in the questionnaire (out of every test) and cases
+        without a value for an attribute (out of that attribute's tests).
     """
 
     matrix: pd.DataFrame
@@ -160,6 +165,7 @@ class LinkedCases:
     prevalence: pd.DataFrame
     codes: tuple[str, ...]
     attributes: tuple[str, ...]
+    set_aside: pd.DataFrame
 
 
 def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attributes: Sequence[str],
@@ -187,6 +193,14 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
     Returns
     -------
     LinkedCases
+        ``tests`` columns: ``code, attribute, test`` (``fisher_exact``,
+        ``fisher_freeman_halton``, ``pearson_chi2``, ``mann_whitney_u`` or
+        ``none``), ``statistic, df, p_value``, ``p_adjusted``
+        (Benjamini-Hochberg over every code x attribute test of the table,
+        :func:`coding.stats.benjamini_hochberg`; NaN where nothing was
+        tested), ``effect_size, effect_measure, n, n_with_code``, ``method``
+        (``exact``, ``monte_carlo``, ``asymptotic``) and ``note``.
+        ``set_aside`` lists every case left out (never silently dropped).
 
     Raises
     ------
@@ -202,10 +216,14 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
     Fisher–Freeman–Halton test otherwise (:func:`quant.crosstab` with
     ``exact=True``), effect size phi (2 x 2) or Cramér's V. A numeric
     attribute with more values is compared between cases with and without
-    the code by the Mann–Whitney U test (exact p for small samples without
-    ties, scipy), effect size the rank-biserial correlation
+    the code by the Mann–Whitney U test (:func:`coding.stats.mann_whitney`:
+    exact p when the smaller group has at most 8 cases and there are no
+    ties, otherwise the normal approximation with tie correction; ``method``
+    records which), effect size the rank-biserial correlation
     ``r = 2 U / (n1 n2) - 1`` (positive: higher values with the code).
     A code present in all or no cases cannot be tested: the row says so.
+    Interview cases missing from the questionnaire are listed in
+    ``set_aside`` (when none is found at all, that is an error).
     """
     q = questionnaire.copy()
     if case_column in q.columns:
@@ -229,8 +247,13 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
             f"(first cases: {', '.join(list(case_codes.index[:3]))}; first questionnaire ids: "
             f"{', '.join(list(q.index[:3]))})."
         )
+    aside: list[dict[str, str]] = [dict(case_id=str(c), reason=NOT_IN_QUESTIONNAIRE)
+                                   for c in case_codes.index if c not in q.index]
     matrix = q.loc[common, list(attributes)].join(case_codes.loc[common])
     matrix.index.name = "case_id"
+    for attr in attributes:
+        for case in matrix.index[matrix[attr].isna()]:
+            aside.append(dict(case_id=str(case), reason=f"no value for attribute {attr!r}: left out of its tests"))
 
     from quant import crosstab
 
@@ -248,12 +271,15 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
                     prevalence.append(dict(code=code, attribute=attr, group=group, n_cases=int(len(sub)),
                                            n_with_code=int(sub.sum()),
                                            pct_cases=100.0 * sub.sum() / len(sub) if len(sub) else math.nan))
+    tests = pd.DataFrame(rows, columns=list(LINKED_TESTS_COLUMNS))
+    tests["p_adjusted"] = benjamini_hochberg(tests["p_value"].to_numpy(dtype=float))
     return LinkedCases(
         matrix=matrix.reset_index(),
-        tests=pd.DataFrame(rows, columns=list(LINKED_TESTS_COLUMNS)),
+        tests=tests,
         prevalence=pd.DataFrame(prevalence, columns=list(PREVALENCE_COLUMNS)),
         codes=tuple(codes),
         attributes=tuple(attributes),
+        set_aside=pd.DataFrame(aside, columns=list(LINKED_SET_ASIDE_COLUMNS)),
     )
 
 
@@ -265,19 +291,18 @@ def _test_code_attribute(code, attr, presence, values, *, exact, seed, n_resampl
     n = int(len(presence))
     n_with = int(presence.sum())
     base = dict(code=code, attribute=attr, n=n, n_with_code=n_with, df=math.nan, statistic=math.nan,
-                p_value=math.nan, effect_size=math.nan, effect_measure="", method="", note="")
+                p_value=math.nan, p_adjusted=math.nan, effect_size=math.nan, effect_measure="", method="", note="")
     if n_with == 0 or n_with == n:
         return {**base, "test": "none", "note": "code present in " + ("no" if n_with == 0 else "every") +
                 " case: nothing to compare"}
     if _is_numeric_many(values):
         x = values[presence == 1].astype(float)
         y = values[presence == 0].astype(float)
-        res = stats.mannwhitneyu(x, y, alternative="two-sided", method="auto")
-        r = 2.0 * res.statistic / (len(x) * len(y)) - 1.0
-        has_ties = values.duplicated().any()
-        return {**base, "test": "mann_whitney_u", "statistic": float(res.statistic), "p_value": float(res.pvalue),
-                "effect_size": float(r), "effect_measure": "rank_biserial",
-                "method": "asymptotic (ties)" if has_ties or n > 16 else "exact"}
+        res = mann_whitney(x.to_numpy(), y.to_numpy())
+        note = "ties: normal approximation with tie correction" if res.ties else ""
+        return {**base, "test": "mann_whitney_u", "statistic": res.statistic, "p_value": res.p_value,
+                "effect_size": res.rank_biserial, "effect_measure": "rank_biserial", "method": res.method,
+                "note": note}
     frame = pd.DataFrame({"code": presence.map({0: "absent", 1: "present"}), attr: values.astype(str)})
     if frame[attr].nunique() < 2:
         return {**base, "test": "none", "note": f"{attr} has a single value among these cases"}
@@ -362,228 +387,18 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
     return Path(sav), Path(csv)
 
 
-# --------------------------------------------------------------------------- representativeness
+# Representativeness and the joint display live in their own modules (size); their public names are
+# re-exported here.
+from pipelines.representativeness import (  # noqa: E402
+    DISTRIBUTION_COLUMNS,
+    GOF_COLUMNS,
+    SET_ASIDE_COLUMNS,
+    Representativeness,
+    chi2_gof_monte_carlo,
+    representativeness,
+    survey_labels,
+)
 
-
-def survey_labels(survey: Any, variable: str) -> pd.Series:
-    """The survey variable as text labels (value labels where defined), missing values as NA."""
-    data = survey.data if hasattr(survey, "data") else survey
-    if variable not in data.columns:
-        import difflib
-
-        close = difflib.get_close_matches(variable, list(map(str, data.columns)), n=3)
-        raise IntegrationError(
-            f"Survey variable {variable!r} not found" + (f"; did you mean {', '.join(close)}?" if close else ".")
-        )
-    col = data[variable]
-    if hasattr(survey, "is_missing"):
-        col = col.where(~survey.is_missing(variable))
-    labels = survey.meta.value_labels.get(variable, {}) if hasattr(survey, "meta") else {}
-
-    def lab(v):
-        if pd.isna(v):
-            return pd.NA
-        if v in labels:
-            return str(labels[v])
-        if isinstance(v, float) and v.is_integer() and int(v) in labels:
-            return str(labels[int(v)])
-        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-    return col.map(lab)
-
-
-def chi2_gof_monte_carlo(observed: Sequence[float], probabilities: Sequence[float], *,
-                         n_resamples: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
-    """Pearson chi-square goodness of fit with a Monte Carlo p.
-
-    Parameters
-    ----------
-    observed : sequence of int
-        Observed counts per category.
-    probabilities : sequence of float
-        Hypothesised category probabilities (all > 0; normalised to sum 1).
-    n_resamples : int
-    seed : int
-
-    Returns
-    -------
-    (statistic, p_value, p_value_asymptotic)
-
-    Notes
-    -----
-    ``X2 = sum (O - E)^2 / E`` with ``E = n p``. The Monte Carlo p draws
-    ``n_resamples`` samples of size n from the multinomial(n, p) null and is
-    ``(1 + #{X2* >= X2}) / (n_resamples + 1)`` (Davison & Hinkley, 1997,
-    eq. 4.11; the same estimate as R's ``chisq.test(simulate.p.value=TRUE)``).
-    Written here because :func:`scipy.stats.chisquare` has only the
-    asymptotic p, which is unreliable for the expected counts of an
-    interview sample.
-    """
-    obs = np.asarray(observed, dtype=float)
-    p = np.asarray(probabilities, dtype=float)
-    if obs.shape != p.shape or obs.size < 2:
-        raise IntegrationError("Goodness of fit needs at least two categories with a probability each.")
-    if (p <= 0).any():
-        raise IntegrationError("Goodness of fit: every category needs a probability above 0.")
-    p = p / p.sum()
-    n = int(round(obs.sum()))
-    expected = n * p
-    stat = float(((obs - expected) ** 2 / expected).sum())
-    rng = np.random.default_rng(seed)
-    sims = rng.multinomial(n, p, size=n_resamples)
-    sim_stats = ((sims - expected) ** 2 / expected).sum(axis=1)
-    p_mc = (1.0 + float((sim_stats >= stat - 1e-9 * max(1.0, stat)).sum())) / (n_resamples + 1.0)
-    p_asym = float(stats.chi2.sf(stat, obs.size - 1))
-    return stat, p_mc, p_asym
-
-
-@dataclass(frozen=True, slots=True)
-class Representativeness:
-    """Result of :func:`representativeness`.
-
-    Attributes
-    ----------
-    distribution : pandas.DataFrame
-        Columns ``variable, survey_variable, category, n_interviews,
-        pct_interviews, n_survey, pct_survey, expected`` (expected count of
-        interviewees under the survey's distribution).
-    tests : pandas.DataFrame
-        Columns ``variable, survey_variable, test, statistic, df, p_value``
-        (Monte Carlo), ``p_value_asymptotic, n_resamples, n`` (interviewees
-        compared), ``n_set_aside, method``.
-    set_aside : pandas.DataFrame
-        Columns ``case_id, variable, value, reason``: every interviewee left
-        out of a comparison (missing value, value with no survey category).
-    """
-
-    distribution: pd.DataFrame
-    tests: pd.DataFrame
-    set_aside: pd.DataFrame
-
-
-def representativeness(cases: pd.DataFrame, survey: Any, mappings: Sequence[Any], *,
-                       n_resamples: int = 10_000, seed: int = 0, weights: str | None = None) -> Representativeness:
-    """Compare the interviewees with the survey on the variables they share.
-
-    Parameters
-    ----------
-    cases : pandas.DataFrame
-        The interviewees' attributes (index or column ``case_id``).
-    survey : quant.Survey or pandas.DataFrame
-    mappings : sequence
-        Objects with ``case_column``, ``survey_variable``, ``bins``,
-        ``labels`` and ``map`` (:class:`pipelines.study.RepresentativenessRow`):
-        how a case value becomes a survey category (survey value label).
-    n_resamples, seed : int
-        Monte Carlo settings.
-    weights : str, optional
-        Survey weight variable for the survey's distribution.
-
-    Returns
-    -------
-    Representativeness
-
-    Raises
-    ------
-    IntegrationError
-        A case column or survey variable is missing.
-
-    Notes
-    -----
-    For each shared variable: the survey's category shares (weighted when
-    ``weights`` is given) are the null distribution; the interviewees'
-    counts are tested with :func:`chi2_gof_monte_carlo`. Survey categories
-    are kept even when no interviewee falls in them (they count towards the
-    statistic). Interviewees whose value has no survey category are set
-    aside and listed, never silently dropped.
-    """
-    c = cases.reset_index() if "case_id" not in cases.columns else cases.copy()
-    data = survey.data if hasattr(survey, "data") else survey
-    dist_rows: list[dict] = []
-    test_rows: list[dict] = []
-    aside: list[dict] = []
-    for k, m in enumerate(mappings):
-        if m.case_column not in c.columns:
-            raise IntegrationError(
-                f"[[representativeness]] #{k + 1}: the cases table has no column {m.case_column!r}."
-            )
-        s = survey_labels(survey, m.survey_variable)
-        w = data[weights].astype(float) if weights else pd.Series(1.0, index=s.index)
-        valid = s.notna() & w.notna()
-        survey_counts = w[valid].groupby(s[valid]).sum()
-        order = _category_order(survey, m.survey_variable, survey_counts.index)
-        survey_counts = survey_counts.reindex(order, fill_value=0.0)
-        survey_counts = survey_counts[survey_counts > 0]
-        mapped: list[str] = []
-        for case_id, value in zip(c["case_id"].astype(str), c[m.case_column]):
-            cat, reason = _map_value(value, m)
-            if cat is not None and cat not in survey_counts.index:
-                cat, reason = None, f"category {cat!r} does not occur in the survey variable {m.survey_variable!r}"
-            if cat is None:
-                aside.append(dict(case_id=case_id, variable=m.case_column, value=value, reason=reason))
-            else:
-                mapped.append(cat)
-        obs = pd.Series(mapped, dtype=object).value_counts().reindex(survey_counts.index, fill_value=0)
-        n = int(obs.sum())
-        shares = survey_counts / survey_counts.sum()
-        for cat in survey_counts.index:
-            dist_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable, category=cat,
-                                  n_interviews=int(obs[cat]), pct_interviews=100.0 * obs[cat] / n if n else math.nan,
-                                  n_survey=float(survey_counts[cat]), pct_survey=100.0 * float(shares[cat]),
-                                  expected=n * float(shares[cat])))
-        n_aside = sum(1 for a in aside if a["variable"] == m.case_column)
-        if n >= 1 and len(shares) >= 2:
-            stat, p_mc, p_asym = chi2_gof_monte_carlo(obs.to_numpy(), shares.to_numpy(),
-                                                      n_resamples=n_resamples, seed=seed + k)
-            test_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable,
-                                  test="chi2_goodness_of_fit", statistic=stat, df=len(shares) - 1, p_value=p_mc,
-                                  p_value_asymptotic=p_asym, n_resamples=n_resamples, n=n, n_set_aside=n_aside,
-                                  method="monte_carlo"))
-        else:
-            test_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable,
-                                  test="chi2_goodness_of_fit", statistic=math.nan, df=math.nan, p_value=math.nan,
-                                  p_value_asymptotic=math.nan, n_resamples=0, n=n, n_set_aside=n_aside,
-                                  method="not tested: fewer than two survey categories or no interviewee"))
-    return Representativeness(
-        distribution=pd.DataFrame(dist_rows, columns=list(DISTRIBUTION_COLUMNS)),
-        tests=pd.DataFrame(test_rows, columns=list(GOF_COLUMNS)),
-        set_aside=pd.DataFrame(aside, columns=list(SET_ASIDE_COLUMNS)),
-    )
-
-
-def _category_order(survey: Any, variable: str, present: Iterable[str]) -> list[str]:
-    labels = survey.meta.value_labels.get(variable, {}) if hasattr(survey, "meta") else {}
-    ordered = [str(v) for _, v in sorted(labels.items(), key=lambda kv: _sort_key(kv[0]))]
-    rest = sorted(str(p) for p in present if str(p) not in ordered)
-    return [o for o in ordered if o in set(map(str, present))] + rest
-
-
-def _sort_key(value: Any):
-    try:
-        return (0, float(value), "")
-    except (TypeError, ValueError):
-        return (1, 0.0, str(value))
-
-
-def _map_value(value: Any, m: Any) -> tuple[str | None, str]:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return None, "missing value"
-    if m.bins:
-        try:
-            x = float(value)
-        except (TypeError, ValueError):
-            return None, f"not a number (bins are numeric)"
-        for lo, hi, label in zip(m.bins[:-1], m.bins[1:], m.labels):
-            if lo <= x < hi:
-                return label, ""
-        return None, f"outside the bins {m.bins[0]}..{m.bins[-1]}"
-    key = str(value)
-    if key in m.map:
-        return (m.map[key] or None), ("" if m.map[key] else "mapped to no survey category")
-    return None, f"no survey category given for {key!r} in map"
-
-
-# The joint display lives in its own module (size); its public names are re-exported here.
 from pipelines.integrate_joint import (  # noqa: E402
     JOINT_DISPLAY_COLUMNS,
     QUANT_EVIDENCE_COLUMNS,
@@ -597,6 +412,8 @@ from pipelines.integrate_joint import (  # noqa: E402
 )
 
 __all__ += [
+    "DISTRIBUTION_COLUMNS", "GOF_COLUMNS", "SET_ASIDE_COLUMNS", "Representativeness", "chi2_gof_monte_carlo",
+    "representativeness", "survey_labels",
     "JOINT_DISPLAY_COLUMNS", "QUANT_EVIDENCE_COLUMNS", "choose_quotes", "joint_display", "propose_convergence",
     "read_overrides", "survey_evidence", "update_overrides", "variable_verdict",
 ]

@@ -409,8 +409,25 @@ def _log(console, progress, message: str) -> None:
 
 def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | None = None,
               only: Iterable[str] | None = None, console=None, show_progress: bool = True) -> RunResult:
-    """Run every stage of the standard pipeline (:data:`pipelines.stages.STAGES`) on ``study``."""
+    """Run every stage of the standard pipeline (:data:`pipelines.stages.STAGES`) on ``study``.
+
+    Before any stage runs, every survey variable named in ``study.toml`` is
+    checked against the survey file's variable names
+    (:func:`pipelines.study_check.check_survey_variables`), so a misspelt
+    name fails at once rather than when the survey stage is reached.
+
+    Raises
+    ------
+    StudyConfigError
+        A survey variable named in the study is not in the survey file (the
+        message names the key, its line, the variable and close matches).
+    PipelineError
+        A stage failed.
+    """
     from pipelines.stages import STAGES
+    from pipelines.study_check import check_survey_variables
+
+    check_survey_variables(study)
 
     return run_stages(study, STAGES, force=force, options=options, only=only, console=console,
                       show_progress=show_progress)

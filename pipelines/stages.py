@@ -6,8 +6,8 @@ stage                   what it does                                            
 ``corpus``              ingest, pseudonymise, segment table, corpus summary      segments.csv, corpus_summary.md,
                                                                                 reconciliation.csv,
                                                                                 private/pseudonym_key.csv
-``codings``             Label Studio export (or live pull), codebook, consensus  codings.csv, coding_issues.csv,
-                                                                                consensus_codings.csv, codebook.md
+``codings``             Label Studio export (or live pull), codebook, consensus,  codings.csv, coding_issues.csv,
+                        codings outside the analysed roles (in the issues)      consensus_codings.csv, codebook.md
 ``agreement``           inter-coder agreement, disagreements                     agreement.csv, disagreements.csv
 ``frequencies``         theme frequencies (overall, by group), co-occurrence     theme_frequencies.csv,
                                                                                 theme_frequencies_by_<attr>.csv,
@@ -19,6 +19,7 @@ stage                   what it does                                            
                         reported statistics                                      survey_table3.csv, crosstab_*.csv,
                                                                                 quant_check.csv
 ``integration``         linked cases, joint display, representativeness          linked_cases.csv, linked_tests.csv,
+                                                                                linked_cases_set_aside.csv,
                                                                                 quantitized_codes.sav/.csv,
                                                                                 joint_display.csv, representativeness.csv
 ``exports``             one workbook and one Markdown file with every table      tables.xlsx, tables.md, warnings.csv
@@ -177,6 +178,10 @@ def stage_codings(ctx: Context) -> None:
                                   ignore_index=True) if not codings.empty else codings
     issue_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(
         columns=["task_id", "annotation_id", "result_id", "reason", "detail"])
+    n_export_issues = len(issue_frame)
+    excluded = _excluded_issues(codings, corp, tuple(ctx.study.config.corpus.roles))
+    if not excluded.empty:
+        issue_frame = pd.concat([issue_frame, excluded], ignore_index=True) if n_export_issues else excluded
     human = codings[codings["source"] == "human"] if not codings.empty else codings
     cons = consensus(human, rule=ctx.study.config.coding.consensus) if not human.empty else codings.iloc[0:0]
     ctx.put("codings", codings)
@@ -185,8 +190,27 @@ def stage_codings(ctx: Context) -> None:
     ctx.write(codings, "codings.csv")
     ctx.write(cons, "consensus_codings.csv")
     ctx.write(issue_frame, "coding_issues.csv")
-    if not issue_frame.empty:
-        ctx.warn(f"{len(issue_frame)} Label Studio export issue(s) listed in coding_issues.csv.")
+    if n_export_issues:
+        ctx.warn(f"{n_export_issues} Label Studio export issue(s) listed in coding_issues.csv.")
+    if not excluded.empty:
+        roles = " or ".join(ctx.study.config.corpus.roles)
+        ctx.warn(f"{len(excluded)} coding(s) on segments that are not {roles} turns are not used for matrices, "
+                 "theme frequencies, co-occurrence or the case x code matrix; listed in coding_issues.csv.")
+
+
+def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.DataFrame:
+    """One coding_issues.csv row per coding on a segment outside the analysed ``roles``."""
+    from coding.matrices import excluded_codings
+
+    columns = ["task_id", "annotation_id", "result_id", "coder", "reason", "action", "detail"]
+    if codings.empty:
+        return pd.DataFrame(columns=columns)
+    rows = excluded_codings(codings, corp, roles=roles)
+    detail = [f"{r.coder} coded {r.code!r} on segment {r.segment_id} ({r.role} turn) of {r.transcript_id}, "
+              f"characters {r.start}-{r.end}; the coding stays in codings.csv" for r in rows.itertuples(index=False)]
+    return pd.DataFrame({"task_id": rows["task_id"], "annotation_id": rows["annotation_id"],
+                         "result_id": rows["result_id"], "coder": rows["coder"], "reason": rows["reason"],
+                         "action": "not_used", "detail": detail}, columns=columns)
 
 
 def _users(path: Path) -> dict[int, str] | None:
@@ -430,9 +454,14 @@ def stage_integration(ctx: Context) -> None:
                                         n_resamples=cfg.integration.n_resamples)
         ctx.put("linked_cases", linked.matrix)
         ctx.put("linked_tests", linked.tests)
+        ctx.put("linked_set_aside", linked.set_aside)
         ctx.put("prevalence", linked.prevalence)
         ctx.write(linked.matrix, "linked_cases.csv")
         ctx.write(linked.tests, "linked_tests.csv")
+        ctx.write(linked.set_aside, "linked_cases_set_aside.csv")
+        for reason, grp in linked.set_aside.groupby("reason", sort=True):
+            ctx.warn(f"linked cases: {len(grp)} case(s) set aside ({reason}): {', '.join(map(str, grp['case_id']))}; "
+                     "listed in linked_cases_set_aside.csv.")
         ctx.write(linked.prevalence, "theme_prevalence_by_group.csv")
         labels = {c.id: c.name for c in codebook.codes}
         integrate.write_quantitized(linked.matrix, codes, ctx.path("quantitized_codes.sav").parent,
@@ -499,6 +528,7 @@ EXPORT_TABLES = (
     ("representativeness", "integration/representativeness"),
     ("representativeness_tests", "integration/representativeness_tests"),
     ("case_code_matrix", "integration/case_code_matrix"), ("linked_tests", "integration/linked_tests"),
+    ("linked_set_aside", "integration/linked_set_aside"),
     ("theme_prevalence", "integration/prevalence"),
 )
 

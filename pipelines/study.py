@@ -18,7 +18,6 @@ example.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import os
 import re
@@ -29,6 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.errors import StudyConfigError
+from pipelines.study_errors import find_key_line, format_error
 
 __all__ = [
     "CONVERGENCE_LABELS",
@@ -388,133 +388,6 @@ class Study:
         return f"Study({self.config.study.title!r}, path={str(self.path)!r})"
 
 
-# --------------------------------------------------------------------------- line finding
-
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
-_KEY = re.compile(r'^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|\'[^\']*\'))*)\s*=')
-_INLINE_KEY = re.compile(r'[{,]\s*([A-Za-z0-9_-]+|"[^"]*")\s*=')
-
-
-def _key_parts(dotted: str) -> list[str]:
-    return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', dotted)]
-
-
-def _line_index(text: str) -> dict[tuple, int]:
-    """Map key paths (with array-of-table indices) to 1-based line numbers.
-
-    Scans the TOML text line by line: table headers ``[a.b]`` and
-    ``[[a]]`` (counting array entries), ``key = value`` lines (dotted keys
-    too) and keys of inline tables on the same line. Multi-line strings are
-    skipped. Good enough to point a researcher at the right line; the values
-    themselves come from :mod:`tomllib`.
-    """
-    index: dict[tuple, int] = {}
-    counters: dict[tuple, int] = {}
-    current: tuple = ()
-    in_multiline: str | None = None
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if in_multiline:
-            if in_multiline in line:
-                in_multiline = None
-            continue
-        header = _HEADER.match(line)
-        if header and not _KEY.match(line):
-            parts = tuple(_key_parts(header.group(2)))
-            if header.group(1) == "[[":
-                # an array-of-tables entry; nested arrays are indexed under the current parents
-                n = counters.get(parts, -1) + 1
-                counters[parts] = n
-                path: list = []
-                for i in range(len(parts)):
-                    prefix = parts[: i + 1]
-                    path.append(prefix[-1])
-                    if prefix in counters and i < len(parts) - 1:
-                        path.append(counters[prefix])
-                current = tuple(path) + (n,)
-            else:
-                path = []
-                for i in range(len(parts)):
-                    prefix = parts[: i + 1]
-                    path.append(prefix[-1])
-                    if prefix in counters:
-                        path.append(counters[prefix])
-                current = tuple(path)
-            index.setdefault(current, lineno)
-            continue
-        key = _KEY.match(line)
-        if key:
-            full = current + tuple(_key_parts(key.group(1)))
-            index.setdefault(full, lineno)
-            rest = line[key.end():]
-            for inner in _INLINE_KEY.finditer(rest):
-                index.setdefault(full + (inner.group(1).strip("\"'"),), lineno)
-            for quote in ('"""', "'''"):
-                if rest.count(quote) == 1:
-                    in_multiline = quote
-    return index
-
-
-def find_key_line(text: str, loc: tuple) -> int | None:
-    """Return the line of the key at ``loc`` (a pydantic error location), or of its nearest parent."""
-    index = _line_index(text)
-    loc = tuple(loc)
-    while loc:
-        if loc in index:
-            return index[loc]
-        loc = loc[:-1]
-    return None
-
-
-def _where(loc: tuple) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1] = f"{parts[-1]} #{item + 1}" if parts else f"#{item + 1}"
-        else:
-            parts.append(str(item))
-    return ".".join(parts) if parts else "top level"
-
-
-def _model_at(loc: tuple) -> type[BaseModel] | None:
-    model: Any = StudyConfig
-    for item in loc:
-        if isinstance(item, int):
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get(item)
-        if field is None:
-            return None
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", None)
-        model = inner[0] if inner and getattr(annotation, "__origin__", None) is list else annotation
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _format_error(err: dict, text: str, source: str) -> str:
-    loc = tuple(err.get("loc", ()))
-    line = find_key_line(text, loc)
-    at = f"{source}, line {line}" if line else source
-    if err.get("type") == "extra_forbidden":
-        key = str(loc[-1]) if loc else "?"
-        parent = loc[:-1]
-        model = _model_at(parent)
-        allowed = sorted(model.model_fields) if model else []
-        close = difflib.get_close_matches(key, allowed, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        table = f"[{_where(parent)}]" if parent else "the top level"
-        return (
-            f"{at}: unknown key {key!r} in {table}.{hint} "
-            f"Allowed keys there: {', '.join(allowed)}."
-        )
-    if err.get("type") == "missing":
-        return f"{at}: required key {_where(loc)!r} is missing."
-    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    got = err.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
-    return f"{at}: {_where(loc)}: {msg}{shown}."
-
-
 def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Study:
     """Read and validate a ``study.toml``.
 
@@ -556,7 +429,7 @@ def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | No
     try:
         config = StudyConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [_format_error(e, text, source) for e in exc.errors()]
+        problems = [format_error(e, text, source, StudyConfig) for e in exc.errors()]
         raise StudyConfigError(" ".join(problems) if len(problems) == 1 else
                                f"{len(problems)} problems in {source}: " + " | ".join(problems)) from None
     return Study(config, p, out=Path(out) if out is not None else None)

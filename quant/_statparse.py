@@ -26,6 +26,7 @@ column names each row.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,15 +111,31 @@ def number_decimals(text: str) -> int:
     m = _P_SCI_RE.match(text)
     if m:
         mant = m.group("mant").replace(",", ".")
-        exp = int(m.group("e1") or m.group("e2"))
+        exp = _exponent(m.group("e1") or m.group("e2"))
         mant_dec = len(mant.split(".")[1]) if "." in mant else 0
         return max(mant_dec - exp, 0)
     body = text.lstrip("+-").replace(",", ".")
     if "e" in body.lower():
         mant, exp = re.split("[eE]", body)
         mant_dec = len(mant.split(".")[1]) if "." in mant else 0
-        return max(mant_dec - int(exp), 0)
+        return max(mant_dec - _exponent(exp), 0)
     return len(body.split(".")[1]) if "." in body else 0
+
+
+# Exponents beyond this overflow or underflow a float for any written mantissa
+# shorter than ~9,000 digits; clamping keeps ``int()`` away from its digit
+# limit and the decimals count finite.
+_MAX_EXPONENT = 10_000
+
+
+def _exponent(text: str) -> int:
+    """The integer of an exponent as written, clamped to +/- ``_MAX_EXPONENT``."""
+    text = re.sub(r"\s+", "", text)
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > len(str(_MAX_EXPONENT)):
+        return sign * _MAX_EXPONENT
+    return sign * min(int(digits), _MAX_EXPONENT)
 
 
 def p_number_value(text: str) -> float:
@@ -126,9 +143,36 @@ def p_number_value(text: str) -> float:
     text = text.strip()
     m = _P_SCI_RE.match(text)
     if m:
-        mant = float(m.group("mant").replace(",", "."))
-        return mant * 10.0 ** int(m.group("e1") or m.group("e2"))
+        mant = m.group("mant").replace(",", ".")
+        # float() of the written form gives inf or 0.0 where mant * 10.0 ** exp
+        # would raise OverflowError (``0e309``, ``5 x 10^400``).
+        return float(f"{mant}e{_exponent(m.group('e1') or m.group('e2'))}")
     return number_value(text)
+
+
+def value_problem(statistic_text: str | None, p_text: str | None) -> str | None:
+    """Why a reported statistic or p value cannot be a real result, or None.
+
+    A statistic must be a finite number and a p value a number in [0, 1]
+    (``1e999`` overflows to infinity, ``p = 2e3`` is not a probability).
+    """
+    if statistic_text is not None:
+        try:
+            stat = number_value(statistic_text)
+        except ValueError:
+            return f"cannot read the statistic '{statistic_text}'"
+        if not math.isfinite(stat):
+            return f"the statistic '{statistic_text}' is not a finite number"
+    if p_text is not None:
+        try:
+            p = p_number_value(p_text)
+        except ValueError:
+            return f"cannot read the p value '{p_text}'"
+        if p > 1.0:
+            return f"a p value cannot exceed 1 (p = {p_text})"
+        if not p >= 0.0:  # negative or NaN
+            return f"the p value '{p_text}' is not between 0 and 1"
+    return None
 
 
 # ----------------------------------------------------------------------------- normalisation
@@ -282,6 +326,9 @@ def parse_text(text: str, *, n: int | None = None) -> list[ReportedResult]:
         df1 = df2 = None
         if problem is None:
             problem, df1, df2 = _assign_dfs(test, dfs)
+        p_written = re.sub(r"\s+", " ", m.group("p"))
+        if problem is None:
+            problem = value_problem(m.group("stat"), p_written)
         results.append(
             ReportedResult(
                 source=source,
@@ -293,7 +340,7 @@ def parse_text(text: str, *, n: int | None = None) -> list[ReportedResult]:
                 df2=df2,
                 n=res_n,
                 n_origin=n_origin,
-                p_text=re.sub(r"\s+", " ", m.group("p")),
+                p_text=p_written,
                 p_comparison=m.group("pcomp"),
                 problem=problem,
             )
@@ -509,6 +556,9 @@ def _row_result(i: int, cells: dict, found: dict, label_col: str | None, n_arg: 
     df1 = df2 = None
     if problem is None:
         problem, df1, df2 = _assign_dfs(test, dfs)
+    if problem is None:
+        bad = value_problem(stat_text, p_text)
+        problem = f"row {i}: {bad}" if bad else None
     return ReportedResult(source=source, label=label, test=test, statistic_text=stat_text,
                           test_comparison=tcomp, df1=df1, df2=df2, n=n_val, n_origin=n_origin,
                           p_text=p_text, p_comparison=p_comp, problem=problem)

@@ -77,7 +77,7 @@ def prepare(data: Any, columns: Sequence[Any], weights: Any = None) -> Prepared:
     """
     survey = as_survey(data)
     df = survey.data
-    source = survey.meta.source
+    source = survey.meta.where
     cols = [check_variable(df, c, source) for c in columns]
     out = {}
     for c in cols:

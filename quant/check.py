@@ -33,6 +33,7 @@ from quant._statparse import (
     read_reported_source,
 )
 from quant.errors import ReportedStatisticParseError
+from quant.render import format_p
 
 __all__ = ["check_reported", "recompute_p", "CHECK_COLUMNS"]
 
@@ -81,15 +82,6 @@ def recompute_p(test: str, statistic: float, df1: float | None = None, df2: floa
         t_value = x * math.sqrt(df1 / (1 - x * x))
         return float(2 * stats.t.sf(t_value, df1))
     raise ValueError(f"unknown test {test!r}")
-
-
-def _fmt_p(p: float) -> str:
-    """Three significant digits (p values span many orders of magnitude)."""
-    if p != p:
-        return "nan"
-    if p == 0:
-        return "0"
-    return f"{p:.3g}"
 
 
 def _fmt_df(df: float | None) -> str:
@@ -176,14 +168,16 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
     p_high = recompute_p(rec.test, low_stat, df1, df2)
     p_low = recompute_p(rec.test, up_stat, df1, df2)
     row.update(recomputed_p=computed, recomputed_p_low=p_low, recomputed_p_high=p_high)
+    # p-values span many orders of magnitude: three significant digits
+    shown, shown_low, shown_high = (format_p(v, style="sig3", missing="nan") for v in (computed, p_low, p_high))
     interval = (f"any {sym} in [{low_stat:.{stat_dec + 1}f}, {up_stat:.{stat_dec + 1}f}] gives "
-                f"p in [{_fmt_p(p_low)}, {_fmt_p(p_high)}]")
+                f"p in [{shown_low}, {shown_high}]")
     reasons: list[str] = []
     inconsistent = False
     if pcomp == "=" and p_rep <= 0:
         inconsistent = True
         reasons.append(f"p cannot be exactly 0; report p < .{'0' * (max(p_dec, 3) - 1)}1 "
-                       f"(recomputed p = {_fmt_p(computed)})")
+                       f"(recomputed p = {shown})")
     else:
         h = 0.5 * 10.0 ** (-p_dec)
         tol = 1e-12
@@ -199,10 +193,10 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
         else:  # statistic above the value: p is at most p(low)
             ok = (p_rep <= round(p_low, p_dec) + tol) if pcomp == "=" else (True if pcomp == "<" else p_rep <= p_low)
         if ok:
-            reasons.append(f"reported p {pcomp} {rec.p_text} agrees with recomputed p = {_fmt_p(computed)} ({interval})")
+            reasons.append(f"reported p {pcomp} {rec.p_text} agrees with recomputed p = {shown} ({interval})")
         else:
             inconsistent = True
-            reasons.append(f"reported p {pcomp} {rec.p_text} does not match recomputed p = {_fmt_p(computed)} "
+            reasons.append(f"reported p {pcomp} {rec.p_text} does not match recomputed p = {shown} "
                            f"({interval})")
     gross = inconsistent and _decision_error(p_rep, computed, tcomp, pcomp, alpha)
     if gross:
@@ -225,7 +219,8 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
                 msg = (f"df = {_fmt_df(df1)} does not fit the category counts: ({r_cat} - 1) x ({c_cat} - 1) "
                        f"= {expected}")
                 if expected >= 1:
-                    msg += f"; with df = {expected}, {sym} = {rec.statistic_text} gives p = {_fmt_p(row['p_at_expected_df'])}"
+                    shown_exp = format_p(row["p_at_expected_df"], style="sig3", missing="nan")
+                    msg += f"; with df = {expected}, {sym} = {rec.statistic_text} gives p = {shown_exp}"
                     if _decision_error(p_rep, row["p_at_expected_df"], tcomp, pcomp, alpha):
                         gross = True
                         msg += f", which flips the decision at alpha = {alpha:g}"

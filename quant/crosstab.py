@@ -106,6 +106,8 @@ def crosstab(
     exact: bool = False,
     n_resamples: int = 10_000,
     random_state: int = 2_000_000,
+    noninteger: str = "round",
+    noninteger_by: str = "cell",
 ) -> CrosstabResult:
     """Crosstabulate two variables with every SPSS CROSSTABS statistic.
 
@@ -128,18 +130,33 @@ def crosstab(
         Monte Carlo draws (SPSS's default is 10000).
     random_state : int
         Seed of the Monte Carlo draws (SPSS's default seed is 2000000).
+    noninteger : {"round", "truncate", "asis"}
+        What to do with non-integer weighted counts (SPSS CROSSTABS
+        ``/COUNT``): ``"round"`` to the nearest integer (halves up; the SPSS
+        default), ``"truncate"`` (drop the fraction) or ``"asis"`` (keep the
+        fractional counts for every statistic; Fisher's exact test then uses
+        the counts rounded). Without weights, or with whole-number weights,
+        the three are the same.
+    noninteger_by : {"cell", "case"}
+        Where ``"round"``/``"truncate"`` apply: to the accumulated weights in
+        each cell (``"cell"``, SPSS ``COUNT = CELL``, the default) or to each
+        case's weight before summing (``"case"``, SPSS ``COUNT = CASE``).
 
     Returns
     -------
     CrosstabResult
+        With a footnote saying how non-integer weighted counts were handled
+        whenever the weights made any count non-integer.
 
     Raises
     ------
     VariableNotFoundError, WeightError
+    StatisticInputError
+        An unknown ``noninteger`` or ``noninteger_by``.
     ConstantVariableError
         Fewer than two non-empty categories in the rows or columns.
     EmptyTableError
-        No valid cases.
+        No valid cases (also when rounding or truncating leaves none).
 
     Notes
     -----
@@ -154,9 +171,25 @@ def crosstab(
     Checked against Agresti (2007) Tables 2.5, 2.7 and 2.8 and R's
     ``fisher.test`` job-satisfaction example (tests/reference/quant).
 
+    Non-integer weights: SPSS CROSSTABS has rounded accumulated cell weights
+    since release 6.1.2; from 11.5 the ``/COUNT`` subcommand (Cells dialog,
+    "Noninteger Weights") offers ``CELL``/``CASE`` with ``ROUND``/``TRUNCATE``
+    or ``ASIS``, with rounded cell counts kept as the default (IBM, n.d.;
+    SPSS Inc., 2004). Rounding here is half up with a 1e-9 tolerance for
+    floating-point sums (``floor(x + 0.5)``), truncation ``floor(x)``; every
+    statistic (counts, percentages, expected counts, tests, measures, ``n``)
+    is then computed from the integer table.
+
     References
     ----------
     Agresti, A. (2007). *An introduction to categorical data analysis* (2nd ed.). Wiley.
+
+    IBM (n.d.). *Some options for fractional weights in CROSSTABS* (IBM Support
+    technote); *COUNT subcommand (CROSSTABS command)*, IBM SPSS Statistics
+    Command Syntax Reference.
+
+    SPSS Inc. (2004). *SPSS Base 13.0 user's guide* (Crosstabs Cell Display:
+    Noninteger Weights, p. 335). SPSS Inc.
 
     Examples
     --------
@@ -165,6 +198,10 @@ def crosstab(
     >>> round(float(res.tests.loc["fisher_exact", "p_value"]), 3)
     0.486
     """
+    if noninteger not in _NONINTEGER:
+        raise StatisticInputError(f"noninteger must be one of {', '.join(_NONINTEGER)}, not {noninteger!r}.")
+    if noninteger_by not in ("cell", "case"):
+        raise StatisticInputError(f"noninteger_by must be 'cell' or 'case', not {noninteger_by!r}.")
     prep = prepare(data, [row, col], weights)
     rname, cname = prep.frame.columns
     valid = prep.valid()
@@ -177,8 +214,22 @@ def crosstab(
     c_codes, c_levels = _factorize(cv)
     nr, nc = len(r_levels), len(c_levels)
     flat = r_codes * nc + c_codes
+    extra_notes: tuple[str, ...] = ()
     if prep.weighted:
+        fractional_cases = not np.allclose(w, _whole(w, "round"), rtol=0.0, atol=_TOL)
+        if fractional_cases and noninteger != "asis" and noninteger_by == "case":
+            w = _whole(w, noninteger)
         table = np.bincount(flat, weights=w, minlength=nr * nc).reshape(nr, nc)
+        fractional_cells = not np.allclose(table, _whole(table, "round"), rtol=0.0, atol=_TOL)
+        if noninteger != "asis" and (fractional_cells or fractional_cases):
+            table = _whole(table, "round" if noninteger_by == "case" else noninteger).astype(np.int64)
+        extra_notes = _noninteger_note(noninteger, noninteger_by, fractional_cases, fractional_cells)
+        if table.sum() <= 0:
+            raise EmptyTableError(
+                f"No cases are left for {rname!r} by {cname!r} after {_VERB[noninteger]} the "
+                f"{'case weights' if noninteger_by == 'case' else 'weighted cell counts'}; "
+                "use noninteger='asis' to keep fractional counts."
+            )
     else:
         table = np.bincount(flat, minlength=nr * nc).reshape(nr, nc)
     survey = prep.survey
@@ -187,7 +238,36 @@ def crosstab(
     rs = _scores(row_scores, r_levels, r_index, rname)
     cs = _scores(col_scores, c_levels, c_index, cname)
     return _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, str(rname), str(cname),
-                    from_data=True)
+                    from_data=True, extra_notes=extra_notes)
+
+
+_NONINTEGER = ("round", "truncate", "asis")
+_VERB = {"round": "rounding", "truncate": "truncating", "asis": "keeping"}
+_TOL = 1e-9  # floating-point sums of fractional weights (0.1 + 0.2 + 0.2 is 0.5000000000000001)
+
+
+def _whole(x: np.ndarray, how: str) -> np.ndarray:
+    """Round half up (``floor(x + 0.5)``) or truncate non-negative values, tolerant of float noise."""
+    x = np.asarray(x, dtype=float)
+    return np.floor(x + 0.5 + _TOL) if how == "round" else np.floor(x + _TOL)
+
+
+def _noninteger_note(how: str, by: str, fractional_cases: bool, fractional_cells: bool) -> tuple[str, ...]:
+    if how == "asis":
+        if fractional_cells:
+            return ("Weighted cell counts are not whole numbers and are used as is (COUNT = ASIS); "
+                    "SPSS by default rounds them (COUNT = CELL ROUND).",)
+        return ()
+    if by == "case" and fractional_cases:
+        what = "rounded to the nearest integer" if how == "round" else "truncated to integers"
+        return (f"Non-integer case weights were {what} before the cells were counted (COUNT = CASE "
+                f"{how.upper()}).",)
+    if by == "cell" and fractional_cells:
+        what = "rounded to the nearest integer" if how == "round" else "truncated to integers"
+        default = " as SPSS CROSSTABS does by default" if how == "round" else ""
+        return (f"Non-integer weighted cell counts were {what} before any statistic was computed{default} "
+                f"(COUNT = CELL {how.upper()}).",)
+    return ()
 
 
 def crosstab_from_counts(
@@ -299,7 +379,8 @@ def _scores(given: Any, levels: np.ndarray, index: pd.Index, what: str) -> np.nd
     return arr
 
 
-def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, rname, cname, *, from_data):
+def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, rname, cname, *, from_data,
+             extra_notes=()):
     table = np.asarray(table)
     n = float(table.sum())
     if n <= 0:
@@ -385,6 +466,7 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
                                          n_resamples=res.n_resamples, p_value_se=res.p_value_se)
     if rounded and "fisher_exact" in rows:
         notes.append("Fisher's exact test used the weighted counts rounded to integers.")
+    notes.extend(extra_notes)
 
     tests = pd.DataFrame.from_dict(rows, orient="index")[TEST_COLUMNS]
     chi2_val = float(pearson.statistic)

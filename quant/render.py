@@ -85,21 +85,28 @@ def format_number(x: Any, decimals: int = 2, *, leading_zero: bool = True, decim
     return s
 
 
-def format_p(p: Any, *, style: str = "apa") -> str:
+def format_p(p: Any, *, style: str = "apa", missing: str = ".") -> str:
     """Format a p-value.
 
     ``"apa"``: ``< .001`` or three decimals without leading zero;
     ``"spss"``: three decimals without leading zero (``.000`` as SPSS prints it);
-    ``"seed"``: ``<0.001`` or three decimals with a leading zero.
+    ``"seed"``: ``<0.001`` or three decimals with a leading zero;
+    ``"sig3"``: three significant digits (``5.66e-25``, ``0.0414``; ``0`` for 0),
+    for recomputed p-values that span many orders of magnitude.
+    A missing p (None, NaN) is shown as ``missing``.
 
     Examples
     --------
     >>> format_p(0.0004), format_p(0.0449), format_p(0.0004, style="spss")
     ('< .001', '.045', '.000')
+    >>> format_p(5.662826e-25, style="sig3"), format_p(0.0, style="sig3"), format_p(None, missing="")
+    ('5.66e-25', '0', '')
     """
     if p is None or pd.isna(p):
-        return "."
+        return missing
     p = float(p)
+    if style == "sig3":
+        return "0" if p == 0 else f"{p:.3g}"
     if style == "spss":
         return format_number(p, 3, leading_zero=False)
     if style == "seed":

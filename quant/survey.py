@@ -10,9 +10,9 @@ system-missing ``NaN`` is missing).
 
 from __future__ import annotations
 
+import csv
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -20,7 +20,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from quant.errors import SurveyFormatError, VariableNotFoundError
+from quant._atomic import atomic_write
+from quant.errors import EmptyTableError, QualquantError, SurveyFormatError, VariableNotFoundError
 
 __all__ = ["Survey", "SurveyMeta", "read_survey", "write_survey", "read_codebook"]
 
@@ -47,6 +48,8 @@ class SurveyMeta:
         The file label, if any.
     source : str
         Name of the file the survey was read from (empty when built in memory).
+    delimiter : str or None
+        The field delimiter a CSV file was read with (None for other sources).
     """
 
     variable_labels: dict[str, str] = field(default_factory=dict)
@@ -55,6 +58,14 @@ class SurveyMeta:
     measure_levels: dict[str, str] = field(default_factory=dict)
     file_label: str = ""
     source: str = ""
+    delimiter: str | None = None
+
+    @property
+    def where(self) -> str:
+        """The source as named in messages, with the CSV delimiter it was read with."""
+        if self.delimiter is None:
+            return self.source
+        return f"{self.source} (read with delimiter {delimiter_name(self.delimiter)})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -87,7 +98,7 @@ class Survey:
 
     def column(self, name: str) -> pd.Series:
         """Return a column, raising :class:`VariableNotFoundError` with close matches."""
-        return self.data[check_variable(self.data, name, self.meta.source)]
+        return self.data[check_variable(self.data, name, self.meta.where)]
 
     def variable_label(self, name: str) -> str:
         """The variable label, or the name when there is none."""
@@ -170,10 +181,15 @@ def read_survey(path: str | os.PathLike[str], *, codebook: str | os.PathLike[str
     ------
     SurveyFormatError
         The file is missing, of an unknown type, or cannot be parsed; the
-        message names the file.
+        message names the file (and, for CSV, the delimiter used).
+    EmptyTableError
+        A CSV/XLSX file has a header row but no data rows.
 
     Notes
     -----
+    The delimiter of a CSV file is detected from its first lines
+    (:class:`csv.Sniffer`, among comma, semicolon, tab and ``|``; comma when
+    nothing can be detected) and recorded in ``meta.delimiter``.
     SPSS files are read with pyreadstat and ``user_missing=True`` so that user
     missing codes stay visible (SPSS FREQUENCIES lists them as missing rows).
     Stata extended missing values (``.a`` ... ``.z``) become system missing.
@@ -211,7 +227,7 @@ def read_survey(path: str | os.PathLike[str], *, codebook: str | os.PathLike[str
             raise SurveyFormatError(
                 f"{p}: unknown survey file type {suffix!r}; use .sav, .zsav, .por, .dta, .csv or .xlsx."
             )
-    except SurveyFormatError:
+    except QualquantError:
         raise
     except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError
         raise SurveyFormatError(
@@ -235,17 +251,75 @@ def read_survey(path: str | os.PathLike[str], *, codebook: str | os.PathLike[str
     return Survey(df, meta)
 
 
+CSV_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "',' (comma)", ";": "';' (semicolon)", "\t": "tab", "|": "'|' (pipe)"}
+
+
+def delimiter_name(delimiter: str) -> str:
+    """How a delimiter is named in messages (``';' (semicolon)``, ``tab``)."""
+    return _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
+def sniff_delimiter(path: str | os.PathLike[str], *, max_lines: int = 50) -> str:
+    """Detect the field delimiter of a CSV file from its first lines.
+
+    Parameters
+    ----------
+    path : path-like
+        A CSV file (UTF-8; other encodings are read with replacement
+        characters for the detection only).
+    max_lines : int
+        Lines looked at.
+
+    Returns
+    -------
+    str
+        One of ``,``, ``;``, tab or ``|``: :class:`csv.Sniffer`'s choice among
+        them; if it cannot decide, the candidate found most often in the header
+        line; ``,`` when there is none (a one-column file).
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read(1 << 16)
+    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = text.splitlines()
+    if len(raw) == 1 << 16 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    lines = [ln for ln in lines[:max_lines] if ln.strip()]
+    if not lines:
+        return ","
+    try:
+        found = csv.Sniffer().sniff("\n".join(lines), delimiters="".join(CSV_DELIMITERS)).delimiter
+    except csv.Error:
+        found = None
+    if found in CSV_DELIMITERS:
+        return found
+    counts = {d: lines[0].count(d) for d in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
 def _read_table(p: Path, codebook: str | os.PathLike[str] | None) -> Survey:
+    delimiter = None
     try:
         if p.suffix.lower() == ".csv":
-            df = pd.read_csv(p)
+            delimiter = sniff_delimiter(p)
+            df = pd.read_csv(p, sep=delimiter)
         else:
             df = pd.read_excel(p)
     except Exception as exc:
-        raise SurveyFormatError(f"{p}: cannot be read as a table ({type(exc).__name__}: {exc}).") from None
-    meta = SurveyMeta(source=p.name)
+        how = f" with delimiter {delimiter_name(delimiter)}" if delimiter else ""
+        raise SurveyFormatError(f"{p}: cannot be read as a table{how} ({type(exc).__name__}: {exc}).") from None
+    how = f" (read with delimiter {delimiter_name(delimiter)})" if delimiter else ""
+    if len(df) == 0:
+        raise EmptyTableError(
+            f"{p}: the file has a header row ({len(df.columns)} column(s)) but no data rows{how}. "
+            "Add one row per respondent below the header."
+        )
+    meta = SurveyMeta(source=p.name, delimiter=delimiter)
     if codebook is not None:
         meta = read_codebook(codebook, columns=list(df.columns), source=p.name)
+        meta = SurveyMeta(meta.variable_labels, meta.value_labels, meta.missing_values, meta.measure_levels,
+                          meta.file_label, meta.source, delimiter)
     return Survey(df, meta)
 
 
@@ -276,7 +350,8 @@ def read_codebook(path: str | os.PathLike[str], *, columns: list[str] | None = N
     """
     p = Path(path)
     try:
-        cb = pd.read_csv(p, dtype=str) if p.suffix.lower() == ".csv" else pd.read_excel(p, dtype=str)
+        cb = (pd.read_csv(p, dtype=str, sep=sniff_delimiter(p)) if p.suffix.lower() == ".csv"
+              else pd.read_excel(p, dtype=str))
     except Exception as exc:
         raise SurveyFormatError(f"{p}: cannot be read as a codebook ({type(exc).__name__}: {exc}).") from None
     if "variable" not in cb.columns:
@@ -345,7 +420,7 @@ def _number(text: str, strict: bool = False) -> Any:
 
 
 def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
-    """Write a survey with its labels, atomically (temporary file, then rename).
+    """Write a survey with its labels, atomically (see :func:`quant._atomic.atomic_write`).
 
     Parameters
     ----------
@@ -382,12 +457,10 @@ def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
     cols = set(map(str, df.columns))
     labels = {c: meta.variable_labels.get(c) for c in df.columns}
     value_labels = {k: v for k, v in meta.value_labels.items() if k in cols}
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=p.parent if str(p.parent) else ".")
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         if suffix == ".dta":
             pyreadstat.write_dta(
-                df, tmp, file_label=meta.file_label, column_labels=labels,
+                df, str(tmp), file_label=meta.file_label, column_labels=labels,
                 variable_value_labels={k: {int(a): b for a, b in v.items()} for k, v in value_labels.items()},
             )
         else:
@@ -398,16 +471,16 @@ def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
                 missing[var] = [lo if lo == hi else {"lo": lo, "hi": hi} for lo, hi in rngs]
             measures = {k: v for k, v in meta.measure_levels.items() if k in cols and v in ("nominal", "ordinal", "scale")}
             pyreadstat.write_sav(
-                df, tmp, file_label=meta.file_label, column_labels=labels, compress=suffix == ".zsav",
+                df, str(tmp), file_label=meta.file_label, column_labels=labels, compress=suffix == ".zsav",
                 variable_value_labels=value_labels, missing_ranges=missing or None,
                 variable_measure=measures or None,
             )
-        os.replace(tmp, p)
+
+    try:
+        atomic_write(p, write)
+    except SurveyFormatError:
+        raise
     except Exception as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, SurveyFormatError):
-            raise
         raise SurveyFormatError(f"{p}: cannot write the survey ({type(exc).__name__}: {exc}).") from None
     return p
 

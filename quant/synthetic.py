@@ -14,7 +14,6 @@ The data are synthetic: no respondent of the study is in them.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from quant._atomic import atomic_write, atomic_write_bytes
 from quant.errors import ModelFitError
 from quant.survey import Survey, SurveyMeta
 
@@ -399,19 +399,6 @@ def make_repatriate_survey(seed: int = DEFAULT_SEED) -> Survey:
 _SAV_STAMP = (92, b"01 Jan 26", 101, b"00:00:00")
 
 
-def _atomic_write_bytes(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp creates owner-only files; the demo data is for everyone
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> dict[str, Path]:
     """Write ``repatriates_survey.sav`` and ``repatriates_survey.csv`` to ``directory``.
 
@@ -443,13 +430,13 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
     survey = make_repatriate_survey(seed)
     df, meta = survey.data, survey.meta
     sav_path = out / "repatriates_survey.sav"
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".sav", dir=out)
-    os.close(fd)
-    try:
+    date_at, date, time_at, clock = _SAV_STAMP
+
+    def write_sav(tmp: Path) -> None:
         widths = {c: max(3, len(str(int(df[c].max())))) for c in df.columns}
         pyreadstat.write_sav(
             df.astype(float),
-            tmp,
+            str(tmp),
             file_label=meta.file_label,
             column_labels=[meta.variable_labels[c] for c in df.columns],
             variable_value_labels={k: {float(a): b for a, b in v.items()} for k, v in meta.value_labels.items()},
@@ -457,18 +444,17 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
             variable_format={c: f"F{len(str(int(df[c].max())))}.0" for c in df.columns},
             variable_display_width=widths,
         )
-        payload = bytearray(Path(tmp).read_bytes())
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    date_at, date, time_at, clock = _SAV_STAMP
-    payload[date_at : date_at + len(date)] = date
-    payload[time_at : time_at + len(clock)] = clock
-    _atomic_write_bytes(sav_path, bytes(payload))
+        with open(tmp, "r+b") as fh:  # fixed creation stamp: same seed, same bytes
+            fh.seek(date_at)
+            fh.write(date)
+            fh.seek(time_at)
+            fh.write(clock)
+
+    atomic_write(sav_path, write_sav)
 
     labelled = pd.DataFrame({"respondent_id": df["respondent_id"]})
     for col in df.columns[1:]:
         labelled[col] = df[col].map(meta.value_labels[col])
     csv_path = out / "repatriates_survey.csv"
-    _atomic_write_bytes(csv_path, labelled.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+    atomic_write_bytes(csv_path, labelled.to_csv(index=False, lineterminator="\n").encode("utf-8"))
     return {"sav": sav_path, "csv": csv_path}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 from pathlib import Path
 
@@ -234,6 +235,41 @@ def test_bootstrap_is_seeded_and_deterministic():
     assert not np.allclose(one["ci_low"].fillna(9), other["ci_low"].fillna(9))
 
 
+def test_rare_code_reports_valid_resamples_and_a_note():
+    # A code applied in 2 of 20 segments: A in segments 0 and 1, B in segment 0.
+    corpus = make_corpus({"T1": [("participant", f"Answer number {i:02d}.") for i in range(20)]})
+    codings = codings_frame([span(corpus, "A", "T1:0000", "x"), span(corpus, "A", "T1:0001", "x"),
+                             span(corpus, "B", "T1:0000", "x", ann=2)])
+    annotations = pd.DataFrame({"coder": ["A", "B"], "transcript_id": ["T1", "T1"], "segment_id": [None, None]})
+    n_boot = 2000
+    table = agreement_table(codings, corpus, annotations=annotations, n_boot=n_boot, seed=5).set_index("code")
+    x = table.loc["x"]
+    assert x["n_boot"] == n_boot
+    # Independent count: alpha is defined exactly when a resample draws segment 0 or 1
+    # (otherwise every value is 0); drawing only those two segments (prob. (2/20)^20) does
+    # not occur at this seed. The same resamples, counted from the draw counts directly:
+    from coding.agreement_stats import bootstrap_weights
+
+    draws = bootstrap_weights(20, n_boot, 5)
+    expected_valid = int(((draws[:, 0] + draws[:, 1]) > 0).sum())
+    assert x["n_boot_valid"] == expected_valid
+    # ... and it agrees with the probability 1 - (18/20)^20 = 0.87842 of drawing one of
+    # them (binomial sd over 2000 resamples = 14.6; 4 sd allowed).
+    assert abs(x["n_boot_valid"] - n_boot * (1 - 0.9**20)) < 4 * math.sqrt(n_boot * 0.9**20 * (1 - 0.9**20))
+    assert x["n_boot_valid"] < n_boot
+    assert f"from {expected_valid} of {n_boot} bootstrap resamples" in x["note"]
+    assert "conditional on the code occurring" in x["note"]
+    # A table without set-aside resamples has no note.
+    corpus_a, codings_a = section_a_codings()
+    full = agreement_table(codings_a, corpus_a, n_boot=200, seed=1)
+    assert (full["n_boot_valid"] <= full["n_boot"]).all()
+    ok = full[full["n_boot_valid"] == full["n_boot"]]
+    assert len(ok) and (ok["note"] == "").all()
+    # n_boot = 0: no resamples, no note.
+    none = agreement_table(codings, corpus, annotations=annotations, n_boot=0)
+    assert (none["n_boot_valid"] == 0).all() and (none["note"] == "").all()
+
+
 def test_closed_forms_equal_packages_with_missing():
     rng = np.random.default_rng(3)
     for n_coders in (2, 3, 5):
@@ -344,18 +380,43 @@ def test_undefined_alpha_is_nan():
 LEOKA = REALDATA / "label_studio" / "leoka_team8_export.json"
 
 
-@pytest.mark.skipif(not LEOKA.is_file(), reason="shared realdata not present next to the repository")
+def _real_file(path: Path) -> Path:
+    """``path`` if it exists; else fail under CI (CI=true) and skip with the reason elsewhere."""
+    if path.is_file():
+        return path
+    message = (f"real data file {path.name} is missing from shared/realdata/{path.parent.name} "
+               "(clone the repository next to shared/)")
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def test_missing_real_data_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path):
+    missing = tmp_path / "label_studio" / "absent_export.json"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="absent_export.json is missing"):
+        _real_file(missing)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="absent_export.json is missing"):
+        _real_file(missing)
+    present = tmp_path / "present.json"
+    present.write_text("[]", encoding="utf-8")
+    monkeypatch.setenv("CI", "true")
+    assert _real_file(present) == present
+
+
 def test_leoka_real_export_agreement_per_label():
     from coding.codings import split_by_segments
     from coding.labelstudio import read_export
 
-    result = read_export(LEOKA)
+    leoka = _real_file(LEOKA)
+    result = read_export(leoka)
     codings = result.codings
     assert result.counts["n_spans_valid"] == result.counts["n_spans"]
     # Tasks as transcripts, sentences as segments (news texts have no speaker turns).
     import json
 
-    tasks = json.loads(LEOKA.read_text(encoding="utf-8"))
+    tasks = json.loads(leoka.read_text(encoding="utf-8"))
     transcripts = []
     for task in tasks:
         tid = str(task["id"])

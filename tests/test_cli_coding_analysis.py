@@ -87,6 +87,11 @@ def test_agreement_from_codings_table(app, demo, tmp_path):
     assert written["krippendorff_alpha"].to_numpy() == pytest.approx(direct["krippendorff_alpha"].to_numpy(),
                                                                        nan_ok=True)
     assert written["ci_low"].to_numpy() == pytest.approx(direct["ci_low"].to_numpy(), nan_ok=True)
+    assert list(written["n_boot_valid"]) == list(direct["n_boot_valid"])
+    assert (direct["note"] != "").any()  # 3 transcripts: rare codes lose resamples
+    for code, note in zip(direct["code"], direct["note"]):  # set-aside resamples are said on screen
+        if note:
+            assert f"Note ({code}): " in result.output
     assert len(pd.read_excel(dis)) == 2 * len(ids) + len(ids)  # k=3 swapped (2 codes) and k=5 missing
     assert spans_out.read_text(encoding="utf-8").startswith("|")
 

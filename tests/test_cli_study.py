@@ -119,6 +119,21 @@ def test_run_reports_config_error_as_one_line(tmp_path):
     assert bad_stage.exit_code == 1 and "Unknown stage 'corpsu'" in bad_stage.output
 
 
+def test_run_checks_survey_variables_before_any_stage(tmp_path):
+    toml = _make_study(tmp_path)
+    text = toml.read_text(encoding="utf-8").replace('weights = ""', 'weights = "wieght"', 1)
+    text = text.replace('survey_variables = ["friends"]', 'survey_variables = ["frends"]')
+    toml.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: 2 survey variables named in study.toml are not in s.csv")
+    assert "[survey] weights names 'wieght'" in lines[0]
+    assert "[[constructs]] #1 (local_ties) survey_variables names 'frends'" in lines[0]
+    assert "did you mean 'friends'?" in lines[0]
+    assert not (toml.parent / "out" / "segments.csv").exists()  # failed before the corpus stage
+
+
 def _commands(group, prefix: tuple[str, ...] = ()):
     """Every command and group below ``group`` (duck-typed: groups have ``commands``)."""
     for name, cmd in sorted(group.commands.items()):

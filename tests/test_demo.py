@@ -74,3 +74,53 @@ def test_two_runs_give_identical_csvs(demo_runs):
     assert not different, different
     assert (a / "tables.xlsx").read_bytes() == (b / "tables.xlsx").read_bytes()
     assert (a / "report.html").read_text(encoding="utf-8") == (b / "report.html").read_text(encoding="utf-8")
+
+
+def test_linked_case_outputs(demo_runs):
+    out, _, result, _ = demo_runs
+    tests = pd.read_csv(out / "linked_tests.csv", encoding="utf-8-sig")
+    tested = tests["p_value"].notna()
+    assert tested.any() and tests.loc[tested, "p_adjusted"].notna().all()
+    assert (tests.loc[tested, "p_adjusted"] >= tests.loc[tested, "p_value"] - 1e-12).all()
+    mw = tests[tests["test"] == "mann_whitney_u"]
+    assert set(mw["method"]) <= {"exact", "asymptotic"}
+    aside = pd.read_csv(out / "linked_cases_set_aside.csv", encoding="utf-8-sig")
+    assert list(aside.columns) == ["case_id", "reason"]
+    # every demo interviewee is in cases.csv (the linked questionnaire): nobody is set aside for that
+    assert not aside["reason"].str.contains("not in the linked questionnaire").any()
+    assert not any(w.startswith("linked cases:") for _, w in result.warnings)
+
+
+def test_codings_on_interviewer_turns_are_reported(tmp_path):
+    import json
+    import shutil
+
+    import pipelines
+    from pipelines.run import run_study
+    from pipelines.study import read_study
+
+    root = tmp_path / "demo"
+    shutil.copytree(Path(pipelines.__file__).parent / "demo_data", root)
+    study = read_study(root / "study.toml", out=tmp_path / "out")
+    corp, _ = study.read_corpus()
+    export = root / "labelstudio" / "demo_export.json"
+    tasks = json.loads(export.read_text(encoding="utf-8"))
+    task = next(t for t in tasks if t["data"].get("unit", "transcript") == "transcript" and t["annotations"])
+    transcript = corp[task["data"]["transcript_id"]]
+    turn = next(s for s in transcript.segments if s.role == "interviewer")
+    span = next(r for r in task["annotations"][0]["result"] if r.get("type") == "labels")
+    span["value"].update(start=turn.start, end=turn.end, text=transcript.text[turn.start:turn.end])
+    n_labels = len(span["value"]["labels"])
+    export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+
+    result = run_study(study, only=["corpus", "codings", "exports"], show_progress=False)
+    issues = pd.read_csv(tmp_path / "out" / "coding_issues.csv", encoding="utf-8-sig")
+    reason = "coded segment is not a participant turn: not used for matrices"
+    excluded = issues[issues["reason"] == reason]
+    assert len(excluded) == n_labels
+    assert set(excluded["result_id"]) == {span["id"]} and set(excluded["action"]) == {"not_used"}
+    assert turn.segment_id in excluded["detail"].iloc[0]
+    expected = f"{n_labels} coding(s) on segments that are not participant turns are not used for matrices"
+    assert any(w.startswith(expected) for _, w in result.warnings)
+    warnings = pd.read_csv(tmp_path / "out" / "warnings.csv", encoding="utf-8-sig")
+    assert warnings["warning"].str.startswith(expected).any()  # counted in the report's warnings

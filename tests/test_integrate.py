@@ -1,6 +1,9 @@
 """Tests of pipelines.integrate: linked cases, joint display rules, quotes, overrides, representativeness.
 
 Reference values:
+- Mann-Whitney U: Hollander & Wolfe (1973, p. 69), U = 35, exact two-sided p = 0.2544
+  (tests/reference/topics/mann_whitney_hollander_wolfe.csv); the exact p of a
+  completely separated 4 vs 14 split is 2 / C(18, 4) (full enumeration).
 - Fisher's tea-tasting table (Agresti, 2007, *An Introduction to Categorical Data
   Analysis*, 2nd ed., Table 2.8): 3,1 / 1,3, two-sided exact p = 0.486.
 - Chi-square goodness-of-fit statistic: checked against scipy.stats.chisquare (an
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,7 +37,10 @@ from pipelines.integrate import (
     write_quantitized,
 )
 from pipelines.study import Construct, RepresentativenessRow
+from quant.errors import QualquantError, VariableNotFoundError, WeightError
 from quant.survey import Survey, SurveyMeta, read_survey
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
 
 
 def _codings(rows):
@@ -96,20 +103,84 @@ def test_linked_cases_fisher_matches_scipy_on_uneven_table():
     assert res.tests.iloc[0]["p_value"] == pytest.approx(expected, rel=1e-9)
 
 
-def test_linked_cases_numeric_attribute_uses_mann_whitney():
-    codes_m = pd.DataFrame({"c_x": [1, 1, 1, 0, 0, 0, 0, 1], "n_x": 1, "cov_x": 0.1},
-                           index=pd.Index([f"C{i}" for i in range(8)], name="case_id"))
-    ages = [31, 35, 40, 22, 24, 25, 27, 38]
-    q = pd.DataFrame({"case_id": codes_m.index, "age": ages})
-    q["age"] = q["age"].astype(float)
-    # 8 distinct values > MAX_CATEGORIES: Mann-Whitney U
-    res = linked_cases(codes_m, q, attributes=["age"], codes=["x"])
-    row = res.tests.iloc[0]
-    x, y = [31, 35, 40, 38], [22, 24, 25, 27]
-    ref = stats.mannwhitneyu(x, y, alternative="two-sided")
+def _numeric_linked(with_code, without_code):
+    """Cases with the code carry the values ``with_code``, cases without it ``without_code``."""
+    values = list(with_code) + list(without_code)
+    ids = pd.Index([f"C{i:02d}" for i in range(len(values))], name="case_id")
+    codes_m = pd.DataFrame({"c_x": [1] * len(with_code) + [0] * len(without_code), "n_x": 1, "cov_x": 0.1},
+                           index=ids)
+    q = pd.DataFrame({"case_id": ids, "value": np.asarray(values, dtype=float)})
+    return codes_m, q
+
+
+def test_linked_cases_mann_whitney_hollander_wolfe():
+    ref = pd.read_csv(REFERENCE / "topics" / "mann_whitney_hollander_wolfe.csv")
+    codes_m, q = _numeric_linked(ref.loc[ref["group"] == "x", "value"], ref.loc[ref["group"] == "y", "value"])
+    row = linked_cases(codes_m, q, attributes=["value"], codes=["x"]).tests.iloc[0]
     assert row["test"] == "mann_whitney_u"
-    assert row["p_value"] == pytest.approx(ref.pvalue)
-    assert row["effect_size"] == pytest.approx(1.0)  # every coded case is older: rank-biserial r = 1
+    assert row["statistic"] == 35  # Hollander & Wolfe (1973, p. 69): U = 35
+    assert row["p_value"] == pytest.approx(0.2544, abs=5e-5)  # exact two-sided
+    assert row["effect_size"] == pytest.approx(0.4)  # rank-biserial 2U/(n1 n2) - 1
+    assert row["method"] == "exact"
+
+
+def test_linked_cases_mann_whitney_exact_for_small_group_in_large_sample():
+    # n = 18 > 16 but the coded group has 4 cases and there are no ties: the exact test (scipy's
+    # rule), so the method must say "exact". The exact p is the full enumeration of the C(18, 4)
+    # splits of the ranks (independently computed): U = 4 * 14 = 56, every coded case highest,
+    # so P(U >= 56) = 1 / C(18, 4) and the two-sided p is 2 / 3060.
+    codes_m, q = _numeric_linked([40.5, 41.5, 42.5, 43.5], [20.0 + i for i in range(14)])
+    row = linked_cases(codes_m, q, attributes=["value"], codes=["x"]).tests.iloc[0]
+    assert row["n"] == 18
+    assert row["method"] == "exact"
+    assert row["statistic"] == 56
+    assert row["p_value"] == pytest.approx(2 / math.comb(18, 4), rel=1e-9)
+    assert row["effect_size"] == pytest.approx(1.0)
+
+
+def test_linked_cases_mann_whitney_ties_use_the_asymptotic_test():
+    codes_m, q = _numeric_linked([31, 35, 40, 38, 38], [22, 24, 25, 27, 31, 29, 33])
+    row = linked_cases(codes_m, q, attributes=["value"], codes=["x"]).tests.iloc[0]
+    assert row["method"] == "asymptotic" and "ties" in row["note"]
+
+
+def test_linked_cases_p_adjusted_is_benjamini_hochberg_over_every_test():
+    rng = np.random.default_rng(5)
+    n = 14
+    ids = pd.Index([f"C{i:02d}" for i in range(n)], name="case_id")
+    codes_m = pd.DataFrame(index=ids)
+    for code in ("a", "b", "z"):
+        present = rng.integers(0, 2, n) if code != "z" else np.zeros(n, dtype=int)  # z: nowhere, untested
+        codes_m[f"c_{code}"], codes_m[f"n_{code}"], codes_m[f"cov_{code}"] = present, present, 0.1 * present
+    q = pd.DataFrame({"case_id": ids, "age": rng.permutation(np.arange(20, 20 + n)).astype(float),
+                      "status": rng.choice(["u", "v"], n)})
+    tests = linked_cases(codes_m, q, attributes=["age", "status"], codes=["a", "b", "z"]).tests
+    assert "p_adjusted" in tests.columns and len(tests) == 6
+    tested = tests["p_value"].notna()
+    assert tested.sum() == 4 and tests.loc[~tested, "p_adjusted"].isna().all()
+    # Benjamini-Hochberg by hand over the four tested rows: min over j >= i of p_(j) m / j
+    p = tests.loc[tested, "p_value"].to_numpy()
+    order = np.argsort(p)
+    m = len(p)
+    by_hand = np.empty(m)
+    running = 1.0
+    for rank in range(m, 0, -1):
+        running = min(running, p[order[rank - 1]] * m / rank)
+        by_hand[order[rank - 1]] = running
+    np.testing.assert_allclose(tests.loc[tested, "p_adjusted"].to_numpy(), by_hand, rtol=1e-12)
+
+
+def test_linked_cases_sets_aside_cases_missing_from_questionnaire():
+    codes_m, q = _matrix_from_table([[3, 1], [1, 3]])
+    q = q[~q["case_id"].isin(["C00", "C05"])]  # two interviewees did not answer the questionnaire
+    q.loc[q["case_id"] == "C01", "guess"] = None  # one answered but left the attribute empty
+    res = linked_cases(codes_m, q, attributes=["guess"], codes=["x"])
+    aside = res.set_aside.set_index("case_id")
+    assert list(res.set_aside.columns) == ["case_id", "reason"]
+    assert set(aside.index) == {"C00", "C05", "C01"}
+    assert "not in the linked questionnaire" in aside.loc["C00", "reason"]
+    assert "'guess'" in aside.loc["C01", "reason"]
+    assert "C00" not in set(res.matrix["case_id"]) and res.tests.iloc[0]["n"] == 5
 
 
 def test_linked_cases_code_everywhere_is_reported_not_tested():
@@ -336,3 +407,54 @@ def test_representativeness_sets_aside_unmapped_cases():
     with pytest.raises(IntegrationError, match="agegroup"):
         representativeness(cases, survey, [RepresentativenessRow(case_column="age", survey_variable="agegroup",
                                                                  map={"x": "y"})])
+
+
+def test_case_code_table_leaves_out_codings_on_interviewer_turns():
+    cod = _codings([
+        ("consensus", "human", "A", "A:0001", "x", 11, 31, "t" * 20, "r1"),
+        ("consensus", "human", "B", "B:0000", "x", 0, 10, "question", "r2"),  # the interviewer's turn
+    ])
+    m = case_code_table(cod, _segments(), ["A", "B"], ["x"])
+    assert m.loc["A", "c_x"] == 1
+    assert (m.loc["B", "c_x"], m.loc["B", "n_x"], m.loc["B", "cov_x"]) == (0, 0, 0.0)
+
+
+def _rep_setup():
+    cases = pd.DataFrame({"case_id": ["A", "B", "C", "D"], "status": ["citizen", "temporary", "citizen", "citizen"]})
+    survey = _survey(n=8)
+    survey.data["status"] = [1.0, 1.0, 2.0, 3.0, 3.0, 3.0, 1.0, 2.0]
+    rows = [RepresentativenessRow(case_column="status", survey_variable="status",
+                                  map={"citizen": "citizen", "temporary": "temporary"})]
+    return cases, survey, rows
+
+
+def test_representativeness_weighted_shares():
+    cases, survey, rows = _rep_setup()
+    survey.data["w"] = [1.0, 2.0, 0.5, 1.0, 1.0, 1.0, 0.5, 1.0]
+    res = representativeness(cases, survey, rows, n_resamples=200, seed=0, weights="w")
+    d = res.distribution.set_index("category")
+    # weighted counts by hand: citizen 1 + 2 + 0.5 = 3.5, permanent 0.5 + 1 = 1.5, temporary 3; total 8
+    assert d.loc["citizen", "n_survey"] == pytest.approx(3.5)
+    assert d.loc["citizen", "pct_survey"] == pytest.approx(100 * 3.5 / 8)
+    assert d.loc["temporary", "expected"] == pytest.approx(4 * 3 / 8)
+
+
+@pytest.mark.parametrize("name,values,error,message", [
+    ("wieght", [1.0] * 8, VariableNotFoundError, r"'wieght' not found.*weight"),
+    ("weight", [1.0, -1.0, 1, 1, 1, 1, 1, 1], WeightError, r"negative in 1 row\(s\) \(row 1\)"),
+    ("weight", [1.0, 1, 1, np.nan, 1, 1, 1, 1], WeightError, r"missing or infinite in 1 row\(s\) \(row 3\)"),
+])
+def test_representativeness_weights_errors_are_clear(name, values, error, message):
+    cases, survey, rows = _rep_setup()
+    survey.data["weight"] = values
+    with pytest.raises(error, match=message) as info:
+        representativeness(cases, survey, rows, n_resamples=200, weights=name)
+    assert isinstance(info.value, QualquantError)  # one clear project error, not a raw KeyError
+
+
+def test_representativeness_is_re_exported_from_integrate():
+    import pipelines.integrate as integrate
+    import pipelines.representativeness as rep
+
+    for name in ("representativeness", "Representativeness", "chi2_gof_monte_carlo", "survey_labels"):
+        assert getattr(integrate, name) is getattr(rep, name)

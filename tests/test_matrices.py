@@ -14,8 +14,10 @@ from coding import CodedSpan, codings_frame, read_codebook
 from coding.errors import CodingError
 from coding.matrices import (
     _WORD_RE,
+    EXCLUDED_CODINGS_COLUMNS,
     THEME_FREQUENCY_COLUMNS,
     case_code_matrix,
+    excluded_codings,
     segment_code_matrix,
     theme_frequencies,
 )
@@ -105,6 +107,27 @@ def test_segment_code_matrix_values(setup):
     assert coverage.loc["C2:0001", "financial"] == pytest.approx(3 / 7)
     all_roles = segment_code_matrix(codings, corpus, roles=None)
     assert all_roles.loc["C1:0000", "bonding"] == 1 and len(all_roles) == 8
+
+
+def test_excluded_codings_lists_every_coding_outside_the_roles(setup):
+    corpus, codings = setup
+    extra = codings_frame([coded(corpus, "B", "C2:0000", "financial", 0, 2, "r9")])  # interviewer, second coder
+    both = pd.concat([codings, extra], ignore_index=True)
+    out = excluded_codings(both, corpus)
+    assert list(out.columns) == list(EXCLUDED_CODINGS_COLUMNS)
+    assert out[["coder", "segment_id", "role", "code", "result_id"]].values.tolist() == [
+        ["A", "C1:0000", "interviewer", "bonding", "r8"], ["B", "C2:0000", "interviewer", "financial", "r9"]]
+    assert set(out["reason"]) == {"coded segment is not a participant turn: not used for matrices"}
+    # exactly the rows the matrices leave out: kept + excluded = all
+    kept = both[both["segment_id"].isin(set(segment_code_matrix(both, corpus, coder="A").index))]
+    assert len(kept) + len(out) == len(both)
+    assert excluded_codings(both, corpus, roles=None).empty
+    assert len(excluded_codings(both, corpus, roles=("participant", "interviewer"))) == 0
+    only_interviewer = excluded_codings(both, corpus, roles=("interviewer",))
+    assert len(only_interviewer) == len(both) - 2
+    assert only_interviewer["reason"][0] == "coded segment is not an interviewer turn: not used for matrices"
+    with pytest.raises(CodingError, match="lacks column"):
+        excluded_codings(both.drop(columns=["segment_id"]), corpus)
 
 
 def test_matrix_with_codebook_has_every_code():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -368,6 +368,10 @@ def test_p_without_statistic_gets_a_hint():
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("χ2rtFzZpPN=<>(),.;:-−$\\^{} 0123456789dfchisquare\n²")), max_size=80)
        | st.text(max_size=80))
+@example("t(10) = 2.0, p = 0e309")  # 0 * 10.0 ** 309 raised OverflowError
+@example("t(10) = 2.0, p = 5 × 10^400")
+@example("t(10) = 1e999, p = .05")  # statistic overflows to inf
+@example("t(10) = 2.0, p = 1e-" + "9" * 5000)  # beyond int()'s digit limit
 def test_parser_raises_only_project_errors(text):
     try:
         res = check_reported(text)
@@ -381,6 +385,10 @@ def test_parser_raises_only_project_errors(text):
 @given(st.lists(st.tuples(st.text(max_size=8), st.text(alphabet="0123456789.,<>=-e ", max_size=7),
                           st.text(alphabet="0123456789.,<>= ", max_size=5),
                           st.text(alphabet="0123456789.,<>=pe ", max_size=7)), min_size=1, max_size=4))
+@example([("x", "2.0", "10", "0e309")])  # 0 * 10.0 ** 309 raised OverflowError
+@example([("x", "2.0", "10", "1e309")])  # p overflows to inf
+@example([("x", "1e999", "10", ".05")])  # statistic overflows to inf
+@example([("x", "2.0", "10", "9e-999")])  # p underflows to 0
 def test_table_parser_raises_only_project_errors(rows):
     try:
         res = check_reported(pd.DataFrame(rows, columns=["factor", "chi2", "df", "p"]))
@@ -433,6 +441,35 @@ def test_cli_check_seed_table2_flags_the_wrong_rows():
     assert result.output.count("gross_inconsistency") == 3  # two rows + the summary line
     assert "df = 28 does not fit the category counts" in result.output
     assert "9 results: 6 consistent, 1 inconsistent, 2 gross_inconsistency" in result.output
+
+
+def test_overflowing_numbers_are_error_rows_naming_row_and_text():
+    table = pd.DataFrame({"factor": ["x", "y", "z", "w"], "test": ["t"] * 4,
+                          "statistic": ["2.0", "2.0", "1e999", "2.0"], "df": ["10"] * 4,
+                          "p": ["0e309", "1e309", ".05", "2e-5"]})
+    res = check_reported(table)
+    # p = 0e309 is 0: readable, and flagged because p cannot be exactly 0.
+    assert res.loc[0, "verdict"] == "gross_inconsistency"
+    assert "p cannot be exactly 0" in res.loc[0, "reason"]
+    assert res.loc[1, "verdict"] == "error"
+    assert res.loc[1, "reason"] == "row 2: a p value cannot exceed 1 (p = 1e309)"
+    assert res.loc[2, "verdict"] == "error"
+    assert res.loc[2, "reason"] == "row 3: the statistic '1e999' is not a finite number"
+    # t(10) = 2.0 -> p = 2 * t.sf(2.0, 10) = 0.0734 (scipy.stats 1.17), so 2e-5 is inconsistent.
+    assert res.loc[3, "recomputed_p"] == pytest.approx(0.07338803477074037)
+    text = check_reported("t(10) = 2.0, p = 5 × 10^400")
+    assert text.loc[0, "verdict"] == "error"
+    assert "cannot exceed 1 (p = 5 × 10^400)" in text.loc[0, "reason"]
+
+
+def test_cli_overflowing_p_in_a_csv_row_is_not_a_traceback(tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_text("factor,test,statistic,df,p\nx,t,2.0,10,0e309\ny,t,2.0,10,1e309\n", encoding="utf-8")
+    result = CliRunner().invoke(_app(), ["check", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert result.exception is None
+    assert "row 2: a p value cannot exceed 1 (p = 1e309)" in result.output
+    assert "2 results: 1 gross_inconsistency, 1 error" in result.output
 
 
 def test_cli_check_text_argument():

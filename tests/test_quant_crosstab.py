@@ -235,3 +235,81 @@ def test_monte_carlo_zero_hits_reports_an_upper_bound():
     res = quant.crosstab_from_counts(table, exact=True, n_resamples=1000, random_state=1)
     assert res.tests.loc["fisher_exact", "p_value"] == 0.0
     assert any("p < 0.0030 (95% upper bound)" in n for n in res.footnotes)
+
+
+# --------------------------------------------------------------------------- non-integer weights (SPSS /COUNT)
+
+# Cases (a, b, weight). Cell sums of the weights: (1,1) 2.4 + 1.3 = 3.7; (1,2) 1.25 + 1.25 = 2.5;
+# (2,1) 0.5 + 0.7 + 0.4 = 1.6; (2,2) 5.5. Tables worked out by hand from these numbers:
+#   COUNT = CELL ROUND (half up):  [[4, 3], [2, 6]]   (2.5 -> 3, 5.5 -> 6; banker's rounding would give 2)
+#   COUNT = CELL TRUNCATE:         [[3, 2], [1, 5]]
+#   COUNT = CASE ROUND:            [[2+1, 1+1], [1+1+0, 6]] = [[3, 2], [2, 6]]
+#   COUNT = CASE TRUNCATE:         [[2+1, 1+1], [0, 5]]     = [[3, 2], [0, 5]]
+#   COUNT = ASIS:                  [[3.7, 2.5], [1.6, 5.5]]
+# Pearson chi-square by hand with the 2 x 2 shortcut X2 = N (ad - bc)^2 / (r1 r2 c1 c2)
+# (Agresti 2007, eq. for 2 x 2 tables), not with the code under test:
+#   round:    15 * 18^2 / (7 * 8 * 6 * 9)      = 4860 / 3024 = 1.607142857
+#   truncate: 11 * 13^2 / (5 * 6 * 4 * 7)      = 1859 / 840  = 2.213095238
+#   case round: 13 * 14^2 / (5 * 8 * 5 * 8)    = 2548 / 1600 = 1.5925
+#   case truncate: 10 * 15^2 / (5 * 5 * 3 * 7) = 2250 / 525  = 4.285714286
+#   asis: 13.3 * 16.35^2 / (6.2 * 7.1 * 5.3 * 8.0)
+FRACTIONAL = pd.DataFrame({
+    "a": [1, 1, 1, 1, 2, 2, 2, 2],
+    "b": [1, 1, 2, 2, 1, 1, 1, 2],
+    "w": [2.4, 1.3, 1.25, 1.25, 0.5, 0.7, 0.4, 5.5],
+})
+
+
+@pytest.mark.parametrize("how, by, table, chi2", [
+    ("round", "cell", [[4, 3], [2, 6]], 4860 / 3024),
+    ("truncate", "cell", [[3, 2], [1, 5]], 1859 / 840),
+    ("round", "case", [[3, 2], [2, 6]], 2548 / 1600),
+    ("truncate", "case", [[3, 2], [0, 5]], 2250 / 525),
+    ("asis", "cell", [[3.7, 2.5], [1.6, 5.5]], 13.3 * 16.35**2 / (6.2 * 7.1 * 5.3 * 8.0)),
+])
+def test_noninteger_weights_follow_spss_count(how, by, table, chi2):
+    res = quant.crosstab(FRACTIONAL, "a", "b", weights="w", noninteger=how, noninteger_by=by)
+    np.testing.assert_allclose(res.counts.to_numpy(), table, rtol=0, atol=1e-12)
+    assert res.n == pytest.approx(np.sum(table))
+    assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(chi2, rel=1e-12)
+    if how != "asis":
+        # Every statistic comes from the integer table, as if those were the observed counts.
+        ref = quant.crosstab_from_counts(table)
+        pd.testing.assert_frame_equal(res.tests, ref.tests)
+        pd.testing.assert_frame_equal(res.measures, ref.measures)
+        word = "rounded to the nearest integer" if how == "round" else "truncated to integers"
+        assert any(word in n and f"COUNT = {by.upper()} {how.upper()}" in n for n in res.footnotes)
+    else:
+        assert any("used as is (COUNT = ASIS)" in n for n in res.footnotes)
+        assert any("Fisher's exact test used the weighted counts rounded" in n for n in res.footnotes)
+
+
+def test_noninteger_default_is_spss_round_cell():
+    default = quant.crosstab(FRACTIONAL, "a", "b", weights="w")
+    np.testing.assert_array_equal(default.counts.to_numpy(), [[4, 3], [2, 6]])
+    assert any("as SPSS CROSSTABS does by default (COUNT = CELL ROUND)" in n for n in default.footnotes)
+
+
+def test_whole_weights_and_unweighted_tables_have_no_rounding_note():
+    df = FRACTIONAL.assign(w=[1.0, 2.0, 0.0, 3.0, 1.0, 1.0, 2.0, 4.0])
+    for how in ("round", "truncate", "asis"):
+        res = quant.crosstab(df, "a", "b", weights="w", noninteger=how)
+        assert not any("COUNT =" in n for n in res.footnotes), how
+    # Fractional case weights whose cell sums are whole: nothing to round at cell level.
+    halves = FRACTIONAL.assign(w=[0.5, 0.5, 1.5, 0.5, 1.0, 1.0, 1.0, 2.0])
+    res = quant.crosstab(halves, "a", "b", weights="w")
+    np.testing.assert_array_equal(res.counts.to_numpy(), [[1, 2], [3, 2]])
+    assert not any("COUNT =" in n for n in res.footnotes)
+    # ... but at case level 0.5 rounds up to 1 (half up).
+    case = quant.crosstab(halves, "a", "b", weights="w", noninteger_by="case")
+    np.testing.assert_array_equal(case.counts.to_numpy(), [[2, 3], [3, 2]])
+
+
+def test_noninteger_bad_options_and_emptied_table():
+    with pytest.raises(StatisticInputError, match="noninteger must be one of round, truncate, asis"):
+        quant.crosstab(FRACTIONAL, "a", "b", weights="w", noninteger="ceil")
+    with pytest.raises(StatisticInputError, match="noninteger_by must be 'cell' or 'case'"):
+        quant.crosstab(FRACTIONAL, "a", "b", weights="w", noninteger_by="row")
+    tiny = FRACTIONAL.assign(w=0.3)
+    with pytest.raises(EmptyTableError, match="after truncating the weighted cell counts"):
+        quant.crosstab(tiny, "a", "b", weights="w", noninteger="truncate")

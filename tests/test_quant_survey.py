@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -150,3 +151,98 @@ def test_variable_not_found_lists_close_matches():
         quant.frequencies(s, "mylabel")
     assert "sample.sav" in str(err.value)
     assert isinstance(err.value, KeyError)
+
+
+# --------------------------------------------------------------------------- CSV delimiters and empty files
+
+
+def test_header_only_csv_is_an_empty_table_error_naming_the_file(tmp_path):
+    from quant.errors import EmptyTableError
+
+    (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(EmptyTableError, match=r"only_header\.csv: the file has a header row \(2 column\(s\)\) "
+                                              r"but no data rows \(read with delimiter ',' \(comma\)\)"):
+        quant.read_survey(tmp_path / "only_header.csv")
+    pd.DataFrame({"q": []}).to_excel(tmp_path / "only_header.xlsx", index=False)
+    with pytest.raises(EmptyTableError, match=r"only_header\.xlsx: the file has a header row"):
+        quant.read_survey(tmp_path / "only_header.xlsx")
+
+
+def test_cli_header_only_csv_is_one_error_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli_quant import app
+
+    (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["freq", str(tmp_path / "only_header.csv"), "a"])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "no data rows" in lines[0]
+    assert "Valid" not in result.output
+
+
+@pytest.mark.parametrize("delimiter, name", [(";", "';' (semicolon)"), ("\t", "tab"), ("|", "'|' (pipe)"),
+                                             (",", "',' (comma)")])
+def test_csv_delimiter_is_sniffed(tmp_path, delimiter, name):
+    rows = [["a", "b", "label"], ["1", "2", "x"], ["2", "2", "y"], ["1", "3", "z"]]
+    path = tmp_path / "d.csv"
+    path.write_text("\n".join(delimiter.join(r) for r in rows) + "\n", encoding="utf-8")
+    s = quant.read_survey(path)
+    assert s.variables == ["a", "b", "label"]
+    assert s.meta.delimiter == delimiter
+    assert s.data["a"].tolist() == [1, 2, 1]
+    freq = quant.frequencies(s, "a")
+    assert int(freq[freq["section"] == "valid"]["n"].max()) == 2
+    with pytest.raises(VariableNotFoundError, match=rf"not found in d\.csv \(read with delimiter {re.escape(name)}\)"):
+        quant.frequencies(s, "c")
+
+
+def test_semicolon_csv_with_decimal_commas_and_quoted_commas(tmp_path):
+    # Spreadsheets in decimal-comma locales write ';'-separated files; commas inside values
+    # (decimals, quoted text) must not be taken for the delimiter.
+    path = tmp_path / "eu.csv"
+    path.write_text('id;score;comment\n1;2,5;"yes, fine"\n2;3,0;no\n3;1,5;"ok, ok"\n', encoding="utf-8")
+    s = quant.read_survey(path)
+    assert s.meta.delimiter == ";"
+    assert s.variables == ["id", "score", "comment"]
+    assert s.data["comment"].tolist() == ["yes, fine", "no", "ok, ok"]
+
+
+def test_single_column_csv_and_sniff_fallback(tmp_path):
+    from quant.survey import sniff_delimiter
+
+    (tmp_path / "one.csv").write_text("a\n1\n2\n", encoding="utf-8")
+    s = quant.read_survey(tmp_path / "one.csv")
+    assert s.variables == ["a"] and s.meta.delimiter == ","
+    (tmp_path / "hdr.csv").write_text("a;b\n", encoding="utf-8")
+    assert sniff_delimiter(tmp_path / "hdr.csv") == ";"
+    (tmp_path / "bom.csv").write_bytes("\ufeffa|b\n1|2\n".encode("utf-8"))
+    assert sniff_delimiter(tmp_path / "bom.csv") == "|"
+
+
+def test_ragged_csv_error_names_the_delimiter(tmp_path):
+    (tmp_path / "ragged.csv").write_text("a;b\n1;2\n3;4\n5;6;7;8\n", encoding="utf-8")
+    with pytest.raises(SurveyFormatError, match=r"ragged\.csv: cannot be read as a table with delimiter "
+                                                r"';' \(semicolon\)"):
+        quant.read_survey(tmp_path / "ragged.csv")
+
+
+def test_semicolon_codebook(tmp_path):
+    (tmp_path / "d.csv").write_text("sex;score\n1;3\n2;9\n", encoding="utf-8")
+    (tmp_path / "cb.csv").write_text("variable;label;value_labels\nsex;Gender;1=Male, 2=Female\n"
+                                     "score;Score;\n", encoding="utf-8")
+    s = quant.read_survey(tmp_path / "d.csv", codebook=tmp_path / "cb.csv")
+    assert s.variable_label("sex") == "Gender"
+    assert s.meta.delimiter == ";"
+
+
+def test_write_survey_file_mode_follows_umask(tmp_path):
+    import os
+
+    old = os.umask(0o027)
+    try:
+        path = quant.write_survey(Survey(pd.DataFrame({"a": [1.0, 2.0]})), tmp_path / "s.sav")
+    finally:
+        os.umask(old)
+    assert path.stat().st_mode & 0o777 == 0o640  # 0o644 minus umask 0o027 (mkstemp alone gives 0o600)
+    assert [p.name for p in tmp_path.iterdir()] == ["s.sav"]

@@ -117,3 +117,69 @@ def test_out_override_and_relative_paths(tmp_path):
     study = read_study(p, out=tmp_path / "elsewhere")
     assert [q.name for q in study.transcript_paths()] == ["a.txt", "b.txt"]
     assert study.out == (tmp_path / "elsewhere").resolve()
+
+
+# --------------------------------------------------------------------------- survey variables, checked at run start
+
+
+def _survey_study(tmp_path: Path, survey_block: str, extra: str = "") -> Path:
+    (tmp_path / "s.csv").write_text("id,friends,belonging,weight\n1,2,3,1.0\n2,3,4,1.5\n", encoding="utf-8")
+    return _write(tmp_path, '[study]\ntitle = "x"\n\n[survey]\npath = "s.csv"\n' + survey_block + extra)
+
+
+def test_survey_variables_all_known_pass(tmp_path):
+    from pipelines.study_check import check_survey_variables
+
+    p = _survey_study(tmp_path, 'weights = "weight"\noutcome = "belonging"\nfactors = ["friends"]\n',
+                      '\n[[constructs]]\nid = "a"\nsurvey_variables = ["friends"]\noutcome = "belonging"\n')
+    check_survey_variables(read_study(p))  # no error
+
+
+def test_misspelt_survey_variables_are_one_error_with_key_line_and_close_match(tmp_path):
+    from pipelines.study_check import check_survey_variables
+
+    p = _survey_study(tmp_path, 'weights = "wieght"\noutcome = "belonging"\nfactors = ["friends", "frends"]\n',
+                      '\n[[constructs]]\nid = "a"\nsurvey_variables = ["belongin"]\n')
+    with pytest.raises(StudyConfigError) as err:
+        check_survey_variables(read_study(p))
+    msg = str(err.value)
+    assert msg.startswith("3 survey variables named in study.toml are not in s.csv")
+    assert "study.toml, line 6: [survey] weights names 'wieght', which is not a variable of s.csv; " \
+           "did you mean 'weight'?" in msg
+    assert "line 8: [survey] factors names 'frends'" in msg and "'friends'" in msg
+    assert "line 12: [[constructs]] #1 (a) survey_variables names 'belongin'" in msg and "'belonging'" in msg
+
+
+def test_survey_variable_check_reads_only_sav_metadata(tmp_path, monkeypatch):
+    import pyreadstat
+
+    from pipelines.study_check import check_survey_variables, survey_variable_names
+
+    sav = DEMO / "survey" / "repatriates_survey.sav"
+    calls = []
+    real = pyreadstat.read_sav
+
+    def spy(path, **kwargs):
+        calls.append(kwargs)
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(pyreadstat, "read_sav", spy)
+    names = survey_variable_names(sav)
+    assert calls == [{"metadataonly": True}]
+    assert {"belonging", "close_local_friends", "age_group"} <= set(names)
+    demo = read_study(DEMO / "study.toml")
+    check_survey_variables(demo)  # the demo study names only existing variables
+    text = (DEMO / "study.toml").read_text(encoding="utf-8").replace('"close_local_friends"', '"close_local_friend"')
+    text = text.replace('path = "survey/repatriates_survey.sav"', f'path = {sav.as_posix()!r}'.replace("'", '"'))
+    with pytest.raises(StudyConfigError, match=r"\[\[constructs\]\] #1 \(local_ties\) survey_variables names "
+                                               r"'close_local_friend'.*did you mean 'close_local_friends'"):
+        check_survey_variables(read_study(_write(tmp_path, text)))
+
+
+def test_missing_survey_file_is_a_config_error(tmp_path):
+    from pipelines.study_check import check_survey_variables
+
+    p = _write(tmp_path, '[survey]\npath = "nope.sav"\noutcome = "x"\n')
+    with pytest.raises(StudyConfigError, match=r"\[survey\] path: the survey file .*nope\.sav.* does not exist"):
+        check_survey_variables(read_study(p))
+    check_survey_variables(read_study(_write(tmp_path, '[survey]\npath = ""\noutcome = "x"\n')))  # no survey

@@ -46,10 +46,12 @@ def test_mann_whitney_matches_hollander_wolfe():
     ref = pd.read_csv(REFERENCE / "mann_whitney_hollander_wolfe.csv")
     x = ref.loc[ref["group"] == "x", "value"].to_numpy()
     y = ref.loc[ref["group"] == "y", "value"].to_numpy()
-    u, p, rb = mann_whitney(x, y)
+    res = mann_whitney(x, y)
+    u, p, rb = res.statistic, res.p_value, res.rank_biserial
     assert u == 35  # Hollander & Wolfe (1973, p. 69); R wilcox.test: W = 35
     assert p == pytest.approx(0.2544, abs=5e-5)  # exact two-sided (R: one-sided 0.1272)
     assert rb == pytest.approx(0.4)
+    assert res.method == "exact" and not res.ties
     # U counts pairs x > y: checked by brute force
     assert u == sum((a > b) + 0.5 * (a == b) for a in x for b in y)
 

@@ -1,0 +1,148 @@
+"""Checks of a study that need more than ``study.toml`` itself, run before any stage.
+
+:func:`check_survey_variables` reads only the survey file's metadata (the
+variable names) and checks every survey variable the study names, so that a
+misspelt ``[survey] weights`` or construct variable stops ``qualquant run``
+at once instead of after the corpus, coding and topic stages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+from pipelines.errors import StudyConfigError
+from pipelines.study_errors import find_key_line
+
+__all__ = ["check_survey_variables", "survey_variable_names", "survey_variable_references"]
+
+
+def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
+    """The variable names of a survey file, read without its data.
+
+    Parameters
+    ----------
+    path : path-like
+        ``.sav``/``.zsav``/``.por``/``.dta`` (pyreadstat with
+        ``metadataonly=True``), ``.csv`` (the header line) or ``.xlsx`` (the
+        first row).
+
+    Returns
+    -------
+    list of str or None
+        The names in file order; None for a file type read otherwise (the
+        survey stage reports an unknown type).
+
+    Raises
+    ------
+    StudyConfigError
+        The file does not exist or its header cannot be read.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise StudyConfigError(f"[survey] path: the survey file {str(p)!r} does not exist. Fix the path in study.toml "
+                               "or set path = \"\" for a study without a survey.")
+    suffix = p.suffix.lower()
+    try:
+        if suffix in (".sav", ".zsav", ".por", ".dta"):
+            import pyreadstat
+
+            reader = {".sav": pyreadstat.read_sav, ".zsav": pyreadstat.read_sav, ".por": pyreadstat.read_por,
+                      ".dta": pyreadstat.read_dta}[suffix]
+            _, meta = reader(str(p), metadataonly=True)
+            return [str(c) for c in meta.column_names]
+        if suffix in (".csv", ".xlsx"):
+            import pandas as pd
+
+            head = pd.read_csv(p, nrows=0) if suffix == ".csv" else pd.read_excel(p, nrows=0)
+            return [str(c) for c in head.columns]
+    except Exception as exc:  # any reader failure becomes one clear error naming the file
+        raise StudyConfigError(f"[survey] path: cannot read the variable names of {p.name} "
+                               f"({type(exc).__name__}: {exc}). Check that it is a valid {suffix} file.") from None
+    return None
+
+
+def survey_variable_references(config) -> list[tuple[tuple, str, str]]:
+    """Every survey variable the study names: ``(key path, key shown, variable)``.
+
+    Covers ``[survey]`` ``weights``, ``outcome``, ``frequencies``, ``factors``,
+    ``correlations``, ``crosstabs`` and ``[[survey.reported]] variable``;
+    ``[[representativeness]] survey_variable``; and ``[[constructs]]``
+    ``survey_variables``, ``outcome`` and the keys of ``exclude_values``.
+    """
+    refs: list[tuple[tuple, str, str]] = []
+    s = config.survey
+    for key in ("weights", "outcome"):
+        if getattr(s, key):
+            refs.append((("survey", key), f"[survey] {key}", getattr(s, key)))
+    for key in ("frequencies", "factors", "correlations"):
+        for v in getattr(s, key):
+            refs.append((("survey", key), f"[survey] {key}", v))
+    for pair in s.crosstabs:
+        for v in pair:
+            refs.append((("survey", "crosstabs"), "[survey] crosstabs", v))
+    for i, r in enumerate(s.reported):
+        if r.variable:
+            refs.append((("survey", "reported", i, "variable"), f"[[survey.reported]] #{i + 1} variable", r.variable))
+    for i, r in enumerate(config.representativeness):
+        refs.append((("representativeness", i, "survey_variable"),
+                     f"[[representativeness]] #{i + 1} survey_variable", r.survey_variable))
+    for i, c in enumerate(config.constructs):
+        where = f"[[constructs]] #{i + 1} ({c.id})"
+        for v in c.survey_variables:
+            refs.append((("constructs", i, "survey_variables"), f"{where} survey_variables", v))
+        if c.outcome:
+            refs.append((("constructs", i, "outcome"), f"{where} outcome", c.outcome))
+        for v in c.exclude_values:
+            refs.append((("constructs", i, "exclude_values", v), f"{where} exclude_values", v))
+    return refs
+
+
+def check_survey_variables(study) -> None:
+    """Check that every survey variable named in ``study.toml`` is in the survey file.
+
+    Parameters
+    ----------
+    study : pipelines.study.Study
+
+    Raises
+    ------
+    StudyConfigError
+        One error listing every unknown variable with its key, its line in
+        ``study.toml`` and the closest variable names of the survey; or the
+        survey file is missing or unreadable. Nothing is checked when the study
+        has no survey (``[survey] path = ""``).
+
+    Notes
+    -----
+    Only the file's metadata is read (:func:`survey_variable_names`), so the
+    check costs a fraction of a second even for a large ``.sav`` file.
+    """
+    cfg = study.config.survey
+    if not cfg.path:
+        return
+    path = study.resolve(cfg.path)
+    names = survey_variable_names(path)
+    if names is None:
+        return
+    known = set(names)
+    try:
+        text = study.path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for loc, key, variable in survey_variable_references(study.config):
+        if variable in known or (key, variable) in seen:
+            continue
+        seen.add((key, variable))
+        line = find_key_line(text, loc) if text else None
+        at = f"{study.path.name}, line {line}" if line else study.path.name
+        close = difflib.get_close_matches(variable, names, n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; no similar name in the file."
+        problems.append(f"{at}: {key} names {variable!r}, which is not a variable of {path.name}{hint}")
+    if problems:
+        head = "" if len(problems) == 1 else f"{len(problems)} survey variables named in {study.path.name} are not " \
+                                             f"in {path.name}: "
+        raise StudyConfigError(head + " | ".join(problems))
