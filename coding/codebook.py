@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from types import MappingProxyType
 from xml.sax.saxutils import quoteattr
 
 from coding.errors import CodebookError
+from corpus._atomic import atomic_write, atomic_write_text
 
 __all__ = ["Code", "Codebook", "Facet", "read_codebook"]
 
@@ -543,7 +543,7 @@ class Codebook:
 
     def write_markdown(self, path: str | os.PathLike[str], *, language: str | None = None) -> Path:
         """Write :meth:`to_markdown` atomically (UTF-8)."""
-        return _write_text_atomic(Path(path), self.to_markdown(language=language))
+        return atomic_write_text(path, self.to_markdown(language=language))
 
     def write_xlsx(self, path: str | os.PathLike[str], *, language: str | None = None) -> Path:
         """Write the codebook as an Excel workbook (one sheet ``codes``, one ``facets``), atomically."""
@@ -558,34 +558,18 @@ class Codebook:
                 row[f"name_{lang}"] = facet.label(lang, self.default_language)
             row["n_codes"] = len(self.codes_in(facet.id))
             facet_rows.append(row)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent or ".")
-        os.close(fd)
-        try:
+
+        def write(tmp: Path) -> None:
             with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
                 _safe_cells(codes).to_excel(writer, sheet_name="codes", index=False)
                 _safe_cells(pd.DataFrame(facet_rows)).to_excel(writer, sheet_name="facets", index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+
+        return atomic_write(path, write)
 
 
 def _safe_cells(df):
     """Neutralise spreadsheet formulas in text cells (leading = + - @)."""
     return df.map(lambda v: "'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
-
-
-def _write_text_atomic(path: Path, text: str) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def read_codebook(path: str | os.PathLike[str]) -> Codebook:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -33,6 +32,7 @@ from typing import Any
 
 from coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
 from coding.ls_export import ExportReadResult, parse_export, read_export
+from corpus._atomic import atomic_write_bytes
 
 __all__ = ["LabelStudioClient", "PullResult", "PushResult", "read_export", "task_data"]
 
@@ -140,19 +140,10 @@ def _write_snapshot(raw: bytes, directory: Path, project_id: int, ext: str) -> P
     digest = hashlib.sha256(raw).hexdigest()[:12]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = directory / f"project{project_id}_{stamp}_{digest}.{ext}"
-    fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o444)
-        os.link(tmp, target)  # fails if the target exists: snapshots are never overwritten
+        return atomic_write_bytes(target, raw, mode=0o444, overwrite=False)
     except FileExistsError:
         raise LabelStudioError(f"Snapshot {target} already exists; not overwriting it.") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return target
 
 
 class LabelStudioClient:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from coding.refi_codes import codebook_to_toml, id_mark, stable_guid
 from coding.refi_read import SIDECAR_NAME
 from coding.refi_schema import CODEBOOK_NAMESPACE, CODEBOOK_XSD, PROJECT_NAMESPACE, PROJECT_XSD
 from coding.refi_text import OFFSET_UNITS, utf16_offset
+from corpus._atomic import atomic_write, atomic_write_bytes
 
 __all__ = ["project_xml", "validate_refi_xml", "write_qdc", "write_qdpx"]
 
@@ -132,24 +132,6 @@ def codebook_xml(codebook: Codebook) -> bytes:
     return data
 
 
-def _write_atomic(path: Path, fill) -> Path:
-    """``fill(tmp)`` writes a temporary file next to ``path``, which then replaces ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        fill(tmp)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:
     """Write a codebook as a REFI-QDA codebook (``.qdc``), atomically.
 
@@ -173,7 +155,7 @@ def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:
     GUIDs are derived from the code ids, so rewriting gives an identical file.
     """
     data = codebook_xml(codebook)
-    return _write_atomic(Path(path), lambda tmp: tmp.write_bytes(data))
+    return atomic_write_bytes(path, data)
 
 
 def _datetime(value) -> str | None:
@@ -359,4 +341,4 @@ def write_qdpx(
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, payload)
 
-    return _write_atomic(Path(path), fill)
+    return atomic_write(path, fill)

@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -57,6 +55,7 @@ from coding.topics_docs import (
     prepare_documents,
 )
 from coding.topics_select import COHERENCE_MEASURES, SelectionResult, select_n_topics, topic_coherence
+from corpus._atomic import atomic_write_dir
 
 __all__ = [
     "COHERENCE_MEASURES",
@@ -475,10 +474,7 @@ class TopicModel:
             The directory.
         """
         self._check_fitted()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        def write(tmp: Path) -> None:
             p = self._prepared
             self.model_.save(str(tmp / "lda.gensim"))
             np.savez(tmp / "arrays.npz", bow_indptr=p.bow.indptr, bow_ids=p.bow.ids, bow_counts=p.bow.counts,
@@ -492,17 +488,8 @@ class TopicModel:
                     "unit": p.unit, "coherence": self.coherence_,
                     "surface": {k: [[f, c] for f, c in v] for k, v in p.surface.items()}}
             (tmp / "topic_model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-            old = None
-            if path.exists():
-                old = path.with_name(f".{path.name}.old-{os.getpid()}")
-                os.replace(path, old)
-            os.replace(tmp, path)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return path
+
+        return atomic_write_dir(path, write)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> "TopicModel":

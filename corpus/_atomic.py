@@ -1,41 +1,70 @@
-"""Atomic file writing shared by the corpus package."""
+"""Atomic file writing for corpus, coding and pipelines.
+
+The file helpers are those of :mod:`quant._atomic` (``quant`` imports no
+other qualquant package, so the one implementation lives there; ``corpus``
+may import ``quant``). Every module outside ``quant`` writes its outputs
+through this module.
+
+- :func:`atomic_write` ``(path, write, *, mode=None, overwrite=True)``:
+  ``write(tmp)`` fills a temporary file in the destination folder
+  (:func:`tempfile.mkstemp`), which is fsynced, given ``mode`` (default
+  ``0o644`` minus the umask) and renamed over ``path``; on any error the
+  temporary file is removed and ``path`` is left as it was.
+- :func:`atomic_write_bytes` ``(path, payload, *, mode=None, overwrite=True)``.
+- :func:`atomic_write_text` ``(path, text, *, encoding="utf-8", mode=None)``:
+  newlines are written as given (no platform translation).
+- :func:`atomic_write_dir` ``(path, write)``: the same for a whole folder.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
+from quant._atomic import atomic_write, atomic_write_bytes, atomic_write_text, default_file_mode
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None) -> Path:
-    """Write a file atomically: ``write(tmp)`` fills a temporary file that then replaces ``path``.
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_dir", "atomic_write_text", "default_file_mode"]
+
+
+def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+    """Write a folder atomically: ``write(tmp)`` fills a temporary folder that then replaces ``path``.
 
     Parameters
     ----------
-    path : str or path-like
-        Destination; parent folders are created.
+    path : path-like
+        Destination folder; parent folders are created.
     write : callable
-        Receives the temporary path (same folder, same suffix) and writes it.
-    mode : int, optional
-        File permissions to set before the rename (e.g. ``0o600`` for private files).
+        Receives the temporary folder (next to ``path``) and writes every file
+        into it.
 
     Returns
     -------
-    Path
-        The destination path.
+    pathlib.Path
+        The destination folder.
+
+    Notes
+    -----
+    An existing ``path`` is first renamed aside, the temporary folder is
+    renamed into place and the old one removed, so a reader sees either the
+    old or the new folder, never a half-written one. On any error the
+    temporary folder is removed.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         write(tmp)
-        if mode is not None:
-            os.chmod(tmp, mode)
+        old = None
+        if path.exists():
+            old = path.with_name(f".{path.name}.old-{os.getpid()}")
+            os.replace(path, old)
         os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
     return path

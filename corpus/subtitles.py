@@ -69,15 +69,7 @@ def parse_vtt(raw: str, *, source: str, speakers: SpeakerPatterns) -> tuple[str,
         head = block[0].strip()
         if head.startswith(("NOTE", "STYLE", "REGION")) and "-->" not in head:
             continue
-        timing_at = next((i for i, text in enumerate(block[:2]) if "-->" in text), None)
-        if timing_at is None:
-            raise TranscriptReadError(
-                f"{source} line {first_line}: cue without a timing line "
-                "('HH:MM:SS.mmm --> HH:MM:SS.mmm'). Fix or remove the cue."
-            )
-        line_no = first_line + timing_at
-        start_ms = _timing(block[timing_at], _VTT_TIME, source, line_no, "HH:MM:SS.mmm")
-        cue = _cue(block[timing_at + 1 :], start_ms, line_no)
+        cue = _block_cue(block, first_line, source, _VTT_TIME, "HH:MM:SS.mmm", "cue")
         if cue is not None:
             cues.append(cue)
     return _build(cues, speakers)
@@ -93,15 +85,7 @@ def parse_srt(raw: str, *, source: str, speakers: SpeakerPatterns) -> tuple[str,
     """
     cues = []
     for first_line, block in _blocks(raw.split("\n"), skip_first=False):
-        timing_at = next((i for i, text in enumerate(block[:2]) if "-->" in text), None)
-        if timing_at is None:
-            raise TranscriptReadError(
-                f"{source} line {first_line}: subtitle block without a timing line "
-                "('HH:MM:SS,mmm --> HH:MM:SS,mmm'). Fix or remove the block."
-            )
-        line_no = first_line + timing_at
-        start_ms = _timing(block[timing_at], _SRT_TIME, source, line_no, "HH:MM:SS,mmm")
-        cue = _cue(block[timing_at + 1 :], start_ms, line_no)
+        cue = _block_cue(block, first_line, source, _SRT_TIME, "HH:MM:SS,mmm", "subtitle block")
         if cue is not None:
             cues.append(cue)
     return _build(cues, speakers)
@@ -137,6 +121,24 @@ def _blocks(lines: list[str], *, skip_first: bool):
             block = []
     if block:
         yield start, block
+
+
+def _block_cue(block: list[str], first_line: int, source: str, time_re: re.Pattern[str], fmt: str,
+               what: str) -> Cue | None:
+    """The cue of one subtitle block: a timing line (first or second line), then the text lines.
+
+    ``what`` names the block in the error ("cue" in WebVTT, "subtitle block" in SubRip).
+    """
+    timing_at = next((i for i, text in enumerate(block[:2]) if "-->" in text), None)
+    if timing_at is None:
+        noun = what.split()[-1]
+        raise TranscriptReadError(
+            f"{source} line {first_line}: {what} without a timing line "
+            f"('{fmt} --> {fmt}'). Fix or remove the {noun}."
+        )
+    line_no = first_line + timing_at
+    start_ms = _timing(block[timing_at], time_re, source, line_no, fmt)
+    return _cue(block[timing_at + 1 :], start_ms, line_no)
 
 
 def _timing(line: str, time_re: re.Pattern[str], source: str, line_no: int, fmt: str) -> int:

@@ -41,6 +41,13 @@ _URL = typer.Option(None, "--url", help="Label Studio URL (default: $QUALQUANT_L
 _TOKEN_ENV = typer.Option("LABEL_STUDIO_API_KEY", "--token-env",
                           help="Name of the environment variable holding the API token.")
 _PROJECT = typer.Option(..., "--project", help="Project title (or numeric id).")
+# Options shared by "labelstudio pull" and "coding import".
+_IMPORT_CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported).")
+_IMPORT_CORPUS = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok).")
+_IMPORT_CASES = typer.Option(None, "--cases", help="Cases file.")
+_CODINGS_OUT = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md).")
+_ISSUES_OUT = typer.Option(None, "--issues-out", help="Write the reconciliation table.")
+_PSEUDONYMOUS = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ...")
 
 
 def _client(url: str | None, token_env: str):
@@ -111,13 +118,14 @@ def codebook_labelstudio_config(
     language: Optional[str] = typer.Option(None, "--language", help="Language of headers and hints."),
 ) -> None:
     """Generate the Label Studio labeling config (XML) from a codebook."""
-    from coding.codebook import _write_text_atomic, read_codebook
+    from coding.codebook import read_codebook
+    from corpus._atomic import atomic_write_text
 
     xml = read_codebook(file).to_labelstudio_config(language=language)
     if out is None:
         typer.echo(xml, nl=False)
     else:
-        _write_text_atomic(out, xml)
+        atomic_write_text(out, xml)
         console.print(f"Label Studio config -> {out}")
 
 
@@ -179,14 +187,14 @@ def labelstudio_pull(
     project: str = _PROJECT,
     snapshots: Path = typer.Option(Path("labelstudio-snapshots"), "--snapshots",
                                    help="Directory for the immutable raw export snapshots."),
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
-    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    codebook: Optional[Path] = _IMPORT_CODEBOOK,
+    corpus_paths: Optional[list[str]] = _IMPORT_CORPUS,
+    cases: Optional[Path] = _IMPORT_CASES,
     anonymize: Optional[Path] = ANONYMIZE_OPTION,
     study: Optional[Path] = STUDY_OPTION,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
-    issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
-    pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
+    out: Optional[Path] = _CODINGS_OUT,
+    issues_out: Optional[Path] = _ISSUES_OUT,
+    pseudonymous: bool = _PSEUDONYMOUS,
     url: Optional[str] = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
@@ -228,16 +236,16 @@ def labelstudio_status(
 def coding_import(
     export_file: Optional[Path] = typer.Argument(None, help="Label Studio export: full JSON, JSON_MIN or CSV "
                                                  "(default: the --study's export)."),
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported)."),
-    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok)."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file."),
+    codebook: Optional[Path] = _IMPORT_CODEBOOK,
+    corpus_paths: Optional[list[str]] = _IMPORT_CORPUS,
+    cases: Optional[Path] = _IMPORT_CASES,
     anonymize: Optional[Path] = ANONYMIZE_OPTION,
     study: Optional[Path] = STUDY_OPTION,
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the codings table (.csv/.xlsx/.parquet/.md)."),
-    issues_out: Optional[Path] = typer.Option(None, "--issues-out", help="Write the reconciliation table."),
+    out: Optional[Path] = _CODINGS_OUT,
+    issues_out: Optional[Path] = _ISSUES_OUT,
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Count drafts as annotations."),
     users: Optional[Path] = USERS_OPTION,
-    pseudonymous: bool = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ..."),
+    pseudonymous: bool = _PSEUDONYMOUS,
 ) -> None:
     """Validate every span of an export and write the codings and the reconciliation report."""
     from coding.labelstudio import read_export

@@ -23,12 +23,6 @@ from pipelines.errors import PipelineError
 app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, ATLAS.ti and MAXQDA.")
 
 
-def _write_text(path: Path, text: str) -> None:
-    from pipelines.exports import atomic_write_bytes
-
-    atomic_write_bytes(text.encode("utf-8"), path)
-
-
 @app.command("import")
 def refi_import(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
@@ -37,6 +31,7 @@ def refi_import(
 ) -> None:
     """Import codes, source texts and codings from a REFI-QDA file; list everything not imported."""
     from coding.refi import codebook_to_toml, read_qdc, read_qdpx
+    from corpus._atomic import atomic_write_text
     from pipelines.exports import write_table
 
     suffix = file.suffix.lower()
@@ -53,7 +48,7 @@ def refi_import(
     table.add_row("codes", str(len(result.codes)))
     if result.codebook is not None:
         path = out_dir / "codebook.toml"
-        _write_text(path, codebook_to_toml(result.codebook))
+        atomic_write_text(path, codebook_to_toml(result.codebook))
         table.add_row("codebook", str(path))
     if suffix == ".qdpx":
         counts = result.counts
@@ -62,7 +57,7 @@ def refi_import(
             table.add_row(key.removeprefix("n_").replace("_", " "), str(counts[key]))
         for source in result.sources:
             if source.text is not None:
-                _write_text(out_dir / "sources" / f"{source.transcript_id}.txt", source.text)
+                atomic_write_text(out_dir / "sources" / f"{source.transcript_id}.txt", source.text)
         write_table(result.codings, out_dir / "codings.csv")
         write_table(result.issues, out_dir / "issues.csv")
         table.add_row("codings", str(out_dir / "codings.csv"))

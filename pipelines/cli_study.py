@@ -65,7 +65,7 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
     PipelineError
         ``directory/study.toml`` already exists (nothing is overwritten).
     """
-    from pipelines.exports import atomic_write_bytes
+    from corpus._atomic import atomic_write_bytes, atomic_write_text
     from pipelines.study import STUDY_TEMPLATE
 
     directory = Path(directory)
@@ -75,20 +75,20 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
     for sub in ("transcripts", "survey", "labelstudio"):
         (directory / sub).mkdir(parents=True, exist_ok=True)
     name = title or directory.resolve().name
-    atomic_write_bytes(STUDY_TEMPLATE.format(title=name.replace('"', "'")).encode("utf-8"), toml)
+    atomic_write_text(toml, STUDY_TEMPLATE.format(title=name.replace('"', "'")))
     readme = directory / "README.md"
     if not readme.exists():
-        atomic_write_bytes(_README.format(title=name).encode("utf-8"), readme)
+        atomic_write_text(readme, _README.format(title=name))
     cases = directory / "cases.csv"
     if not cases.exists():
-        atomic_write_bytes("case_id\n".encode("utf-8"), cases)
+        atomic_write_text(cases, "case_id\n")
     names = directory / "names.txt"
     if not names.exists():
-        atomic_write_bytes("# People to pseudonymise: one per line, canonical form first, then variants.\n"
-                           "# Example: Алексей, Лёша, Лёха\n".encode("utf-8"), names)
+        atomic_write_text(names, "# People to pseudonymise: one per line, canonical form first, then variants.\n"
+                                 "# Example: Алексей, Лёша, Лёха\n")
     codebook = directory / "codebook.toml"
     if not codebook.exists():
-        atomic_write_bytes((DEMO_DIR / "codebook.toml").read_bytes(), codebook)
+        atomic_write_bytes(codebook, (DEMO_DIR / "codebook.toml").read_bytes())
     return toml
 
 

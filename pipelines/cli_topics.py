@@ -21,8 +21,9 @@ import typer
 from rich.table import Table
 
 from coding.errors import TopicModelError
+from corpus._atomic import atomic_write_text
 from pipelines.cli_common import console, make_app
-from pipelines.exports import atomic_write_bytes, write_table
+from pipelines.exports import write_table
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 
@@ -152,7 +153,7 @@ def fit(
         selection = None
     model.save(out)
     source["seed"] = seed
-    atomic_write_bytes(json.dumps(source, ensure_ascii=False, indent=1).encode("utf-8"), out / "source.json")
+    atomic_write_text(out / "source.json", json.dumps(source, ensure_ascii=False, indent=1))
     if selection is not None:
         write_table(selection.curve, out / "coherence_curve.csv")
         write_table(selection.summary.assign(rule=selection.rule), out / "coherence_summary.csv")
@@ -281,7 +282,7 @@ def effects(
         write_table(table, out)
         console.print(f"Wrote {out}")
     if svg is not None:
-        atomic_write_bytes(effects_to_svg(table, title=f"Topic prevalence by {by or formula}").encode("utf-8"), svg)
+        atomic_write_text(svg, effects_to_svg(table, title=f"Topic prevalence by {by or formula}"))
         console.print(f"Wrote {svg}")
 
 

@@ -40,13 +40,13 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pipelines
+from corpus._atomic import atomic_write_text
 from pipelines.demo_coders import (
     PLAN_DIR,
     SEED,
@@ -231,17 +231,7 @@ def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], use
 
 
 def _write_json_atomic(data, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            json.dump(data, handle, ensure_ascii=False, indent=1)
-            handle.write("\n")
-        os.chmod(tmp, 0o644)  # package data: readable like the other demo files
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+    return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def users_path(export_path: str | os.PathLike[str]) -> Path:

@@ -9,11 +9,11 @@ spreadsheet-formula injection neutralised in CSV and XLSX.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from corpus._atomic import atomic_write, atomic_write_text
 from quant.errors import QualquantError
 
 
@@ -118,11 +118,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool =
             f"{path}: cannot write a table as {suffix or '(no extension)'!r}; use one of "
             f"{', '.join(TABLE_SUFFIXES)}."
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             neutralize_formulas(df).to_csv(tmp, index=index, encoding="utf-8-sig", lineterminator="\n")
         elif suffix == ".xlsx":
@@ -131,11 +128,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool =
             df.to_parquet(tmp, index=index)
         else:
             tmp.write_text(to_markdown(df, index=index), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 # --------------------------------------------------------------------------- workbooks and text files
@@ -207,11 +201,8 @@ def write_workbook(sheets: "dict[str, pd.DataFrame]", path: str | os.PathLike[st
         raise ExportFormatError(f"{path}: a workbook must be an .xlsx file.")
     if not sheets:
         raise ExportFormatError(f"{path}: no tables to write.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+
+    def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, (_, frame) in zip(sheet_names(sheets.keys()), sheets.items()):
                 safe = neutralize_formulas(frame.reset_index() if index else frame)
@@ -223,27 +214,26 @@ def write_workbook(sheets: "dict[str, pd.DataFrame]", path: str | os.PathLike[st
                     width = min(60, max(8, max(len(v) for v in values) + 2))
                     ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = width
         _fix_zip_times(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def _fix_zip_times(path: Path) -> None:
-    """Rewrite an XLSX so its zip entries and document properties carry a fixed time.
+    """Rewrite an XLSX in place so its zip entries and document properties carry a fixed time.
 
     openpyxl stamps the current time into ``docProps/core.xml`` and the zip
     entries; fixing both makes two runs on the same tables give identical bytes.
+    ``path`` is the temporary file of an atomic write, so it is rewritten directly.
     """
+    import io
     import re
     import zipfile
 
     fixed = (1980, 1, 1, 0, 0, 0)
     with zipfile.ZipFile(path) as zin:
         items = [(info, zin.read(info.filename)) for info in zin.infolist()]
-    tmp = path.with_name(path.name + ".z")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zout:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zout:
         for info, data in items:
             if info.filename == "docProps/core.xml":
                 data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\2", data)
@@ -251,7 +241,7 @@ def _fix_zip_times(path: Path) -> None:
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
             zout.writestr(zi, data)
-    os.replace(tmp, path)
+    path.write_bytes(buffer.getvalue())
 
 
 def write_markdown_tables(sections: "dict[str, pd.DataFrame]", path: str | os.PathLike[str], *,
@@ -260,26 +250,4 @@ def write_markdown_tables(sections: "dict[str, pd.DataFrame]", path: str | os.Pa
     parts = [f"# {title}\n"]
     for name, frame in sections.items():
         parts.append(f"\n## {name}\n\n" + to_markdown(frame))
-    return atomic_write_bytes("".join(parts).encode("utf-8"), path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def atomic_write_bytes(data: bytes, path: str | os.PathLike[str]) -> Path:
-    """Write ``data`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_text(path, "".join(parts))

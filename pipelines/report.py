@@ -240,6 +240,9 @@ def _survey(ctx) -> str:
         body += f"<h3>{esc(row)} × {esc(col)}</h3>"
         body += table_html(wide.reset_index().rename(columns={"row": row}), caption="Counts", decimals=0)
         body += table_html(tests, caption="Chi-square tests")
+        notes = t(f"survey/crosstab_{row}_{col}_notes")
+        if notes is not None:
+            body += "".join(f'<p class="note">{esc(n)}</p>' for n in notes["footnote"])
     qc = t("survey/quant_check")
     if qc is not None and len(qc):
         body += "<h3>Checks of the reported statistics (statcheck rules)</h3>"

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
+from corpus._atomic import atomic_write, atomic_write_text
 from pipelines.errors import PipelineError
 from pipelines.study import Study
 
@@ -150,20 +151,14 @@ class Context:
 
     def write_text(self, text: str, name: str) -> Path:
         """Write a text file atomically (UTF-8)."""
-        from pipelines.exports import atomic_write_bytes
-
-        return atomic_write_bytes(text.encode("utf-8"), self.path(name))
+        return atomic_write_text(self.path(name), text)
 
     # -- tables ------------------------------------------------------------
     def put(self, name: str, df: pd.DataFrame) -> None:
         """Store a table of the current stage (memory + parquet cache) for later stages and the report."""
         key = f"{self._stage}/{name}"
         self._tables[key] = df
-        p = self.out / CACHE_DIR / self._stage / f"{name}.parquet"
-        p.parent.mkdir(parents=True, exist_ok=True)
-        tmp = p.with_name(p.name + ".tmp")
-        _to_parquet(df, tmp)
-        os.replace(tmp, p)
+        atomic_write(self.out / CACHE_DIR / self._stage / f"{name}.parquet", lambda tmp: _to_parquet(df, tmp))
 
     def table(self, key: str, default: pd.DataFrame | None = None) -> pd.DataFrame | None:
         """A table ``"stage/name"`` from this run or the cache (``default`` when absent)."""
@@ -262,10 +257,7 @@ def _read_state(out: Path) -> dict[str, Any]:
 
 
 def _write_state(out: Path, state: dict[str, Any]) -> None:
-    p = out / STATE_FILE
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text(json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, p)
+    atomic_write_text(out / STATE_FILE, json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False))
 
 
 def _unchanged(entry: dict[str, Any] | None, key: str, out: Path) -> bool:

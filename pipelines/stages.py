@@ -36,8 +36,9 @@ from typing import Any
 import pandas as pd
 
 from pipelines.run import Context, Stage, StageUnavailable
+from pipelines.stages_output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
 
-__all__ = ["STAGES", "load_corpus", "require"]
+__all__ = ["EXPORT_TABLES", "STAGES", "export_tables", "load_corpus", "require", "warnings_frame"]
 
 
 def require(module: str, what: str):
@@ -51,6 +52,13 @@ def require(module: str, what: str):
 
 
 # --------------------------------------------------------------------------- shared objects
+
+
+def _publish(ctx: Context, *tables: tuple[str, pd.DataFrame, str]) -> None:
+    """Store each ``(name, table, file name)`` for later stages and write it under ``out/``."""
+    for name, df, filename in tables:
+        ctx.put(name, df)
+        ctx.write(df, filename)
 
 
 def load_corpus(ctx: Context):
@@ -184,12 +192,8 @@ def stage_codings(ctx: Context) -> None:
         issue_frame = pd.concat([issue_frame, excluded], ignore_index=True) if n_export_issues else excluded
     human = codings[codings["source"] == "human"] if not codings.empty else codings
     cons = consensus(human, rule=ctx.study.config.coding.consensus) if not human.empty else codings.iloc[0:0]
-    ctx.put("codings", codings)
-    ctx.put("consensus", cons)
-    ctx.put("issues", issue_frame)
-    ctx.write(codings, "codings.csv")
-    ctx.write(cons, "consensus_codings.csv")
-    ctx.write(issue_frame, "coding_issues.csv")
+    _publish(ctx, ("codings", codings, "codings.csv"), ("consensus", cons, "consensus_codings.csv"),
+             ("issues", issue_frame, "coding_issues.csv"))
     if n_export_issues:
         ctx.warn(f"{n_export_issues} Label Studio export issue(s) listed in coding_issues.csv.")
     if not excluded.empty:
@@ -237,10 +241,7 @@ def stage_agreement(ctx: Context) -> None:
     table = agreement.agreement_table(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles),
                                       n_boot=cfg.coding.n_boot, seed=cfg.study.seed)
     dis = agreement.disagreements(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles))
-    ctx.put("agreement", table)
-    ctx.put("disagreements", dis)
-    ctx.write(table, "agreement.csv")
-    ctx.write(dis, "disagreements.csv")
+    _publish(ctx, ("agreement", table, "agreement.csv"), ("disagreements", dis, "disagreements.csv"))
 
 
 # --------------------------------------------------------------------------- frequencies
@@ -331,6 +332,16 @@ def _survey_inputs(study) -> list[Path]:
     return [p for p in (study.optional(cfg.path), study.optional(cfg.codebook)) if p is not None]
 
 
+#: Words of the crosstab footnote on small expected counts (:func:`quant.crosstab`).
+_EXPECTED_NOTE = "have expected count less than 5"
+
+
+def _n_low_expected(res) -> int:
+    """Cells of a crosstab used in its tests (non-empty row and column) with an expected count below 5."""
+    expected = res.expected.to_numpy(dtype=float)
+    return int(((expected > 0) & (expected < 5)).sum())
+
+
 def stage_survey(ctx: Context) -> None:
     cfg = ctx.study.config.survey
     if not cfg.path:
@@ -371,9 +382,12 @@ def stage_survey(ctx: Context) -> None:
         ctx.put(f"crosstab_{row}_{col}", counts)
         ctx.put(f"crosstab_{row}_{col}_tests", tests)
         ctx.put(f"crosstab_{row}_{col}_measures", res.measures.reset_index().rename(columns={"index": "measure"}))
+        ctx.put(f"crosstab_{row}_{col}_notes", pd.DataFrame({"footnote": list(res.footnotes)}, dtype=object))
         ctx.write(counts, f"crosstab_{row}_{col}.csv")
         ctx.write(tests, f"crosstab_{row}_{col}_tests.csv")
         for note in res.footnotes:
+            if _EXPECTED_NOTE in note and not _n_low_expected(res):
+                continue  # SPSS's footnote "0 cells (0.0%) have expected count less than 5": kept in the tables
             ctx.warn(f"crosstab {row} x {col}: {note}")
     checks = []
     if cfg.reported:
@@ -452,13 +466,10 @@ def stage_integration(ctx: Context) -> None:
                                         case_column=cfg.linkage.case_column if cfg.linkage.questionnaire
                                         else "case_id", exact=cfg.linkage.exact, seed=cfg.study.seed,
                                         n_resamples=cfg.integration.n_resamples)
-        ctx.put("linked_cases", linked.matrix)
-        ctx.put("linked_tests", linked.tests)
-        ctx.put("linked_set_aside", linked.set_aside)
         ctx.put("prevalence", linked.prevalence)
-        ctx.write(linked.matrix, "linked_cases.csv")
-        ctx.write(linked.tests, "linked_tests.csv")
-        ctx.write(linked.set_aside, "linked_cases_set_aside.csv")
+        _publish(ctx, ("linked_cases", linked.matrix, "linked_cases.csv"),
+                 ("linked_tests", linked.tests, "linked_tests.csv"),
+                 ("linked_set_aside", linked.set_aside, "linked_cases_set_aside.csv"))
         for reason, grp in linked.set_aside.groupby("reason", sort=True):
             ctx.warn(f"linked cases: {len(grp)} case(s) set aside ({reason}): {', '.join(map(str, grp['case_id']))}; "
                      "listed in linked_cases_set_aside.csv.")
@@ -491,105 +502,20 @@ def stage_integration(ctx: Context) -> None:
     _, notes = integrate.update_overrides(overrides_path, display)
     for n in notes:
         ctx.warn(n)
-    ctx.put("joint_display", display)
-    ctx.put("joint_evidence", evidence)
-    ctx.write(display, "joint_display.csv")
-    ctx.write(evidence, "joint_display_evidence.csv")
+    _publish(ctx, ("joint_display", display, "joint_display.csv"),
+             ("joint_evidence", evidence, "joint_display_evidence.csv"))
 
     # representativeness
     if cfg.representativeness and survey is not None:
         rep = integrate.representativeness(cases, survey, cfg.representativeness,
                                            n_resamples=cfg.integration.n_resamples, seed=cfg.study.seed,
                                            weights=cfg.survey.weights or None)
-        ctx.put("representativeness", rep.distribution)
-        ctx.put("representativeness_tests", rep.tests)
-        ctx.put("representativeness_set_aside", rep.set_aside)
-        ctx.write(rep.distribution, "representativeness.csv")
-        ctx.write(rep.tests, "representativeness_tests.csv")
-        ctx.write(rep.set_aside, "representativeness_set_aside.csv")
+        _publish(ctx, ("representativeness", rep.distribution, "representativeness.csv"),
+                 ("representativeness_tests", rep.tests, "representativeness_tests.csv"),
+                 ("representativeness_set_aside", rep.set_aside, "representativeness_set_aside.csv"))
         for (variable, reason), grp in rep.set_aside.groupby(["variable", "reason"], sort=True):
             ctx.warn(f"representativeness: {len(grp)} case(s) set aside for {variable} ({reason}): "
                      f"{', '.join(map(str, grp['case_id']))}; listed in representativeness_set_aside.csv.")
-
-
-# --------------------------------------------------------------------------- exports and report
-
-#: (sheet name, table key) in workbook order.
-EXPORT_TABLES = (
-    ("corpus_summary", "corpus/summary"), ("transcripts", "corpus/transcripts"),
-    ("reconciliation", "corpus/reconciliation"), ("codebook", "codings/codebook"),
-    ("coding_issues", "codings/issues"), ("agreement", "agreement/agreement"),
-    ("disagreements", "agreement/disagreements"), ("theme_frequencies", "frequencies/theme_frequencies"),
-    ("cooccurrence", "frequencies/cooccurrence"), ("topics", "topics/topics"),
-    ("topic_selection", "topics/selection"), ("topic_code_alignment", "topics/alignment"),
-    ("topic_effects", "topics/effects"), ("survey_table1", "survey/table1"), ("survey_table2", "survey/table2"),
-    ("survey_table3", "survey/table3"), ("quant_check", "survey/quant_check"),
-    ("joint_display", "integration/joint_display"), ("joint_evidence", "integration/joint_evidence"),
-    ("representativeness", "integration/representativeness"),
-    ("representativeness_tests", "integration/representativeness_tests"),
-    ("case_code_matrix", "integration/case_code_matrix"), ("linked_tests", "integration/linked_tests"),
-    ("linked_set_aside", "integration/linked_set_aside"),
-    ("theme_prevalence", "integration/prevalence"),
-)
-
-
-def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
-    """Every table for the workbook, in order (grouped frequency and crosstab tables included)."""
-    sheets: dict[str, pd.DataFrame] = {}
-    for name, key in EXPORT_TABLES:
-        df = ctx.table(key)
-        if df is not None:
-            sheets[name] = df
-        if key == "frequencies/theme_frequencies":
-            for attr in ctx.study.config.coding.group_by:
-                by = ctx.table(f"frequencies/theme_frequencies_by_{attr}")
-                if by is not None:
-                    sheets[f"theme_freq_by_{attr}"] = by
-        if key == "survey/table3":
-            for row, col in ctx.study.config.survey.crosstabs:
-                for suffix in ("", "_tests"):
-                    t = ctx.table(f"survey/crosstab_{row}_{col}{suffix}")
-                    if t is not None:
-                        sheets[f"xt_{row}_{col}{suffix}"] = t
-    return sheets
-
-
-def warnings_frame(ctx: Context) -> pd.DataFrame:
-    """Every warning stored for the stages before ``exports`` (from this run or the state file)."""
-    import json
-
-    from pipelines.run import STATE_FILE
-
-    state = json.loads((ctx.out / STATE_FILE).read_text(encoding="utf-8")) if (ctx.out / STATE_FILE).exists() else {}
-    rows = []
-    for stage in STAGES:
-        if stage.name in ("exports", "report"):
-            continue
-        entry = state.get(stage.name, {})
-        for w in entry.get("warnings", []):
-            rows.append(dict(stage=stage.name, status=entry.get("status", ""), warning=w))
-        if entry.get("status") not in (None, "ran"):
-            rows.append(dict(stage=stage.name, status=entry.get("status"), warning=f"stage {entry.get('status')}"))
-    return pd.DataFrame(rows, columns=["stage", "status", "warning"])
-
-
-def stage_exports(ctx: Context) -> None:
-    from pipelines.exports import write_markdown_tables, write_workbook
-
-    sheets = export_tables(ctx)
-    warn = warnings_frame(ctx)
-    ctx.put("warnings", warn)
-    ctx.write(warn, "warnings.csv")
-    sheets["warnings"] = warn
-    write_workbook(sheets, ctx.path("tables.xlsx"))
-    write_markdown_tables(sheets, ctx.path("tables.md"), title=ctx.study.config.study.title)
-
-
-def stage_report(ctx: Context) -> None:
-    from pipelines.report import build_report
-
-    html = build_report(ctx)
-    ctx.write_text(html, "report.html")
 
 
 _ALL_TABLES = ("corpus/*", "codings/*", "agreement/*", "frequencies/*", "topics/*", "survey/*", "integration/*")

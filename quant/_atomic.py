@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "atomic_write_bytes", "default_file_mode"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "default_file_mode"]
 
 
 def _current_umask() -> int:
@@ -47,7 +47,8 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None,
+                 overwrite: bool = True) -> Path:
     """Write a file atomically: ``write(tmp)`` fills a temporary file that then replaces ``path``.
 
     Parameters
@@ -58,6 +59,13 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         Receives the temporary path (in the destination folder, same suffix)
         and writes the whole file there (it may reopen it by name, as
         pyreadstat does).
+    mode : int, optional
+        File permissions of the result (e.g. ``0o600`` for a private file,
+        ``0o444`` for a read-only snapshot); default ``0o644`` minus the umask.
+    overwrite : bool
+        With ``False`` an existing ``path`` is never replaced: the file is
+        hard-linked into place and :class:`FileExistsError` is raised if
+        ``path`` exists.
 
     Returns
     -------
@@ -82,8 +90,12 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
         write(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
+        os.chmod(tmp, default_file_mode() if mode is None else mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # fails if path exists
+            tmp.unlink()
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -91,6 +103,13 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     return path
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes) -> Path:
+def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes, *, mode: int | None = None,
+                       overwrite: bool = True) -> Path:
     """Write ``payload`` to ``path`` atomically (see :func:`atomic_write`)."""
-    return atomic_write(path, lambda tmp: tmp.write_bytes(payload))
+    return atomic_write(path, lambda tmp: tmp.write_bytes(payload), mode=mode, overwrite=overwrite)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8",
+                      mode: int | None = None) -> Path:
+    """Write ``text`` to ``path`` atomically, newlines kept as given (see :func:`atomic_write`)."""
+    return atomic_write_bytes(path, text.encode(encoding), mode=mode)

@@ -1,0 +1,96 @@
+"""The output stages of a study run: ``exports`` and ``report``.
+
+``exports`` writes every table in one workbook (``tables.xlsx``), one Markdown
+file (``tables.md``) and the warnings of the earlier stages (``warnings.csv``);
+``report`` writes the self-contained ``report.html``.
+
+They are listed in :data:`pipelines.stages.STAGES` with the others and are
+importable from :mod:`pipelines.stages` too.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from pipelines.run import STATE_FILE, Context
+
+__all__ = ["EXPORT_TABLES", "export_tables", "stage_exports", "stage_report", "warnings_frame"]
+
+#: (sheet name, table key) in workbook order.
+EXPORT_TABLES = (
+    ("corpus_summary", "corpus/summary"), ("transcripts", "corpus/transcripts"),
+    ("reconciliation", "corpus/reconciliation"), ("codebook", "codings/codebook"),
+    ("coding_issues", "codings/issues"), ("agreement", "agreement/agreement"),
+    ("disagreements", "agreement/disagreements"), ("theme_frequencies", "frequencies/theme_frequencies"),
+    ("cooccurrence", "frequencies/cooccurrence"), ("topics", "topics/topics"),
+    ("topic_selection", "topics/selection"), ("topic_code_alignment", "topics/alignment"),
+    ("topic_effects", "topics/effects"), ("survey_table1", "survey/table1"), ("survey_table2", "survey/table2"),
+    ("survey_table3", "survey/table3"), ("quant_check", "survey/quant_check"),
+    ("joint_display", "integration/joint_display"), ("joint_evidence", "integration/joint_evidence"),
+    ("representativeness", "integration/representativeness"),
+    ("representativeness_tests", "integration/representativeness_tests"),
+    ("case_code_matrix", "integration/case_code_matrix"), ("linked_tests", "integration/linked_tests"),
+    ("linked_set_aside", "integration/linked_set_aside"),
+    ("theme_prevalence", "integration/prevalence"),
+)
+
+
+def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
+    """Every table for the workbook, in order (grouped frequency and crosstab tables included)."""
+    sheets: dict[str, pd.DataFrame] = {}
+    for name, key in EXPORT_TABLES:
+        df = ctx.table(key)
+        if df is not None:
+            sheets[name] = df
+        if key == "frequencies/theme_frequencies":
+            for attr in ctx.study.config.coding.group_by:
+                by = ctx.table(f"frequencies/theme_frequencies_by_{attr}")
+                if by is not None:
+                    sheets[f"theme_freq_by_{attr}"] = by
+        if key == "survey/table3":
+            for row, col in ctx.study.config.survey.crosstabs:
+                for suffix in ("", "_tests", "_notes"):
+                    t = ctx.table(f"survey/crosstab_{row}_{col}{suffix}")
+                    if t is not None:
+                        sheets[f"xt_{row}_{col}{suffix}"] = t
+    return sheets
+
+
+def warnings_frame(ctx: Context) -> pd.DataFrame:
+    """Every warning stored for the stages before ``exports`` (from this run or the state file)."""
+    from pipelines.stages import STAGES  # the stage order; imported here as stages imports this module
+
+    state = json.loads((ctx.out / STATE_FILE).read_text(encoding="utf-8")) if (ctx.out / STATE_FILE).exists() else {}
+    rows = []
+    for stage in STAGES:
+        if stage.name in ("exports", "report"):
+            continue
+        entry = state.get(stage.name, {})
+        for w in entry.get("warnings", []):
+            rows.append(dict(stage=stage.name, status=entry.get("status", ""), warning=w))
+        if entry.get("status") not in (None, "ran"):
+            rows.append(dict(stage=stage.name, status=entry.get("status"), warning=f"stage {entry.get('status')}"))
+    return pd.DataFrame(rows, columns=["stage", "status", "warning"])
+
+
+def stage_exports(ctx: Context) -> None:
+    """Write ``tables.xlsx``, ``tables.md`` and ``warnings.csv``."""
+    from pipelines.exports import write_markdown_tables, write_workbook
+
+    sheets = export_tables(ctx)
+    warn = warnings_frame(ctx)
+    ctx.put("warnings", warn)
+    ctx.write(warn, "warnings.csv")
+    sheets["warnings"] = warn
+    write_workbook(sheets, ctx.path("tables.xlsx"))
+    write_markdown_tables(sheets, ctx.path("tables.md"), title=ctx.study.config.study.title)
+
+
+def stage_report(ctx: Context) -> None:
+    """Write ``report.html``."""
+    from pipelines.report import build_report
+
+    html = build_report(ctx)
+    ctx.write_text(html, "report.html")
