@@ -50,6 +50,8 @@ caption { caption-side: top; text-align: left; font-weight: 600; padding: 4px 0;
 .b-silence { background: #e8e8ee; color: #3d3d4d; }
 .b-dissonance { background: #fbd9d3; color: #7a1a0c; }
 blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid var(--line); color: #333; font-style: italic; }
+#joint-display-table td:nth-child(4) { min-width: 22em; }
+#joint-display-table td:nth-child(6) { min-width: 14em; }
 .chart { font-family: inherit; }
 .chart-title { font-size: 13px; font-weight: 600; }
 .chart-label { font-size: 12px; }
