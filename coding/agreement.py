@@ -45,6 +45,15 @@ Statistics (each row of :func:`agreement_table`)
 
 A statistic that is undefined (no variation: every value the same) is NaN.
 
+Coders and predictions
+    By default the tables compare the *human* coders only (rows with
+    ``source == "human"``); machine suggestions (Label Studio predictions,
+    ``source == "prediction"``, coder = ``model_version``) stay out. A model
+    enters as one more coder with ``include_predictions=True`` (every
+    ``model_version`` after the human coders) or by naming it in ``coders``;
+    percent agreement, Fleiss' kappa (three or more coders) and Krippendorff's
+    alpha then treat it like any other coder.
+
 References
 ----------
 Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
@@ -113,18 +122,39 @@ OVERALL = "overall"
 
 # ------------------------------------------------------- codings -> data
 
-def _coders(codings: pd.DataFrame, coders: Sequence[str] | None, annotations: pd.DataFrame | None) -> list[str]:
+def _found_coders(codings: pd.DataFrame, annotations: pd.DataFrame | None, source: str) -> set[str]:
+    """Coders with rows of this ``source`` in the codings (and annotations); no source column = all human."""
+    if "source" in codings:
+        rows = codings[codings["source"].fillna("human") == source]
+    else:
+        rows = codings if source == "human" else codings.iloc[0:0]
+    found = set(rows["coder"].dropna().astype(str)) - {"consensus"}
+    if annotations is not None and "coder" in annotations:
+        ann = annotations
+        if "source" in ann:
+            ann = ann[ann["source"].fillna("human") == source]
+        elif source != "human":
+            ann = ann.iloc[0:0]
+        found |= set(ann["coder"].dropna().astype(str))
+    return found
+
+
+def _coders(codings: pd.DataFrame, coders: Sequence[str] | None, annotations: pd.DataFrame | None,
+            include_predictions: bool = False) -> list[str]:
     if coders is not None:
         coders = list(dict.fromkeys(coders))
     else:
-        human = codings[codings["source"] == "human"] if "source" in codings else codings
-        found = set(human["coder"].dropna().astype(str)) - {"consensus"}
-        if annotations is not None and "coder" in annotations:
-            ann = annotations
-            if "source" in ann:
-                ann = ann[ann["source"] == "human"]
-            found |= set(ann["coder"].dropna().astype(str))
-        coders = sorted(found)
+        human = _found_coders(codings, annotations, "human")
+        coders = sorted(human)
+        if include_predictions:
+            machine = sorted(_found_coders(codings, annotations, "prediction") - human)
+            if not machine:
+                raise AgreementError(
+                    "include_predictions=True, but the codings hold no predictions (rows with source "
+                    "'prediction'). Pull the project with its predictions (LabelStudioClient.pull) or leave the "
+                    "option off."
+                )
+            coders += machine
     if len(coders) < 2:
         raise AgreementError(
             f"Agreement needs at least two coders; found {len(coders)} ({', '.join(coders) or 'none'}). "
@@ -187,9 +217,9 @@ def _char_coverage(codings, units, coders, codes) -> tuple[dict[str, np.ndarray]
     return out, seg_of_char, offsets
 
 
-def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what):
+def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what, include_predictions=False):
     check_codings(codings, corpus, what=what)
-    coder_list = _coders(codings, coders, annotations)
+    coder_list = _coders(codings, coders, annotations, include_predictions)
     units = unit_segments(corpus, roles)
     code_list = code_order(codings[codings["coder"].isin(coder_list)], codebook, codes)
     cover = _coverage(codings, units, coder_list, annotations)
@@ -208,6 +238,7 @@ def agreement_table(
     codebook=None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
+    include_predictions: bool = False,
     n_boot: int = 1000,
     seed: int = 0,
     ci_level: float = 0.95,
@@ -221,8 +252,12 @@ def agreement_table(
     corpus : corpus.Corpus
         The corpus the codings refer to.
     coders : sequence of str, optional
-        Coders to compare (default: every human coder in the codings and
-        ``annotations``; at least two).
+        Exactly these coders (at least two). A machine coder is named by its
+        ``model_version`` (the ``coder`` of its rows with ``source ==
+        "prediction"``), e.g. ``coders=["coder_a", "coder_b",
+        "qualquant-lda-k8-seed0-segment"]``. Default: every *human* coder
+        (rows with ``source == "human"``) in the codings and ``annotations``;
+        predictions are left out unless ``include_predictions`` is set.
     level : {"segment", "span"}
         Units: segments (code present/absent) or characters (NVivo-style).
     roles : sequence of str or None
@@ -235,6 +270,14 @@ def agreement_table(
         Which coder coded which transcript (columns ``coder, transcript_id`` and
         optionally ``segment_id``; ``read_export(...).annotations``). Without it a
         coder covers the transcripts where they have codings.
+    include_predictions : bool
+        With the default ``coders``, also compare every prediction coder
+        (``source == "prediction"``, one coder per ``model_version``) as one
+        more coder, after the human coders; with three or more coders Fleiss'
+        kappa is reported instead of Cohen's. Ignored when ``coders`` is
+        given. Like a human coder, a model covers only the transcripts (or
+        segments) where it has predictions (or annotation rows); elsewhere it
+        is missing, not "absent".
     n_boot : int
         Bootstrap replicates (0 = no confidence intervals).
     seed : int
@@ -268,7 +311,8 @@ def agreement_table(
     Raises
     ------
     AgreementError
-        Fewer than two coders, an unknown level, bad ``n_boot``/``ci_level``.
+        Fewer than two coders, an unknown level, bad ``n_boot``/``ci_level``,
+        or ``include_predictions=True`` with no prediction in the codings.
     CodingError
         The codings cannot be placed on the corpus (see :func:`coding.matrices.check_codings`).
 
@@ -288,7 +332,7 @@ def agreement_table(
     if not 0 < ci_level < 1:
         raise AgreementError(f"ci_level must be between 0 and 1, not {ci_level!r}.")
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "agreement_table")
+        codings, corpus, coders, roles, codes, codebook, annotations, "agreement_table", include_predictions)
     n_coders = len(coder_list)
 
     if level == "segment":
@@ -373,6 +417,7 @@ def span_agreement(
     codebook=None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
+    include_predictions: bool = False,
 ) -> pd.DataFrame:
     """Character-level agreement per coder pair, transcript and code (NVivo's coding comparison).
 
@@ -382,7 +427,7 @@ def span_agreement(
 
     Parameters
     ----------
-    codings, corpus, coders, roles, codebook, codes, annotations
+    codings, corpus, coders, roles, codebook, codes, annotations, include_predictions
         As in :func:`agreement_table`.
 
     Returns
@@ -403,7 +448,7 @@ def span_agreement(
         As :func:`agreement_table`.
     """
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "span_agreement")
+        codings, corpus, coders, roles, codes, codebook, annotations, "span_agreement", include_predictions)
     data, seg_of_char, _ = _char_coverage(codings, units, coder_list, code_list)
     transcripts = units["transcript_id"].to_numpy()
     order = list(dict.fromkeys(transcripts))
@@ -444,13 +489,14 @@ def disagreements(
     codebook=None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
+    include_predictions: bool = False,
     excerpt_chars: int = 300,
 ) -> pd.DataFrame:
     """Segments where the coders who coded them disagree on a code, for adjudication.
 
     Parameters
     ----------
-    codings, corpus, coders, roles, codebook, codes, annotations
+    codings, corpus, coders, roles, codebook, codes, annotations, include_predictions
         As in :func:`agreement_table`.
     excerpt_chars : int
         The segment text is cut to this many characters (an ellipsis marks the cut).
@@ -471,7 +517,7 @@ def disagreements(
         As :func:`agreement_table`.
     """
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "disagreements")
+        codings, corpus, coders, roles, codes, codebook, annotations, "disagreements", include_predictions)
     data = _presence(codings, units, coder_list, code_list)
     records = []
     texts = units["text"].to_numpy()

@@ -8,6 +8,18 @@ first saves the raw export bytes as an immutable snapshot
 (``project<id>_<UTC timestamp>_<sha256 prefix>.json``, read-only, never
 overwritten) and then parses that snapshot with :func:`read_export`.
 
+Predictions
+-----------
+Label Studio 1.23's full JSON export lists a task's predictions by id only
+(``"predictions": [17, 18]``). :meth:`LabelStudioClient.pull` therefore
+fetches the project's predictions through the API in one call
+(:meth:`LabelStudioClient.predictions`, ``predictions.list(task_project=...)``),
+puts each full prediction in place of its id (:func:`merge_predictions`) and
+saves the merged tasks as a second read-only snapshot next to the raw one
+(``<same name>.with-predictions.json``), which is the file parsed. Predictions
+then come out of :func:`read_export` with ``source="prediction"`` and ``coder``
+= their ``model_version``, apart from the human codings.
+
 Task data written by :meth:`LabelStudioClient.push`
 ---------------------------------------------------
 ``unit="transcript"`` (default): one task per interview with ``text`` (the
@@ -23,6 +35,7 @@ and ``unit``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections import Counter
 from dataclasses import dataclass
@@ -32,9 +45,10 @@ from typing import Any
 
 from coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
 from coding.ls_export import ExportReadResult, parse_export, read_export
+from coding.ls_predictions import merge_predictions, needs_predictions, prediction_dict
 from corpus._atomic import atomic_write_bytes
 
-__all__ = ["LabelStudioClient", "PullResult", "PushResult", "read_export", "task_data"]
+__all__ = ["LabelStudioClient", "PullResult", "PushResult", "merge_predictions", "read_export", "task_data"]
 
 UNITS = ("transcript", "segment")
 
@@ -57,10 +71,31 @@ class PushResult:
 
 @dataclass(frozen=True, slots=True)
 class PullResult:
-    """Outcome of :meth:`LabelStudioClient.pull`: the snapshot file and the parsed export."""
+    """Outcome of :meth:`LabelStudioClient.pull`.
+
+    Attributes
+    ----------
+    snapshot : pathlib.Path
+        The raw export bytes exactly as the server sent them (read-only).
+    export : ExportReadResult
+        The parsed, validated export (predictions included).
+    merged : pathlib.Path or None
+        The export with the full predictions put in place of their ids
+        (read-only; the file that was parsed), or None when the export listed
+        no prediction to fetch.
+    n_predictions : int
+        Predictions fetched from the API and merged in.
+    """
 
     snapshot: Path
     export: ExportReadResult
+    merged: Path | None = None
+    n_predictions: int = 0
+
+    @property
+    def parsed(self) -> Path:
+        """The snapshot file that was parsed (``merged`` when there is one, else ``snapshot``)."""
+        return self.merged if self.merged is not None else self.snapshot
 
     @property
     def codings(self):
@@ -139,7 +174,10 @@ def _write_snapshot(raw: bytes, directory: Path, project_id: int, ext: str) -> P
     directory.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(raw).hexdigest()[:12]
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = directory / f"project{project_id}_{stamp}_{digest}.{ext}"
+    return _write_readonly(directory / f"project{project_id}_{stamp}_{digest}.{ext}", raw)
+
+
+def _write_readonly(target: Path, raw: bytes) -> Path:
     try:
         return atomic_write_bytes(target, raw, mode=0o444, overwrite=False)
     except FileExistsError:
@@ -348,6 +386,32 @@ class LabelStudioClient:
         annotation = self._call(f"annotating task {task_id}", self._ls.annotations.create, **kwargs)
         return int(annotation.id)
 
+    # -------------------------------------------------------- predictions
+    def predictions(self, project: int | str) -> dict[int, list[dict[str, Any]]]:
+        """Every prediction of a project, by task id, in one API call.
+
+        Uses ``predictions.list(task_project=<id>)`` (Label Studio's
+        ``/api/predictions/?task__project=<id>``). Each prediction is a plain
+        dict with the fields :data:`coding.ls_predictions.PREDICTION_FIELDS` (``id``, ``task``,
+        ``project``, ``model_version``, ``score``, ``result``, ``created_at``,
+        ``updated_at``); lists are sorted by prediction id.
+        """
+        project_id = self._resolve(project)
+        items = self._call(f"listing the predictions of project {project_id}",
+                           lambda: list(self._ls.predictions.list(task_project=project_id)))
+        out: dict[int, list[dict[str, Any]]] = {}
+        for item in items:
+            pred = prediction_dict(item)
+            if pred["id"] is None or pred["task"] is None:
+                raise LabelStudioError(
+                    f"Label Studio at {self.url} returned a prediction of project {project_id} without an id or "
+                    "task; check the server version (checked with 1.23)."
+                )
+            out.setdefault(int(pred["task"]), []).append(pred)
+        for preds in out.values():
+            preds.sort(key=lambda p: int(p["id"]))
+        return out
+
     # -------------------------------------------------------------- pull
     def export_bytes(self, project: int | str, *, export_type: str = "JSON") -> bytes:
         """Raw export bytes (``JSON``, ``JSON_MIN`` or ``CSV``) through the SDK."""
@@ -360,15 +424,32 @@ class LabelStudioClient:
 
     def pull(self, project: int | str, *, snapshot_dir: str | os.PathLike[str], codebook=None, corpus=None,
              pseudonymous: bool = False, include_drafts: bool = False, export_type: str = "JSON") -> PullResult:
-        """Export the project, save the raw bytes as a new snapshot, then parse the snapshot.
+        """Export the project, save the raw bytes as a new snapshot, merge predictions, then parse.
 
         Coders are named from the server's users (e-mail or username), or
         ``coder_1``, ``coder_2``... (by user id) with ``pseudonymous=True``.
 
+        With the full JSON export (``export_type="JSON"``), predictions the
+        export lists by id only are fetched through the API in one call
+        (:meth:`predictions`), merged into the tasks (:func:`merge_predictions`)
+        and saved as a second read-only snapshot next to the raw one
+        (``<raw name without .json>.with-predictions.json``); that file is
+        parsed, so predictions come back with ``source="prediction"`` and
+        ``coder`` = their ``model_version``. JSON_MIN and CSV exports carry no
+        predictions (the reconciliation report says so).
+
         Returns
         -------
         PullResult
-            ``.snapshot`` (the file written) and ``.export`` (:class:`ExportReadResult`).
+            ``.snapshot`` (the raw export), ``.merged`` (the export with
+            predictions, or None), ``.n_predictions`` and ``.export``
+            (:class:`ExportReadResult`).
+
+        Raises
+        ------
+        LabelStudioError
+            The server refused a call, or a prediction listed in the export
+            disappeared before it could be fetched.
         """
         project_id = self._resolve(project)
         ext = {"JSON": "json", "JSON_MIN": "min.json", "CSV": "csv"}.get(export_type)
@@ -376,10 +457,22 @@ class LabelStudioClient:
             raise LabelStudioError(f"Unknown export type {export_type!r}; use JSON, JSON_MIN or CSV.")
         raw = self.export_bytes(project_id, export_type=export_type)
         snapshot = _write_snapshot(raw, Path(snapshot_dir), project_id, ext)
+        merged_path, n_predictions = None, 0
+        if export_type == "JSON":
+            try:
+                tasks = json.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                tasks = None  # read_export below reports the bad snapshot clearly
+            if needs_predictions(tasks):
+                merged, n_predictions = merge_predictions(tasks, self.predictions(project_id),
+                                                          project_id=project_id)
+                merged_raw = json.dumps(merged, ensure_ascii=False).encode("utf-8")
+                merged_path = _write_readonly(snapshot.with_name(snapshot.name[:-len(".json")]
+                                                                 + ".with-predictions.json"), merged_raw)
         users = None if pseudonymous else self.users()
-        export = read_export(snapshot, codebook=codebook, corpus=corpus, include_drafts=include_drafts,
-                             users=users, pseudonymous=pseudonymous)
-        return PullResult(snapshot=snapshot, export=export)
+        export = read_export(merged_path or snapshot, codebook=codebook, corpus=corpus,
+                             include_drafts=include_drafts, users=users, pseudonymous=pseudonymous)
+        return PullResult(snapshot=snapshot, export=export, merged=merged_path, n_predictions=n_predictions)
 
     # ------------------------------------------------------------ status
     def status(self, project: int | str) -> dict[str, Any]:

@@ -377,13 +377,17 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
 
 
 def pull_predictions(client, project, *, codebook=None, corpus=None):
-    """Read a project's predictions back as validated codings (``source="prediction"``).
+    """Read a project's predictions back as validated codings (``source="prediction"``), without a snapshot.
 
-    Label Studio's full JSON export lists predictions by id only (Label Studio
-    1.23), so they are read from the task API (``tasks.list(fields="all")``), put
-    into export form and checked by :func:`coding.ls_export.parse_export` like any
-    export: each span validated against the task text (and the corpus), coder =
-    ``model_version``.
+    :meth:`coding.labelstudio.LabelStudioClient.pull` now returns predictions
+    with the human codings (it merges them into the full JSON export, which in
+    Label Studio 1.23 lists them by id only) and keeps a snapshot; this reads
+    only the predictions, through the same client code: the task texts from
+    ``tasks.list`` and the predictions from
+    :meth:`~coding.labelstudio.LabelStudioClient.predictions` (one call), put
+    into export form and checked by :func:`coding.ls_export.parse_export` like
+    any export: each span validated against the task text (and the corpus),
+    coder = ``model_version``.
 
     Returns
     -------
@@ -395,15 +399,9 @@ def pull_predictions(client, project, *, codebook=None, corpus=None):
     from coding.ls_export import parse_export
 
     project_id = client._resolve(project)
-    tasks = []
-    for task in client.tasks(project_id, annotations=True):
-        preds = []
-        for pred in getattr(task, "predictions", None) or []:
-            get = pred.get if isinstance(pred, dict) else (lambda k, p=pred: getattr(p, k, None))
-            preds.append({"id": get("id"), "model_version": get("model_version"), "score": get("score"),
-                          "result": get("result") or [], "created_at": str(get("created_at") or ""),
-                          "updated_at": str(get("updated_at") or "")})
-        tasks.append({"id": int(task.id), "data": task.data or {}, "annotations": [], "drafts": [],
-                      "predictions": preds, "project": project_id})
+    by_task = client.predictions(project_id)
+    tasks = [{"id": int(task.id), "data": task.data or {}, "annotations": [], "drafts": [],
+              "predictions": by_task.get(int(task.id), []), "project": project_id}
+             for task in client.tasks(project_id)]
     raw = json.dumps(tasks, ensure_ascii=False, default=str).encode("utf-8")
-    return parse_export(raw, codebook=codebook, corpus=corpus)
+    return parse_export(raw, name=f"predictions of project {project_id}", codebook=codebook, corpus=corpus)

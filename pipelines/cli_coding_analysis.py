@@ -173,7 +173,11 @@ def register(coding_app: typer.Typer) -> None:
         users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
         coders: Optional[list[str]] = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
-                                                   "default: every human coder)."),
+                                                   "default: every human coder). A model is named by its "
+                                                   "model_version."),
+        include_predictions: bool = typer.Option(
+            False, "--include-predictions", help="Also compare every Label Studio prediction (one coder per "
+                                                 "model_version) as one more coder; default: human coders only."),
         level: str = typer.Option("segment", "--level", help="segment (code present/absent per segment) or "
                                   "span (characters, as NVivo's coding comparison)."),
         n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates for the confidence intervals."),
@@ -189,7 +193,8 @@ def register(coding_app: typer.Typer) -> None:
         from coding.agreement import agreement_table, disagreements, span_agreement
 
         corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
-        kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations)
+        kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations,
+                      include_predictions=include_predictions)
         result = agreement_table(table, corpus, level=level, n_boot=n_boot, seed=seed, ci_level=ci_level, **kwargs)
         kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
         _show(result, f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",

@@ -47,12 +47,57 @@ def _summary(result, elapsed: float) -> None:
         console.print(f"[bold]Report:[/bold] {report}")
 
 
-def run_demo(out: Path, *, labelstudio: str | None = None, force: bool = False, show_progress: bool = True):
-    """Run the bundled demo study into ``out`` (see ``pipelines/demo_data/README.md``)."""
+def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None = None,
+             token_env: str | None = None, force: bool = False, show_progress: bool = True):
+    """Run the bundled demo study into ``out`` (see ``pipelines/demo_data/README.md``).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Output folder.
+    labelstudio : str, optional
+        URL of a live Label Studio server: the codings are pulled from it
+        (:meth:`coding.labelstudio.LabelStudioClient.pull`; the raw export is
+        snapshotted under ``out/snapshots/``) instead of read from the shipped
+        export. The codings stage then always runs.
+    project : str, optional
+        Project title or id on that server (default: ``[labelstudio] project``
+        of the demo ``study.toml``).
+    token_env : str, optional
+        Name of the environment variable holding the API token (default:
+        ``[labelstudio] token_env`` of the demo ``study.toml``,
+        ``LABEL_STUDIO_API_KEY``). The token is read from the environment only
+        and never printed or written.
+    force : bool
+        Run every stage, even when unchanged.
+    show_progress : bool
+
+    Returns
+    -------
+    pipelines.run.RunResult
+
+    Raises
+    ------
+    PipelineError
+        ``project`` or ``token_env`` without ``labelstudio``, or a stage failed
+        (e.g. the token variable is unset or the project does not exist: the
+        message names them).
+    """
     from pipelines.run import run_study
     from pipelines.study import read_study
 
+    if not labelstudio and (project or token_env):
+        raise PipelineError("--project and --token-env choose the live Label Studio project; give its server with "
+                            "--labelstudio URL too.")
     study = read_study(DEMO_DIR / "study.toml", out=out)
+    if labelstudio:
+        section = study.config.labelstudio
+        update = {"url": labelstudio}
+        if project:
+            update["project"] = str(project)
+        if token_env:
+            update["token_env"] = token_env
+        study.config = study.config.model_copy(update={"labelstudio": section.model_copy(update=update)})
     options = {"labelstudio_url": labelstudio, "always": ("codings",) if labelstudio else ()}
     return run_study(study, force=force, options=options, show_progress=show_progress)
 
@@ -118,13 +163,21 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("qualquant-demo"), "--out", help="Output folder."),
         labelstudio: Optional[str] = typer.Option(
-            None, "--labelstudio", help="Pull the codings from this live Label Studio server instead of the shipped "
-                                        "export (token from the variable named in study.toml)."),
+            None, "--labelstudio", help="Pull the codings from this live Label Studio server (URL) instead of the "
+                                        "shipped export; the raw export is snapshotted under OUT/snapshots."),
+        project: Optional[str] = typer.Option(
+            None, "--project", help="With --labelstudio: the project title or id to pull (default: the demo "
+                                    "study.toml's [labelstudio] project, 'qualquant demo: social capital')."),
+        token_env: Optional[str] = typer.Option(
+            None, "--token-env", help="With --labelstudio: NAME of the environment variable holding the API token "
+                                      "(default: LABEL_STUDIO_API_KEY, from the demo study.toml). The token is "
+                                      "never printed."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run the whole pipeline on the bundled demo study and print where the report is."""
         t0 = time.perf_counter()
-        result = run_demo(out, labelstudio=labelstudio, show_progress=not quiet)
+        result = run_demo(out, labelstudio=labelstudio, project=project, token_env=token_env,
+                          show_progress=not quiet)
         _summary(result, time.perf_counter() - t0)
 
     @app.command("init")

@@ -163,10 +163,14 @@ def stage_codings(ctx: Context) -> None:
             raise StudyConfigError("A live pull needs [labelstudio] project (the project title or id).")
         client = LabelStudioClient(url, token_env=cfg.token_env)
         ctx.progress(f"pulling from {url}")
-        pulled = client.pull(cfg.project, snapshot_dir=ctx.path(cfg.snapshots + "/.keep").parent,
-                             codebook=codebook, corpus=corp)
+        snapshot_dir = ctx.out / cfg.snapshots  # relative to out/ (an absolute setting is kept as it is)
+        pulled = client.pull(cfg.project, snapshot_dir=snapshot_dir, codebook=codebook, corpus=corp)
+        out_dir = ctx.out.resolve()
+        for written in (pulled.snapshot, pulled.merged):  # the immutable snapshots are outputs of the stage
+            if written is not None and written.resolve().is_relative_to(out_dir):
+                ctx.path(written.resolve().relative_to(out_dir).as_posix())
         frames.append(pulled.codings)
-        issues.append(pulled.issues)
+        issues.append(pulled.issues.assign(file=pulled.parsed.name))
     else:
         paths = ctx.study.export_paths()
         if not paths:

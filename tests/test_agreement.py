@@ -463,3 +463,93 @@ def test_leoka_real_export_agreement_per_label():
     assert spans["kappa"].dropna().between(-1, 1).all()
     assert ((spans["chars_a_only"] + spans["chars_b_only"] + spans["chars_both"] + spans["chars_neither"])
             == spans["n_chars"]).all()
+
+
+# ------------------------------------------------- predictions as a coder
+
+# Hand-made presence (1 = code applied in the segment) for 10 participant segments
+# (T1:0000-0004, T2:0000-0004), two human coders and one model. The model's codes
+# are known, so every statistic can be recomputed independently below.
+_PRESENCE = {
+    "a": {"h1": [1, 1, 0, 0, 1, 0, 1, 0, 0, 1],
+          "h2": [1, 0, 0, 0, 1, 0, 1, 1, 0, 1],
+          "model-v1": [1, 1, 0, 1, 1, 0, 0, 0, 0, 1]},
+    "b": {"h1": [0, 0, 1, 1, 0, 0, 0, 1, 0, 0],
+          "h2": [0, 0, 1, 1, 0, 1, 0, 1, 0, 0],
+          "model-v1": [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]},
+}
+
+
+def _with_predictions():
+    turns = [("participant", f"Answer number {i} about the move.") for i in range(5)]
+    corpus = make_corpus({"T1": turns, "T2": turns})
+    segments = [f"T{t}:{i:04d}" for t in (1, 2) for i in range(5)]
+    rows = []
+    for code, by_coder in _PRESENCE.items():
+        for coder, values in by_coder.items():
+            source = "prediction" if coder == "model-v1" else "human"
+            for seg_id, v in zip(segments, values):
+                if v:
+                    s = span(corpus, coder, seg_id, code, 0, 6)
+                    rows.append(CodedSpan(coder, source, s.transcript_id, s.segment_id, code, s.start, s.end,
+                                          s.text, 1, 1, s.result_id))
+    return corpus, codings_frame(rows)
+
+
+def _reference(codes, coders):
+    """Independent values: krippendorff.alpha on the coders x units matrix, statsmodels' Fleiss kappa
+    on the units x {0, 1} count table, percent agreement as the mean share of agreeing coder pairs."""
+    from sklearn.metrics import cohen_kappa_score
+    from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
+
+    matrix = np.array([sum((_PRESENCE[c][coder] for c in codes), []) for coder in coders], dtype=float)
+    alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    ones = matrix.sum(axis=0)
+    counts = np.column_stack([len(coders) - ones, ones])
+    pairs = [(i, j) for i in range(len(coders)) for j in range(i + 1, len(coders))]
+    pct = 100 * np.mean([np.mean([matrix[i, u] == matrix[j, u] for i, j in pairs]) for u in range(matrix.shape[1])])
+    kappa = (sm_fleiss_kappa(counts, method="fleiss") if len(coders) > 2
+             else cohen_kappa_score(matrix[0], matrix[1]))
+    return alpha, kappa, pct
+
+
+def test_agreement_compares_human_coders_by_default():
+    corpus, codings = _with_predictions()
+    table = agreement_table(codings, corpus, n_boot=0).set_index("code")
+    assert set(table["coders"]) == {"h1; h2"} and set(table["n_coders"]) == {2}
+    for code in ("a", "b"):
+        alpha, kappa, pct = _reference([code], ["h1", "h2"])
+        assert table.loc[code, "krippendorff_alpha"] == pytest.approx(alpha, abs=1e-12)
+        assert table.loc[code, "cohen_kappa"] == pytest.approx(kappa, abs=1e-12)
+        assert table.loc[code, "percent_agreement"] == pytest.approx(pct)
+
+
+def test_predictions_enter_as_one_more_coder():
+    corpus, codings = _with_predictions()
+    table = agreement_table(codings, corpus, include_predictions=True, n_boot=0).set_index("code")
+    named = agreement_table(codings, corpus, coders=["h1", "h2", "model-v1"], n_boot=0).set_index("code")
+    pd.testing.assert_frame_equal(table, named)
+    assert set(table["coders"]) == {"h1; h2; model-v1"} and set(table["n_coders"]) == {3}
+    for code, codes in (("a", ["a"]), ("b", ["b"]), ("overall", ["a", "b"])):
+        alpha, kappa, pct = _reference(codes, ["h1", "h2", "model-v1"])
+        row = table.loc[code]
+        assert row["krippendorff_alpha"] == pytest.approx(alpha, abs=1e-12)
+        assert row["fleiss_kappa"] == pytest.approx(kappa, abs=1e-12)
+        assert row["percent_agreement"] == pytest.approx(pct)
+        assert math.isnan(row["cohen_kappa"])
+        assert row["n_units"] == 10 * len(codes) and row["n_units_complete"] == 10 * len(codes)
+    # the model changes the numbers (it is really compared), e.g. alpha of code a
+    human = agreement_table(codings, corpus, n_boot=0).set_index("code")
+    assert table.loc["a", "krippendorff_alpha"] != pytest.approx(human.loc["a", "krippendorff_alpha"])
+    # the disagreement list and span agreement take the same option
+    dis = disagreements(codings, corpus, include_predictions=True)
+    assert dis["coders_applied"].str.contains("model-v1").any()
+    spans = span_agreement(codings, corpus, include_predictions=True)
+    assert {"model-v1"} <= set(spans["coder_b"])
+
+
+def test_include_predictions_without_predictions_is_a_clear_error():
+    corpus, codings = _with_predictions()
+    human = codings[codings["source"] == "human"]
+    with pytest.raises(AgreementError, match=r"include_predictions=True, but the codings hold no predictions"):
+        agreement_table(human, corpus, include_predictions=True, n_boot=0)

@@ -206,3 +206,55 @@ def test_a_bad_users_file_is_one_clear_error(app, tmp_path):
     result = runner.invoke(app, ["agreement", "--study", str(DEMO / "study.toml"), "--users", str(bad)])
     assert result.exit_code == 1
     assert "expected a JSON object of Label Studio user id -> coder name" in result.output
+
+
+def test_agreement_include_predictions_adds_the_model_as_a_coder(app, demo, tmp_path):
+    import krippendorff
+    import numpy as np
+
+    corpus, _ = demo
+    ids = list(corpus.ids[:3])
+    spans = _spans(corpus, ids)
+    model = "qualquant-lda-k6-seed0-segment"
+    for tid in ids:  # the model suggests "bonding" on the first four participant turns
+        t = corpus[tid]
+        for k, seg in enumerate(t.segments_by_role("participant")[:4]):
+            spans.append(CodedSpan(model, "prediction", tid, seg.segment_id, "bonding", seg.start, seg.end,
+                                   seg.text, 1, 9, f"p{tid}{k}"))
+    table_path = tmp_path / "codings.csv"
+    write_table(codings_frame(spans), table_path)
+    human_out, all_out = tmp_path / "human.csv", tmp_path / "all.csv"
+    args = ["agreement", str(table_path), *corpus_args(corpus, ids), "--n-boot", "0"]
+    result = runner.invoke(app, [*args, "--out", str(human_out)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, [*args, "--include-predictions", "--out", str(all_out)])
+    assert result.exit_code == 0, result.output
+    assert "Fleiss" in result.output and model in result.output
+    human = pd.read_csv(human_out, encoding="utf-8-sig").set_index("code")
+    both = pd.read_csv(all_out, encoding="utf-8-sig").set_index("code")
+    assert set(human["coders"]) == {"coder_a; coder_b"}
+    assert set(both["coders"]) == {f"coder_a; coder_b; {model}"} and set(both["n_coders"]) == {3}
+    # independent value for "bonding": coders x participant segments, built by hand from the plan above
+    rows = {"coder_a": [], "coder_b": [], model: []}
+    for tid in ids:
+        for k, _seg in enumerate(corpus[tid].segments_by_role("participant")):
+            human_code = int(k < 6 and k % 2 == 0)
+            rows["coder_a"].append(human_code)
+            rows["coder_b"].append(human_code)
+            rows[model].append(int(k < 4))
+    direct = krippendorff.alpha(reliability_data=np.array(list(rows.values()), dtype=float),
+                                level_of_measurement="nominal")
+    assert both.loc["bonding", "krippendorff_alpha"] == pytest.approx(direct, abs=1e-9)
+    assert human.loc["bonding", "krippendorff_alpha"] == pytest.approx(1.0)
+
+
+def test_include_predictions_without_predictions_is_one_error_line(app, demo, tmp_path):
+    corpus, _ = demo
+    ids = list(corpus.ids[:2])
+    table_path = tmp_path / "codings.csv"
+    write_table(codings_frame(_spans(corpus, ids)), table_path)
+    result = runner.invoke(app, ["agreement", str(table_path), *corpus_args(corpus, ids), "--n-boot", "0",
+                                 "--include-predictions"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines[-1].startswith("Error: include_predictions=True, but the codings hold no predictions")

@@ -124,3 +124,87 @@ def test_codings_on_interviewer_turns_are_reported(tmp_path):
     assert any(w.startswith(expected) for _, w in result.warnings)
     warnings = pd.read_csv(tmp_path / "out" / "warnings.csv", encoding="utf-8-sig")
     assert warnings["warning"].str.startswith(expected).any()  # counted in the report's warnings
+
+
+@pytest.mark.labelstudio
+def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_path, monkeypatch):
+    """`qualquant demo --labelstudio URL --project ID --token-env VAR` against a real server.
+
+    Two demo transcripts are pushed and annotated by two real coders (the demo codings'
+    own round trip); the demo then pulls the project instead of reading the shipped export.
+    """
+    import json
+    import re
+    import stat
+
+    from typer.testing import CliRunner
+
+    from coding import read_codebook
+    from coding.agreement import agreement_table
+    from pipelines import demo_codings as dc
+    from pipelines.cli import app
+    from pipelines.study import read_study
+
+    ids = ["INT01", "INT02"]
+    client = labelstudio_server.client()
+    codebook = read_codebook(dc.DEMO / "codebook.toml")
+    corpus = dc.demo_corpus(ids)
+    emails = {"coder_a": "coder.a@example.com", "coder_b": "coder.b@example.com"}
+    user_ids = {email: uid for uid, email in client.users().items()}
+    sent = dc.round_trip(client, corpus=corpus, codebook=codebook, plans=dc.read_plans(codebook, transcript_ids=ids),
+                         users={c: user_ids[e] for c, e in emails.items()},
+                         coder_clients={c: labelstudio_server.client(e) for c, e in emails.items()},
+                         project_title="qualquant demo (live test)")
+
+    token = labelstudio_server.admin.token
+    out = tmp_path / "demo"
+    args = ["demo", "--out", str(out), "--quiet", "--labelstudio", labelstudio_server.url,
+            "--project", str(sent.project_id), "--token-env", "QQ_DEMO_TOKEN"]
+    runner = CliRunner()
+    monkeypatch.delenv("QQ_DEMO_TOKEN", raising=False)
+    missing = runner.invoke(app, args)
+    assert missing.exit_code == 1
+    assert "Error:" in missing.output and "QQ_DEMO_TOKEN" in missing.output and "Traceback" not in missing.output
+    monkeypatch.setenv("QQ_DEMO_TOKEN", token)
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert token not in result.output
+
+    # codings.csv: both coders' codings of the two transcripts, exactly what they sent
+    codings = pd.read_csv(out / "codings.csv", encoding="utf-8-sig")
+    assert set(codings["coder"]) == set(emails.values()) and set(codings["transcript_id"]) == set(ids)
+    assert set(codings["source"]) == {"human"}
+    expected = sent.export.codings.assign(coder=sent.export.codings["coder"].map(emails))
+    key = ["coder", "transcript_id", "code", "start", "end"]
+    assert sorted(codings[key].itertuples(index=False, name=None)) == \
+        sorted(expected[key].itertuples(index=False, name=None))
+    # the raw export was snapshotted under the output folder, read-only, as the server sent it
+    snapshots = sorted((out / "snapshots").iterdir())
+    assert len(snapshots) == 1
+    snap = snapshots[0]
+    assert re.fullmatch(rf"project{sent.project_id}_\d{{8}}T\d{{12}}Z_[0-9a-f]{{12}}\.json", snap.name)
+    assert not (snap.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    assert sorted(t["id"] for t in json.loads(snap.read_bytes())) == sorted(t["id"] for t in json.loads(sent.raw))
+    # the agreement table was computed from the live codings
+    agreement = pd.read_csv(out / "agreement.csv", encoding="utf-8-sig").set_index("code")
+    assert set(agreement["coders"]) == {"coder.a@example.com; coder.b@example.com"}
+    study = read_study(dc.DEMO / "study.toml")
+    direct = agreement_table(expected, corpus, codebook=codebook, roles=tuple(study.config.corpus.roles),
+                             n_boot=0).set_index("code")
+    assert agreement.loc["overall", "krippendorff_alpha"] == pytest.approx(direct.loc["overall", "krippendorff_alpha"])
+    assert 0 < agreement.loc["overall", "krippendorff_alpha"] < 1
+    # the token is in no file the run wrote
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+
+
+def test_demo_project_options_need_a_server(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "x"), "--project", "7"])
+    assert result.exit_code == 1
+    assert "Error: --project and --token-env choose the live Label Studio project; give its server with " \
+           "--labelstudio URL too." in " ".join(result.output.split())

@@ -225,3 +225,64 @@ def test_server_runs_on_loopback_with_its_own_pid(labelstudio_server):
     pid = labelstudio_server.pid
     assert pid is not None
     os.kill(pid, 0)  # signal 0: the process exists and is ours to signal
+
+
+def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, codebook, tmp_path):
+    """Label Studio 1.23's export lists predictions by id; pull fetches and merges them."""
+    import json
+
+    from coding.ls_export import read_export
+    from coding.topics_compare import pull_predictions, push_predictions
+
+    client = labelstudio_server.client()
+    small = demo_corpus.with_transcripts(demo_corpus.transcripts[:2])
+    project_id = client.ensure_project("Predictions merged on pull", codebook)
+    client.push(small, unit="transcript", project=project_id)
+    task_of = {t.data["transcript_id"]: int(t.id) for t in client.tasks(project_id)}
+    first, second = small.transcripts
+    coder_a = {email: uid for uid, email in client.users().items()}["coder.a@example.com"]
+    turn = next(s for s in first.segments if s.role == "participant")
+    client.annotate(task_of[first.id], _result(first, codebook, [{"start": turn.start, "end": turn.end,
+                                                                   "code": "bonding"}]), completed_by=coder_a)
+    expected, preds = set(), []
+    for model, transcript, codes in (("hand-model-v1", first, ("bridging", "linking")),
+                                     ("hand-model-v1", second, ("bonding",)),
+                                     ("hand-model-v2", second, ("linking",))):
+        turns = [s for s in transcript.segments if s.role == "participant"]
+        spans = [{"start": s.start, "end": s.end, "code": c} for s, c in zip(turns[1:], codes)]
+        preds.append({"unit": "transcript", "transcript_id": transcript.id, "segment_id": None,
+                      "model_version": model, "score": 0.75, "result": _result(transcript, codebook, spans)})
+        expected |= {(model, transcript.id, sp["code"], sp["start"], sp["end"]) for sp in spans}
+    ids = push_predictions(client, project_id, preds)
+    assert len(ids) == 3
+
+    pulled = client.pull(project_id, snapshot_dir=tmp_path, codebook=codebook, corpus=small)
+    assert pulled.export.issues.empty, pulled.export.issues
+    assert pulled.n_predictions == 3
+    # the raw snapshot is what the server sent: predictions by id only
+    raw = json.loads(pulled.snapshot.read_bytes())
+    assert sorted(p for t in raw for p in t["predictions"]) == sorted(ids)
+    # the merged snapshot sits next to it, read-only, and is the file parsed
+    merged = pulled.merged
+    assert merged is not None and pulled.parsed == merged and merged.parent == pulled.snapshot.parent
+    assert merged.name == pulled.snapshot.name[:-len(".json")] + ".with-predictions.json"
+    assert not (merged.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    codings = pulled.codings
+    machine = codings[codings["source"] == "prediction"]
+    got = set(machine[["coder", "transcript_id", "code", "start", "end"]].itertuples(index=False, name=None))
+    assert got == expected
+    human = codings[codings["source"] == "human"]
+    assert list(zip(human["coder"], human["code"], human["start"])) == [("coder.a@example.com", "bonding",
+                                                                         turn.start)]
+    # reading the merged snapshot again gives the same codings (it is self-contained)
+    again = read_export(merged, codebook=codebook, corpus=small, users=client.users())
+    pd.testing.assert_frame_equal(again.codings, codings)
+    # pull_predictions (predictions only, no snapshot) goes through the same client code
+    only = pull_predictions(client, project_id, codebook=codebook, corpus=small)
+    cols = ["coder", "source", "transcript_id", "segment_id", "code", "start", "end", "text", "annotation_id"]
+    pd.testing.assert_frame_equal(only.codings[cols].reset_index(drop=True), machine[cols].reset_index(drop=True))
+    # a project without predictions writes no second snapshot
+    plain_id = client.ensure_project("No predictions", codebook)
+    client.push(small, unit="transcript", project=plain_id)
+    plain = client.pull(plain_id, snapshot_dir=tmp_path / "plain", codebook=codebook, corpus=small)
+    assert plain.merged is None and plain.n_predictions == 0 and plain.parsed == plain.snapshot

@@ -190,6 +190,9 @@ def test_predictions_round_trip_through_label_studio(labelstudio_server, seeded_
     assert len(codings) == sum(len(p["result"]) for p in preds)
     expected = {(item["value"]["start"], item["value"]["labels"][0]) for p in preds for item in p["result"]}
     assert set(zip(codings["start"], codings["code"])) == expected
-    # the full JSON export of Label Studio 1.23 lists predictions by id only: nothing to parse there
-    exported = client.pull(project, snapshot_dir=tmp_path, codebook=codebook, corpus=small).codings
-    assert (exported["source"] == "prediction").sum() == 0
+    # the full JSON export of Label Studio 1.23 lists predictions by id only; pull merges them in
+    full = client.pull(project, snapshot_dir=tmp_path, codebook=codebook, corpus=small)
+    assert full.n_predictions == len(ids) and full.merged is not None and full.issues.empty
+    exported = full.codings[full.codings["source"] == "prediction"]
+    cols = ["coder", "transcript_id", "segment_id", "code", "start", "end", "annotation_id"]
+    pd.testing.assert_frame_equal(exported[cols].reset_index(drop=True), codings[cols].reset_index(drop=True))
