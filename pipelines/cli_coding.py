@@ -205,6 +205,8 @@ def labelstudio_pull(
     client = _client(url, token_env)
     pulled = client.pull(project, snapshot_dir=snapshots, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
     console.print(f"Snapshot: {pulled.snapshot}")
+    if pulled.merged is not None:
+        console.print(f"With {pulled.n_predictions} prediction(s) merged: {pulled.merged}")
     _print_export_summary(pulled.export)
     if out:
         _write(pulled.codings, out, "Codings")
