@@ -1,5 +1,9 @@
 """Pseudonymisation of transcripts: names, e-mails, phones, URLs, Telegram, IINs, street addresses.
 
+Identifiers no pattern finds safely (an address said in words, an employer's
+name) are listed in the names file as tagged terms (``[ADDRESS] ...``,
+``[OTHER] ...``) and replaced literally.
+
 Every finding is replaced by a placeholder such as ``[NAME_1]`` or ``[PHONE_2]``.
 The same person (or the same e-mail, phone, ...) gets the same placeholder across
 the whole corpus; numbers follow the order of first appearance in corpus order,
@@ -24,7 +28,16 @@ from corpus._atomic import atomic_write
 from corpus.collection import Corpus
 from corpus.errors import AnonymizationError
 from corpus.model import Segment, Transcript
-from corpus.names import NameIndex, coerce_names, fold, inflected_forms, possessive_forms, read_names
+from corpus.names import (
+    TAG_KINDS,
+    NameIndex,
+    coerce_names,
+    fold,
+    inflected_forms,
+    possessive_forms,
+    read_names,
+    split_people,
+)
 
 __all__ = [
     "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",
@@ -32,8 +45,8 @@ __all__ = [
 ]
 
 #: Placeholder kinds, in the order they are reported.
-KINDS = ("NAME", "PHONE", "EMAIL", "URL", "TELEGRAM", "IIN", "ADDRESS")
-PLACEHOLDER_RE = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN|ADDRESS)_(\d+)\]")
+KINDS = ("NAME", *TAG_KINDS)  # NAME, PHONE, EMAIL, URL, TELEGRAM, IIN, ADDRESS, OTHER
+PLACEHOLDER_RE = re.compile(rf"\[({'|'.join(KINDS)})_(\d+)\]")
 MAPPING_COLUMNS = ("original", "pseudonym", "kind", "transcript_id", "count")
 
 _TLDS = "kz|ru|com|org|net|info|io|me|su|uz|kg|by|ua|рф|қаз"
@@ -190,23 +203,62 @@ def _known_addresses(transcripts: Sequence[Transcript]) -> tuple["re.Pattern[str
     return pattern, keys
 
 
+@dataclass(frozen=True, slots=True)
+class _Term:
+    kind: str
+    key: str
+    pattern: re.Pattern[str]
+
+
+def _term_patterns(terms: Sequence[tuple[str, str]], *, case_sensitive: bool = True) -> tuple[_Term, ...]:
+    """Literal patterns for tagged names-file terms: a space in a term matches any run of whitespace.
+
+    A term that begins or ends with a letter or digit does not match inside a
+    longer word (``Казахтелеком`` is not found in ``Казахтелекома``).
+    """
+    out = []
+    for kind, term in terms:
+        words = term.split()
+        body = r"\s+".join(re.escape(w) for w in words)
+        if words[0][0].isalnum() or words[0][0] == "_":
+            body = r"(?<!\w)" + body
+        if words[-1][-1].isalnum() or words[-1][-1] == "_":
+            body += r"(?!\w)"
+        out.append(_Term(kind, _identity(kind, term), re.compile(body, 0 if case_sensitive else re.I)))
+    return tuple(out)
+
+
 def find_identifiers(
     text: str, names: "NameIndex | None" = None, *, case_sensitive: bool = True,
     known_addresses: "re.Pattern[str] | None" = None, address_keys: Mapping[tuple[str, str], str] | None = None,
+    terms: Sequence[_Term] = (),
 ) -> list[_Finding]:
     """Return non-overlapping findings in ``text`` (placeholders are never touched).
 
-    On overlap the earlier start wins, then the longer match, then the kind with the
-    lower priority number (e-mail, Telegram, URL, phone, IIN and address, name).
+    Tagged names-file terms (``terms``) come first: a pattern match or name that
+    overlaps one is dropped. Among the rest, on overlap the earlier start wins, then
+    the longer match, then the kind with the lower priority number (e-mail, Telegram,
+    URL, phone, IIN and address, name).
     """
     blocked = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
+    listed = [
+        (-1, _Finding(m.start(), m.end(), term.kind, term.key, m.group(0)))
+        for term in terms for m in term.pattern.finditer(text)
+    ]
+    chosen_terms = _non_overlapping(listed, blocked)
     candidates = _pattern_findings(text, known_addresses, address_keys)
     if names is not None:
         candidates += [
             (5, _Finding(f.start, f.end, "NAME", f.person, text[f.start : f.end]))
             for f in names.find(text, case_sensitive=case_sensitive)
         ]
-    candidates.sort(key=lambda pf: (pf[1].start, -(pf[1].end - pf[1].start), pf[0]))
+    chosen = _non_overlapping(candidates, blocked + [(f.start, f.end) for f in chosen_terms])
+    return sorted(chosen_terms + chosen, key=lambda f: f.start)
+
+
+def _non_overlapping(candidates: list[tuple[int, _Finding]], blocked: list[tuple[int, int]]) -> list[_Finding]:
+    """Earlier start first, then the longer, then the lower priority; none overlapping ``blocked``."""
+    candidates = sorted(candidates, key=lambda pf: (pf[1].start, -(pf[1].end - pf[1].start), pf[0]))
     chosen: list[_Finding] = []
     last_end = 0
     for _, finding in candidates:
@@ -257,7 +309,15 @@ def anonymize(
         What to pseudonymise; the result has the same type.
     names : path, or iterable of str or of sequences of str, optional
         People to replace: a names file (see :func:`read_names`) or, per person,
-        ``"Алексей, Лёша"`` / ``("Алексей", "Лёша")``. Every name word of every
+        ``"Алексей, Лёша"`` / ``("Алексей", "Лёша")``; and tagged terms, other
+        identifiers to replace literally: ``"[ADDRESS] Курмангазы, сто
+        двенадцать"`` (kinds ``PHONE``, ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``,
+        ``ADDRESS`` and ``OTHER`` for anything else, such as an employer's name).
+        A term is matched as written (case-sensitive unless ``case_sensitive`` is
+        false), a space in it matching any run of spaces or line breaks, not
+        inside a longer word; it gets that kind's pseudonym (the same one as a
+        pattern finding of the same phone, e-mail ...) and wins over any pattern
+        match or name it overlaps. Every name word of every
         variant is recognised in its Russian case forms (pymorphy3, or
         declension endings for names it does not know), ``ё``/``е`` alike, and
         first names also in their possessives (``Катин``); adjacent words of one
@@ -269,14 +329,16 @@ def anonymize(
         after the highest placeholder of each kind already in the texts, so a
         second pass never reuses a number.
     case_sensitive : bool
-        Only capitalised words count as names (``Вера`` is a name, ``вера`` is not).
+        Only capitalised words count as names (``Вера`` is a name, ``вера`` is not),
+        and tagged terms match only in their own letter case.
 
     Returns
     -------
     (same type as the input, pandas.DataFrame)
         The pseudonymised transcripts, and the mapping with columns
         ``original`` (text as found), ``pseudonym``, ``kind`` (``NAME``, ``PHONE``,
-        ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``, ``ADDRESS``), ``transcript_id`` and ``count``.
+        ``EMAIL``, ``URL``, ``TELEGRAM``, ``IIN``, ``ADDRESS``, ``OTHER``), ``transcript_id`` and
+        ``count``.
         Keep the mapping private (:func:`write_mapping`).
 
     Raises
@@ -311,7 +373,7 @@ def anonymize(
     a house number (``на Абая``), a bare microdistrict (``в Батысе``, ``Батыс-2``),
     and other street names with a number in words but without ``дом``,
     ``квартира`` or a floor, unless after ``на``/``по`` (``Абая, пять``): review
-    the mapping.
+    the mapping, and list what is left as tagged terms in the names file.
     Existing placeholders are never matched, so anonymising twice changes nothing.
 
     Examples
@@ -328,7 +390,9 @@ def anonymize(
         transcripts = (corpus_or_transcripts,)
     else:
         transcripts = tuple(corpus_or_transcripts)
-    index = NameIndex(coerce_names(names))
+    people, tagged = split_people(coerce_names(names))
+    index = NameIndex(people)
+    terms = _term_patterns(tagged, case_sensitive=case_sensitive)
     numbering = _Numbering(_start_numbers(transcripts, start_counter))
     known_addresses, address_keys = _known_addresses(transcripts)
     new_transcripts = []
@@ -339,7 +403,8 @@ def anonymize(
         # result must be a fixed point so that a second call changes nothing.
         for _ in range(_MAX_PASSES):
             findings = find_identifiers(t.text, index, case_sensitive=case_sensitive,
-                                        known_addresses=known_addresses, address_keys=address_keys)
+                                        known_addresses=known_addresses, address_keys=address_keys,
+                                        terms=terms)
             if not findings:
                 break
             edits = []
@@ -347,7 +412,7 @@ def anonymize(
                 pseudonym = numbering.pseudonym(f.kind, f.key)
                 edits.append((f.start, f.end, pseudonym))
                 counts[(t.id, f.kind, pseudonym, f.original)] += 1
-            t = _apply(t, edits, index, numbering, case_sensitive)
+            t = _apply(t, edits, index, numbering, case_sensitive, terms)
         else:
             raise AnonymizationError(
                 f"Transcript {t.id}: pseudonymisation did not settle after {_MAX_PASSES} passes; "
@@ -379,7 +444,8 @@ def _start_numbers(transcripts: Sequence[Transcript], start_counter: Mapping[str
     return start
 
 
-def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool) -> Transcript:
+def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool,
+           terms: Sequence[_Term] = ()) -> Transcript:
     if not edits:
         return t
     pieces, starts, new_starts, new_ends = [], [], [], []
@@ -415,7 +481,7 @@ def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_s
                 transcript_id=seg.transcript_id,
                 segment_id=seg.segment_id,
                 index=seg.index,
-                speaker=_anonymize_label(seg.speaker, index, numbering, case_sensitive),
+                speaker=_anonymize_label(seg.speaker, index, numbering, case_sensitive, terms),
                 role=seg.role,
                 start=start,
                 end=end,
@@ -426,10 +492,11 @@ def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_s
     return replace(t, text=text, segments=tuple(segments), metadata={**t.metadata, "pseudonymized": True})
 
 
-def _anonymize_label(label: str, index: NameIndex, numbering: _Numbering, case_sensitive: bool) -> str:
+def _anonymize_label(label: str, index: NameIndex, numbering: _Numbering, case_sensitive: bool,
+                     terms: Sequence[_Term] = ()) -> str:
     if not label:
         return label
-    findings = find_identifiers(label, index, case_sensitive=case_sensitive)
+    findings = find_identifiers(label, index, case_sensitive=case_sensitive, terms=terms)
     for f in reversed(findings):
         label = label[: f.start] + numbering.pseudonym(f.kind, f.key) + label[f.end :]
     return label

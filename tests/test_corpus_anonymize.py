@@ -22,6 +22,7 @@ from corpus import (
     write_mapping,
 )
 from corpus.anonymize import find_identifiers, inflected_forms
+from corpus.model import Transcript
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -161,7 +162,8 @@ def test_write_mapping_is_private_and_atomic(tmp_path, names_file):
                              "@someone", "123456789012", "[NAME_1]", " ", "\n", ",", "И:", "Р:",
                              "Катины", "Катиным", "Тем", "Темой", "Тёма", "дядя", "Дядя", "Ержан-аги",
                              "ага", "-", ".", "на ", "8 (7252) 40-17-93", "Кенесары, 65, квартира 112",
-                             "Кенесары 65", "[смеётся]"]),
+                             "Кенесары 65", "[смеётся]", "Курмангазы, сто двенадцать",
+                             "Курмангазы, сто\nдвенадцать", "Казахтелеком", "[OTHER_1]"]),
             st.text(alphabet="абвгд ежз.,\n:", max_size=8),
         ),
         max_size=25,
@@ -175,7 +177,8 @@ def test_property_offsets_hold_and_second_pass_changes_nothing(tmp_path_factory,
     text = "И: " + body
     t = Transcript("P", text, "ru", segments=_segments("P", text, split_turns(text).turns))
     names = [("Алексей", "Лёша"), ("Тимур",), ("Екатерина", "Катя"), ("Артём", "Тёма"),
-             ("Ержан", "Ержан-ага", "дядя Ержан")]
+             ("Ержан", "Ержан-ага", "дядя Ержан"), "[ADDRESS] Курмангазы, сто двенадцать",
+             "[OTHER] Казахтелеком"]
     once, _ = anonymize(t, names=names)
     for s in once.segments:
         assert once.text[s.start : s.end] == s.text
@@ -401,3 +404,133 @@ def test_demo_review_misses_do_not_survive():
             assert t.text[s.start : s.end] == s.text
     again, second = anonymize(anonymised, names=read_names(demo / "names.txt"))
     assert second.empty and all(a == b for a, b in zip(again, anonymised))
+
+
+# ------------------------------------------------------------- tagged terms
+TAGGED = [
+    ("[ADDRESS] Курмангазы, сто двенадцать", "Живу тут. Курмангазы, сто двенадцать. Печка.",
+     "Живу тут. [ADDRESS_1]. Печка."),
+    ("[PHONE] два-ноль-один, пять-пять", "Звоните: два-ноль-один, пять-пять, вечером.",
+     "Звоните: [PHONE_1], вечером."),
+    ("[EMAIL] тимур собака мейл точка кз", "Пишите на тимур собака мейл точка кз, отвечу.",
+     "Пишите на [EMAIL_1], отвечу."),
+    ("[URL] kenesary-chat", "Ссылка в профиле, kenesary-chat, найдёте.", "Ссылка в профиле, [URL_1], найдёте."),
+    ("[TELEGRAM] Тимур из Уральска", "В телеге я Тимур из Уральска, пишите.", "В телеге я [TELEGRAM_1], пишите."),
+    ("[IIN] девяносто ноль один ноль один", "ИИН девяносто ноль один ноль один, записали?",
+     "ИИН [IIN_1], записали?"),
+    ("[OTHER] Лапа помощи", "Волонтёрю в «Лапа помощи», там хорошо.", "Волонтёрю в «[OTHER_1]», там хорошо."),
+]
+
+
+@pytest.mark.parametrize(("line", "text", "expected"), TAGGED, ids=[t[0].split("]")[0][1:] for t in TAGGED])
+def test_each_kind_tag_is_replaced_with_its_kinds_pseudonym(tmp_path, line, text, expected):
+    path = tmp_path / "names.txt"
+    path.write_text(f"Алексей, Лёша\n{line}  # listed by the researcher\n", encoding="utf-8")
+    people = read_names(path)
+    assert people == (("Алексей", "Лёша"), (line,))
+    new, mapping = _anon(text, people)
+    assert new == expected
+    kind = line[1 : line.index("]")]
+    term = line[line.index("]") + 2 :]
+    assert mapping[["original", "pseudonym", "kind", "count"]].values.tolist() == [[term, f"[{kind}_1]", kind, 1]]
+
+
+def test_plain_person_lines_are_read_as_before_next_to_tagged_lines(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text(NAMES + "[address]   Курмангазы,   сто двенадцать\n[ OTHER ] ТОО «Ромашка»\n", encoding="utf-8")
+    assert read_names(path) == (
+        ("Алексей", "Лёша", "Лёха"), ("Тимур",), ("Анна Петровна",),
+        ("[ADDRESS] Курмангазы, сто двенадцать",), ("[OTHER] ТОО «Ромашка»",),
+    )
+
+
+def test_a_tagged_term_matches_across_any_whitespace_and_only_in_its_case():
+    names = ["[ADDRESS] Курмангазы, сто двенадцать", "[OTHER] Казахтелеком"]
+    text = "Курмангазы,  сто\n двенадцать. КУРМАНГАЗЫ, СТО ДВЕНАДЦАТЬ. Казахтелеком, Казахтелекома, казахтелеком."
+    new, mapping = _anon(text, names)
+    assert new == "[ADDRESS_1]. КУРМАНГАЗЫ, СТО ДВЕНАДЦАТЬ. [OTHER_1], Казахтелекома, казахтелеком."
+    assert mapping["original"].tolist() == ["Курмангазы,  сто\n двенадцать", "Казахтелеком"]
+    loose, _ = anonymize(Transcript("T", text, "ru"), names=names, case_sensitive=False)
+    assert loose.text == "[ADDRESS_1]. [ADDRESS_1]. [OTHER_1], Казахтелекома, [OTHER_1]."
+    with pytest.raises(NamesFileError, match=r"line 1: the tag \[OTHER\] has no term"):
+        anonymize(Transcript("T", text, "ru"), names=["[OTHER]   "])
+
+
+def test_a_tagged_term_wins_over_an_overlapping_pattern_match_and_name():
+    # the address pattern finds "Кенесары, 65, квартира 112"; the listed term overlaps its end
+    text = "Адрес: Кенесары, 65, квартира 112 в ТОО «Алексей и партнёры» на Абая, 5."
+    assert [f.original for f in find_identifiers(text)] == ["Кенесары, 65, квартира 112", "Абая, 5"]
+    new, mapping = _anon(text, ["Алексей", "[OTHER] 65, квартира 112 в ТОО «Алексей и партнёры»"])
+    assert new == "Адрес: Кенесары, [OTHER_1] на [ADDRESS_1]."
+    assert "[NAME_" not in new
+    # a listed phone shares its pseudonym with the same number found by the phone pattern
+    new, mapping = _anon("Мой +7 701 123 45 67, то есть восемь семьсот один.", ["[PHONE] +7 701 123 45 67"])
+    assert new == "Мой [PHONE_1], то есть восемь семьсот один."
+    again, _ = _anon("Раньше был 8 701 123-45-67.", ["[PHONE] +7 701 123 45 67"])
+    assert again == "Раньше был [PHONE_1]."
+
+
+def test_tagged_terms_are_idempotent_deterministic_and_keep_offsets(tmp_path):
+    text = ("И: Где вы живёте?\nР: Курмангазы, сто\nдвенадцать. Работаю в Казахтелеком.\n"
+            "И: А Алексей?\nР: Тоже в Казахтелеком, на Курмангазы, сто двенадцать.\n")
+    t = _transcript(tmp_path, "INT01.txt", text)
+    names = ["Алексей", "[ADDRESS] Курмангазы, сто двенадцать", "[OTHER] Казахтелеком"]
+    once, mapping = anonymize(t, names=names)
+    assert once.text == ("И: Где вы живёте?\nР: [ADDRESS_1]. Работаю в [OTHER_1].\n"
+                         "И: А [NAME_1]?\nР: Тоже в [OTHER_1], на [ADDRESS_1].\n")
+    for s in once.segments:
+        assert once.text[s.start : s.end] == s.text
+    assert [s.role for s in once.segments] == [s.role for s in t.segments]
+    again, mapping2 = anonymize(t, names=names)
+    assert again == once and mapping2.equals(mapping)
+    twice, second = anonymize(once, names=names)
+    assert twice == once and second.empty
+    assert mapping["kind"].tolist() == ["NAME", "ADDRESS", "ADDRESS", "OTHER"]  # reported in KINDS order
+    # a second pass with a new term continues the numbering of that kind
+    more, _ = anonymize(once, names=[*names, "[OTHER] Где вы живёте"])
+    assert more.text.startswith("И: [OTHER_2]?")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[ADRESS] Курмангазы, сто двенадцать\n",
+         r"line 2: unknown tag \[ADRESS\]; use one of \[PHONE\], \[EMAIL\], \[URL\], \[TELEGRAM\], \[IIN\], "
+         r"\[ADDRESS\], \[OTHER\]\.$"),
+        ("[NAME] Алексей\n", r"line 2: unknown tag \[NAME\] \(a person's line takes no tag\)"),
+        ("[ADDRESS Курмангазы\n", r"line 2: '\[ADDRESS Курмангазы' starts with '\[' but has no tag"),
+        ("[ADDRESS]   # the address\n", r"line 2: the tag \[ADDRESS\] has no term after it"),
+        ("[OTHER] [NAME_1] и партнёры\n", r"line 2: the term '\[NAME_1\] и партнёры' holds a placeholder"),
+        ("[OTHER] Курмангазы\n[ADDRESS] Курмангазы\n",
+         r"lines 2 and 3: 'Курмангазы' is tagged both \[OTHER\] and \[ADDRESS\]"),
+    ],
+)
+def test_a_bad_tag_is_reported_with_file_and_line(tmp_path, content, message):
+    bad = tmp_path / "names.txt"
+    bad.write_text("Алексей\n" + content, encoding="utf-8")
+    with pytest.raises(NamesFileError, match=message) as info:
+        read_names(bad)
+    assert str(info.value).startswith(f"{bad} line")
+    with pytest.raises(NamesFileError, match="a tagged entry holds one term"):
+        anonymize(Transcript("T", "текст", "ru"), names=[("Алексей", "[OTHER] Казахтелеком")])
+
+
+def test_demo_tagged_lines_remove_the_addresses_said_in_words():
+    demo = Path(pipelines.__file__).parent / "demo_data"
+    people = read_names(demo / "names.txt")
+    assert ("[ADDRESS] Курмангазы, сто двенадцать",) in people
+    corpus = read_corpus(demo / "transcripts", cases=demo / "cases.csv")
+    raw = "\n".join(t.text for t in corpus)
+    listed = ["Курмангазы, сто двенадцать", "Толе би, сто восемьдесят шесть", "Толе би, сто восемьдесят семь",
+              "Лапа помощи", "Mix"]
+    assert all(term in raw for term in listed)  # the demo transcripts really say them
+    anonymised, mapping = anonymize(corpus, names=people)
+    text = "\n".join(t.text for t in anonymised)
+    assert not [term for term in listed if term in text]
+    by_kind = mapping.groupby("kind")["original"].apply(set)
+    assert set(listed[:3]) <= by_kind["ADDRESS"] and {"Лапа помощи", "Mix"} <= by_kind["OTHER"]
+    int04 = anonymised["INT04"].text
+    address = mapping.loc[mapping["original"] == "Курмангазы, сто двенадцать", "pseudonym"].item()
+    assert f"Вот с октября и живу. {address}. Печка" in int04
+    # the street named without a house number stays (it identifies no one)
+    assert "у моей тёти дом на Курмангазы, там комната" in int04
