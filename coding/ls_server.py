@@ -139,9 +139,12 @@ class LabelStudioServer:
 
     Examples
     --------
-    >>> with LabelStudioServer() as server:            # doctest: +SKIP
-    ...     client = server.client()
-    ...     client.status(project_id)
+    Starting a server takes 30-90 s (database migrations), so this example is
+    not run as a doctest; ``tests/test_labelstudio_server.py`` runs it for real::
+
+        with LabelStudioServer() as server:
+            client = server.client()
+            client.status(project_id)
     """
 
     def __init__(

@@ -28,16 +28,8 @@ from corpus._atomic import atomic_write
 from corpus.collection import Corpus
 from corpus.errors import AnonymizationError
 from corpus.model import Segment, Transcript
-from corpus.names import (
-    TAG_KINDS,
-    NameIndex,
-    coerce_names,
-    fold,
-    inflected_forms,
-    possessive_forms,
-    read_names,
-    split_people,
-)
+from corpus.names import NameIndex, inflected_forms, possessive_forms
+from corpus.names_file import TAG_KINDS, coerce_names, fold, read_names, split_people
 
 __all__ = [
     "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",

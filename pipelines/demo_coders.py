@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pipelines
+from corpus.anonymize import PLACEHOLDER_RE
 from quant.errors import QualquantError
 
 __all__ = [
@@ -79,7 +80,7 @@ VERTICAL_CONTEXT = re.compile(
     r"да[её]т|устро|пристро|оформ|позвонил|перекрыл|зарплат|деньг|тенге|кредит|квартир|дом ",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_\d+\]")
+_PLACEHOLDER = PLACEHOLDER_RE  # a quote must not contain a pseudonym placeholder of any kind
 
 
 class CodingPlanError(QualquantError, ValueError):

@@ -452,7 +452,8 @@ alpha = 0.05
 paths = ["transcripts"]        # files, folders or globs (.txt, .docx, .vtt, .srt)
 cases = "cases.csv"            # one row per case, column case_id (= transcript file stem)
 language = ""                  # "ru", "en", ... or "" to detect per transcript
-names = "names.txt"            # people to pseudonymise (one per line: canonical, variants); "" = none
+names = "names.txt"            # people to pseudonymise (one per line: canonical, variants) and
+                               # "[ADDRESS] ..." / "[OTHER] ..." lines for literal identifiers; "" = none
 roles = ["participant"]        # whose turns are coded, counted and modelled
 
 [corpus.speakers]
