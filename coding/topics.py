@@ -209,6 +209,29 @@ class TopicModel:
             raise TopicModelError("With seed_words, eta must be None or a number (the base prior value).")
 
     # --------------------------------------------------------------------- fit
+    def select_n_topics(self, docs, k_range: Iterable[int], *, seeds: Sequence[int] | None = None,
+                        rule: str = "max") -> "SelectionResult":
+        """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
+
+        A convenience around :func:`coding.topics_select.select_n_topics`: the
+        coherence measure, passes, unit, priors and so on are this model's; the
+        seeds default to ``(random_state, random_state + 1, random_state + 2)``.
+        This model itself is not changed; the chosen, fitted model is
+        ``result.model``.
+
+        Returns
+        -------
+        SelectionResult
+            ``curve`` (k, seed, coherence), ``summary`` (mean and sd per K),
+            ``best_k``, ``rule`` (stated in words) and ``model``.
+        """
+        settings = {name: getattr(self, name) for name in (
+            "passes", "iterations", "alpha", "eta", "workers", "unit", "roles", "window", "no_below",
+            "no_above", "stop_words", "seed_words", "seed_weight", "topn", "chunksize")}
+        if seeds is None:
+            seeds = tuple(self.random_state + i for i in range(3))
+        return select_n_topics(docs, k_range, seeds=seeds, coherence=self.coherence or "c_v", rule=rule, **settings)
+
     def fit(self, docs) -> "TopicModel":
         """Fit the model.
 

@@ -327,3 +327,20 @@ def test_streamed_bag_of_words_equals_gensim_doc2bow():
     assert list(prepared.texts) == [[w for w in docs[i] if w in reference.token2id] for i in kept]
     assert prepared.documents["doc_id"].tolist() == [str(i) for i in kept]
     assert len(prepared.dropped) == len(docs) - len(kept)
+
+
+def test_select_n_topics_method_uses_the_model_settings():
+    """The method is the module function with this model's settings (same curve, same choice)."""
+    from coding.topics import TopicModel, select_n_topics
+
+    rng = __import__("random").Random(3)
+    vocab_a = ["чат", "наши", "помощь", "квартира", "вместе", "ребята"]
+    vocab_b = ["банк", "карта", "иин", "цон", "документ", "регистрация"]
+    docs = [[rng.choice(vocab_a if i % 2 else vocab_b) for _ in range(12)] for i in range(60)]
+    model = TopicModel(2, passes=3, iterations=30, random_state=5, no_below=1, no_above=1.0)
+    via_method = model.select_n_topics(docs, range(2, 4))
+    direct = select_n_topics(docs, range(2, 4), seeds=(5, 6, 7), coherence="c_v", passes=3, iterations=30,
+                             no_below=1, no_above=1.0)
+    assert via_method.best_k == direct.best_k
+    assert via_method.curve["coherence"].tolist() == direct.curve["coherence"].tolist()
+    assert not hasattr(model, "topics_")  # the model itself stays unfitted
