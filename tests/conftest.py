@@ -21,7 +21,7 @@ def _missing(what: str) -> None:
     message = f"{what} is not installed: run `make labelstudio` (mandatory in CI)"
     if os.environ.get("CI") == "true":
         pytest.fail(message)
-    pytest.skip(message)
+    pytest.skip(reason=message)
 
 
 @pytest.fixture(scope="session")

@@ -388,7 +388,7 @@ def _real_file(path: Path) -> Path:
                "(clone the repository next to shared/)")
     if os.environ.get("CI") == "true":
         pytest.fail(message)
-    pytest.skip(message)
+    pytest.skip(reason=message)
 
 
 def test_missing_real_data_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path):
