@@ -419,6 +419,36 @@ def _number(text: str, strict: bool = False) -> Any:
 # --------------------------------------------------------------------------- writing
 
 
+# The SAV file header record stores a creation date ("dd Mmm yy", 9 bytes at offset
+# 92) and time ("hh:mm:ss", 8 bytes at 101), after rec_type (4), prod_name (60),
+# layout_code, nominal_case_size, compression, weight_index, ncases (4 each) and
+# bias (8). pyreadstat writes the wall clock there, so two writes of the same data
+# differ; a fixed stamp makes them byte-identical.
+SAV_DATE_OFFSET, SAV_TIME_OFFSET = 92, 101
+
+
+def stamp_sav_header(path: str | os.PathLike[str], when: "datetime | None" = None) -> None:
+    """Overwrite the creation stamp in a ``.sav``/``.zsav`` header so reruns give identical bytes.
+
+    The stamp is ``when``; else the time in ``SOURCE_DATE_EPOCH`` (the
+    reproducible-builds convention) when that is set; else 1 Jan 2000 00:00:00.
+    """
+    from datetime import datetime, timezone
+
+    if when is None:
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        when = (datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch.isdigit()
+                else datetime(2000, 1, 1, tzinfo=timezone.utc))
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    date = f"{when.day:02d} {months[when.month - 1]} {when.year % 100:02d}".encode("ascii")
+    clock = when.strftime("%H:%M:%S").encode("ascii")
+    with open(path, "r+b") as fh:
+        fh.seek(SAV_DATE_OFFSET)
+        fh.write(date)
+        fh.seek(SAV_TIME_OFFSET)
+        fh.write(clock)
+
+
 def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
     """Write a survey with its labels, atomically (see :func:`quant._atomic.atomic_write`).
 
@@ -475,6 +505,7 @@ def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
                 variable_value_labels=value_labels, missing_ranges=missing or None,
                 variable_measure=measures or None,
             )
+            stamp_sav_header(tmp)
 
     try:
         atomic_write(p, write)

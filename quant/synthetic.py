@@ -393,10 +393,8 @@ def make_repatriate_survey(seed: int = DEFAULT_SEED) -> Survey:
     return Survey(df, meta)
 
 
-# SPSS .sav headers carry the creation date and time; a fixed stamp makes
-# reruns byte-identical (offsets from the SAV file header layout: 9 bytes of
-# date at 92, 8 bytes of time at 101).
-_SAV_STAMP = (92, b"01 Jan 26", 101, b"00:00:00")
+# The shipped demo file's header carries this creation stamp (see quant.survey.stamp_sav_header).
+_SAV_STAMP_WHEN = (2026, 1, 1)
 
 
 def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> dict[str, Path]:
@@ -430,7 +428,6 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
     survey = make_repatriate_survey(seed)
     df, meta = survey.data, survey.meta
     sav_path = out / "repatriates_survey.sav"
-    date_at, date, time_at, clock = _SAV_STAMP
 
     def write_sav(tmp: Path) -> None:
         widths = {c: max(3, len(str(int(df[c].max())))) for c in df.columns}
@@ -444,11 +441,11 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
             variable_format={c: f"F{len(str(int(df[c].max())))}.0" for c in df.columns},
             variable_display_width=widths,
         )
-        with open(tmp, "r+b") as fh:  # fixed creation stamp: same seed, same bytes
-            fh.seek(date_at)
-            fh.write(date)
-            fh.seek(time_at)
-            fh.write(clock)
+        from datetime import datetime, timezone
+
+        from quant.survey import stamp_sav_header
+
+        stamp_sav_header(tmp, datetime(*_SAV_STAMP_WHEN, tzinfo=timezone.utc))  # same seed, same bytes
 
     atomic_write(sav_path, write_sav)
 

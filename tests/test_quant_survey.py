@@ -246,3 +246,20 @@ def test_write_survey_file_mode_follows_umask(tmp_path):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == 0o640  # 0o644 minus umask 0o027 (mkstemp alone gives 0o600)
     assert [p.name for p in tmp_path.iterdir()] == ["s.sav"]
+
+
+def test_writing_the_same_survey_twice_gives_identical_bytes(tmp_path, monkeypatch):
+    """The .sav header's creation stamp is fixed (or SOURCE_DATE_EPOCH), so reruns diff clean."""
+    import pandas as pd
+
+    from quant.survey import Survey, SurveyMeta, read_survey, write_survey
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    survey = Survey(pd.DataFrame({"q1": [1.0, 2.0, 2.0], "q2": [3.0, 1.0, 2.0]}), SurveyMeta())
+    a, b = write_survey(survey, tmp_path / "a.sav"), write_survey(survey, tmp_path / "b.sav")
+    assert a.read_bytes() == b.read_bytes()
+    assert a.read_bytes()[92:109] == b"01 Jan 0000:00:00"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    c = write_survey(survey, tmp_path / "c.sav")
+    assert c.read_bytes()[92:109] == b"14 Nov 2322:13:20"
+    assert read_survey(c).data["q1"].tolist() == [1.0, 2.0, 2.0]
