@@ -42,6 +42,18 @@ def _missing(what: str) -> str:
     return f'<p class="muted">{esc(what)}: not available in this run (see Warnings).</p>'
 
 
+def _codebook(frame: pd.DataFrame | None) -> str:
+    """Codes with their names, descriptions and criteria, in every language the codebook has."""
+    if frame is None or frame.empty:
+        return '<p class="muted">No codebook.</p>'
+    wanted = ["id", "facet", "parent"]
+    for field in ("name", "description", "inclusion", "exclusion"):
+        wanted += sorted(c for c in frame.columns if c == field or c.startswith(f"{field}_"))
+    columns = [c for c in wanted if c in frame.columns and frame[c].astype(str).str.strip().ne("").any()]
+    rename = {c: c.replace("_", " ") for c in columns}
+    return table_html(frame, max_rows=500, columns=columns, rename=rename)
+
+
 def build_report(ctx) -> str:
     """Return the report HTML for the run in ``ctx`` (see the module docstring)."""
     cfg = ctx.study.config
@@ -49,9 +61,7 @@ def build_report(ctx) -> str:
     sections = [
         _section("summary", "Study", _summary(ctx)),
         _section("corpus", "Corpus statistics", _corpus(t)),
-        _section("codebook", "Codebook", table_html(t("codings/codebook"), max_rows=500,
-                                                     columns=["id", "facet", "name", "description", "inclusion",
-                                                              "exclusion"])),
+        _section("codebook", "Codebook", _codebook(t("codings/codebook"))),
         _section("agreement", "Inter-coder agreement", _agreement(t)),
         _section("themes", "Theme frequencies", _themes(ctx)),
         _section("cooccurrence", "Co-occurrence of codes", _cooccurrence(t)),
