@@ -14,19 +14,29 @@ through this module.
 - :func:`atomic_write_text` ``(path, text, *, encoding="utf-8", mode=None)``:
   newlines are written as given (no platform translation).
 - :func:`atomic_write_dir` ``(path, write)``: the same for a whole folder.
+- :func:`make_dirs` ``(path)``: create an output folder and its parents.
+
+A write that fails in the operating system (a folder where the file should
+go, a file where a folder should be, no permission, no space) raises
+:class:`quant.errors.OutputWriteError` naming the path and the reason
+(:func:`output_write_error` builds it).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
-from quant._atomic import atomic_write, atomic_write_bytes, atomic_write_text, default_file_mode
+from quant._atomic import (atomic_write, atomic_write_bytes, atomic_write_text, default_file_mode, make_dirs,
+                           output_write_error)
+from quant.errors import QualquantError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_dir", "atomic_write_text", "default_file_mode"]
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_dir", "atomic_write_text", "default_file_mode",
+           "make_dirs", "output_write_error"]
 
 
 def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
@@ -45,6 +55,13 @@ def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]
     pathlib.Path
         The destination folder.
 
+    Raises
+    ------
+    OutputWriteError
+        The folder cannot be written (``path`` is a file, a parent is a file,
+        no permission...); the message names ``path``, the reason and what to
+        do. An :class:`OSError` raised inside ``write`` becomes this error too.
+
     Notes
     -----
     An existing ``path`` is first renamed aside, the temporary folder is
@@ -53,8 +70,13 @@ def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]
     temporary folder is removed.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    if path.exists() and not path.is_dir():
+        raise output_write_error(path, NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), folder=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as exc:
+        raise output_write_error(path, exc, folder=True) from exc
     try:
         write(tmp)
         old = None
@@ -64,7 +86,9 @@ def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]
         os.replace(tmp, path)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, QualquantError):
+            raise output_write_error(path, exc, folder=True) from exc
         raise
     return path

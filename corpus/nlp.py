@@ -46,6 +46,16 @@ FILLERS: dict[str, frozenset[str]] = {
         # evaluative fillers and counting words ("честно", "нормально", "раз", "день", "неделя")
         # that mark time and frequency in every story rather than what it is about
         "честно", "нормально", "конечно", "раз", "день", "неделя", "месяц", "год",
+        "лет",  # the genitive plural of "год" ("пять лет"), which the lemmatizer keeps as its own lemma
+        # function words missing from spaCy's Russian list: particles, prepositions,
+        # conjunctions and pronominal adverbs ("ни копейки", "против", "сюда", "всё равно")
+        "ни", "ль", "пускай", "небось", "дескать", "давай", "давайте", "всё-таки", "все-таки",
+        "то-то", "ну-ка", "ну-ну", "неа", "прямо",
+        "против", "возле", "вдоль", "внутри", "насчёт", "вследствие", "ввиду", "путём", "подле",
+        "позади", "впереди", "поперёк", "из-за", "из-под", "ото", "изо", "обо", "подо", "предо", "безо",
+        "причём", "причем", "словно", "нежели", "абы",
+        "сюда", "некого", "кое-что", "кое-кто", "кое-где", "кое-как", "нипочём", "итого",
+        "всё равно", "все равно", "в основном", "как раз", "то есть", "в смысле",
     }),
     "en": frozenset({
         "um", "uh", "uhm", "erm", "er", "hmm", "mm", "yeah", "yes", "okay", "ok", "like",

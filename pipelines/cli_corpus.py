@@ -65,7 +65,10 @@ def ingest_corpus(
     names : path, optional
         Names file: pseudonymise names, e-mails, phones, URLs, Telegram and IINs.
     mapping_out : path, optional
-        Where to write the pseudonym mapping; required with ``names``.
+        Where to write the pseudonym mapping (the key to the real names);
+        default with ``names``: :func:`default_mapping_path` of ``out``,
+        ``private/pseudonym_key.csv`` next to ``out`` (as ``qualquant demo``
+        writes it), or in the current folder without ``out``.
     out : path, optional
         Segments table to write (.csv, .xlsx, .parquet or .md).
     show_progress : bool
@@ -78,13 +81,12 @@ def ingest_corpus(
     Raises
     ------
     CorpusError
-        For unreadable input, or ``names`` without ``mapping_out``.
+        For unreadable input.
+    OutputWriteError
+        ``out`` or the mapping cannot be written.
     """
     if names is not None and mapping_out is None:
-        raise CorpusError(
-            "--anonymize needs --mapping-out FILE: the pseudonym mapping is the key to the "
-            "real names, so choose where it is kept (not next to the shared data)."
-        )
+        mapping_out = default_mapping_path(out)
     case_table = corpus.read_cases(cases, id_column=case_id_column) if cases is not None else None
     caught: list[warnings.WarningMessage] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -114,6 +116,27 @@ def ingest_corpus(
     return IngestResult(result, mapping, segments_path, mapping_path)
 
 
+#: Where the pseudonym key goes, relative to the output folder (as in ``qualquant demo``/``run``).
+MAPPING_DEFAULT = Path("private") / "pseudonym_key.csv"
+
+#: Printed whenever a pseudonym key is written.
+PRIVATE_KEY_WARNING = ("{path} links every pseudonym to the real name or identifier: it is PRIVATE; keep it out "
+                       "of shared folders and version control.")
+
+
+def default_mapping_path(out: Optional[str | Path]) -> Path:
+    """``private/pseudonym_key.csv`` in the folder of ``out``, or in the current folder without ``out``.
+
+    Examples
+    --------
+    >>> default_mapping_path("results/segments.csv").as_posix()
+    'results/private/pseudonym_key.csv'
+    >>> default_mapping_path(None).as_posix()
+    'private/pseudonym_key.csv'
+    """
+    return (Path(out).parent if out is not None else Path()) / MAPPING_DEFAULT
+
+
 def print_corpus_summary(c: corpus.Corpus) -> None:
     """Print the corpus summary table and, if any, the reconciliation entries."""
     s = c.summary()
@@ -137,7 +160,8 @@ def print_corpus_summary(c: corpus.Corpus) -> None:
         for column in ("kind", "file", "case_id", "message"):
             rtable.add_column(column, overflow="fold")
         for row in c.reconciliation.itertuples(index=False):
-            rtable.add_row(*("" if v is None else str(v) for v in row))
+            rtable.add_row(*("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else str(v)
+                             for v in row))
         console.print(rtable)
 
 
@@ -220,7 +244,7 @@ def ingest_cmd(
     case_id_column: str = typer.Option("case_id", "--case-id-column", help="Column of the cases table holding case ids."),
     case_column: Optional[str] = typer.Option(None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."),
     anonymize: Optional[Path] = typer.Option(None, "--anonymize", help="Names file (one person per line: canonical, variants...): pseudonymise names, e-mails, phones, URLs, Telegram and IINs."),
-    mapping_out: Optional[Path] = typer.Option(None, "--mapping-out", help="Where to write the private pseudonym mapping (.csv, .xlsx, .parquet); required with --anonymize."),
+    mapping_out: Optional[Path] = typer.Option(None, "--mapping-out", help="Where to write the private pseudonym mapping (.csv, .xlsx, .parquet) with --anonymize; default private/pseudonym_key.csv next to --out (or in the current folder without --out). Keep it out of shared folders."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the segments table to FILE.parquet, .csv, .xlsx or .md."),
 ) -> None:
     """Read transcripts into speaker segments and print a summary."""
@@ -229,7 +253,9 @@ def ingest_cmd(
     print_corpus_summary(result.corpus)
     if result.mapping_path is not None:
         console.print(f"Pseudonymised {len(result.mapping)} original forms; mapping (keep it private): "
-                      f"{result.mapping_path}", highlight=False, markup=False)
+                      f"{result.mapping_path}", highlight=False, markup=False, soft_wrap=True)
+        err_console.print("Warning: " + PRIVATE_KEY_WARNING.format(path=result.mapping_path), highlight=False,
+                          markup=False, soft_wrap=True)
     if result.segments_path is not None:
         console.print(f"Wrote {result.segments_path}", highlight=False, markup=False)
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.text import Text
 
-from pipelines.cli_common import console
+from pipelines.cli_common import console, fit_table
 from quant.render import format_p
 
 __all__ = ["register", "parse_counts"]
@@ -90,17 +90,16 @@ def register(app: typer.Typer) -> None:
             target = source
         result = check_reported(target, alpha=alpha, counts=counts_map, n=n)
 
-        table = Table(title="Reported statistics, recomputed", show_lines=True)
-        for col, kw in (("#", {"justify": "right"}), ("Result", {}), ("Recomputed p", {"justify": "right"}),
-                        ("Verdict", {}), ("Reason", {"ratio": 1})):
-            table.add_column(col, **kw)
+        columns = [("#", "fixed", "right", ""), ("Result", "wrap", "left", ""),
+                   ("Recomputed p", "fixed", "right", ""), ("Verdict", "fixed", "left", ""),
+                   ("Reason", "wrap", "left", "")]
+        rows = []
         for i, row in enumerate(result.itertuples(index=False), start=1):
             label = f"{row.label}: " if isinstance(row.label, str) and row.label else ""
             shown = row.reported if isinstance(row.reported, str) else row.source
-            style = _VERDICT_STYLE.get(row.verdict, "")
-            table.add_row(str(i), f"{label}{shown}", format_p(row.recomputed_p, style="sig3", missing=""),
-                          f"[{style}]{row.verdict}[/{style}]", row.reason or "")
-        console.print(table)
+            rows.append([str(i), f"{label}{shown}", format_p(row.recomputed_p, style="sig3", missing=""),
+                         Text(str(row.verdict), style=_VERDICT_STYLE.get(row.verdict, "")), row.reason or ""])
+        console.print(fit_table("Reported statistics, recomputed", columns, rows, show_lines=True))
         tally = result["verdict"].value_counts()
         summary = ", ".join(f"{tally[v]} {v}" for v in _VERDICT_STYLE if v in tally)
         console.print(f"{len(result)} result{'s' if len(result) != 1 else ''}: {summary}")

@@ -5,7 +5,10 @@
   (``sources/<transcript_id>.txt``, canonical UTF-8 text, so
   ``qualquant corpus ingest DIR/sources`` gives transcripts whose offsets
   match the codings).
-- ``export --corpus GLOB --codebook FILE --codings FILE --out FILE.qdpx``
+- ``export --study study.toml --codings FILE --out FILE.qdpx`` (the study's
+  pseudonymised transcripts and codebook) or ``export --corpus GLOB
+  [--anonymize NAMES] --codebook FILE --codings FILE --out FILE.qdpx``; codings
+  made on pseudonymised text are never exported with the raw transcripts.
 - ``export-codebook --codebook FILE --out FILE.qdc``
 """
 
@@ -18,6 +21,7 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console, make_app
+from pipelines.cli_inputs import ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, export_argument, resolve_inputs, users_for
 from pipelines.errors import PipelineError
 
 app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, ATLAS.ti and MAXQDA.")
@@ -76,29 +80,131 @@ def refi_import(
 
 @app.command("export")
 def refi_export(
-    corpus_paths: list[str] = typer.Option(..., "--corpus", help="Transcripts (repeatable; glob ok)."),
-    codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML."),
-    codings: Path = typer.Option(..., "--codings", help="Codings table (.csv/.xlsx/.parquet) or Label Studio export."),
+    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok; "
+                                                     "default: the --study's)."),
+    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases table for --corpus."),
+    anonymize: Optional[Path] = ANONYMIZE_OPTION,
+    study: Optional[Path] = STUDY_OPTION,
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (default: the --study's)."),
+    codings: Optional[Path] = typer.Option(None, "--codings", help="Codings table (.csv/.xlsx/.parquet) or Label "
+                                           "Studio export (default: the --study's export)."),
+    users: Optional[Path] = USERS_OPTION,
     out: Path = typer.Option(..., "--out", help="The .qdpx file to write."),
     offsets: str = typer.Option("codepoints", "--offsets",
                                 help="How positions are counted: codepoints (ATLAS.ti, MAXQDA) or utf16 (NVivo)."),
     include_predictions: bool = typer.Option(False, "--include-predictions", help="Also export model predictions."),
 ) -> None:
-    """Write transcripts, codebook and codings as a REFI-QDA project (.qdpx)."""
-    from coding.codebook import read_codebook
+    """Write transcripts, codebook and codings as a REFI-QDA project (.qdpx).
+
+    The sources written are the transcripts the codings refer to: with --study (or --anonymize) the
+    pseudonymised texts, as they were pushed to Label Studio and as `coding import --study` read them.
+    """
     from coding.refi import write_qdpx
-    from corpus import read_corpus
     from pipelines.cli_coding_analysis import read_codings_input
 
     if out.suffix.lower() != ".qdpx":
         raise PipelineError(f"{out}: the output must end in .qdpx.")
     if offsets not in ("codepoints", "utf16"):
         raise PipelineError(f"--offsets must be codepoints or utf16, not {offsets!r}.")
-    corp = read_corpus(corpus_paths if len(corpus_paths) > 1 else corpus_paths[0])
-    cb = read_codebook(codebook)
-    table, _ = read_codings_input(codings, corp, cb)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
+                            codebook=codebook)
+    if inputs.corpus is None:
+        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) "
+                            "or a --study file.")
+    if inputs.codebook is None:
+        raise PipelineError("Give the codebook with --codebook FILE or a --study file.")
+    corp, cb = inputs.corpus, inputs.codebook
+    path = export_argument(codings, inputs)
+    pseudonymised = study is not None or anonymize is not None
+    if _is_codings_table(path):
+        table, _ = read_codings_input(path, corp, cb)
+        if not pseudonymised:
+            check_not_pseudonymised(table, corp, path)
+    else:
+        table = _read_export(path, corp, cb, users_for(path, users), pseudonymised=pseudonymised)
     write_qdpx(out, corpus=corp, codebook=cb, codings=table, offsets=offsets, include_predictions=include_predictions)
-    console.print(f"REFI-QDA project: {len(corp)} sources, {len(cb)} codes, {len(table)} codings -> {out}")
+    kind = "pseudonymised " if _has_placeholders(corp) else ""
+    console.print(f"REFI-QDA project: {len(corp)} {kind}sources, {len(cb)} codes, {len(table)} codings -> {out}")
+
+
+def _is_codings_table(path: Path) -> bool:
+    """A codings table written by ``coding import`` (not a Label Studio export)."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".parquet"):
+        return True
+    if suffix != ".csv" or not path.is_file():
+        return False
+    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+        header = {c.strip().strip('"') for c in fh.readline().split(",")}
+    return {"coder", "segment_id", "code", "start", "end"} <= header
+
+
+def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
+    """Codings of a Label Studio export; stop when tasks do not match the transcripts to export."""
+    from coding.labelstudio import read_export
+
+    result = read_export(path, codebook=codebook, corpus=corp, users=users)
+    issues = result.issues
+    mismatch = issues[issues["reason"] == "task_text_mismatch"] if len(issues) else issues
+    if len(mismatch):
+        tasks = mismatch["task_id"].nunique()
+        advice = ("Label Studio tasks carry the pseudonymised text: add --study study.toml (or --anonymize NAMES "
+                  "with --corpus) so the project holds the texts the codings refer to"
+                  if not pseudonymised else
+                  "check that the study's transcripts and names file are the ones pushed to Label Studio")
+        raise PipelineError(f"{path}: the text of {tasks} task(s) differs from the transcripts "
+                            f"({len(mismatch)} annotation(s) would be set aside); {advice}.")
+    set_aside = issues[issues["action"] == "set_aside"] if len(issues) else issues
+    if len(set_aside):
+        console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside and are not exported; "
+                      "run `qualquant coding import` with --issues-out to list them.[/yellow]")
+    return result.codings
+
+
+def _has_placeholders(corp) -> bool:
+    from corpus.anonymize import PLACEHOLDER_RE
+
+    return any(PLACEHOLDER_RE.search(t.text) for t in corp)
+
+
+def check_not_pseudonymised(codings, corp, path: Path) -> None:
+    """Stop when codings made on pseudonymised text are about to be exported with raw transcripts.
+
+    Raises
+    ------
+    PipelineError
+        If rows of ``codings`` whose text does not match the (raw) transcripts carry
+        pseudonym placeholders (``[NAME_1]``) that the transcripts do not have: the
+        codings refer to the pseudonymised transcripts, and exporting the raw ones
+        would put real names into the project (and misplace every span).
+    """
+    from corpus.anonymize import PLACEHOLDER_RE
+
+    if "text" not in codings.columns or _has_placeholders(corp):
+        return
+    mismatched = 0
+    example = None
+    for row_no, row in enumerate(codings.itertuples(index=False), start=1):
+        text, tid = getattr(row, "text", None), row.transcript_id
+        transcript = corp.get(tid) if tid is not None else None
+        if not isinstance(text, str) or transcript is None:
+            continue
+        try:
+            start, end = int(row.start), int(row.end)
+        except (TypeError, ValueError):
+            continue
+        if transcript.text[start:end] == text:
+            continue
+        mismatched += 1
+        if example is None and PLACEHOLDER_RE.search(text):
+            example = (row_no, tid, PLACEHOLDER_RE.search(text).group(0))
+    if example is not None:
+        row_no, tid, placeholder = example
+        raise PipelineError(
+            f"{path}: {mismatched} of {len(codings)} codings do not match the raw transcripts, and they were made "
+            f"on pseudonymised text (row {row_no}, transcript {tid}, has {placeholder}). Export the pseudonymised "
+            "transcripts they refer to: add --study study.toml (or --anonymize NAMES with --corpus); raw "
+            "transcripts are not exported with pseudonymised codings.")
 
 
 @app.command("export-codebook")

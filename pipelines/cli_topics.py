@@ -1,13 +1,20 @@
 """``qualquant topics ...``: fit, show, compare with codes, and estimate effects of topic models.
 
-``fit`` reads documents — the demo study when no path is given, transcripts
-(files, folders, globs) with an optional cases table, or a CSV of documents with a
-text column — fits an LDA model (one K, or K chosen by coherence over a range and
-several seeds) and saves it to a model directory. The other commands read that
-directory: ``show`` prints topics and representative segments, ``compare-codes``
-lines topics up with a codings table, ``effects`` estimates topic prevalence by a
-case attribute. The directory remembers where its documents and cases came from
-(``source.json``), so ``effects --by legal_status`` needs no other input.
+``fit`` reads documents and fits an LDA model (one K, or K chosen by coherence
+over a range and several seeds) and saves it to a model directory. Documents
+are a study's transcripts (``--study study.toml``: read and pseudonymised
+exactly as ``qualquant run`` reads them, with its ``[topics]`` settings as
+defaults; the demo study when no path is given), transcripts (files, folders,
+globs) with an optional cases table and ``--anonymize`` names file, or a CSV of
+documents with a text column.
+
+The other commands read that directory: ``show`` prints topics and
+representative segments, ``compare-codes`` lines topics up with a codings table
+or Label Studio export (by default the study's export, read against the same
+pseudonymised transcripts the model saw), ``effects`` estimates topic prevalence
+by a case attribute. The directory remembers where its documents and cases came
+from (``source.json``), so ``compare-codes`` and ``effects --by legal_status``
+need no other input.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from rich.table import Table
 from coding.errors import TopicModelError
 from corpus._atomic import atomic_write_text
 from pipelines.cli_common import console, make_app
+from pipelines.cli_inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
+                                 users_for)
 from pipelines.exports import write_table
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
@@ -48,14 +57,51 @@ def parse_k_range(text: str) -> range:
     return range(a, b + 1)
 
 
+def demo_study() -> Path:
+    """The demo study's ``study.toml`` (what ``topics fit`` reads when given no path)."""
+    return demo_dir() / "study.toml"
+
+
+def _path(value) -> str | None:
+    return str(Path(value).resolve()) if value else None
+
+
 def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optional[str],
-                   id_column: Optional[str], language: Optional[str]):
-    """Return ``(docs, covariates, source)`` for the given inputs (the demo study when ``paths`` is empty)."""
+                   id_column: Optional[str], language: Optional[str], study: Optional[Path] = None,
+                   anonymize: Optional[Path] = None):
+    """Return ``(docs, covariates, source)`` for the given inputs.
+
+    Parameters
+    ----------
+    paths : list of str
+        Transcripts (files, folders, globs) or one CSV/TSV of documents. Empty:
+        the transcripts of ``study`` (the demo study when ``study`` is None),
+        read and pseudonymised as :meth:`pipelines.study.Study.read_corpus` does.
+    cases, language : str, optional
+        Cases table and language of transcripts given as ``paths`` (default: the
+        study's).
+    text_column, id_column : str, optional
+        Columns of a CSV of documents.
+    study : path, optional
+        ``study.toml``.
+    anonymize : path, optional
+        Names file to pseudonymise transcripts given as ``paths`` with (default:
+        the study's ``[corpus] names``).
+
+    Returns
+    -------
+    (docs, pandas.DataFrame or None, dict)
+        The documents (a corpus, or a table of documents), the covariates, and
+        the ``source.json`` record from which :func:`corpus_from_source` reads
+        the same corpus again.
+    """
     import corpus
 
     if len(paths) == 1 and Path(paths[0]).suffix.lower() in (".csv", ".tsv"):
         from coding.topics import documents_from_texts
 
+        if anonymize is not None:
+            raise TopicModelError("--anonymize pseudonymises transcripts; a CSV of documents is read as it is.")
         path = Path(paths[0])
         if not path.is_file():
             raise TopicModelError(f"{path}: no such file. Check the path.")
@@ -75,17 +121,68 @@ def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optio
         source = {"kind": "csv", "path": str(path.resolve()), "text_column": text_column, "id_column": id_column,
                   "language": language or "en"}
         return docs, covariates, source
+    st = None
+    if study is not None or not paths:
+        from pipelines.study import read_study
+
+        study = Path(study) if study is not None else demo_study()
+        st = read_study(study)
     if not paths:
-        base = demo_dir()
-        paths = [str(base / "transcripts")]
-        cases = cases or str(base / "cases.csv")
-        kind = "demo"
-    else:
-        kind = "corpus"
+        if cases is not None or anonymize is not None or language is not None:
+            raise TopicModelError("--cases, --anonymize and --language go with transcript paths; the study's "
+                                  "are set in its study.toml ([corpus]).")
+        corp, _ = st.read_corpus()
+        cfg = st.config.corpus
+        source = {"kind": "study", "study": str(study.resolve()), "demo": study.resolve() == demo_study().resolve(),
+                  "paths": [str(p) for p in st.transcript_paths()], "cases": _path(st.optional(cfg.cases)),
+                  "names": _path(st.optional(cfg.names)), "language": cfg.language or None}
+        return corp, corp.cases, source
+    if st is not None:
+        cfg = st.config.corpus
+        cases = cases or _path(st.optional(cfg.cases))
+        anonymize = anonymize or st.optional(cfg.names)
+        language = language or cfg.language or None
     corp = corpus.read_corpus(paths, cases=cases, language=language)
-    source = {"kind": kind, "paths": [str(Path(p).resolve()) if Path(p).exists() else p for p in paths],
-              "cases": str(Path(cases).resolve()) if cases else None, "language": language}
+    if anonymize is not None:
+        corp, _ = corpus.anonymize(corp, anonymize)
+    source = {"kind": "corpus", "study": _path(study), "paths": [_path(p) if Path(p).exists() else p for p in paths],
+              "cases": _path(cases), "names": _path(anonymize), "language": language}
     return corp, corp.cases, source
+
+
+def corpus_from_source(source: dict, *, anonymize: Optional[Path] = None):
+    """Read again the corpus a model was fitted on, as ``source.json`` records it (None for a CSV).
+
+    ``anonymize`` pseudonymises a corpus that the model read raw (models fitted
+    before the names file was given); a pseudonymised corpus is left as it is.
+    """
+    import corpus
+
+    kind = source.get("kind")
+    if kind == "study" and source.get("study"):
+        from pipelines.study import read_study
+
+        corp, _ = read_study(source["study"]).read_corpus()
+        names = source.get("names")
+    elif kind in ("corpus", "demo") and source.get("paths"):
+        corp = corpus.read_corpus(source["paths"], cases=source.get("cases"), language=source.get("language"))
+        names = source.get("names")
+        if names:
+            corp, _ = corpus.anonymize(corp, names)
+    else:
+        return None
+    if anonymize is not None and not names:
+        corp, _ = corpus.anonymize(corp, anonymize)
+    return corp
+
+
+def _study_settings(study: Optional[Path], paths: List[str]):
+    """The ``[topics]`` settings, roles and codebook of the study in play (None without one)."""
+    if study is None and paths:
+        return None
+    from pipelines.study import read_study
+
+    return read_study(study if study is not None else demo_study())
 
 
 def _load_source(model_dir: Path) -> dict:
@@ -111,45 +208,82 @@ def _print_table(frame: pd.DataFrame, title: str, *, digits: int = 3) -> None:
 @app.command("fit")
 def fit(
     paths: Optional[List[str]] = typer.Argument(None, help="Transcripts (files, folders, globs) or one CSV of "
-                                                 "documents; the demo study when omitted."),
+                                                 "documents; default: the --study's transcripts, or the demo "
+                                                 "study's when no --study is given."),
+    study: Optional[Path] = typer.Option(None, "--study", help="study.toml: its transcripts (pseudonymised as "
+                                         "configured), cases and [topics] settings as defaults."),
     k: Optional[int] = typer.Option(None, "--k", help="Number of topics."),
-    k_range: Optional[str] = typer.Option(None, "--k-range", help="Choose K by coherence in A:B (inclusive)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed (the model saved uses it)."),
-    seeds: int = typer.Option(3, "--seeds", help="Seeds per K with --k-range (seed, seed+1, ...)."),
-    unit: str = typer.Option("segment", "--unit", help="Document unit: segment, transcript or window."),
+    k_range: Optional[str] = typer.Option(None, "--k-range", help="Choose K by coherence in A:B (inclusive; "
+                                          "default with a study: its [topics] k_range)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed of the model saved (default: the study's "
+                                       "[topics] seed, else 0)."),
+    seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per K with --k-range (seed, seed+1, ...; "
+                                        "default 3; with a study and no --seed, its [topics] seeds)."),
+    unit: Optional[str] = typer.Option(None, "--unit", help="Document unit: segment, transcript or window "
+                                       "(default: the study's, else segment)."),
     out: Path = typer.Option(DEFAULT_MODEL, "--out", help="Model directory to write."),
     cases: Optional[str] = typer.Option(None, "--cases", help="Cases table for transcripts."),
+    anonymize: Optional[Path] = ANONYMIZE_OPTION,
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text column of a CSV of documents."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Id column of a CSV (default: row number)."),
     language: Optional[str] = typer.Option(None, "--language", help="Language (CSV default: en; transcripts: "
-                                           "detected)."),
-    passes: int = typer.Option(10, "--passes", help="Training passes."),
+                                           "the study's, else detected)."),
+    passes: Optional[int] = typer.Option(None, "--passes", help="Training passes (default: the study's, else 10)."),
+    iterations: Optional[int] = typer.Option(None, "--iterations", help="Inference iterations per document "
+                                             "(default: the study's, else 200)."),
+    coherence: Optional[str] = typer.Option(None, "--coherence", help="c_v, u_mass or c_npmi (default: the "
+                                            "study's, else c_v)."),
     no_below: int = typer.Option(2, "--no-below", help="Keep lemmas in at least this many documents."),
     no_above: float = typer.Option(0.5, "--no-above", help="Keep lemmas in at most this share of documents."),
-    codebook: Optional[Path] = typer.Option(None, "--seed-codebook", help="Codebook whose seed words guide topics."),
+    codebook: Optional[Path] = typer.Option(None, "--seed-codebook", help="Codebook whose seed words guide topics "
+                                            "(default: the study's codebook when its [topics] seeded = true)."),
     stop_words: Optional[str] = typer.Option(None, "--stop-words", help="Extra lemmas to leave out, comma-separated."),
 ) -> None:
-    """Fit a topic model and save it (K fixed with --k, or chosen by c_v coherence with --k-range)."""
+    """Fit a topic model and save it (K fixed with --k, or chosen by coherence with --k-range)."""
     from coding.topics import TopicModel, select_n_topics
 
-    if (k is None) == (k_range is None):
+    paths = paths or []
+    st = _study_settings(study, paths)
+    cfg = st.config.topics if st is not None else None
+    if k is not None and k_range is not None:
         raise TopicModelError("Give exactly one of --k N or --k-range A:B.")
-    docs, _, source = load_documents(paths or [], cases=cases, text_column=text_column, id_column=id_column,
-                                     language=language)
-    params = {"passes": passes, "unit": unit, "no_below": no_below, "no_above": no_above,
+    if k is None and k_range is None:
+        if cfg is None:
+            raise TopicModelError("Give exactly one of --k N or --k-range A:B.")
+        k_values = range(cfg.k_range[0], cfg.k_range[1] + 1)
+    else:
+        k_values = parse_k_range(k_range) if k_range is not None else None
+    if seed is None and seeds is None and cfg is not None:
+        # neither given: the study's seeds choose K and its seed fits the model saved (as `qualquant run`)
+        seed, seed_list = cfg.seed, tuple(cfg.seeds)
+    else:
+        seed = seed if seed is not None else (cfg.seed if cfg is not None else 0)
+        seed_list = tuple(range(seed, seed + (seeds if seeds is not None else 3)))
+    docs, _, source = load_documents(paths, cases=cases, text_column=text_column, id_column=id_column,
+                                     language=language, study=study, anonymize=anonymize)
+    params = {"passes": passes or (cfg.passes if cfg else 10), "unit": unit or (cfg.unit if cfg else "segment"),
+              "iterations": iterations or (cfg.iterations if cfg else 200), "no_below": no_below,
+              "no_above": no_above,
               "stop_words": tuple(w.strip() for w in (stop_words or "").split(",") if w.strip())}
+    if st is not None:
+        params["roles"] = tuple(st.config.corpus.roles)
+    measure = coherence or (cfg.coherence if cfg else "c_v")
+    if codebook is None and cfg is not None and cfg.seeded:
+        codebook = st.resolve(st.config.codebook.path)
     if codebook is not None:
         from coding import read_codebook
 
         params["seed_words"] = read_codebook(codebook).seed_words
     out.parent.mkdir(parents=True, exist_ok=True)
-    if k_range is not None:
-        selection = select_n_topics(docs, parse_k_range(k_range), seeds=tuple(range(seed, seed + seeds)), **params)
+    if k_values is not None:
+        selection = select_n_topics(docs, k_values, seeds=seed_list, coherence=measure, **params)
         model = selection.model
-        _print_table(selection.summary, "Coherence (c_v) by K")
+        _print_table(selection.summary, f"Coherence ({measure}) by K")
         console.print(f"Chosen K = {selection.best_k}: {selection.rule}")
+        if model.random_state != seed:
+            model = TopicModel(selection.best_k, random_state=seed, coherence=measure, **params).fit(docs)
     else:
-        model = TopicModel(k, random_state=seed, **params).fit(docs)
+        model = TopicModel(k, random_state=seed, coherence=measure, **params).fit(docs)
         selection = None
     model.save(out)
     source["seed"] = seed
@@ -161,10 +295,13 @@ def fit(
     if len(model.dropped_):
         write_table(model.dropped_, out / "dropped_documents.csv")
     _print_table(model.topic_summary(), f"{model.n_topics} topics, {len(model.documents_)} documents "
-                 f"(coherence c_v {model.coherence_:.3f})")
+                 f"(coherence {measure} {model.coherence_:.3f})")
     if len(model.dropped_):
         console.print(f"{len(model.dropped_)} document(s) without vocabulary lemmas set aside: "
                       f"{out / 'dropped_documents.csv'}")
+    if source.get("kind") == "study":
+        console.print(f"Documents: the transcripts of {source['study']}"
+                      + (" (pseudonymised)" if source.get("names") else ""))
     console.print(f"Model saved to {out}")
 
 
@@ -187,40 +324,36 @@ def show(
 
 @app.command("compare-codes")
 def compare_codes_cmd(
-    codings: Path = typer.Argument(..., help="Codings table (.csv from `coding import`) or a Label Studio export."),
+    codings: Optional[Path] = typer.Argument(None, help="Codings table (.csv/.xlsx/.parquet from `coding import`) "
+                                             "or a Label Studio export; default: the export of the study the "
+                                             "model was fitted on (or of --study)."),
     model_dir: Path = typer.Option(DEFAULT_MODEL, "--model", help="Model directory written by `topics fit`."),
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (for a Label Studio export)."),
+    study: Optional[Path] = STUDY_OPTION,
+    anonymize: Optional[Path] = ANONYMIZE_OPTION,
+    users: Optional[Path] = USERS_OPTION,
+    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (for a Label Studio export; "
+                                            "default: the study's)."),
     min_coded: int = typer.Option(3, "--min-coded", help="Least documents a code needs to be tested."),
     out: Optional[Path] = typer.Option(None, "--out", help="Write the alignment table."),
     candidates_out: Optional[Path] = typer.Option(None, "--candidates-out", help="Write candidate new themes."),
 ) -> None:
-    """Line topics up with human codes (Mann-Whitney U, BH-adjusted) and list candidate new themes."""
+    """Line topics up with human codes (Mann-Whitney U, BH-adjusted) and list candidate new themes.
+
+    An export is read against the transcripts the model was fitted on, pseudonymised as they were then
+    (Label Studio tasks carry the pseudonymised text); --study reads it against that study's instead.
+    """
     from coding.topics_compare import compare_codes
 
     model = _load_model(model_dir)
-    if not codings.is_file():
-        raise TopicModelError(f"{codings}: no such file. Check the path.")
-    corp = None
-    source = _load_source(model_dir)
-    if source.get("kind") in ("demo", "corpus"):
-        import corpus
-
-        corp = corpus.read_corpus(source["paths"], cases=source.get("cases"), language=source.get("language"))
-    if codings.suffix.lower() == ".csv" and _is_codings_csv(codings):
-        table = pd.read_csv(codings, encoding="utf-8-sig", dtype={"segment_id": object, "transcript_id": object})
-        table = table.where(table.notna(), None)
-    else:
-        from coding import read_codebook, read_export
-
-        book = read_codebook(codebook) if codebook else None
-        result = read_export(codings, codebook=book, corpus=corp)
-        table = result.codings
-        if len(result.issues):
-            console.print(f"{len(result.issues)} issue(s) reading {codings}; see `qualquant coding import`.")
-    result = compare_codes(model, table, corp, min_coded=min_coded)
+    inputs = _compare_inputs(model_dir, study=study, anonymize=anonymize, codebook=codebook)
+    path = export_argument(codings, inputs)
+    if not path.is_file():
+        raise TopicModelError(f"{path}: no such file. Check the path.")
+    table = _read_codings(path, inputs, users)
+    result = compare_codes(model, table, inputs.corpus, min_coded=min_coded)
     shown = result.alignment.head(20)[["rank", "topic", "terms", "code", "n_coded", "difference",
                                        "rank_biserial", "p_adjusted", "aligned"]]
-    _print_table(shown, "Topics against codes (best 20)")
+    _print_table(shown, f"Topics against codes of {path.name} (best 20)")
     if len(result.candidates):
         _print_table(result.candidates, "Candidate new themes (topics aligned with no code)")
     if len(result.set_aside):
@@ -232,6 +365,54 @@ def compare_codes_cmd(
         console.print(f"Wrote {out}")
     if candidates_out is not None:
         write_table(result.candidate_segments, candidates_out)
+
+
+def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Optional[Path],
+                    codebook: Optional[Path]) -> Inputs:
+    """Corpus, codebook and exports for ``compare-codes``: the --study's, else those of the model's source."""
+    from coding.codebook import read_codebook
+    from pipelines.cli_inputs import resolve_inputs
+
+    if study is not None:
+        return resolve_inputs(study=study, anonymize=anonymize, codebook=codebook)
+    source = _load_source(model_dir)
+    corp = corpus_from_source(source, anonymize=anonymize)
+    exports: tuple[Path, ...] = ()
+    if source.get("study") and Path(source["study"]).is_file():
+        from pipelines.study import read_study
+
+        st = read_study(source["study"])
+        exports = tuple(st.export_paths())
+        if codebook is None:
+            codebook = st.resolve(st.config.codebook.path)
+    elif anonymize is not None and corp is None:
+        raise TopicModelError(f"{model_dir}: the model was not fitted on transcripts; --anonymize has nothing "
+                              "to pseudonymise.")
+    return Inputs(corpus=corp, codebook=read_codebook(codebook) if codebook is not None else None, exports=exports)
+
+
+def _read_codings(path: Path, inputs: Inputs, users: Optional[Path]) -> pd.DataFrame:
+    """A codings table as it is, or an export validated against the corpus (every record set aside counted)."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".parquet") or (suffix == ".csv" and _is_codings_csv(path)):
+        from pipelines.cli_coding_analysis import read_codings_input
+
+        table, _ = read_codings_input(path, inputs.corpus, inputs.codebook)
+        return table
+    from coding import read_export
+
+    result = read_export(path, codebook=inputs.codebook, corpus=inputs.corpus, users=users_for(path, users))
+    issues = result.issues
+    if len(issues):
+        kinds = issues.groupby(["action", "reason"], sort=True).size()
+        detail = " (" + ", ".join(f"{n} {reason}: {action}" for (action, reason), n in kinds.items()) + ")"
+        console.print(f"[yellow]{len(issues)} issue(s) reading {path.name}{detail}; list them with "
+                      "`qualquant coding import ... --issues-out FILE`.[/yellow]")
+        if (issues["reason"] == "task_text_mismatch").any():
+            console.print("[yellow]Tasks whose text differs from the transcripts usually carry the pseudonymised "
+                          "text: fit the model with --study study.toml (or --anonymize NAMES), or pass "
+                          "--anonymize NAMES here.[/yellow]")
+    return result.codings
 
 
 def _is_codings_csv(path: Path) -> bool:
@@ -267,6 +448,12 @@ def effects(
         ids = frame[source["id_column"]].astype(str) if source.get("id_column") else \
             [str(i + 1) for i in range(len(frame))]
         covariates = frame.drop(columns=[source["text_column"]]).assign(case_id=list(ids)).set_index("case_id")
+    elif source.get("kind") == "study" and source.get("study"):
+        corp = corpus_from_source(source)
+        if corp.cases is None:
+            raise TopicModelError(f"{source['study']}: the study has no cases table ([corpus] cases); "
+                                  "pass --cases FILE.")
+        covariates = corp.cases
     elif source.get("cases"):
         import corpus
 
@@ -286,4 +473,4 @@ def effects(
         console.print(f"Wrote {svg}")
 
 
-__all__ = ["app", "demo_dir", "load_documents", "parse_k_range"]
+__all__ = ["app", "corpus_from_source", "demo_dir", "demo_study", "load_documents", "parse_k_range"]

@@ -33,7 +33,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from corpus._atomic import atomic_write, atomic_write_text
+from corpus._atomic import atomic_write, atomic_write_text, make_dirs
 from pipelines.errors import PipelineError
 from pipelines.study import Study
 
@@ -137,7 +137,7 @@ class Context:
     def path(self, name: str) -> Path:
         """Path of an output file (parent folders created); recorded as an output of the stage."""
         p = self.out / name
-        p.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(p.parent)
         rel = p.relative_to(self.out).as_posix()
         if rel not in self._written:
             self._written.append(rel)
@@ -305,7 +305,7 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
     from quant.errors import QualquantError
 
     out = study.out
-    out.mkdir(parents=True, exist_ok=True)
+    make_dirs(out)
     state = _read_state(out)
     ctx = Context(study, options)
     outcomes: list[StageOutcome] = []

@@ -132,8 +132,13 @@ def stage_corpus(ctx: Context) -> None:
         ctx.warn("private/pseudonym_key.csv links every pseudonym to the real name or identifier: it is PRIVATE; "
                  "keep it out of shared folders and version control.")
     for _, r in recon.iterrows():
-        ctx.warn(f"corpus reconciliation: {r['kind']} {r.get('file', '') or ''} {r.get('case_id', '') or ''}: "
-                 f"{r['message']}".replace("  ", " "))
+        where = " ".join(t for t in (_cell_text(r.get("file")), _cell_text(r.get("case_id"))) if t)
+        ctx.warn(f"corpus reconciliation: {r['kind']}{' ' + where if where else ''}: {r['message']}")
+
+
+def _cell_text(value) -> str:
+    """A table cell as text, with a missing value (None, NaN, NA) as the empty string."""
+    return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
 
 
 # --------------------------------------------------------------------------- codings

@@ -6,12 +6,16 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 from typing import Callable
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "default_file_mode"]
+from quant.errors import OutputWriteError, QualquantError
+
+__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "default_file_mode", "make_dirs",
+           "output_write_error"]
 
 
 def _current_umask() -> int:
@@ -47,6 +51,64 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _write_reason(path: Path, exc: OSError, *, folder: bool) -> str:
+    """The reason a write to ``path`` failed, in words a user can act on."""
+    if not folder and path.is_dir():
+        return "it is a folder"
+    if folder and path.exists() and not path.is_dir():
+        return "it is a file, not a folder"
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                return f"{ancestor} is a file, not a folder"
+            break
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def output_write_error(path: str | os.PathLike[str], exc: OSError, *, folder: bool = False) -> OutputWriteError:
+    """Turn an :class:`OSError` met while writing ``path`` into a project error.
+
+    Parameters
+    ----------
+    path : path-like
+        The output file (or folder, with ``folder=True``) being written.
+    exc : OSError
+        The operating system's error.
+    folder : bool
+        ``path`` is meant to be a folder.
+
+    Returns
+    -------
+    OutputWriteError
+        Message ``"<path>: cannot write the file (<reason>). Choose another
+        --out path ..."``; ``errno``, ``strerror`` and ``filename`` are copied
+        from ``exc`` (``filename`` is ``path``).
+    """
+    path = Path(path)
+    what = "folder" if folder else "file"
+    err = OutputWriteError(f"{path}: cannot write the {what} ({_write_reason(path, exc, folder=folder)}). "
+                           "Choose another --out path, or a folder you can write to.")
+    err.errno, err.strerror, err.filename = exc.errno, exc.strerror, str(path)
+    return err
+
+
+def make_dirs(path: str | os.PathLike[str]) -> Path:
+    """Create the folder ``path`` and its parents (no error if it exists).
+
+    Raises
+    ------
+    OutputWriteError
+        The folder cannot be created (a file is in the way, no permission);
+        the message names it and the reason.
+    """
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise output_write_error(path, exc, folder=True) from exc
+    return path
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None,
                  overwrite: bool = True) -> Path:
     """Write a file atomically: ``write(tmp)`` fills a temporary file that then replaces ``path``.
@@ -72,6 +134,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
     pathlib.Path
         The destination path.
 
+    Raises
+    ------
+    OutputWriteError
+        The file cannot be written: ``path`` is a folder, a parent is a file,
+        no permission, no space left... The message names ``path``, the
+        reason and what to do. (An :class:`OSError` raised inside ``write``
+        is turned into this error too; project errors pass unchanged.)
+    FileExistsError
+        With ``overwrite=False``, when ``path`` already exists.
+
     Notes
     -----
     The temporary file is made with :func:`tempfile.mkstemp` in the
@@ -82,8 +154,13 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
     file is removed and ``path`` is left as it was.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    if path.is_dir():
+        raise output_write_error(path, IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    except OSError as exc:
+        raise output_write_error(path, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -96,8 +173,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
         else:
             os.link(tmp, path)  # fails if path exists
             tmp.unlink()
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        refused = not overwrite and isinstance(exc, FileExistsError)  # the documented refusal: kept as is
+        if isinstance(exc, OSError) and not isinstance(exc, QualquantError) and not refused:
+            raise output_write_error(path, exc) from exc
         raise
     _fsync_dir(path.parent)
     return path

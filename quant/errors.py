@@ -46,3 +46,15 @@ class EmptyTableError(StatisticInputError):
 
 class ModelFitError(QualquantError, RuntimeError):
     """A regression model could not be estimated (no convergence, separation, singular design)."""
+
+
+class OutputWriteError(QualquantError, OSError):
+    """An output file or folder cannot be written (a folder in the way, no permission, no space).
+
+    The message names the path, the operating system's reason and what to
+    do; ``errno`` and ``filename`` are those of the underlying error, so
+    ``except OSError`` still works.
+    """
+
+    def __str__(self) -> str:  # OSError would format "[Errno n] ..." from errno/filename
+        return str(self.args[0]) if self.args else ""

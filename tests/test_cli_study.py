@@ -155,3 +155,28 @@ def test_every_command_has_help_and_is_in_the_readme():
             missing_readme.append(" ".join(path))
     assert not missing_help, f"commands without help text: {missing_help}"
     assert not missing_readme, f"commands not mentioned in README.md as `qualquant ...`: {missing_readme}"
+
+
+def test_run_reconciliation_warnings_show_a_missing_case_id_as_empty(tmp_path):
+    from pipelines.run import run_study
+    from pipelines.study import read_study
+
+    toml = _make_study(tmp_path)
+    extra = toml.parent / "transcripts" / "C1.txt"
+    extra.write_text(TRANSCRIPT.format(city="Алматы", extra=""), encoding="utf-8")
+    result = run_study(read_study(toml), only=["corpus"], show_progress=False)
+    recon = [w for stage, w in result.warnings if "transcript_without_case" in w]
+    assert len(recon) == 1
+    assert recon[0].startswith(f"corpus reconciliation: transcript_without_case {extra}: Transcript C1 has no row")
+    cli = runner.invoke(app, ["run", str(toml), "--stage", "corpus", "--force", "--quiet"])
+    assert cli.exit_code == 0, cli.output
+    assert "transcript_without_case" in cli.output and "nan" not in cli.output
+
+
+def test_demo_out_that_cannot_be_created_is_one_error_line(tmp_path):
+    (tmp_path / "file.txt").write_text("", encoding="utf-8")
+    target = tmp_path / "file.txt" / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(target), "--quiet"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: {target}: cannot write the folder ({tmp_path / 'file.txt'} is a file, "
+                                     "not a folder). Choose another --out path, or a folder you can write to.")

@@ -116,3 +116,15 @@ def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
     assert (out / (STATE_FILE + ".tmp")).read_bytes() == b"another run"
     assert pd.read_parquet(cache / "summary.parquet")["value"].tolist() == [1]
     assert (out / STATE_FILE).exists()
+
+
+def test_a_folder_write_that_cannot_happen_is_one_project_error(tmp_path):
+    from quant.errors import OutputWriteError
+
+    (tmp_path / "model").write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(OutputWriteError, match=r"model: cannot write the folder \(it is a file, not a folder\)"):
+        atomic_write_dir(tmp_path / "model", lambda tmp: (tmp / "a.txt").write_text("x", encoding="utf-8"))
+    with pytest.raises(OutputWriteError, match=r"cannot write the folder \(.*model is a file, not a folder\)"):
+        atomic_write_dir(tmp_path / "model" / "sub", lambda tmp: None)
+    assert (tmp_path / "model").read_text(encoding="utf-8") == "a file, not a folder"
+    assert _leftovers(tmp_path) == []

@@ -53,13 +53,54 @@ def test_ingest_with_anonymisation(tmp_path):
     assert set(mapping["pseudonym"]) >= {"[NAME_1]", "[NAME_2]"}
 
 
+def test_anonymize_without_mapping_out_keeps_the_key_in_private_next_to_out(tmp_path, monkeypatch):
+    names = tmp_path / "names.txt"
+    names.write_text("Илья\nДенис\n", encoding="utf-8")
+    out = tmp_path / "results" / "segments.csv"
+    result = runner.invoke(app, ["corpus", "ingest", str(DEMO / "transcripts" / "INT01.txt"), "--anonymize",
+                                 str(names), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    key = tmp_path / "results" / "private" / "pseudonym_key.csv"
+    assert set(pd.read_csv(key, encoding="utf-8-sig")["pseudonym"]) >= {"[NAME_1]"}
+    assert (key.stat().st_mode & 0o777) == 0o600
+    assert not pd.read_csv(out, encoding="utf-8-sig")["text"].str.contains("Илья|Денис").any()
+    assert result.stderr.strip() == (
+        f"Warning: {key} links every pseudonym to the real name or identifier: it is PRIVATE; keep it out of "
+        "shared folders and version control.")
+    assert f"mapping (keep it private): {key}" in result.stdout
+
+    monkeypatch.chdir(tmp_path)  # without --out: private/ in the current folder
+    result = runner.invoke(app, ["corpus", "ingest", str(DEMO / "transcripts" / "INT01.txt"), "--anonymize",
+                                 str(names)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "private" / "pseudonym_key.csv").is_file()
+    assert "Warning: private/pseudonym_key.csv links every pseudonym" in result.stderr
+
+
+def test_reconciliation_shows_a_missing_case_id_or_file_as_empty(tmp_path):
+    (tmp_path / "C1.txt").write_text("Interviewer: Hello\nRespondent: Hi there\n", encoding="utf-8")
+    (tmp_path / "cases.csv").write_text("case_id,age\nC2,30\n", encoding="utf-8")
+    result = runner.invoke(app, ["corpus", "ingest", str(tmp_path / "C1.txt"), "--cases", str(tmp_path / "cases.csv")])
+    assert result.exit_code == 0, result.output
+    assert "transcript_without_case" in result.output and "case_without_transcri" in result.output
+    assert "nan" not in result.output.lower()
+
+
+def test_out_that_cannot_be_written_is_one_error_line(tmp_path):
+    (tmp_path / "file.txt").write_text("", encoding="utf-8")
+    target = tmp_path / "file.txt" / "segments.csv"
+    result = runner.invoke(app, ["corpus", "ingest", str(DEMO / "transcripts" / "INT01.txt"), "--out", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: {target}: cannot write the file ({tmp_path / 'file.txt'} is a file, "
+                                     "not a folder). Choose another --out path, or a folder you can write to.")
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["corpus", "ingest", "no-such-dir"], "Error: no-such-dir: no such file or directory. Check the path."),
-        (["corpus", "ingest", "{demo}", "--anonymize", "names.txt"],
-         "Error: --anonymize needs --mapping-out FILE: the pseudonym mapping is the key to the real "
-         "names, so choose where it is kept (not next to the shared data)."),
+        (["corpus", "ingest", "{demo}", "--anonymize", "no-such-names.txt"],
+         "Error: no-such-names.txt: cannot read the names file (No such file or directory)."),
         (["corpus", "stats", "missing.csv"],
          "Error: missing.csv: no such file. Give the table written by 'qualquant corpus ingest --out'."),
     ],

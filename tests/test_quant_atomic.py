@@ -80,3 +80,51 @@ def test_demo_survey_files_use_the_umask(tmp_path, umask_027):
     for path in paths.values():
         assert path.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repatriates_survey.csv", "repatriates_survey.sav"]
+
+
+# ------------------------------------------------------------------ failed writes become one project error
+def test_a_folder_in_the_way_is_an_output_write_error(tmp_path):
+    from quant.errors import OutputWriteError, QualquantError
+
+    (tmp_path / "table.csv").mkdir()
+    with pytest.raises(OutputWriteError) as info:
+        atomic_write_bytes(tmp_path / "table.csv", b"x")
+    err = info.value
+    assert isinstance(err, QualquantError) and isinstance(err, OSError)
+    assert str(err) == (f"{tmp_path / 'table.csv'}: cannot write the file (it is a folder). "
+                        "Choose another --out path, or a folder you can write to.")
+    assert (tmp_path / "table.csv").is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
+
+
+def test_a_file_where_a_folder_should_be_is_an_output_write_error(tmp_path):
+    from quant.errors import OutputWriteError
+
+    (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
+    target = tmp_path / "file.txt" / "sub" / "out.csv"
+    with pytest.raises(OutputWriteError, match=r"out\.csv: cannot write the file \(.*file\.txt is a file, not a "
+                                               r"folder\)\. Choose another --out path") as info:
+        atomic_write_bytes(target, b"x")
+    assert info.value.filename == str(target) and info.value.errno is not None
+    assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "keep"
+
+
+def test_an_os_error_inside_the_writer_names_the_path_and_reason(tmp_path):
+    from quant.errors import OutputWriteError
+
+    def full(tmp):
+        tmp.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OutputWriteError, match=r"x\.csv: cannot write the file \(No space left on device\)"):
+        atomic_write(tmp_path / "x.csv", full)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_make_dirs_reports_a_file_in_the_way(tmp_path):
+    from quant._atomic import make_dirs
+    from quant.errors import OutputWriteError
+
+    (tmp_path / "f").write_text("", encoding="utf-8")
+    assert make_dirs(tmp_path / "a" / "b").is_dir()
+    with pytest.raises(OutputWriteError, match=r"cannot write the folder \(.*f is a file, not a folder\)"):
+        make_dirs(tmp_path / "f" / "out")
