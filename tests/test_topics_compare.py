@@ -127,7 +127,7 @@ def test_compare_codes_finds_the_planted_alignment(demo_corpus, seeded_model):
     assert set(result.candidate_segments["topic"]) == set(result.candidates["topic"])
     assert (result.candidate_segments.groupby("topic").size() == 3).all()
     aside = result.set_aside
-    assert set(aside["reason"].str[:20]) == {"segment is not a doc", "applied to 2 of 381 "[:20]}
+    assert set(aside["reason"].str[:20]) == {"segment is not a doc", "applied to 2 of 380 "[:20]}
     assert aside.loc[aside["code"] == "noise", "segment_id"].tolist() == interviewer
 
 
