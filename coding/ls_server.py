@@ -108,6 +108,26 @@ def _new_token() -> str:
     return secrets.token_hex(20)  # 40 hex digits, as Label Studio's legacy tokens
 
 
+def _new_password() -> str:
+    """A random password that never starts with "-".
+
+    ``secrets.token_urlsafe`` may start with "-", and ``label-studio init
+    --password -x...`` then fails as an unknown option (exit code 2) about once
+    in 64 users.
+    """
+    return "p" + secrets.token_urlsafe(16)
+
+
+def _log_tail(path: Path, lines: int = 15) -> str:
+    """The last lines of a log, for an error message (the log may live in a temp dir that is removed)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    tail = [line for line in text.splitlines() if line.strip()][-lines:]
+    return (" Last lines of the log: " + " | ".join(tail)) if tail else ""
+
+
 class LabelStudioServer:
     """A local Label Studio server in a temporary data directory.
 
@@ -226,7 +246,7 @@ class LabelStudioServer:
         t0 = time.monotonic()
         for email in self.user_emails:
             user = LabelStudioUser(email=email, token=_new_token())
-            password = secrets.token_urlsafe(16)
+            password = _new_password()
             cmd = [
                 str(binary), "init", "-q",
                 "--username", email,
@@ -239,10 +259,11 @@ class LabelStudioServer:
                 timeout=self.startup_timeout, check=False,
             )
             if done.returncode != 0:
+                self._log_file.flush()
+                tail = _log_tail(log_path)
                 self._cleanup()
                 raise LabelStudioError(
-                    f"`label-studio init` failed for user {email} (exit code {done.returncode}); "
-                    f"see the server log {log_path}."
+                    f"`label-studio init` failed for user {email} (exit code {done.returncode}).{tail}"
                 )
             self.users[email] = user
         self.timings["init"] = time.monotonic() - t0
@@ -276,7 +297,7 @@ class LabelStudioServer:
             if self._process.poll() is not None:
                 raise LabelStudioError(
                     f"Label Studio exited with code {self._process.returncode} while starting; "
-                    f"see the server log {log_path}."
+                    f"see the server log {log_path}.{_log_tail(log_path)}"
                 )
             try:
                 with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
@@ -287,7 +308,7 @@ class LabelStudioServer:
             time.sleep(0.5)
         raise LabelStudioError(
             f"Label Studio did not answer on {self.url} within {self.startup_timeout:.0f} s; "
-            f"see the server log {log_path}."
+            f"see the server log {log_path}.{_log_tail(log_path)}"
         )
 
     def stop(self) -> None:

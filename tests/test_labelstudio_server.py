@@ -286,3 +286,27 @@ def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, c
     client.push(small, unit="transcript", project=plain_id)
     plain = client.pull(plain_id, snapshot_dir=tmp_path / "plain", codebook=codebook, corpus=small)
     assert plain.merged is None and plain.n_predictions == 0 and plain.parsed == plain.snapshot
+
+
+def test_generated_passwords_never_look_like_options(monkeypatch):
+    """A password starting with "-" made `label-studio init --password -x` fail with exit code 2."""
+    import secrets
+
+    from coding import ls_server
+
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-Dm8xQ")
+    assert not ls_server._new_password().startswith("-")
+
+
+def test_a_failed_init_quotes_the_log_it_is_about_to_remove(tmp_path, monkeypatch):
+    """The temp data dir (and its log) is removed on failure, so the error carries the log's tail."""
+    import stat
+
+    from coding.errors import LabelStudioError
+    from coding.ls_server import LabelStudioServer
+
+    fake = tmp_path / "label-studio"
+    fake.write_text("#!/bin/sh\necho 'usage: label-studio init: error: unrecognized arguments' >&2\nexit 2\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(LabelStudioError, match=r"exit code 2\)\. Last lines of the log: .*unrecognized arguments"):
+        LabelStudioServer(users=("admin@example.com",), binary=fake).start()
