@@ -1,5 +1,9 @@
 """Shared fixtures: one real Label Studio server for the whole test session.
 
+Property tests run without per-example deadlines (a 2-core CI machine under
+load would trip them); under CI (CI=true) they are also derandomized, so a CI
+run is reproducible, while local runs keep exploring new examples.
+
 A cold start (database migrations and user creation) takes about half a
 minute to a minute, so every test marked ``labelstudio`` shares one server.
 When Label Studio is not installed the tests skip loudly locally and fail when
@@ -12,6 +16,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("qualquant", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("qualquant-ci", parent=settings.get_profile("qualquant"), derandomize=True)
+settings.load_profile("qualquant-ci" if os.environ.get("CI") == "true" else "qualquant")
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
