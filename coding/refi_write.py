@@ -19,7 +19,7 @@ from coding.codings import CODINGS_COLUMNS
 from coding.errors import RefiError
 from coding.refi_codes import codebook_to_toml, id_mark, stable_guid
 from coding.refi_read import SIDECAR_NAME
-from coding.refi_schema import CODEBOOK_NAMESPACE, CODEBOOK_XSD, PROJECT_NAMESPACE, PROJECT_XSD
+from coding.refi_schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
 from coding.refi_text import OFFSET_UNITS, utf16_offset
 from corpus._atomic import atomic_write, atomic_write_bytes
 
@@ -34,8 +34,7 @@ _SCHEMAS: dict[str, etree.XMLSchema] = {}
 
 def _schema(kind: str) -> etree.XMLSchema:
     if kind not in _SCHEMAS:
-        text = {"project": PROJECT_XSD, "codebook": CODEBOOK_XSD}[kind]
-        _SCHEMAS[kind] = etree.XMLSchema(etree.fromstring(text.encode("utf-8")))
+        _SCHEMAS[kind] = etree.XMLSchema(etree.fromstring(schema_text(kind).encode("utf-8")))
     return _SCHEMAS[kind]
 
 

@@ -508,3 +508,11 @@ def test_cli_qdc_and_errors(tmp_path):
     assert result.exit_code == 1
     assert re.fullmatch(r"Error: .*broken\.qdpx: not a REFI-QDA project: a \.qdpx file is a zip archive .*",
                         result.stderr.strip())
+
+
+def test_the_shipped_schemas_are_the_published_ones():
+    """coding/schemas holds the REFI schemas verbatim: byte-equal to the reference copies."""
+    from coding.refi_schema import SCHEMA_DIR, SCHEMA_FILES
+
+    for name in SCHEMA_FILES.values():
+        assert (SCHEMA_DIR / name).read_bytes() == (Path(__file__).parent / "reference" / "refi" / name).read_bytes()
