@@ -23,67 +23,23 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console
-from pipelines.cli_inputs import ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, export_argument, resolve_inputs, users_for
+from pipelines.cli_inputs import (
+    ANONYMIZE_OPTION,
+    STUDY_OPTION,
+    USERS_OPTION,
+    export_argument,
+    read_codings,
+    resolve_inputs,
+    users_for,
+)
 from pipelines.errors import PipelineError
 
 __all__ = ["read_codings_input", "register"]
 
 _CODINGS_ARG = typer.Argument(None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); "
                               "default: the --study's export.")
-_INT_COLUMNS = ("start", "end")
-_NULLABLE_INT = ("task_id", "annotation_id")
-
-
-def _is_codings_table(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".xlsx"):
-        return True
-    if suffix == ".csv":
-        try:
-            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
-        except (OSError, ValueError, UnicodeDecodeError):
-            return False
-        return {"coder", "segment_id", "code", "start", "end"} <= set(header)
-    return False
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=object)
-        else:
-            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig", keep_default_na=False,
-                                na_values=[""])
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"Cannot read the codings table {path}: {exc}") from None
-    needed = ("coder", "transcript_id", "segment_id", "code", "start", "end")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise PipelineError(f"{path}: not a codings table (missing column(s) {', '.join(missing)}); "
-                            "write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
-    frame = frame.astype(object).where(frame.notna(), None)
-    for column in _INT_COLUMNS:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        if values.isna().any():
-            row = int(values.isna().to_numpy().argmax())
-            raise PipelineError(f"{path}: row {row + 2} has no whole number in column {column!r}.")
-        frame[column] = values.astype("int64")
-    for column in _NULLABLE_INT:
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-    if "source" not in frame:
-        frame["source"] = "human"
-    for column in ("coder", "transcript_id", "segment_id", "code", "result_id"):
-        if column in frame:
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
-    return frame
-
-
 def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
-    """Read CODINGS for the analysis commands.
+    """Read CODINGS for the analysis commands (see :func:`pipelines.cli_inputs.read_codings`).
 
     Returns
     -------
@@ -91,20 +47,14 @@ def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | Non
         The codings table and, for an export, its ``annotations`` table (which
         coder coded which transcript; used for missing-versus-absent in agreement).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise PipelineError(f"{path}: no such file. Give a Label Studio export or a codings table.")
-    if _is_codings_table(path):
-        return _read_table(path), None
-    from coding.labelstudio import read_export
-
-    result = read_export(path, codebook=codebook, corpus=corpus, users=users)
-    if len(result.issues):
-        set_aside = result.issues[result.issues["action"] == "set_aside"] if "action" in result.issues else result.issues
+    read = read_codings(path, corpus, codebook, users)
+    issues = read.issues
+    if issues is not None and len(issues):
+        set_aside = issues[issues["action"] == "set_aside"] if "action" in issues else issues
         if len(set_aside):
             console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside; run "
                           "`qualquant coding import` with --issues-out to list them.[/yellow]")
-    return result.codings, result.annotations
+    return read.codings, read.annotations
 
 
 def _inputs(codings_path: Path | None, corpus_paths: list[str] | None, cases: Path | None,

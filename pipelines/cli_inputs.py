@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import typer
 
 from pipelines.errors import PipelineError
@@ -91,3 +92,87 @@ def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
         return read_users(users)
     sidecar = users_path(export)
     return read_users(sidecar) if sidecar.exists() else None
+
+
+# ------------------------------------------------------------------ codings files
+
+_INT_COLUMNS = ("start", "end")
+_NULLABLE_INT = ("task_id", "annotation_id")
+
+
+def is_codings_table(path: Path) -> bool:
+    """A codings table written by ``coding import`` (.csv with the codings columns, .xlsx, .parquet), not an export."""
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".xlsx"):
+        return True
+    if suffix == ".csv":
+        try:
+            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+        except (OSError, ValueError, UnicodeDecodeError):
+            return False
+        return {"coder", "segment_id", "code", "start", "end"} <= set(header)
+    return False
+
+
+def read_codings_table(path: Path) -> pd.DataFrame:
+    """Read a codings table written by ``coding import``, with its columns typed; a clear error otherwise."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            frame = pd.read_parquet(path)
+        elif suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=object)
+        else:
+            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig", keep_default_na=False,
+                                na_values=[""])
+    except (OSError, ValueError) as exc:
+        raise PipelineError(f"Cannot read the codings table {path}: {exc}") from None
+    needed = ("coder", "transcript_id", "segment_id", "code", "start", "end")
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise PipelineError(f"{path}: not a codings table (missing column(s) {', '.join(missing)}); "
+                            "write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
+    frame = frame.astype(object).where(frame.notna(), None)
+    for column in _INT_COLUMNS:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        if values.isna().any():
+            row = int(values.isna().to_numpy().argmax())
+            raise PipelineError(f"{path}: row {row + 2} has no whole number in column {column!r}.")
+        frame[column] = values.astype("int64")
+    for column in _NULLABLE_INT:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
+    if "source" not in frame:
+        frame["source"] = "human"
+    for column in ("coder", "transcript_id", "segment_id", "code", "result_id"):
+        if column in frame:
+            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
+    return frame
+
+
+@dataclass(frozen=True, slots=True)
+class CodingsRead:
+    """Codings from a table or an export; ``annotations`` and ``issues`` only for an export."""
+
+    codings: pd.DataFrame
+    annotations: pd.DataFrame | None
+    issues: pd.DataFrame | None
+
+
+def read_codings(path: Path, corpus, codebook, users: dict[int, str] | None = None) -> CodingsRead:
+    """Read a codings table as it is, or a Label Studio export validated against ``corpus``.
+
+    Callers decide what to say about the export's issues (records set aside or
+    repaired): the analysis commands count them, ``refi export`` refuses tasks
+    whose text differs from the transcripts.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise PipelineError(f"{path}: no such file. Give a Label Studio export or a codings table.")
+    if is_codings_table(path):
+        return CodingsRead(read_codings_table(path), None, None)
+    from coding.labelstudio import read_export
+
+    result = read_export(path, codebook=codebook, corpus=corpus, users=users)
+    return CodingsRead(result.codings, result.annotations, result.issues)
+

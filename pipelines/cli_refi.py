@@ -21,7 +21,16 @@ import typer
 from rich.table import Table
 
 from pipelines.cli_common import console, make_app
-from pipelines.cli_inputs import ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, export_argument, resolve_inputs, users_for
+from pipelines.cli_inputs import (
+    ANONYMIZE_OPTION,
+    STUDY_OPTION,
+    USERS_OPTION,
+    export_argument,
+    is_codings_table,
+    read_codings,
+    resolve_inputs,
+    users_for,
+)
 from pipelines.errors import PipelineError
 
 app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, ATLAS.ti and MAXQDA.")
@@ -100,7 +109,6 @@ def refi_export(
     pseudonymised texts, as they were pushed to Label Studio and as `coding import --study` read them.
     """
     from coding.refi import write_qdpx
-    from pipelines.cli_coding_analysis import read_codings_input
 
     if out.suffix.lower() != ".qdpx":
         raise PipelineError(f"{out}: the output must end in .qdpx.")
@@ -116,8 +124,8 @@ def refi_export(
     corp, cb = inputs.corpus, inputs.codebook
     path = export_argument(codings, inputs)
     pseudonymised = study is not None or anonymize is not None
-    if _is_codings_table(path):
-        table, _ = read_codings_input(path, corp, cb)
+    if is_codings_table(path):
+        table = read_codings(path, corp, cb).codings
         if not pseudonymised:
             check_not_pseudonymised(table, corp, path)
     else:
@@ -127,24 +135,10 @@ def refi_export(
     console.print(f"REFI-QDA project: {len(corp)} {kind}sources, {len(cb)} codes, {len(table)} codings -> {out}")
 
 
-def _is_codings_table(path: Path) -> bool:
-    """A codings table written by ``coding import`` (not a Label Studio export)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".parquet"):
-        return True
-    if suffix != ".csv" or not path.is_file():
-        return False
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        header = {c.strip().strip('"') for c in fh.readline().split(",")}
-    return {"coder", "segment_id", "code", "start", "end"} <= header
-
-
 def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
     """Codings of a Label Studio export; stop when tasks do not match the transcripts to export."""
-    from coding.labelstudio import read_export
-
-    result = read_export(path, codebook=codebook, corpus=corp, users=users)
-    issues = result.issues
+    read = read_codings(path, corp, codebook, users)
+    issues = read.issues
     mismatch = issues[issues["reason"] == "task_text_mismatch"] if len(issues) else issues
     if len(mismatch):
         tasks = mismatch["task_id"].nunique()
@@ -158,7 +152,7 @@ def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
     if len(set_aside):
         console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside and are not exported; "
                       "run `qualquant coding import` with --issues-out to list them.[/yellow]")
-    return result.codings
+    return read.codings
 
 
 def _has_placeholders(corp) -> bool:

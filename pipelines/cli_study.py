@@ -11,13 +11,12 @@ from typing import Optional
 
 import typer
 
-import pipelines
+from pipelines import DEMO_DIR
 from pipelines.cli_common import console
 from pipelines.errors import PipelineError
 
 __all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
 
-DEMO_DIR = Path(pipelines.__file__).parent / "demo_data"
 #: Commands this module adds (for the README check).
 COMMANDS = ("demo", "init", "run")
 

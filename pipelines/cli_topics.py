@@ -31,19 +31,12 @@ from coding.errors import TopicModelError
 from corpus._atomic import atomic_write_text
 from pipelines.cli_common import console, make_app
 from pipelines.cli_inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
-                                 users_for)
+                                 read_codings, users_for)
 from pipelines.exports import write_table
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 
 DEFAULT_MODEL = Path("qualquant-topics")
-
-
-def demo_dir() -> Path:
-    """The demo study's data folder."""
-    import pipelines
-
-    return Path(pipelines.__file__).parent / "demo_data"
 
 
 def parse_k_range(text: str) -> range:
@@ -59,7 +52,9 @@ def parse_k_range(text: str) -> range:
 
 def demo_study() -> Path:
     """The demo study's ``study.toml`` (what ``topics fit`` reads when given no path)."""
-    return demo_dir() / "study.toml"
+    from pipelines import DEMO_DIR
+
+    return DEMO_DIR / "study.toml"
 
 
 def _path(value) -> str | None:
@@ -393,17 +388,9 @@ def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Option
 
 def _read_codings(path: Path, inputs: Inputs, users: Optional[Path]) -> pd.DataFrame:
     """A codings table as it is, or an export validated against the corpus (every record set aside counted)."""
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".parquet") or (suffix == ".csv" and _is_codings_csv(path)):
-        from pipelines.cli_coding_analysis import read_codings_input
-
-        table, _ = read_codings_input(path, inputs.corpus, inputs.codebook)
-        return table
-    from coding import read_export
-
-    result = read_export(path, codebook=inputs.codebook, corpus=inputs.corpus, users=users_for(path, users))
-    issues = result.issues
-    if len(issues):
+    read = read_codings(path, inputs.corpus, inputs.codebook, users_for(path, users))
+    issues = read.issues
+    if issues is not None and len(issues):
         kinds = issues.groupby(["action", "reason"], sort=True).size()
         detail = " (" + ", ".join(f"{n} {reason}: {action}" for (action, reason), n in kinds.items()) + ")"
         console.print(f"[yellow]{len(issues)} issue(s) reading {path.name}{detail}; list them with "
@@ -412,13 +399,7 @@ def _read_codings(path: Path, inputs: Inputs, users: Optional[Path]) -> pd.DataF
             console.print("[yellow]Tasks whose text differs from the transcripts usually carry the pseudonymised "
                           "text: fit the model with --study study.toml (or --anonymize NAMES), or pass "
                           "--anonymize NAMES here.[/yellow]")
-    return result.codings
-
-
-def _is_codings_csv(path: Path) -> bool:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
-        header = fh.readline()
-    return "segment_id" in header and "code" in header and "annotations" not in header
+    return read.codings
 
 
 @app.command("effects")
@@ -473,4 +454,4 @@ def effects(
         console.print(f"Wrote {svg}")
 
 
-__all__ = ["app", "corpus_from_source", "demo_dir", "demo_study", "load_documents", "parse_k_range"]
+__all__ = ["app", "corpus_from_source", "demo_study", "load_documents", "parse_k_range"]

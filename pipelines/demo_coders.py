@@ -63,7 +63,7 @@ __all__ = [
     "to_results",
 ]
 
-PLAN_DIR = Path(pipelines.__file__).parent / "demo_data" / "coding_plan"
+PLAN_DIR = pipelines.DEMO_DIR / "coding_plan"
 SEED = 20230601
 P_MISS = 0.10
 P_EXTRA_LOCAL = 0.5

@@ -86,7 +86,7 @@ __all__ = [
     "write_export",
 ]
 
-DEMO = Path(pipelines.__file__).parent / "demo_data"
+DEMO = pipelines.DEMO_DIR
 EXPORT_PATH = DEMO / "labelstudio" / "demo_export.json"
 PROJECT_TITLE = "Demo study: social capital (demo codings)"  # at most 50 characters
 ADMIN_EMAIL = "admin@example.org"
