@@ -34,7 +34,7 @@ from coding.errors import AgreementError, CodingError
 from corpus import Corpus, Segment, Transcript
 
 REF = Path(__file__).resolve().parent / "reference" / "agreement"
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+DATA = Path(__file__).resolve().parent / "data"
 EXPECTED = pd.read_csv(REF / "expected.csv")
 
 
@@ -377,39 +377,14 @@ def test_undefined_alpha_is_nan():
 
 # ------------------------------------------------------------- real data
 
-LEOKA = REALDATA / "label_studio" / "leoka_team8_export.json"
-
-
-def _real_file(path: Path) -> Path:
-    """``path`` if it exists; else fail under CI (CI=true) and skip with the reason elsewhere."""
-    if path.is_file():
-        return path
-    message = (f"real data file {path.name} is missing from shared/realdata/{path.parent.name} "
-               "(clone the repository next to shared/)")
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(reason=message)
-
-
-def test_missing_real_data_fails_under_ci_and_skips_elsewhere(monkeypatch, tmp_path):
-    missing = tmp_path / "label_studio" / "absent_export.json"
-    monkeypatch.setenv("CI", "true")
-    with pytest.raises(pytest.fail.Exception, match="absent_export.json is missing"):
-        _real_file(missing)
-    monkeypatch.delenv("CI")
-    with pytest.raises(pytest.skip.Exception, match="absent_export.json is missing"):
-        _real_file(missing)
-    present = tmp_path / "present.json"
-    present.write_text("[]", encoding="utf-8")
-    monkeypatch.setenv("CI", "true")
-    assert _real_file(present) == present
+LEOKA = DATA / "label_studio" / "leoka_team8_export.json"
 
 
 def test_leoka_real_export_agreement_per_label():
     from coding.codings import split_by_segments
     from coding.labelstudio import read_export
 
-    leoka = _real_file(LEOKA)
+    leoka = LEOKA
     result = read_export(leoka)
     codings = result.codings
     assert result.counts["n_spans_valid"] == result.counts["n_spans"]

@@ -15,7 +15,7 @@ from pipelines.cli import app
 HERE = Path(__file__).resolve().parent
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 CODEBOOK = DEMO / "codebook.toml"
-LEOKA = HERE.parents[1] / "shared" / "realdata" / "label_studio" / "leoka_team8_export.json"
+LEOKA = HERE / "data" / "label_studio" / "leoka_team8_export.json"
 MALFORMED = HERE / "reference" / "labelstudio" / "malformed_full.json"
 
 runner = CliRunner()

@@ -18,15 +18,12 @@ from quant.errors import QualquantError
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference" / "labelstudio"
-REAL = HERE.parents[1] / "shared" / "realdata" / "label_studio"
+REAL = HERE / "data" / "label_studio"
 DEMO_CODEBOOK = Path(pipelines.__file__).parent / "demo_data" / "codebook.toml"
 
 
 def _real(name: str) -> Path:
-    path = REAL / name
-    if not path.exists():
-        pytest.fail(f"real export {name} is missing from shared/realdata/label_studio")
-    return path
+    return REAL / name
 
 
 # ------------------------------------------------------------------ real files

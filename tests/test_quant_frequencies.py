@@ -12,7 +12,7 @@ import quant
 from quant.errors import WeightError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "survey"
+REAL = Path(__file__).resolve().parent / "data" / "survey"
 
 
 @pytest.mark.parametrize("variable", ["employment", "country"])

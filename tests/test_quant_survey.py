@@ -14,7 +14,7 @@ import quant
 from quant.errors import SurveyFormatError, VariableNotFoundError
 from quant.survey import Survey, SurveyMeta, read_codebook
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "survey"
+REAL = Path(__file__).resolve().parent / "data" / "survey"
 
 
 def test_sample_sav_labels_and_measures():

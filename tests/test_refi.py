@@ -39,9 +39,9 @@ from pipelines.cli import app
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference" / "refi"
-REALDATA = HERE.parents[1] / "shared" / "realdata" / "refi_qda"
-NVIVO = REALDATA / "qdpx" / "nvivo12.6_oltas0517_hu.qdpx"
-ATLAS8 = REALDATA / "qdpx" / "atlasti8.4_standard_project_nosources.qdpx"
+REALDATA = HERE / "data" / "refi_qda"
+NVIVO = REALDATA / "nvivo12.6_oltas0517_hu.qdpx"
+ATLAS8 = REALDATA / "atlasti8.4_standard_project_nosources.qdpx"
 ATLAS_QDC = REF / "atlasti23.4_win_codebook__from_requal_test.qdc"
 DEMO_CODEBOOK = Path(pipelines.__file__).parent / "demo_data" / "codebook.toml"
 KEY = ["coder", "transcript_id", "segment_id", "code", "start", "end", "text"]
@@ -59,15 +59,9 @@ def _assert_valid(xml: bytes, xsd: str) -> None:
     assert schema.validate(doc), schema.error_log
 
 
-def _real(path: Path) -> Path:
-    if not path.is_file():
-        pytest.fail(f"real REFI-QDA file missing: {path.name} (shared/realdata next to the repository)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def nvivo():
-    return read_qdpx(_real(NVIVO))
+    return read_qdpx(NVIVO)
 
 
 # ------------------------------------------------------------------ NVivo 12.6
@@ -158,7 +152,7 @@ def test_nvivo_code_hierarchy(nvivo):
 # ------------------------------------------------------------------ ATLAS.ti
 
 def test_atlasti8_codes_import_and_missing_sources_are_reported():
-    project = read_qdpx(_real(ATLAS8))
+    project = read_qdpx(ATLAS8)
     assert len(project.codes) == 14
     names = {c.name: c for c in project.codes}
     assert names["Coke::diet Coke"].description == "non sucré"
@@ -482,7 +476,7 @@ def test_cli_import_and_export_round_trip(tmp_path, small):
 
 
 def test_cli_import_reports_missing_sources(tmp_path):
-    result = runner.invoke(app, ["refi", "import", str(_real(ATLAS8)), "--out-dir", str(tmp_path / "a")])
+    result = runner.invoke(app, ["refi", "import", str(ATLAS8), "--out-dir", str(tmp_path / "a")])
     assert result.exit_code == 0, result.output
     assert "8 source text(s) are missing" in " ".join(result.output.split())
     issues = pd.read_csv(tmp_path / "a" / "issues.csv", encoding="utf-8-sig")

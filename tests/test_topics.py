@@ -18,8 +18,7 @@ from coding.topics_docs import prepare_documents
 from corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
-REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
-GADARIAN = REALDATA / "open_ended" / "gadarian.csv"
+GADARIAN = Path(__file__).resolve().parent / "data" / "open_ended" / "gadarian.csv"
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pipelines.cli_topics import app
 
 DEMO = Path(pipelines.__file__).resolve().parent / "demo_data"
 
-GADARIAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "open_ended" / "gadarian.csv"
+GADARIAN = Path(__file__).resolve().parent / "data" / "open_ended" / "gadarian.csv"
 runner = CliRunner()
 
 

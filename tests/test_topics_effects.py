@@ -16,7 +16,7 @@ from coding.topics_effects import EFFECTS_COLUMNS, align_topics, effects_to_svg,
 from corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
-GADARIAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "open_ended" / "gadarian.csv"
+GADARIAN = Path(__file__).resolve().parent / "data" / "open_ended" / "gadarian.csv"
 
 GROUPS = {
     "housing": ["квартира", "аренда", "хозяйка", "комната", "залог", "риелтор", "район", "снимать"],
