@@ -234,6 +234,15 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
             "Set [linkage] case_column to the column holding the case id."
         )
     q.index = q.index.astype(str)
+    if q.index.has_duplicates:
+        # A duplicated id would join one interview case to several questionnaire rows
+        # and count it twice in every test.
+        dup = q.index[q.index.duplicated()].unique()
+        raise IntegrationError(
+            f"The linked questionnaire has {len(dup)} duplicated case id(s) in {case_column!r}: "
+            f"{', '.join(map(repr, dup[:5]))}{' ...' if len(dup) > 5 else ''}. Each case must have "
+            "exactly one row; merge or remove the duplicates."
+        )
     missing = [a for a in attributes if a not in q.columns]
     if missing:
         raise IntegrationError(

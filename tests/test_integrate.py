@@ -458,3 +458,11 @@ def test_representativeness_is_re_exported_from_integrate():
 
     for name in ("representativeness", "Representativeness", "chi2_gof_monte_carlo", "survey_labels"):
         assert getattr(integrate, name) is getattr(rep, name)
+
+
+def test_linked_cases_refuses_a_duplicated_questionnaire_id():
+    """A case id twice in the questionnaire would count that interview twice in every test."""
+    codes_m, q = _matrix_from_table([[3, 1], [1, 3]])
+    q = pd.concat([q, q.iloc[[0]]], ignore_index=True)
+    with pytest.raises(IntegrationError, match=r"1 duplicated case id\(s\) in 'case_id': 'C00'"):
+        linked_cases(codes_m, q, attributes=["guess"], codes=["x"])
