@@ -218,10 +218,13 @@ def _topics(ctx) -> str:
 
 
 def _survey(ctx) -> str:
+    from quant.render import render_crosstab_cells
+
     t = ctx.table
     cfg = ctx.study.config.survey
     t1, t2, t3 = t("survey/table1"), t("survey/table2"), t("survey/table3")
-    if t1 is None and t2 is None and t3 is None:
+    if t1 is None and t2 is None and t3 is None and not any(
+            ctx.has(f"survey/crosstab_{row}_{col}") for row, col in cfg.crosstabs):
         return _missing("Survey")
     body = ""
     if t1 is not None:
@@ -245,10 +248,11 @@ def _survey(ctx) -> str:
         counts, tests = t(f"survey/crosstab_{row}_{col}"), t(f"survey/crosstab_{row}_{col}_tests")
         if counts is None:
             continue
-        wide = counts.pivot(index="row", columns="col", values="count")
-        wide.columns = [str(c) for c in wide.columns]
+        # SPSS layout, categories in value-code order as stored (a pivot would sort them by label).
+        layout = render_crosstab_cells(counts, row_variable=row, col_variable=col, percent="row")
         body += f"<h3>{esc(row)} × {esc(col)}</h3>"
-        body += table_html(wide.reset_index().rename(columns={"row": row}), caption="Counts", decimals=0)
+        body += table_html(layout.table.reset_index(), max_rows=1000,
+                           caption=f"{layout.title}: Count and % within {row}")
         body += table_html(tests, caption="Chi-square tests")
         notes = t(f"survey/crosstab_{row}_{col}_notes")
         if notes is not None:

@@ -83,7 +83,8 @@ def load_survey(ctx: Context):
     from quant.survey import read_survey
 
     path = ctx.study.optional(ctx.study.config.survey.path)
-    return ctx.obj("survey", lambda: read_survey(path) if path else None)
+    codebook = ctx.study.optional(ctx.study.config.survey.codebook)  # value labels of a CSV/XLSX survey
+    return ctx.obj("survey", lambda: read_survey(path, codebook=codebook) if path else None)
 
 
 def codings_tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -39,6 +39,8 @@ EXPORT_TABLES = (
 
 def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     """Every table for the workbook, in order (grouped frequency and crosstab tables included)."""
+    from quant.render import crosstab_layout
+
     sheets: dict[str, pd.DataFrame] = {}
     for name, key in EXPORT_TABLES:
         df = ctx.table(key)
@@ -51,6 +53,9 @@ def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
                     sheets[f"theme_freq_by_{attr}"] = by
         if key == "survey/table3":
             for row, col in ctx.study.config.survey.crosstabs:
+                cells = ctx.table(f"survey/crosstab_{row}_{col}")
+                if cells is not None:  # SPSS layout (count, % within row, totals), categories in value-code order
+                    sheets[f"xt_{row}_{col}_table"] = crosstab_layout(cells, percent="row")
                 for suffix in ("", "_tests", "_notes"):
                     t = ctx.table(f"survey/crosstab_{row}_{col}{suffix}")
                     if t is not None:

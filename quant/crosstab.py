@@ -10,6 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from quant._fisher import TooLargeForExact, fisher_rxc_exact, fisher_rxc_monte_carlo
+from quant._order import category_order, codes_as_scores
 from quant._weights import prepare
 from quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError
 
@@ -160,6 +161,12 @@ def crosstab(
 
     Notes
     -----
+    Rows and columns are the observed categories in value-code order, as
+    SPSS CROSSTABS shows them (a Likert item coded 1 "strongly disagree" ...
+    5 "strongly agree" in code order, not in the alphabetical order of its
+    labels; cells holding label text go to their label's code; see
+    :mod:`quant._order`).
+
     Pearson ``X2 = sum (O-E)^2/E``; likelihood ratio ``G2 = 2 sum O ln(O/E)``;
     both with ``(r-1)(c-1)`` df on the table without empty rows/columns (as
     SPSS). Linear-by-linear ``M2 = (N-1) r^2`` with ``r`` the Pearson
@@ -210,8 +217,9 @@ def crosstab(
     rv = prep.frame[rname].to_numpy()[valid]
     cv = prep.frame[cname].to_numpy()[valid]
     w = prep.weights[valid]
-    r_codes, r_levels = _factorize(rv)
-    c_codes, c_levels = _factorize(cv)
+    survey = prep.survey
+    r_codes, r_levels = _factorize(rv, survey, rname)
+    c_codes, c_levels = _factorize(cv, survey, cname)
     nr, nc = len(r_levels), len(c_levels)
     flat = r_codes * nc + c_codes
     extra_notes: tuple[str, ...] = ()
@@ -232,11 +240,10 @@ def crosstab(
             )
     else:
         table = np.bincount(flat, minlength=nr * nc).reshape(nr, nc)
-    survey = prep.survey
     r_index = _labelled_index(survey, rname, r_levels)
     c_index = _labelled_index(survey, cname, c_levels)
-    rs = _scores(row_scores, r_levels, r_index, rname)
-    cs = _scores(col_scores, c_levels, c_index, cname)
+    rs = _scores(row_scores, r_levels, r_index, rname, codes_as_scores(survey, rname, r_levels))
+    cs = _scores(col_scores, c_levels, c_index, cname, codes_as_scores(survey, cname, c_levels))
     return _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, str(rname), str(cname),
                     from_data=True, extra_notes=extra_notes)
 
@@ -345,9 +352,13 @@ def crosstab_from_counts(
 # --------------------------------------------------------------------------- internals
 
 
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    codes, uniques = pd.factorize(values, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques)
+def _factorize(values: np.ndarray, survey: Any = None, name: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """Category index of each case, with the categories in value-code order (:mod:`quant._order`)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    order = category_order(survey, name, list(uniques))
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return position[codes.astype(np.int64)], np.asarray(uniques)[order]
 
 
 def _labelled_index(survey: Any, name: str, levels: np.ndarray) -> pd.Index:
@@ -358,10 +369,12 @@ def _labelled_index(survey: Any, name: str, levels: np.ndarray) -> pd.Index:
     return pd.Index(tidy, name=name)
 
 
-def _scores(given: Any, levels: np.ndarray, index: pd.Index, what: str) -> np.ndarray:
+def _scores(given: Any, levels: np.ndarray, index: pd.Index, what: str, codes: np.ndarray | None = None) -> np.ndarray:
     if given is None:
         if np.issubdtype(np.asarray(levels).dtype, np.number):
             return np.asarray(levels, dtype=float)
+        if codes is not None:  # text categories with numeric value codes: score by the codes, as SPSS would
+            return np.asarray(codes, dtype=float)
         return np.arange(1, len(levels) + 1, dtype=float)
     if isinstance(given, Mapping):
         out = []

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from quant._order import category_order
 from quant._weights import prepare
 from quant.survey import as_survey, missing_mask
 
@@ -49,7 +50,9 @@ def frequencies(data: Any, variable: str, *, weights: Any = None) -> pd.DataFram
 
     Notes
     -----
-    Values are sorted ascending (SPSS's default ``/FORMAT=AVALUE``). With
+    Values are sorted by their value codes (SPSS's default ``/FORMAT=AVALUE``;
+    cells holding label text are placed at their label's code, see
+    :mod:`quant._order`). With
     weights, ``n`` is the sum of weights, not rounded (SPSS rounds only in the
     display). Checked against the seed study's Table 1 and SPSS's layout.
 
@@ -71,8 +74,8 @@ def frequencies(data: Any, variable: str, *, weights: Any = None) -> pd.DataFram
 
     def grouped(mask: np.ndarray) -> pd.Series:
         s = pd.Series(w[mask], index=raw[mask].to_numpy())
-        g = s.groupby(level=0, sort=True).sum()
-        return g
+        g = s.groupby(level=0, sort=False).sum()
+        return g.iloc[category_order(survey, name, list(g.index))]
 
     rows: list[dict[str, Any]] = []
     vg = grouped(valid)

@@ -17,7 +17,8 @@ import pandas as pd
 
 __all__ = [
     "RenderedTable", "format_number", "format_p", "stars",
-    "render_correlation_matrix", "render_crosstab", "render_tests", "render_measures",
+    "render_correlation_matrix", "render_crosstab", "render_crosstab_cells", "crosstab_layout",
+    "render_tests", "render_measures",
     "render_frequencies", "render_association_table", "render_alpha", "render_model",
     "SIG_01", "SIG_05",
 ]
@@ -239,6 +240,107 @@ def render_crosstab(result: Any, *, percent: str | None = "row", decimals: int =
 
 def _count(v: float) -> str:
     return format_number(v, 0) if float(v).is_integer() else format_number(v, 2)
+
+
+_PERCENTS = {"row": "row_percent", "col": "col_percent", "total": "total_percent"}
+
+
+def _wide(cells: pd.DataFrame, value: str) -> pd.DataFrame:
+    """One column of a long crosstab as rows x columns, in the order the cells come."""
+    rows, cols = pd.unique(cells["row"]), pd.unique(cells["col"])
+    return cells.pivot(index="row", columns="col", values=value).reindex(index=rows, columns=cols)
+
+
+def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.DataFrame:
+    """The SPSS crosstabulation as numbers: a count line and a percentage line per row, totals.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        :meth:`quant.crosstab.CrosstabResult.to_frame` (as the study pipeline
+        stores it): columns ``row``, ``col``, ``count`` and the percentages,
+        one line per cell with the categories in value-code order.
+    percent : {"row", "col", "total", None}
+        The percentage line under each count line (SPSS "% within <row
+        variable>" for ``"row"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``row`` (row category, ``Total`` last), ``cell`` (``count`` or
+        ``row_percent``/``col_percent``/``total_percent``), one column per
+        column category in the order of ``cells`` (a category named ``row``,
+        ``cell`` or ``Total`` gets `` (category)``) and ``Total``. Numbers at
+        full precision.
+
+    Examples
+    --------
+    >>> import quant
+    >>> res = quant.crosstab_from_counts([[3, 1], [1, 3]], row_labels=["a", "b"], col_labels=["x", "y"])
+    >>> crosstab_layout(res.to_frame())["Total"].tolist()
+    [4.0, 100.0, 4.0, 100.0, 8.0, 100.0]
+    """
+    if percent not in (None, *_PERCENTS):
+        raise ValueError(f"percent must be 'row', 'col', 'total' or None, not {percent!r}.")
+    counts = _wide(cells, "count").astype(float)
+    pct = _wide(cells, _PERCENTS[percent]).astype(float) if percent else None
+    cols = [f"{c} (category)" if str(c) in ("row", "cell", "Total") else str(c) for c in counts.columns]
+    n = float(np.nansum(counts.to_numpy()))
+    col_total = counts.sum(axis=0)
+    lines: list[dict] = []
+    for label, values in counts.iterrows():
+        total = float(values.sum())
+        lines.append({"row": str(label), "cell": "count", **dict(zip(cols, values.tolist())), "Total": total})
+        if pct is not None:
+            row_total = 100.0 if percent == "row" else (100.0 * total / n if n else np.nan)
+            lines.append({"row": str(label), "cell": _PERCENTS[percent],
+                          **dict(zip(cols, pct.loc[label].tolist())), "Total": row_total})
+    lines.append({"row": "Total", "cell": "count", **dict(zip(cols, col_total.tolist())), "Total": n})
+    if pct is not None:
+        shares = [100.0] * len(cols) if percent == "col" else (100.0 * col_total / n).tolist()
+        lines.append({"row": "Total", "cell": _PERCENTS[percent], **dict(zip(cols, shares)), "Total": 100.0})
+    return pd.DataFrame(lines, columns=["row", "cell", *cols, "Total"])
+
+
+def render_crosstab_cells(cells: pd.DataFrame, *, row_variable: str, col_variable: str,
+                          percent: str | None = "row", decimals: int = 1) -> RenderedTable:
+    """SPSS-style crosstabulation from the long cells of a crosstab (as the study pipeline stores them).
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        As in :func:`crosstab_layout`; categories stay in the order of ``cells``
+        (value-code order), never sorted by label.
+    row_variable, col_variable : str
+        Names shown in the title and in "% within <row variable>".
+    percent : {"row", "col", "total", None}
+    decimals : int
+        Decimals of the percentages.
+
+    Returns
+    -------
+    RenderedTable
+        Indexed by the row category (on its count line; blank on the
+        percentage line; ``Total`` last); a first column ``""`` saying
+        ``Count`` or ``% within <row variable>`` (``% within <column
+        variable>``, ``% of Total``), then one column per column category and
+        ``Total``.
+    """
+    layout = crosstab_layout(cells, percent=percent)
+    what = {"row": f"% within {row_variable}", "col": f"% within {col_variable}", "total": "% of Total"}
+    values = [c for c in layout.columns if c not in ("row", "cell")]
+    rows, index, shown = [], [], []
+    for line in layout.itertuples(index=False):
+        line = dict(zip(layout.columns, line))
+        is_count = line["cell"] == "count"
+        index.append(line["row"] if is_count else "")
+        shown.append("Count" if is_count else what[percent])
+        rows.append([_count(line[c]) if is_count
+                     else "." if pd.isna(line[c]) else format_number(line[c], decimals) + "%" for c in values])
+    cols = [f"{c} (category)" if c in ("", str(row_variable)) else c for c in values]
+    table = pd.DataFrame(rows, index=pd.Index(index, name=str(row_variable)), columns=cols)
+    table.insert(0, "", shown)
+    return RenderedTable(table, f"{row_variable} * {col_variable} Crosstabulation", ())
 
 
 _TEST_NAMES = {
