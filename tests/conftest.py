@@ -43,27 +43,43 @@ _ALLOWED_ROOTS: list[Path] = [Path(p).resolve() for p in {
     *(p for p in sys.path if p and Path(p).is_absolute())}]
 if os.environ.get("QUALQUANT_LABEL_STUDIO"):
     _ALLOWED_ROOTS.append(Path(os.environ["QUALQUANT_LABEL_STUDIO"]).resolve().parents[1])
+_TEMP = Path(tempfile.gettempdir()).resolve()
+_SIBLINGS_AT_START = frozenset(p.name for p in REPO.parent.iterdir() if p != REPO) if REPO.parent == _TEMP else frozenset()
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
 _OUTSIDE_EVENTS = {"open", "os.listdir", "os.scandir", "glob.glob", "shutil.copyfile", "os.chdir"}
 _guard_state: dict[str, list[str] | None] = {"seen": None}
 
 
-def outside_repository(path: str | os.PathLike[str]) -> bool:
+def outside_repository(path: str | os.PathLike[str], *, reading: bool = True) -> bool:
     """True for a path beside the repository that a fresh clone would not have.
 
     Paths inside the repository, the interpreter's folders and temporary folders are
     fine; anything else under the repository's parent folder (a sibling data folder, a
-    sibling checkout) is not.
+    sibling checkout) is not. When the repository itself sits directly in the
+    temporary folder, where libraries create temporary files under names of their
+    own, a path there is beside the repository when its first folder existed before
+    the tests started (and is not pytest's), or when it is read but does not exist.
     """
     try:
         resolved = Path(os.fsdecode(path)).resolve()
     except (OSError, ValueError, TypeError):
         return False
-    if resolved == REPO or REPO in resolved.parents:
+    parent = REPO.parent
+    if resolved == REPO or REPO in resolved.parents or parent not in resolved.parents:
         return False
-    if any(resolved == root or root in resolved.parents for root in _ALLOWED_ROOTS
-           if root != REPO.parent and REPO not in root.parents and root != REPO):
-        return False
-    return REPO.parent in resolved.parents
+    # Folders below the repository's parent that are the interpreter's or temporary.
+    for root in _ALLOWED_ROOTS:
+        if parent in root.parents and REPO not in root.parents and root != REPO:
+            if resolved == root or root in resolved.parents:
+                return False
+    if parent == _TEMP:
+        top = resolved.relative_to(parent).parts[0]
+        if top.startswith("pytest-of-"):
+            return False
+        if top in _SIBLINGS_AT_START:
+            return True
+        return reading and not resolved.exists()
+    return True
 
 
 def _audit(event: str, args: tuple) -> None:
@@ -73,7 +89,14 @@ def _audit(event: str, args: tuple) -> None:
     target = args[0]
     if isinstance(target, int) or target is None:
         return  # an already-open file descriptor
-    if isinstance(target, (str, bytes, os.PathLike)) and outside_repository(target):
+    reading = True
+    if event == "open" and len(args) >= 3:
+        mode, flags = args[1], args[2]
+        if isinstance(mode, str):
+            reading = not any(c in mode for c in "wax+")
+        elif isinstance(flags, int):
+            reading = not flags & _WRITE_FLAGS
+    if isinstance(target, (str, bytes, os.PathLike)) and outside_repository(target, reading=reading):
         seen.append(f"{event} {os.fsdecode(target)}")
 
 
