@@ -2,7 +2,8 @@
 
 Public names:
 
-- :class:`Codebook`, :class:`Code`, :class:`Facet`, :func:`read_codebook` (:mod:`coding.codebook`)
+- :class:`Codebook`, :class:`Code`, :class:`Facet`, :func:`read_codebook`, :func:`check_code_ids`
+  (:mod:`coding.codebook`)
 - :data:`CODINGS_COLUMNS`, :class:`CodedSpan`, :func:`codings_frame`, :func:`consensus`
   (:mod:`coding.codings`; the codings table is described there)
 - :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`coding.ls_export`,
@@ -13,7 +14,7 @@ Public names:
 Agreement and matrices live in :mod:`coding.agreement` and :mod:`coding.matrices`.
 """
 
-from coding.codebook import Code, Codebook, Facet, read_codebook
+from coding.codebook import Code, Codebook, Facet, check_code_ids, read_codebook
 from coding.codings import CODINGS_COLUMNS, CONSENSUS_RULES, CodedSpan, codings_frame, consensus, empty_codings
 from coding.errors import (
     CodebookError,
@@ -23,6 +24,7 @@ from coding.errors import (
     LabelStudioNotInstalledError,
     LabelStudioTokenError,
     PushConflictError,
+    UnknownCodeError,
 )
 from coding.ls_export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
 
@@ -43,6 +45,8 @@ __all__ = [
     "LabelStudioNotInstalledError",
     "LabelStudioTokenError",
     "PushConflictError",
+    "UnknownCodeError",
+    "check_code_ids",
     "codings_frame",
     "consensus",
     "empty_codings",

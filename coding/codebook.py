@@ -30,19 +30,20 @@ parents, no cycles in the parent chain) and every error names the code.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from xml.sax.saxutils import quoteattr
 
-from coding.errors import CodebookError
+from coding.errors import CodebookError, UnknownCodeError
 from corpus._atomic import atomic_write, atomic_write_text
 
-__all__ = ["Code", "Codebook", "Facet", "read_codebook"]
+__all__ = ["Code", "Codebook", "Facet", "check_code_ids", "read_codebook", "unknown_code_ids"]
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -597,3 +598,70 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
     ['capital_type', 'form']
     """
     return Codebook.read(path)
+
+
+def unknown_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *, where: str) -> list[str]:
+    """One message for each id in ``ids`` that is not a code of ``codebook`` (empty when all are known).
+
+    Parameters
+    ----------
+    ids : iterable of str
+        Code ids named by a study, a filter or a command line.
+    codebook : Codebook or iterable of str
+        The codebook, or the known code ids (e.g. those of a codings table).
+    where : str
+        What names the ids, with the file and line when there is one, e.g.
+        ``"study.toml, line 40: [[constructs]] #1 (local_ties) codes"``.
+
+    Returns
+    -------
+    list of str
+        ``"<where> names 'bridgng', which is not a code of codebook.toml; did
+        you mean 'bridging'?"``, one per unknown id (each id once), with the
+        closest known ids (:func:`difflib.get_close_matches`) or, when none is
+        close, the known ids.
+    """
+    if isinstance(codebook, Codebook):
+        known = list(codebook.code_ids)
+        source = "a code of " + (f"the codebook {Path(codebook.source).name}" if codebook.source else "the codebook")
+    else:
+        known = sorted({str(c) for c in codebook})
+        source = "among the codes of the codings table"
+    known_set = set(known)
+    out: list[str] = []
+    for code_id in dict.fromkeys(ids):
+        if code_id in known_set:
+            continue
+        close = difflib.get_close_matches(str(code_id), known, n=3, cutoff=0.6)
+        if close:
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?"
+        else:
+            shown = ", ".join(known[:12]) + (f", ... ({len(known)} in all)" if len(known) > 12 else "")
+            hint = f"; no similar code (codes: {shown or 'none'})."
+        out.append(f"{where} names {code_id!r}, which is not {source}{hint}")
+    return out
+
+
+def check_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *, where: str) -> None:
+    """Raise when any of ``ids`` is not a code of ``codebook`` (see :func:`unknown_code_ids`).
+
+    A misspelt code id would otherwise select nothing, and a construct or a
+    filter built on it would report silence that is not in the data.
+
+    Raises
+    ------
+    UnknownCodeError
+        Every unknown id, with ``where``, the codebook file and the closest ids.
+
+    Examples
+    --------
+    >>> cb = Codebook([Code("bridging", "capital", {"": "Bridging"}, {"": "Ties across groups."}, {}, {})])
+    >>> check_code_ids(["bridging"], cb, where="--code")
+    >>> check_code_ids(["bridgng"], cb, where="--code")
+    Traceback (most recent call last):
+    ...
+    coding.errors.UnknownCodeError: --code names 'bridgng', which is not a code of the codebook; did you mean 'bridging'? Fix the id or add the code to the codebook.
+    """
+    problems = unknown_code_ids(ids, codebook, where=where)
+    if problems:
+        raise UnknownCodeError(" | ".join(problems) + " Fix the id or add the code to the codebook.")

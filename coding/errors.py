@@ -13,6 +13,10 @@ class CodebookError(CodingError):
     """A codebook is invalid (duplicate ids, unknown parent, cycle, bad TOML)."""
 
 
+class UnknownCodeError(CodebookError):
+    """A study, a filter or a command line names a code id that is not in the codebook."""
+
+
 class ExportFormatError(CodingError):
     """A Label Studio export file cannot be parsed."""
 

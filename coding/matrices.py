@@ -47,6 +47,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from coding.codebook import check_code_ids
 from coding.codings import consensus
 from coding.errors import CodingError
 
@@ -146,8 +147,20 @@ def select_coder(codings: pd.DataFrame, coder: str | None, *, rule: str = "major
 
 
 def code_order(codings: pd.DataFrame, codebook=None, codes: Sequence[str] | None = None) -> list[str]:
-    """Codes to report: ``codes``, else the codebook's codes then any others, else sorted."""
+    """Codes to report: ``codes``, else the codebook's codes then any others, else sorted.
+
+    Raises
+    ------
+    UnknownCodeError
+        ``codes`` names an id that is not in ``codebook`` (checked when a
+        codebook is given; a misspelt id would otherwise report a code nobody
+        applied).
+    """
     if codes is not None:
+        if isinstance(codes, str):
+            codes = [codes]
+        if codebook is not None:
+            check_code_ids(codes, codebook, where="The code list (codes=)")
         return list(dict.fromkeys(codes))
     seen = sorted(set(codings["code"].dropna().astype(str)))
     if codebook is None:

@@ -107,6 +107,19 @@ _CORPUS = typer.Option(None, "--corpus", help="Transcripts the codings refer to 
 _CASES = typer.Option(None, "--cases", help="Cases table (.csv/.tsv/.xlsx).")
 _CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (code order, facets, codes never applied).")
 _ROLES = typer.Option(["participant"], "--role", help="Segment roles analysed (repeatable; default participant).")
+_CODES = typer.Option(None, "--code", help="Only this code (repeatable; default: every code). Checked against the "
+                      "codebook, else against the codes in the codings: an unknown id is an error.")
+
+
+def _selected_codes(codes: list[str] | None, codebook, table: pd.DataFrame) -> list[str] | None:
+    """The ``--code`` ids, each checked against the codebook (or, without one, the codes in the codings)."""
+    if not codes:
+        return None
+    from coding.codebook import check_code_ids
+
+    known = codebook if codebook is not None else table["code"].dropna().astype(str)
+    check_code_ids(codes, known, where="--code")
+    return list(dict.fromkeys(codes))
 
 
 def register(coding_app: typer.Typer) -> None:
@@ -122,6 +135,7 @@ def register(coding_app: typer.Typer) -> None:
         study: Optional[Path] = STUDY_OPTION,
         users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
+        codes: Optional[list[str]] = _CODES,
         coders: Optional[list[str]] = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
                                                    "default: every human coder). A model is named by its "
                                                    "model_version."),
@@ -144,7 +158,7 @@ def register(coding_app: typer.Typer) -> None:
 
         corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations,
-                      include_predictions=include_predictions)
+                      include_predictions=include_predictions, codes=_selected_codes(codes, cb, table))
         result = agreement_table(table, corpus, level=level, n_boot=n_boot, seed=seed, ci_level=ci_level, **kwargs)
         kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
         _show(result, f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",
@@ -168,6 +182,7 @@ def register(coding_app: typer.Typer) -> None:
         study: Optional[Path] = STUDY_OPTION,
         users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
+        codes: Optional[list[str]] = _CODES,
         by: Optional[str] = typer.Option(None, "--by", help="Case attribute to break the table down by "
                                          "(a column of the cases table, e.g. legal_status)."),
         coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus' (needed when "
@@ -181,14 +196,17 @@ def register(coding_app: typer.Typer) -> None:
         from coding.matrices import case_code_matrix, theme_frequencies
 
         corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
+        selected = _selected_codes(codes, cb, table)
         result = theme_frequencies(table, corpus, cb, by=by, coder=coder, roles=roles or None, rule=rule)
+        if selected is not None:
+            result = result[result["code"].isin(selected)].reset_index(drop=True)
         columns = ([by] if by else []) + ["code", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans",
                                           "coverage"]
         _show(result, "Theme frequencies" + (f" by {by}" if by else ""), columns, digits=2)
         _write(result, out, "Theme frequencies")
         if matrix_out:
             matrix = case_code_matrix(table, corpus, coder=coder, value=value, roles=roles or None, codebook=cb,
-                                      rule=rule)
+                                      codes=selected, rule=rule)
             _write(matrix.reset_index(), matrix_out, f"Case x code matrix ({value})")
 
     @coding_app.command("cooccurrence")
@@ -201,6 +219,7 @@ def register(coding_app: typer.Typer) -> None:
         study: Optional[Path] = STUDY_OPTION,
         users: Optional[Path] = USERS_OPTION,
         roles: list[str] = _ROLES,
+        codes: Optional[list[str]] = _CODES,
         coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus'."),
         rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
         out: Optional[Path] = typer.Option(None, "--out", help="Write the co-occurrence table (.csv/.xlsx/.md)."),
@@ -210,7 +229,8 @@ def register(coding_app: typer.Typer) -> None:
         from coding.cooccurrence import cooccurrence
 
         corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
-        result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb, rule=rule)
+        result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb,
+                              codes=_selected_codes(codes, cb, table), rule=rule)
         shown = result.sort_values(["n_both", "jaccard"], ascending=False, kind="mergesort").head(top)
         _show(shown, f"Code co-occurrence (top {min(top, len(result))} of {len(result)} pairs)",
               ["code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "odds_ratio", "p_value", "n_overlapping_spans"])

@@ -413,6 +413,7 @@ from pipelines.integrate_joint import (  # noqa: E402
     QUANT_EVIDENCE_COLUMNS,
     choose_quotes,
     joint_display,
+    overridden_proposal,
     propose_convergence,
     read_overrides,
     survey_evidence,
@@ -423,6 +424,6 @@ from pipelines.integrate_joint import (  # noqa: E402
 __all__ += [
     "DISTRIBUTION_COLUMNS", "GOF_COLUMNS", "SET_ASIDE_COLUMNS", "Representativeness", "chi2_gof_monte_carlo",
     "representativeness", "survey_labels",
-    "JOINT_DISPLAY_COLUMNS", "QUANT_EVIDENCE_COLUMNS", "choose_quotes", "joint_display", "propose_convergence",
-    "read_overrides", "survey_evidence", "update_overrides", "variable_verdict",
+    "JOINT_DISPLAY_COLUMNS", "QUANT_EVIDENCE_COLUMNS", "choose_quotes", "joint_display", "overridden_proposal",
+    "propose_convergence", "read_overrides", "survey_evidence", "update_overrides", "variable_verdict",
 ]

@@ -41,8 +41,14 @@ Then the construct's label:
 The proposed label and the rule that fired are kept in ``proposed`` and
 ``rule``. A researcher overrides the label and adds a meta-inference in
 ``joint_display_overrides.csv`` (columns ``construct, label, proposed,
-override, meta_inference``), which a rerun never overwrites: new constructs
-are appended, existing rows are kept as written. ``convergence`` is the
+override, meta_inference, proposed_when_overridden``). A rerun keeps every
+override, meta-inference and any column the researcher added, appends rows
+for new constructs, and sets ``proposed`` to the label proposed now. When
+the new proposal differs from the one the researcher overrode, that earlier
+proposal is recorded in ``proposed_when_overridden`` and the joint display
+flags the row (``proposal_changed``; "proposal changed since your override
+(was X, now Y)" in the report). Emptying ``proposed_when_overridden``
+accepts the override for the current proposal. ``convergence`` is the
 override when given, else the proposal.
 
 Quote rule
@@ -82,6 +88,7 @@ __all__ = [
     "QUANT_EVIDENCE_COLUMNS",
     "choose_quotes",
     "joint_display",
+    "overridden_proposal",
     "propose_convergence",
     "read_overrides",
     "survey_evidence",
@@ -92,13 +99,14 @@ __all__ = [
 JOINT_DISPLAY_COLUMNS = (
     "construct", "label", "codes", "topics", "n_cases", "n_cases_total", "pct_cases", "n_segments",
     "quotes", "quote_sources", "survey_variables", "outcome", "quant_evidence", "expected_direction",
-    "verdicts", "proposed", "rule", "override", "convergence", "meta_inference",
+    "verdicts", "proposed", "rule", "override", "proposed_when_overridden", "proposal_changed", "convergence",
+    "meta_inference",
 )
 QUANT_EVIDENCE_COLUMNS = (
     "construct", "variable", "outcome", "test", "statistic", "df", "p_value", "effect_size", "effect_measure",
     "direction", "n", "verdict",
 )
-OVERRIDES_COLUMNS = ("construct", "label", "proposed", "override", "meta_inference")
+OVERRIDES_COLUMNS = ("construct", "label", "proposed", "override", "meta_inference", "proposed_when_overridden")
 
 
 # --------------------------------------------------------------------------- survey side
@@ -291,6 +299,7 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
                   segment_roles: Mapping[str, str] | None = None, human_codings: pd.DataFrame | None = None,
                   topic_cases: Mapping[int, set] | None = None, overrides: pd.DataFrame | None = None,
                   weights: str | None = None, case_of: Mapping[str, str] | None = None,
+                  codebook: Any | None = None, n_topics: int | None = None,
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the joint display.
 
@@ -318,6 +327,11 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         Survey weight variable.
     case_of : mapping, optional
         transcript_id -> case_id.
+    codebook : coding.Codebook, optional
+        When given, every code a construct names must be in it.
+    n_topics : int, optional
+        K of the fitted topic model; when given, every topic a construct
+        names must be in ``0 .. K-1``.
 
     Returns
     -------
@@ -326,12 +340,34 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         :data:`JOINT_DISPLAY_COLUMNS` (lists joined with ``"; "``, quotes
         with ``" | "``); ``evidence``: one row per construct x survey
         variable, columns :data:`QUANT_EVIDENCE_COLUMNS`.
+        ``proposed_when_overridden`` is the proposal the researcher overrode
+        when it differs from ``proposed`` (else empty) and
+        ``proposal_changed`` says whether it does.
 
     Raises
     ------
     IntegrationError
-        A construct names a survey variable that is not in the survey.
+        A construct names a survey variable that is not in the survey, or a
+        topic outside ``0 .. n_topics-1``.
+    UnknownCodeError
+        A construct names a code that is not in ``codebook`` (with the
+        closest code ids).
     """
+    if codebook is not None:
+        from coding.codebook import check_code_ids
+
+        for c in constructs:
+            if c.codes:
+                check_code_ids(c.codes, codebook, where=f"Construct {c.id!r} codes")
+    if n_topics is not None:
+        for c in constructs:
+            bad = [t for t in c.topics if not 0 <= int(t) < n_topics]
+            if bad:
+                raise IntegrationError(
+                    f"Construct {c.id!r} names topic(s) {', '.join(map(str, bad))}, but the topic model has "
+                    f"{n_topics} topics, numbered 0 to {n_topics - 1} (topics.csv). Fix the construct's topics "
+                    "in study.toml."
+                )
     case_of = dict(case_of or {})
     n_total = len(case_ids)
     threshold = max(min_cases, math.ceil(min_share * n_total))
@@ -374,6 +410,7 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         ov = over.get(c.id)
         override = _clean(ov["override"]) if ov is not None else ""
         meta = _clean(ov["meta_inference"]) if ov is not None else ""
+        was = overridden_proposal(ov, label)
         rows.append(dict(
             construct=c.id, label=c.label or c.id, codes="; ".join(c.codes), topics="; ".join(map(str, c.topics)),
             n_cases=n_cases, n_cases_total=n_total, pct_cases=100.0 * n_cases / n_total if n_total else math.nan,
@@ -382,7 +419,8 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
             survey_variables="; ".join(c.survey_variables), outcome=outcome if c.survey_variables else "",
             quant_evidence="; ".join(texts), expected_direction=c.expected_direction,
             verdicts="; ".join(verdicts), proposed=label, rule=rule, override=override,
-            convergence=override or label, meta_inference=meta,
+            proposed_when_overridden=was, proposal_changed=bool(was), convergence=override or label,
+            meta_inference=meta,
         ))
     return (pd.DataFrame(rows, columns=list(JOINT_DISPLAY_COLUMNS)),
             pd.DataFrame(evidence, columns=list(QUANT_EVIDENCE_COLUMNS)))
@@ -417,6 +455,39 @@ def _clean(value: Any) -> str:
     return str(value).strip()
 
 
+def overridden_proposal(row: Mapping[str, Any] | None, proposed: str) -> str:
+    """The proposal a researcher overrode, when it is not the label ``proposed`` now (else ``""``).
+
+    Parameters
+    ----------
+    row : mapping or None
+        The construct's row of the overrides file (:func:`read_overrides`).
+    proposed : str
+        The label proposed now.
+
+    Returns
+    -------
+    str
+        Empty without an override. Otherwise the row's
+        ``proposed_when_overridden``, or (when that is empty) its ``proposed``,
+        i.e. the proposal the file showed when the override was written; empty
+        when that equals ``proposed`` or is unknown.
+
+    Examples
+    --------
+    >>> overridden_proposal({"override": "dissonance", "proposed": "agreement"}, "silence")
+    'agreement'
+    >>> overridden_proposal({"override": "dissonance", "proposed": "silence"}, "silence")
+    ''
+    >>> overridden_proposal({"override": "", "proposed": "agreement"}, "silence")
+    ''
+    """
+    if row is None or not _clean(row.get("override")):
+        return ""
+    was = _clean(row.get("proposed_when_overridden")) or _clean(row.get("proposed"))
+    return was if was and was != proposed else ""
+
+
 # --------------------------------------------------------------------------- overrides
 
 
@@ -426,8 +497,9 @@ def read_overrides(path: str | os.PathLike[str]) -> pd.DataFrame:
     Raises
     ------
     OverridesFileError
-        Missing columns, a duplicated construct, or an override that is not
-        one of the four convergence labels (the row and value are named).
+        Missing columns, a duplicated construct, or an override (or
+        ``proposed_when_overridden``) that is not one of the four convergence
+        labels (the row and value are named).
     """
     p = Path(path)
     if not p.exists():
@@ -442,14 +514,19 @@ def read_overrides(path: str | os.PathLike[str]) -> pd.DataFrame:
             f"{p.name} lacks column(s) {', '.join(missing)}; expected {', '.join(OVERRIDES_COLUMNS)}. "
             "Delete the file to get a fresh template on the next run."
         )
+    checked = [("override", "leave it empty to keep the proposed label")]
+    if "proposed_when_overridden" in frame.columns:
+        checked.append(("proposed_when_overridden", "it is the proposal you overrode; leave it empty to accept "
+                                                    "your override for the current proposal"))
     for i, r in frame.iterrows():
-        value = r["override"].strip().lower()
-        if value and value not in CONVERGENCE_LABELS:
-            raise OverridesFileError(
-                f"{p.name} row {i + 2} (construct {r['construct']!r}): override {r['override']!r} is not one of "
-                f"{', '.join(CONVERGENCE_LABELS)} (leave it empty to keep the proposed label)."
-            )
-        frame.loc[i, "override"] = value
+        for column, advice in checked:
+            value = r[column].strip().lower()
+            if value and value not in CONVERGENCE_LABELS:
+                raise OverridesFileError(
+                    f"{p.name} row {i + 2} (construct {r['construct']!r}): {column} {r[column]!r} is not one of "
+                    f"{', '.join(CONVERGENCE_LABELS)} ({advice})."
+                )
+            frame.loc[i, column] = value
     dup = frame["construct"][frame["construct"].duplicated()]
     if not dup.empty:
         raise OverridesFileError(f"{p.name}: construct {dup.iloc[0]!r} appears twice; keep one row per construct.")
@@ -460,26 +537,55 @@ def read_overrides(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def update_overrides(path: str | os.PathLike[str], display: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Create the overrides file, or append rows for new constructs; never change the researcher's entries.
+    """Create the overrides file, or bring it up to date; never change the researcher's entries.
+
+    On a rerun ``proposed`` becomes the label proposed now; overrides,
+    meta-inferences, labels and any column the researcher added are kept as
+    written; rows for new constructs are appended. For a row with an override
+    whose proposal changed, the proposal that was overridden is kept in
+    ``proposed_when_overridden`` (see :func:`overridden_proposal`); it is
+    emptied when the proposal is back to that label or the override is
+    removed. The file is written (atomically) only when something changed.
 
     Returns
     -------
     (frame, warnings)
-        The overrides now in the file, and warnings (rows naming constructs
-        that are no longer in the study: kept, but unused).
+        The overrides now in the file, and warnings: rows naming constructs
+        that are no longer in the study (kept, but unused), and overrides whose
+        proposal changed since they were written.
     """
-    from pipelines.exports import write_table
+    from corpus._atomic import atomic_write_text
+    from pipelines.exports import neutralize_formulas
 
     p = Path(path)
     existing = read_overrides(p)
+    frame = existing.copy()
+    proposed_now = {str(c): str(v) for c, v in zip(display["construct"], display["proposed"])}
+    warnings: list[str] = []
+    for i, r in frame.iterrows():
+        construct = str(r["construct"])
+        if construct not in proposed_now:
+            continue
+        now = proposed_now[construct]
+        was = overridden_proposal(r, now)
+        frame.loc[i, "proposed_when_overridden"] = was
+        frame.loc[i, "proposed"] = now
+        if was:
+            warnings.append(
+                f"{p.name}: construct {construct!r}: proposal changed since your override (was {was!r}, now "
+                f"{now!r}); your override {r['override']!r} is kept. Review it, then empty its "
+                "proposed_when_overridden cell to accept it for the new proposal."
+            )
     known = set(existing["construct"]) if not existing.empty else set()
-    new = [dict(construct=r["construct"], label=r["label"], proposed=r["proposed"], override="", meta_inference="")
+    new = [dict(construct=r["construct"], label=r["label"], proposed=r["proposed"], override="", meta_inference="",
+                proposed_when_overridden="")
            for _, r in display.iterrows() if r["construct"] not in known]
-    warnings = [f"{p.name}: construct {c!r} is not in study.toml any more; its row is kept but not used."
-                for c in sorted(known - set(display["construct"]))]
-    if new or not p.exists():
-        frame = pd.concat([existing, pd.DataFrame(new, columns=list(OVERRIDES_COLUMNS))], ignore_index=True)
-        frame = frame[[c for c in frame.columns]]
-        write_table(frame, p)
-        return frame, warnings
-    return existing, warnings
+    warnings += [f"{p.name}: construct {c!r} is not in study.toml any more; its row is kept but not used."
+                 for c in sorted(known - set(display["construct"]))]
+    if new:
+        # new rows come from study.toml: neutralise spreadsheet formulas there, never in the researcher's cells
+        added = neutralize_formulas(pd.DataFrame(new, columns=list(OVERRIDES_COLUMNS)).astype(object))
+        frame = pd.concat([frame, added], ignore_index=True).fillna("")
+    if new or not p.exists() or not frame.equals(existing):
+        atomic_write_text(p, frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8-sig")
+    return frame, warnings

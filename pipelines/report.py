@@ -294,7 +294,14 @@ def _joint(ctx) -> str:
 
     def cell(column: str, value: Any) -> str | None:
         if column == "convergence":
-            return badge(value)
+            label, override, proposed, was = value
+            html = badge(label)
+            if override:
+                html += f'<br><span class="muted">your override; proposed: {esc(proposed)}</span>'
+            if was:
+                html += (f'<br><span class="flag">proposal changed since your override (was {esc(was)}, '
+                         f'now {esc(proposed)})</span>')
+            return html
         if column == "quotes":
             quotes = [q for q in str(value or "").split(" | ") if q]
             return "".join(f"<blockquote>{esc(q)}</blockquote>" for q in quotes) or '<span class="muted">—</span>'
@@ -303,9 +310,23 @@ def _joint(ctx) -> str:
             return "<br>".join(esc(p) for p in parts) or '<span class="muted">—</span>'
         return None
 
+    def text(column: str) -> list[str]:
+        values = jd[column] if column in jd.columns else [""] * len(jd)
+        return ["" if v is None or v != v else str(v) for v in values]
+
+    flags = list(zip(text("convergence"), text("override"), text("proposed"), text("proposed_when_overridden")))
     shown = jd.assign(qualitative=[f"{int(a)}/{int(b)} cases, {int(s)} segments"
-                                   for a, b, s in zip(jd["n_cases"], jd["n_cases_total"], jd["n_segments"])])
-    body = table_html(shown, table_id="joint-display-table",
+                                   for a, b, s in zip(jd["n_cases"], jd["n_cases_total"], jd["n_segments"])],
+                      convergence=flags)
+    changed = [(lab, was, now) for lab, (_, _, now, was) in zip(text("label"), flags) if was]
+    body = ""
+    if changed:
+        items = "".join(f"<li><b>{esc(lab)}</b>: proposal changed since your override (was {esc(was)}, now "
+                        f"{esc(now)})</li>" for lab, was, now in changed)
+        body += (f'<ul class="warn">{items}</ul><p class="note">Your overrides are kept. Review them in '
+                 "joint_display_overrides.csv; emptying a row's proposed_when_overridden accepts the override for "
+                 "the current proposal.</p>")
+    body += table_html(shown, table_id="joint-display-table",
                       columns=["label", "codes", "qualitative", "quotes", "survey_variables", "quant_evidence",
                                "expected_direction", "verdicts", "convergence", "rule", "meta_inference"],
                       rename={"label": "Construct", "quant_evidence": "Survey evidence",

@@ -58,6 +58,7 @@ blockquote { margin: 4px 0; padding: 2px 8px; border-left: 3px solid var(--line)
 .chart-small { font-size: 11px; fill: #333; }
 .chart-tiny { font-size: 9px; }
 .warn li { margin: 2px 0; }
+.flag { color: #7a1a0c; font-size: 12px; font-weight: 600; }
 .grid2 { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: 1fr; } }
 details summary { cursor: pointer; color: var(--accent); }

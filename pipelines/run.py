@@ -406,20 +406,25 @@ def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | No
     Before any stage runs, every survey variable named in ``study.toml`` is
     checked against the survey file's variable names
     (:func:`pipelines.study_check.check_survey_variables`), so a misspelt
-    name fails at once rather than when the survey stage is reached.
+    name fails at once rather than when the survey stage is reached; so are
+    the code ids and topic numbers of ``[[constructs]]``
+    (:func:`pipelines.study_check.check_construct_codes`).
 
     Raises
     ------
     StudyConfigError
-        A survey variable named in the study is not in the survey file (the
-        message names the key, its line, the variable and close matches).
+        A survey variable named in the study is not in the survey file, or a
+        construct names a code that is not in the codebook or a topic that
+        cannot exist (the message names the key, its line, the name and close
+        matches).
     PipelineError
         A stage failed.
     """
     from pipelines.stages import STAGES
-    from pipelines.study_check import check_survey_variables
+    from pipelines.study_check import check_construct_codes, check_survey_variables
 
     check_survey_variables(study)
+    check_construct_codes(study)
 
     return run_stages(study, STAGES, force=force, options=options, only=only, console=console,
                       show_progress=show_progress)

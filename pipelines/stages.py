@@ -491,13 +491,18 @@ def stage_integration(ctx: Context) -> None:
 
     # joint display
     survey = load_survey(ctx) if cfg.survey.path else None
-    topic_cases = None
+    topic_cases, k = None, None
     ct = ctx.table("topics/case_topics")
     if ct is not None:
         # a topic is "prominent" in a case when its proportion is at least twice the uniform share 1/K
         k = int(ct["topic"].max()) + 1
         prominent = ct[ct["proportion"] >= 2.0 / k]
         topic_cases = {int(t): set(map(str, g["case_id"])) for t, g in prominent.groupby("topic")}
+    else:
+        for c in cfg.constructs:
+            if c.topics:
+                ctx.warn(f"construct {c.id!r} names topic(s) {', '.join(map(str, c.topics))}, but no topic model "
+                         "was fitted (see the topics stage); its interview evidence counts its codes only.")
     overrides_path = Path(cfg.integration.overrides)
     overrides_path = overrides_path if overrides_path.is_absolute() else ctx.out / overrides_path
     overrides = integrate.read_overrides(overrides_path)
@@ -508,7 +513,7 @@ def stage_integration(ctx: Context) -> None:
         alpha=cfg.study.alpha, min_cases=cfg.integration.min_cases, min_share=cfg.integration.min_share,
         n_quotes=cfg.integration.quotes, quote_chars=cfg.integration.quote_chars, segment_roles=roles_map,
         human_codings=human, topic_cases=topic_cases, overrides=overrides, weights=cfg.survey.weights or None,
-        case_of=case_of)
+        case_of=case_of, codebook=codebook, n_topics=k)
     _, notes = integrate.update_overrides(overrides_path, display)
     for n in notes:
         ctx.warn(n)

@@ -4,6 +4,11 @@
 variable names) and checks every survey variable the study names, so that a
 misspelt ``[survey] weights`` or construct variable stops ``qualquant run``
 at once instead of after the corpus, coding and topic stages.
+
+:func:`check_construct_codes` does the same for the code ids and topic
+numbers of ``[[constructs]]``: a misspelt code would otherwise select no
+coded segment and the joint display would report "silence" that is not in
+the data.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 from pipelines.errors import StudyConfigError
 from pipelines.study_errors import find_key_line
 
-__all__ = ["check_survey_variables", "survey_variable_names", "survey_variable_references"]
+__all__ = ["check_construct_codes", "check_survey_variables", "survey_variable_names", "survey_variable_references"]
 
 
 def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
@@ -146,3 +151,66 @@ def check_survey_variables(study) -> None:
         head = "" if len(problems) == 1 else f"{len(problems)} survey variables named in {study.path.name} are not " \
                                              f"in {path.name}: "
         raise StudyConfigError(head + " | ".join(problems))
+
+
+def check_construct_codes(study, codebook=None) -> None:
+    """Check that every code id and topic number named in ``[[constructs]]`` can exist.
+
+    Parameters
+    ----------
+    study : pipelines.study.Study
+    codebook : coding.Codebook, optional
+        The study's codebook; read from ``[codebook] path`` when not given
+        (only when some construct names codes).
+
+    Raises
+    ------
+    StudyConfigError
+        One error listing every problem, each with its line in ``study.toml``:
+        a code id that is not in the codebook (with the closest code ids,
+        :func:`coding.codebook.unknown_code_ids`); a topic number below 0 or
+        not below the largest K of ``[topics] k_range`` (topics are numbered
+        from 0); topics named while ``[topics] enabled = false``.
+    CodebookError
+        The codebook cannot be read.
+    """
+    from coding.codebook import read_codebook, unknown_code_ids
+
+    constructs = study.config.constructs
+    if not any(c.codes or c.topics for c in constructs):
+        return
+    if codebook is None and any(c.codes for c in constructs):
+        codebook = read_codebook(study.resolve(study.config.codebook.path))
+    try:
+        text = study.path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    topics = study.config.topics
+    k_max = topics.k_range[1]
+    problems: list[str] = []
+    unknown_codes = False
+    for i, c in enumerate(constructs):
+        def at(key: str) -> str:
+            line = find_key_line(text, ("constructs", i, key)) if text else None
+            where = f"{study.path.name}, line {line}" if line else study.path.name
+            return f"{where}: [[constructs]] #{i + 1} ({c.id}) {key}"
+
+        if c.codes:
+            unknown = unknown_code_ids(c.codes, codebook, where=at("codes"))
+            unknown_codes = unknown_codes or bool(unknown)
+            problems.extend(unknown)
+        if c.topics and not topics.enabled:
+            problems.append(f"{at('topics')} names topic(s) {', '.join(map(str, c.topics))}, but [topics] enabled = "
+                            "false, so no topic model is fitted and they would count no case; remove them or "
+                            "enable the topic model.")
+            continue
+        bad = [t for t in dict.fromkeys(c.topics) if not 0 <= t < k_max]
+        if bad:
+            problems.append(f"{at('topics')} names topic(s) {', '.join(map(str, bad))}, which cannot exist: the "
+                            f"topic model has at most {k_max} topics ([topics] k_range = {list(topics.k_range)}), "
+                            f"numbered 0 to {k_max - 1} as in topics.csv.")
+    if problems:
+        head = "" if len(problems) == 1 else f"{len(problems)} problems with the codes and topics named in " \
+                                             f"{study.path.name}: "
+        tail = f" Fix the code ids in {study.path.name} or add the codes to the codebook." if unknown_codes else ""
+        raise StudyConfigError(head + " | ".join(problems) + tail)

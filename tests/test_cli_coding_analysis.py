@@ -258,3 +258,21 @@ def test_include_predictions_without_predictions_is_one_error_line(app, demo, tm
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert lines[-1].startswith("Error: include_predictions=True, but the codings hold no predictions")
+
+
+def test_code_option_limits_the_tables_and_an_unknown_id_is_one_error_line(app, demo, tmp_path):
+    corpus, _ = demo
+    ids = list(corpus.ids[:3])
+    table_path = tmp_path / "codings.csv"
+    write_table(codings_frame(_spans(corpus, ids)), table_path)
+    out = tmp_path / "freq.csv"
+    ok = runner.invoke(app, ["frequencies", str(table_path), *corpus_args(corpus, ids), "--coder", "coder_a",
+                             "--code", "bonding", "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert pd.read_csv(out, encoding="utf-8-sig")["code"].tolist() == ["bonding"]
+    for command in ("agreement", "frequencies", "cooccurrence"):
+        bad = runner.invoke(app, [command, str(table_path), *corpus_args(corpus, ids), "--code", "bondng"])
+        assert bad.exit_code == 1, bad.output
+        lines = [ln for ln in bad.output.splitlines() if ln.strip()]
+        assert lines == ["Error: --code names 'bondng', which is not a code of the codebook codebook.toml; did you "
+                         "mean 'bonding', 'belonging'? Fix the id or add the code to the codebook."], bad.output

@@ -134,6 +134,47 @@ def test_run_checks_survey_variables_before_any_stage(tmp_path):
     assert not (toml.parent / "out" / "segments.csv").exists()  # failed before the corpus stage
 
 
+def test_run_stops_at_a_misspelt_construct_code_with_one_error_line(tmp_path):
+    toml = _make_study(tmp_path)
+    toml.write_text(toml.read_text(encoding="utf-8").replace('codes = ["bridging"]', 'codes = ["bridgng"]'),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert result.exit_code == 1
+    lines = [ln for ln in result.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, result.output
+    assert re.match(r"Error: study\.toml, line \d+: \[\[constructs\]\] #1 \(local_ties\) codes names 'bridgng', "
+                    r"which is not a code of the codebook codebook\.toml; did you mean 'bridging'", lines[0]), lines[0]
+    assert not (toml.parent / "out" / "joint_display.csv").exists()  # no false "silence" written
+
+
+def test_rerun_refreshes_the_proposed_label_keeps_the_override_and_flags_the_change(tmp_path):
+    toml = _make_study(tmp_path)
+    out = toml.parent / "out"
+    assert runner.invoke(app, ["run", str(toml), "--quiet"]).exit_code == 0
+    path = out / "joint_display_overrides.csv"
+    ov = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert ov.loc[0, "proposed"] == "silence"  # no codings: the interviews are silent
+    # the researcher overrode an earlier proposal ('agreement', e.g. before a codings export was fixed)
+    ov.loc[0, ["proposed", "override", "meta_inference"]] = ["agreement", "dissonance", "Ties matter; see P02."]
+    ov.to_csv(path, index=False, encoding="utf-8-sig")
+    second = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert second.exit_code == 0, second.output
+    assert "proposal changed since your override (was 'agreement', now 'silence')" in " ".join(second.output.split())
+    ov = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert ov.loc[0, "proposed"] == "silence"  # the proposal computed now, not the stale one
+    assert ov.loc[0, "override"] == "dissonance" and ov.loc[0, "meta_inference"] == "Ties matter; see P02."
+    assert ov.loc[0, "proposed_when_overridden"] == "agreement"
+    jd = pd.read_csv(out / "joint_display.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert jd.loc[0, "convergence"] == "dissonance" and jd.loc[0, "proposed"] == "silence"
+    assert str(jd.loc[0, "proposal_changed"]) == "True" and jd.loc[0, "proposed_when_overridden"] == "agreement"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "proposal changed since your override (was agreement, now silence)" in html
+    before = path.read_bytes()
+    third = runner.invoke(app, ["run", str(toml), "--quiet"])
+    assert third.exit_code == 0 and path.read_bytes() == before  # stable: the record is kept, the file unchanged
+    assert re.search(r"integration\s*│\s*skipped", third.output), third.output
+
+
 def _commands(group, prefix: tuple[str, ...] = ()):
     """Every command and group below ``group`` (duck-typed: groups have ``commands``)."""
     for name, cmd in sorted(group.commands.items()):

@@ -349,6 +349,60 @@ def test_overrides_are_preserved_and_validated(tmp_path):
     assert out.iloc[0]["convergence"] == "dissonance" and out.iloc[0]["proposed"] == "silence"
 
 
+def test_rerun_refreshes_proposed_keeps_override_and_records_the_overridden_proposal(tmp_path):
+    path = tmp_path / "joint_display_overrides.csv"
+    first = pd.DataFrame({"construct": ["a", "b"], "label": ["A", "B"], "proposed": ["agreement", "silence"]})
+    update_overrides(path, first)
+    edited = read_overrides(path)
+    edited.loc[0, "override"] = "dissonance"
+    edited.loc[0, "meta_inference"] = "- Locals matter more than the survey shows."  # a leading '-' kept as typed
+    edited["my_notes"] = ["checked with co-author", ""]  # a column of the researcher's own
+    edited.to_csv(path, index=False)
+    # the data changed: 'a' is now proposed 'partial agreement', 'b' 'agreement'
+    second = first.assign(proposed=["partial agreement", "agreement"])
+    frame, warns = update_overrides(path, second)
+    kept = read_overrides(path).set_index("construct")
+    assert kept.loc["a", "proposed"] == "partial agreement" and kept.loc["b", "proposed"] == "agreement"
+    assert kept.loc["a", "override"] == "dissonance"
+    assert kept.loc["a", "meta_inference"] == "- Locals matter more than the survey shows."
+    assert kept.loc["a", "my_notes"] == "checked with co-author"
+    assert kept.loc["a", "proposed_when_overridden"] == "agreement"
+    assert kept.loc["b", "proposed_when_overridden"] == ""  # no override: nothing to flag
+    assert any("'a'" in w and "proposal changed since your override (was 'agreement', now 'partial agreement')"
+               in w for w in warns)
+    # the display flags the row, whichever proposal the next run makes
+    c = [Construct(id="a", codes=["ties"])]
+    out, _ = joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None,
+                           overrides=read_overrides(path))
+    row = out.iloc[0]
+    assert row["proposed"] == "silence" and row["convergence"] == "dissonance"
+    assert bool(row["proposal_changed"]) and row["proposed_when_overridden"] == "agreement"
+    # an unchanged rerun leaves the file as it is and keeps the record
+    before = path.read_bytes()
+    update_overrides(path, second)
+    assert path.read_bytes() == before
+    # the proposal is back to the one overridden: the record is cleared, no flag
+    update_overrides(path, first)
+    assert read_overrides(path).set_index("construct").loc["a", "proposed_when_overridden"] == ""
+    out, _ = joint_display([Construct(id="a", codes=["nothing"])], codings=_demo_codings(), case_ids=list("ABCD"),
+                           survey=None, overrides=read_overrides(path).assign(proposed="silence"))
+    assert not bool(out.iloc[0]["proposal_changed"]) and out.iloc[0]["proposed_when_overridden"] == ""
+
+
+def test_joint_display_checks_codes_against_the_codebook_and_topics_against_k():
+    from coding import Code, Codebook, UnknownCodeError
+
+    book = Codebook([Code(cid, "f", {"": cid}, {"": "d"}, {}, {}) for cid in ("ties", "lang")], source="cb.toml")
+    c = [Construct(id="x", codes=["ties", "tise"], survey_variables=[])]
+    with pytest.raises(UnknownCodeError, match=r"Construct 'x' codes names 'tise', which is not a code of the "
+                                               r"codebook cb\.toml; did you mean 'ties'\?"):
+        joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None, codebook=book)
+    with pytest.raises(IntegrationError, match=r"Construct 'y' names topic\(s\) 5, but the topic model has 5 "
+                                               r"topics, numbered 0 to 4"):
+        joint_display([Construct(id="y", topics=[1, 5])], codings=_demo_codings(), case_ids=list("ABCD"),
+                      survey=None, n_topics=5)
+
+
 def test_bad_override_names_row_and_value(tmp_path):
     path = tmp_path / "joint_display_overrides.csv"
     pd.DataFrame({"construct": ["a", "b"], "override": ["", "agree"], "meta_inference": ["", ""]}).to_csv(path, index=False)

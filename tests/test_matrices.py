@@ -139,6 +139,25 @@ def test_matrix_with_codebook_has_every_code():
     assert int(matrix.to_numpy().sum()) == 1
 
 
+def test_code_list_with_an_unknown_id_is_an_error_naming_it_and_close_ids(setup):
+    from coding.agreement import agreement_table
+    from coding.cooccurrence import cooccurrence
+    from coding.errors import UnknownCodeError
+
+    corpus, codings = setup
+    codebook = read_codebook(DEMO / "codebook.toml")
+    pattern = r"names 'bondng', which is not a code of the codebook codebook\.toml; did you mean 'bonding'"
+    with pytest.raises(UnknownCodeError, match=pattern):
+        case_code_matrix(codings, corpus, codebook=codebook, codes=["bondng", "offline"])
+    with pytest.raises(ValueError, match=pattern):  # also a ValueError
+        cooccurrence(codings, corpus, codebook=codebook, codes=["offline", "bondng"])
+    with pytest.raises(UnknownCodeError, match=pattern):
+        agreement_table(codings.assign(coder="B").pipe(lambda b: pd.concat([codings, b])), corpus,
+                        codebook=codebook, codes=["bondng"], n_boot=0)
+    ok = case_code_matrix(codings, corpus, codebook=codebook, codes=["bonding", "offline"])
+    assert list(ok.columns) == ["bonding", "offline"]
+
+
 def test_case_code_matrix_values(setup):
     corpus, codings = setup
     presence = case_code_matrix(codings, corpus)

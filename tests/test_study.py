@@ -183,3 +183,45 @@ def test_missing_survey_file_is_a_config_error(tmp_path):
     with pytest.raises(StudyConfigError, match=r"\[survey\] path: the survey file .*nope\.sav.* does not exist"):
         check_survey_variables(read_study(p))
     check_survey_variables(read_study(_write(tmp_path, '[survey]\npath = ""\noutcome = "x"\n')))  # no survey
+
+
+# --------------------------------------------------------------------------- codes and topics of constructs, checked at run start
+
+
+def _construct_study(tmp_path: Path, constructs: str, topics: str = "") -> Path:
+    (tmp_path / "codebook.toml").write_bytes((DEMO / "codebook.toml").read_bytes())
+    return _write(tmp_path, '[study]\ntitle = "x"\n\n[codebook]\npath = "codebook.toml"\n' + topics + constructs)
+
+
+def test_misspelt_construct_code_stops_the_run_naming_id_file_line_and_close_codes(tmp_path):
+    from pipelines.run import run_study
+
+    p = _construct_study(tmp_path, '\n[[constructs]]\nid = "local_ties"\ncodes = ["bonding", "bridgng"]\n')
+    with pytest.raises(StudyConfigError) as err:
+        run_study(read_study(p, out=tmp_path / "out"), show_progress=False)
+    msg = str(err.value)
+    assert msg.startswith("study.toml, line 9: [[constructs]] #1 (local_ties) codes names 'bridgng', which is not "
+                          "a code of the codebook codebook.toml; did you mean 'bridging'")
+    assert msg.endswith("Fix the code ids in study.toml or add the codes to the codebook.")
+    assert not (tmp_path / "out" / "segments.csv").exists()  # before any stage
+
+
+def test_construct_codes_and_topics_are_all_checked_in_one_error(tmp_path):
+    from pipelines.study_check import check_construct_codes
+
+    p = _construct_study(
+        tmp_path,
+        '\n[[constructs]]\nid = "a"\ncodes = ["bridging"]\ntopics = [0, 6]\n'
+        '\n[[constructs]]\nid = "b"\ncodes = ["lingking", "language"]\n',
+        topics="\n[topics]\nk_range = [3, 6]\n")
+    with pytest.raises(StudyConfigError) as err:
+        check_construct_codes(read_study(p))
+    msg = str(err.value)
+    assert msg.startswith("2 problems with the codes and topics named in study.toml: ")
+    assert "line 13: [[constructs]] #1 (a) topics names topic(s) 6, which cannot exist: the topic model has at " \
+           "most 6 topics ([topics] k_range = [3, 6]), numbered 0 to 5" in msg
+    assert "line 17: [[constructs]] #2 (b) codes names 'lingking'" in msg and "did you mean 'linking'" in msg
+    off = _construct_study(tmp_path, '\n[[constructs]]\nid = "a"\ntopics = [1]\n', topics="\n[topics]\nenabled = false\n")
+    with pytest.raises(StudyConfigError, match=r"\(a\) topics names topic\(s\) 1, but \[topics\] enabled = false"):
+        check_construct_codes(read_study(off))
+    check_construct_codes(read_study(DEMO / "study.toml"))  # the demo study names only existing codes
