@@ -40,36 +40,45 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
 
+import numpy as np
 import pandas as pd
 
 from coding.errors import CodingError
+from corpus.tables import Column, TableSchema, read_table
 
 __all__ = [
     "CODINGS_COLUMNS",
+    "CODINGS_SCHEMA",
     "CONSENSUS_RULES",
     "CodedSpan",
     "codings_frame",
     "consensus",
     "empty_codings",
+    "read_codings_table",
     "split_by_segments",
 ]
 
-CODINGS_COLUMNS: tuple[str, ...] = (
-    "coder",
-    "source",
-    "transcript_id",
-    "segment_id",
-    "code",
-    "start",
-    "end",
-    "text",
-    "task_id",
-    "annotation_id",
-    "result_id",
-    "created_at",
-    "updated_at",
-    "ground_truth",
-)
+#: The codings table's columns and their types, for reading it back from CSV/XLSX/Parquet
+#: (:func:`read_codings_table`). A file must have the ``required`` columns; the others
+#: are filled in when absent (``source`` "human", ``ground_truth`` False, the rest empty).
+CODINGS_SCHEMA = TableSchema("codings table", (
+    Column("coder", "str"),
+    Column("source", "str", required=False, default="human"),
+    Column("transcript_id", "str", nullable=True),
+    Column("segment_id", "str", nullable=True),
+    Column("code", "str"),
+    Column("start", "int"),
+    Column("end", "int"),
+    Column("text", "str", nullable=True, required=False),
+    Column("task_id", "int", nullable=True, required=False),
+    Column("annotation_id", "int", nullable=True, required=False),
+    Column("result_id", "str", nullable=True, required=False),
+    Column("created_at", "str", nullable=True, required=False),
+    Column("updated_at", "str", nullable=True, required=False),
+    Column("ground_truth", "bool", required=False, default=False),
+))
+
+CODINGS_COLUMNS: tuple[str, ...] = CODINGS_SCHEMA.names
 
 CONSENSUS_RULES = ("majority", "union", "intersection")
 
@@ -94,27 +103,65 @@ class CodedSpan:
     ground_truth: bool = False
 
 
-_DTYPES = {
-    "coder": "object",
-    "source": "object",
-    "transcript_id": "object",
-    "segment_id": "object",
-    "code": "object",
-    "start": "int64",
-    "end": "int64",
-    "text": "object",
-    "task_id": "Int64",
-    "annotation_id": "Int64",
-    "result_id": "object",
-    "created_at": "object",
-    "updated_at": "object",
-    "ground_truth": "bool",
-}
+_DTYPES = CODINGS_SCHEMA.dtypes
 
 
 def empty_codings() -> pd.DataFrame:
     """An empty codings table with the right columns and dtypes."""
     return codings_frame([])
+
+
+def read_codings_table(path, *, sheet: str | int = 0, hint: str = "") -> pd.DataFrame:
+    """Read a codings table written by qualquant (CSV, XLSX or Parquet) with every column typed.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.xlsx`` or ``.parquet`` file with the codings columns.
+    sheet : str or int
+        The XLSX sheet (default: the first).
+    hint : str
+        What to do when the file is not a codings table (added to that message).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CODINGS_COLUMNS` with the dtypes of :data:`CODINGS_SCHEMA`
+        (ids and text as ``str`` or None, ``start``/``end`` int64, ``task_id``/
+        ``annotation_id`` Int64, ``ground_truth`` bool), then any other columns
+        of the file. Columns the file may lack are filled in: ``source``
+        "human", ``ground_truth`` False, the others empty.
+
+    Raises
+    ------
+    corpus.errors.TableReadError
+        The file cannot be read or lacks one of ``coder, transcript_id,
+        segment_id, code, start, end``.
+    corpus.errors.TableValueError
+        A cell does not parse (``ground_truth`` not True/False/1/0, ``start``
+        not a whole number, an empty ``code``...); the message names the
+        file, row and column.
+    """
+    return read_table(path, CODINGS_SCHEMA, sheet=sheet, hint=hint)
+
+
+def _bool_column(frame: pd.DataFrame, column: str, what: str) -> pd.Series:
+    """``frame[column]`` as booleans; a :class:`CodingError` when it holds anything but True/False.
+
+    Text such as ``"False"`` (a codings table read from CSV without its
+    schema) would be true under ``astype(bool)``; it is refused here.
+    """
+    values = frame[column]
+    if pd.api.types.is_bool_dtype(values.dtype) and not values.isna().any():
+        return values.astype(bool)
+    bad = [v for v in values.tolist() if not isinstance(v, (bool, np.bool_))]
+    if not bad:
+        return pd.Series([bool(v) for v in values.tolist()], index=values.index, dtype=bool)
+    raise CodingError(
+        f"{what}: column {column!r} must hold True/False, but holds {bad[0]!r} (dtype {values.dtype}). "
+        "Read codings tables with coding.read_codings_table (or `qualquant coding ...` commands), which parse "
+        "the booleans."
+    )
 
 
 def codings_frame(spans: Iterable[CodedSpan]) -> pd.DataFrame:
@@ -239,7 +286,10 @@ def consensus(
     Raises
     ------
     CodingError
-        Unknown rule, missing columns, or rows without ``segment_id``.
+        Unknown rule, missing columns, rows without ``segment_id``, or a
+        ``ground_truth`` column that holds anything but True/False (e.g. the
+        text ``"False"`` of a CSV read without its schema: read codings tables
+        with :func:`read_codings_table`).
     """
     if rule not in CONSENSUS_RULES:
         raise CodingError(f"Unknown consensus rule {rule!r}; use one of {', '.join(CONSENSUS_RULES)}.")
@@ -263,14 +313,15 @@ def consensus(
         return codings_frame(out)
 
     gt_tasks: set = set()
+    human = human.assign(_gt=_bool_column(human, "ground_truth", "consensus").to_numpy())
     if ground_truth:
-        gt_tasks = set(human.loc[human["ground_truth"].astype(bool), "task_id"].dropna())
+        gt_tasks = set(human.loc[human["_gt"], "task_id"].dropna())
 
     for (segment_id, code), rows in human.groupby(["segment_id", "code"], sort=True):
         task_ids = set(rows["task_id"].dropna())
         decided_by_gt = bool(task_ids & gt_tasks)
         if decided_by_gt:
-            support = rows[rows["ground_truth"].astype(bool) & rows["task_id"].isin(gt_tasks)]
+            support = rows[rows["_gt"] & rows["task_id"].isin(gt_tasks)]
             present = not support.empty
         else:
             n = rows["coder"].nunique()

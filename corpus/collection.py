@@ -18,12 +18,27 @@ from corpus.errors import CorpusError, NoSpeakerLabelsWarning, TranscriptReadErr
 from corpus.model import ROLES, Segment, Transcript, count_words
 from corpus.readers import SUPPORTED_SUFFIXES, read_transcript
 from corpus.speakers import SpeakerPatterns
+from corpus.tables import Column, TableSchema
 
 RECONCILIATION_COLUMNS = ("kind", "file", "case_id", "message")
 SEGMENT_COLUMNS = (
     "transcript_id", "segment_id", "index", "speaker", "role", "start", "end", "text",
     "n_words", "timestamp",
 )
+#: The segments table (:meth:`Corpus.segments_frame`) for reading it back with
+#: :func:`corpus.tables.read_table`: ids and text as text, offsets and counts as whole numbers.
+SEGMENTS_SCHEMA = TableSchema("segments table", (
+    Column("transcript_id", "str"),
+    Column("segment_id", "str"),
+    Column("index", "int", required=False),
+    Column("speaker", "str", nullable=True, required=False),
+    Column("role", "str"),
+    Column("start", "int", required=False),
+    Column("end", "int", required=False),
+    Column("text", "str", nullable=True, required=False),
+    Column("n_words", "int"),
+    Column("timestamp", "str", nullable=True, required=False),
+))
 
 
 def _empty_reconciliation() -> pd.DataFrame:

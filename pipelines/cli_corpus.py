@@ -221,20 +221,21 @@ def _stats_row(label: str, group: pd.DataFrame) -> dict:
 
 
 def read_segments_table(path: Path) -> pd.DataFrame:
-    """Read a segments table (.csv, .xlsx or .parquet) written by ``ingest``."""
+    """Read a segments table (.csv, .xlsx or .parquet) written by ``ingest``, every column typed.
+
+    Ids and text stay text (``"01"`` is not the number 1), offsets and word
+    counts are whole numbers (:data:`corpus.collection.SEGMENTS_SCHEMA`); a
+    cell that does not parse is an error naming the file, row and column.
+    """
+    from corpus.collection import SEGMENTS_SCHEMA
+    from corpus.tables import read_table
+
     suffix = path.suffix.lower()
     if not path.is_file():
         raise CorpusError(f"{path}: no such file. Give the table written by 'qualquant corpus ingest --out'.")
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, encoding="utf-8-sig", dtype={"transcript_id": str, "segment_id": str})
-        if suffix == ".xlsx":
-            return pd.read_excel(path)
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-    except Exception as exc:  # parse errors from pandas/pyarrow/openpyxl
-        raise CorpusError(f"{path}: cannot read the segments table ({exc}).") from None
-    raise CorpusError(f"{path}: segments tables are .csv, .xlsx or .parquet, not {suffix or '(none)'!r}.")
+    if suffix not in (".csv", ".xlsx", ".parquet"):
+        raise CorpusError(f"{path}: segments tables are .csv, .xlsx or .parquet, not {suffix or '(none)'!r}.")
+    return read_table(path, SEGMENTS_SCHEMA, hint="Give the table written by 'qualquant corpus ingest --out'.")
 
 
 @app.command("ingest")

@@ -96,10 +96,6 @@ def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
 
 # ------------------------------------------------------------------ codings files
 
-_INT_COLUMNS = ("start", "end")
-_NULLABLE_INT = ("task_id", "annotation_id")
-
-
 def is_codings_table(path: Path) -> bool:
     """A codings table written by ``coding import`` (.csv with the codings columns, .xlsx, .parquet), not an export."""
     suffix = path.suffix.lower()
@@ -115,39 +111,15 @@ def is_codings_table(path: Path) -> bool:
 
 
 def read_codings_table(path: Path) -> pd.DataFrame:
-    """Read a codings table written by ``coding import``, with its columns typed; a clear error otherwise."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".parquet":
-            frame = pd.read_parquet(path)
-        elif suffix == ".xlsx":
-            frame = pd.read_excel(path, dtype=object)
-        else:
-            frame = pd.read_csv(path, dtype=object, encoding="utf-8-sig", keep_default_na=False,
-                                na_values=[""])
-    except (OSError, ValueError) as exc:
-        raise PipelineError(f"Cannot read the codings table {path}: {exc}") from None
-    needed = ("coder", "transcript_id", "segment_id", "code", "start", "end")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise PipelineError(f"{path}: not a codings table (missing column(s) {', '.join(missing)}); "
-                            "write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
-    frame = frame.astype(object).where(frame.notna(), None)
-    for column in _INT_COLUMNS:
-        values = pd.to_numeric(frame[column], errors="coerce")
-        if values.isna().any():
-            row = int(values.isna().to_numpy().argmax())
-            raise PipelineError(f"{path}: row {row + 2} has no whole number in column {column!r}.")
-        frame[column] = values.astype("int64")
-    for column in _NULLABLE_INT:
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Int64")
-    if "source" not in frame:
-        frame["source"] = "human"
-    for column in ("coder", "transcript_id", "segment_id", "code", "result_id"):
-        if column in frame:
-            frame[column] = frame[column].map(lambda v: None if v is None else str(v))
-    return frame
+    """Read a codings table written by ``coding import`` or ``run`` with every column typed.
+
+    See :func:`coding.codings.read_codings_table`: booleans are parsed as
+    booleans, ids kept as text, offsets as whole numbers; a cell that does not
+    parse is an error naming the file, row and column.
+    """
+    from coding.codings import read_codings_table as read_typed
+
+    return read_typed(path, hint="Write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from corpus._atomic import atomic_write, atomic_write_text
+from corpus.tables import escape_formula
 from quant.errors import QualquantError
 
 
@@ -23,7 +24,6 @@ class ExportFormatError(QualquantError, ValueError):
 
 #: Formats :func:`write_table` writes, by file extension.
 TABLE_SUFFIXES = (".csv", ".xlsx", ".parquet", ".md")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
@@ -31,7 +31,9 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     as a formula start with an apostrophe.
 
     A string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-    gets a leading ``'``; numbers are left alone.
+    gets a leading ``'``; so does one that starts with ``'`` itself, so that
+    :func:`corpus.tables.read_table` reads every cell back exactly as it was
+    (:func:`corpus.tables.escape_formula`). Numbers are left alone.
 
     Examples
     --------
@@ -39,17 +41,11 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     >>> out["a"].tolist(), out["b"].tolist()
     (["'=1+1", 'ok', "'-x"], [-1, 2, 3])
     """
-
-    def fix(value):
-        if isinstance(value, str) and value.startswith(_FORMULA_START):
-            return "'" + value
-        return value
-
     out = frame.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
-            out[column] = out[column].map(fix).astype(object)
-    out.columns = [fix(str(c)) if isinstance(c, str) else c for c in out.columns]
+            out[column] = out[column].map(escape_formula).astype(object)
+    out.columns = [escape_formula(str(c)) if isinstance(c, str) else c for c in out.columns]
     return out
 
 

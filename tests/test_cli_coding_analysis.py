@@ -154,7 +154,8 @@ def test_errors_are_one_line(app, tmp_path):
     bad.write_text("coder,segment_id,code,start,end,transcript_id\nA,INT01:0001,bonding,x,5,INT01\n", encoding="utf-8")
     result = runner.invoke(app, ["frequencies", str(bad), "--corpus", str(TRANSCRIPTS)])
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {bad}: row 2 has no whole number in column 'start'."
+    assert result.output.strip() == (f"Error: {bad}: row 2, column 'start' (D): 'x' is not a whole number; write a "
+                                     "whole number such as 12, or write the table again with qualquant.")
     no_corpus = runner.invoke(app, ["cooccurrence", str(bad)])
     assert no_corpus.output.strip().startswith("Error: Give the transcripts the codings refer to with --corpus")
 
