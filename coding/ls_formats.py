@@ -42,6 +42,20 @@ def _as_int(value: Any) -> int | None:
     return number
 
 
+_FLAG_TEXT = {"true": True, "false": False, "1": True, "0": False, "": False}
+
+
+def _as_flag(value: Any) -> bool | None:
+    """A Label Studio true/false field; None when it is neither (never ``bool("false")``)."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _FLAG_TEXT.get(value.strip().lower())
+    return None
+
+
 def _as_str(value: Any) -> str | None:
     if value is None:
         return None
@@ -189,6 +203,12 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
                 if email and user_key:
                     user_key = f"{user_key}\x00{email}"
                 result = entry.get("result")
+                flags = {name: _as_flag(entry.get(name, False)) for name in ("was_cancelled", "ground_truth")}
+                bad = [f"`{name}` is {entry.get(name)!r}" for name, flag in flags.items() if flag is None]
+                if bad:
+                    issues.add(task_id, _as_int(entry.get("id")), None, None, "malformed_annotation",
+                               "set_aside", f"{kind}: {', '.join(bad)}, not true or false")
+                    continue
                 annotations.append(
                     _Annotation(
                         task_id=task_id,
@@ -198,8 +218,8 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
                         results=result if isinstance(result, list) else [],
                         created_at=_as_str(entry.get("created_at")),
                         updated_at=_as_str(entry.get("updated_at")),
-                        cancelled=bool(entry.get("was_cancelled", False)),
-                        ground_truth=bool(entry.get("ground_truth", False)),
+                        cancelled=bool(flags["was_cancelled"]),
+                        ground_truth=bool(flags["ground_truth"]),
                         model_version=_as_str(entry.get("model_version")),
                     )
                 )

@@ -328,3 +328,31 @@ def test_mangled_real_export_never_raises(data):
         return
     for row in result.codings.itertuples():
         assert row.text  # every kept span is a non-empty exact substring (checked in the reader)
+
+
+@pytest.mark.parametrize(("flag", "value", "kept"), [
+    ("was_cancelled", "false", True), ("was_cancelled", "true", False),
+    ("ground_truth", "False", True), ("was_cancelled", 0, True),
+])
+def test_true_false_fields_given_as_text_are_parsed_not_truthy(flag, value, kept):
+    """``"false"`` is false: before, ``bool("false")`` cancelled the annotation and lost its codings."""
+    tasks = json.loads(_real("ls1.23.2_roundtrip_full.json").read_text(encoding="utf-8"))
+    before = parse_export(json.dumps(tasks).encode()).codings
+    target = tasks[0]["annotations"][0]
+    target[flag] = value
+    after = parse_export(json.dumps(tasks).encode())
+    n_target = int(((before["task_id"] == tasks[0]["id"]) & (before["annotation_id"] == target["id"])).sum())
+    assert n_target > 0
+    assert len(after.codings) == (len(before) if kept else len(before) - n_target)
+    if flag == "ground_truth":
+        assert not after.codings["ground_truth"].any()
+
+
+def test_true_false_field_that_is_neither_is_set_aside_with_its_reason():
+    tasks = json.loads(_real("ls1.23.2_roundtrip_full.json").read_text(encoding="utf-8"))
+    target = tasks[0]["annotations"][0]
+    target["was_cancelled"] = "maybe"
+    result = parse_export(json.dumps(tasks).encode())
+    row = result.issues[result.issues["reason"] == "malformed_annotation"].iloc[0]
+    assert row["annotation_id"] == target["id"] and "`was_cancelled` is 'maybe'" in row["detail"]
+    assert target["id"] not in set(result.codings["annotation_id"])
