@@ -592,9 +592,10 @@ from coding.topics_compare import (  # noqa: E402
     push_predictions,
     to_labelstudio_predictions,
 )
-from coding.topics_effects import EFFECTS_COLUMNS, effects_to_svg, estimate_effects  # noqa: E402
+from coding.topics_effects import EFFECTS_COLUMNS, effects_set_aside, effects_to_svg, estimate_effects  # noqa: E402
 
 __all__ += [
-    "ALIGNMENT_COLUMNS", "CompareResult", "EFFECTS_COLUMNS", "compare_codes", "effects_to_svg", "estimate_effects",
+    "ALIGNMENT_COLUMNS", "CompareResult", "EFFECTS_COLUMNS", "compare_codes", "effects_set_aside", "effects_to_svg",
+    "estimate_effects",
     "pull_predictions", "push_predictions", "to_labelstudio_predictions",
 ]

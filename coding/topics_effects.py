@@ -34,10 +34,15 @@ import pandas as pd
 
 from coding.errors import TopicModelError
 
-__all__ = ["EFFECTS_COLUMNS", "align_topics", "effects_to_svg", "estimate_effects"]
+__all__ = ["EFFECTS_COLUMNS", "SET_ASIDE_COLUMNS", "align_topics", "effects_set_aside", "effects_to_svg",
+           "estimate_effects"]
 
 EFFECTS_COLUMNS = ("topic", "label", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
                    "n_sims", "method")
+#: Columns of :func:`effects_set_aside`.
+SET_ASIDE_COLUMNS = ("unit", "reason", "n_documents")
+#: Reason of a unit without a row in the covariates table.
+NO_COVARIATE_ROW = "no row in the covariates table"
 
 
 def align_topics(reference: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -85,6 +90,7 @@ def estimate_effects(
     random_state: int = 0,
     ci: float = 0.95,
     topics: Sequence[int] | None = None,
+    missing: str = "raise",
 ) -> pd.DataFrame:
     """Regress topic proportions on covariates, pooling over posterior draws and refits.
 
@@ -114,6 +120,11 @@ def estimate_effects(
         Interval coverage.
     topics : sequence of int, optional
         Topics to estimate (default all).
+    missing : {"raise", "drop"}
+        What to do with a unit (case or document) of the model that has no row in
+        ``covariates`` or a missing covariate value: raise an error, or leave it
+        out of the regression (:func:`effects_set_aside` lists those units and
+        why; ``n`` counts the rows used).
 
     Returns
     -------
@@ -126,7 +137,8 @@ def estimate_effects(
     Raises
     ------
     TopicModelError
-        Missing covariates or cases, a bad formula, or too few rows.
+        A covariate not in the table, cases without a row or with missing values
+        (with ``missing="raise"``), a bad formula, or too few rows.
 
     References
     ----------
@@ -136,48 +148,29 @@ def estimate_effects(
     """
     from scipy.stats import norm
 
-    model._check_fitted()
-    if (by is None) == (formula is None):
-        raise TopicModelError("Give exactly one of by= (a covariate name) or formula= (e.g. 'treatment + age').")
-    if level not in ("case", "document"):
-        raise TopicModelError(f"Unknown level {level!r}; use 'case' or 'document'.")
+    if missing not in ("raise", "drop"):
+        raise TopicModelError(f"Unknown missing={missing!r}; use 'raise' or 'drop'.")
     if n_sims < 2:
         raise TopicModelError(f"n_sims must be at least 2, got {n_sims}.")
-    table = covariates
-    if "case_id" in table.columns:
-        table = table.set_index("case_id")
-    table = table.copy()
-    table.index = table.index.astype(str)
-    if by is not None:
-        if by not in table.columns:
-            raise TopicModelError(f"Covariate {by!r} is not a column of the cases table "
-                                  f"(columns: {', '.join(map(str, table.columns))}).")
-        numeric = pd.api.types.is_numeric_dtype(table[by]) and table[by].dtype != bool
-        rhs = f"Q('{by}')" if numeric else f"C(Q('{by}'))"
-        columns = [by]
-    else:
-        rhs = formula.strip().lstrip("~").strip()
-        columns = [c for c in table.columns if re.search(rf"\b{re.escape(str(c))}\b", rhs)]
-
+    table, rhs, columns, keys = _effects_inputs(model, covariates, by=by, formula=formula, level=level)
+    aside = _set_aside(table, columns, keys)
+    if missing == "raise":
+        no_row = [k for k, r in aside if r == NO_COVARIATE_ROW]
+        if no_row:
+            raise TopicModelError(
+                f"{len(no_row)} case(s) of the model have no row in the covariates table "
+                f"(first: {', '.join(no_row[:5])}). Add them, fit on matching cases or pass missing='drop'."
+            )
+        if aside:
+            bad = [k for k, _ in aside[:5]]
+            raise TopicModelError(f"{len(aside)} case(s) have missing covariate values (first: "
+                                  f"{', '.join(map(str, bad))}); drop or impute them before estimating effects "
+                                  "(or pass missing='drop').")
     k_all = int(model.n_topics)
     topic_list = list(range(k_all)) if topics is None else [int(t) for t in topics]
-    docs = model.documents_
-    if level == "case":
-        keys, _, _ = model.case_matrix()
-    else:
-        keys = [c if c is not None else d for c, d in zip(docs["case_id"], docs["doc_id"])]
-    missing = sorted({k for k in keys if k not in table.index})
-    if missing:
-        raise TopicModelError(
-            f"{len(missing)} case(s) of the model have no row in the covariates table "
-            f"(first: {', '.join(missing[:5])}). Add them or fit on matching cases."
-        )
-    frame = table.loc[list(keys), columns].reset_index(drop=True)
-    na_rows = frame.isna().any(axis=1).to_numpy()
-    if na_rows.any():
-        bad = [keys[i] for i in np.flatnonzero(na_rows)[:5]]
-        raise TopicModelError(f"{int(na_rows.sum())} case(s) have missing covariate values (first: "
-                              f"{', '.join(map(str, bad))}); drop or impute them before estimating effects.")
+    left_out = {k for k, _ in aside}
+    used = np.array([k not in left_out for k in keys], dtype=bool)
+    frame = table.loc[[k for k, u in zip(keys, used) if u], columns].reset_index(drop=True)
     X, terms = _design(frame, rhs)
     n, p = X.shape
     if n <= p:
@@ -199,6 +192,7 @@ def estimate_effects(
         theta /= theta.sum(axis=1, keepdims=True)
         if level == "case":
             _, theta, _ = model.case_matrix(theta)
+        theta = theta[used]
         for j, k in enumerate(topic_list):
             y = theta[:, k]
             beta = xtx_inv @ (X.T @ y)
@@ -221,6 +215,86 @@ def estimate_effects(
                          pval, n, n_sims, method))
     out = pd.DataFrame(rows, columns=list(EFFECTS_COLUMNS))
     return out.astype({"topic": "int64", "n": "int64", "n_sims": "int64"})
+
+
+def _effects_inputs(model, covariates: pd.DataFrame, *, by: str | None, formula: str | None, level: str):
+    """(covariates indexed by case id as text, patsy right-hand side, covariate columns, unit keys of the model)."""
+    model._check_fitted()
+    if (by is None) == (formula is None):
+        raise TopicModelError("Give exactly one of by= (a covariate name) or formula= (e.g. 'treatment + age').")
+    if level not in ("case", "document"):
+        raise TopicModelError(f"Unknown level {level!r}; use 'case' or 'document'.")
+    table = covariates
+    if "case_id" in table.columns:
+        table = table.set_index("case_id")
+    table = table.copy()
+    table.index = table.index.astype(str)
+    if by is not None:
+        if by not in table.columns:
+            raise TopicModelError(f"Covariate {by!r} is not a column of the cases table "
+                                  f"(columns: {', '.join(map(str, table.columns))}).")
+        numeric = pd.api.types.is_numeric_dtype(table[by]) and table[by].dtype != bool
+        rhs = f"Q('{by}')" if numeric else f"C(Q('{by}'))"
+        columns = [by]
+    else:
+        rhs = formula.strip().lstrip("~").strip()
+        columns = [c for c in table.columns if re.search(rf"\b{re.escape(str(c))}\b", rhs)]
+    docs = model.documents_
+    if level == "case":
+        keys, _, _ = model.case_matrix()
+    else:
+        keys = [c if c is not None else d for c, d in zip(docs["case_id"], docs["doc_id"])]
+    return table, rhs, columns, [str(k) for k in keys]
+
+
+def _set_aside(table: pd.DataFrame, columns: list, keys: list[str]) -> list[tuple[str, str]]:
+    """(unit, reason) for every unit of the model that cannot enter the regression, in model order."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for k in keys:
+        if k in seen:
+            continue
+        seen.add(k)
+        if k not in table.index:
+            out.append((k, NO_COVARIATE_ROW))
+            continue
+        row = table.loc[k, columns]
+        na = [str(c) for c, v in zip(columns, np.atleast_1d(row.isna().to_numpy())) if v]
+        if na:
+            out.append((k, f"missing value of {', '.join(na)}"))
+    return out
+
+
+def effects_set_aside(model, covariates: pd.DataFrame, *, by: str | None = None, formula: str | None = None,
+                      level: str = "case") -> pd.DataFrame:
+    """The units of ``model`` that :func:`estimate_effects` with ``missing="drop"`` leaves out, and why.
+
+    Parameters
+    ----------
+    model, covariates, by, formula, level
+        As for :func:`estimate_effects`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SET_ASIDE_COLUMNS`: ``unit`` (case id, or the transcript
+        or document id of a document without a case), ``reason`` (``no row in
+        the covariates table`` or ``missing value of <covariate>``) and
+        ``n_documents`` (the unit's documents in the model). Empty when every
+        unit is used.
+    """
+    table, _, columns, keys = _effects_inputs(model, covariates, by=by, formula=formula, level=level)
+    aside = _set_aside(table, columns, keys)
+    docs = model.documents_
+    if level == "case":
+        unit_of = [c if c is not None else (t if t is not None else d)
+                   for c, t, d in zip(docs["case_id"], docs["transcript_id"], docs["doc_id"])]
+    else:
+        unit_of = keys
+    counts = pd.Series([str(u) for u in unit_of]).value_counts()
+    return pd.DataFrame({"unit": [k for k, _ in aside], "reason": [r for _, r in aside],
+                         "n_documents": [int(counts.get(k, 0)) for k, _ in aside]},
+                        columns=list(SET_ASIDE_COLUMNS)).astype({"n_documents": "int64"})
 
 
 def effects_to_svg(table: pd.DataFrame, *, title: str | None = None, include_intercept: bool = False,

@@ -377,7 +377,12 @@ def _warnings(t) -> str:
         body += f'<ul class="warn">{items}</ul>'
     else:
         body += '<p class="muted">No warnings.</p>'
+    counts = t("exports/reconciliation_counts")
+    if counts is not None and len(counts):
+        body += table_html(counts, caption="Cases, transcripts and survey rows at each stage "
+                                           "(reconciliation_counts.csv)", max_rows=1000)
     for key, caption in (("corpus/reconciliation", "Corpus reconciliation"),
+                         ("topics/effects_set_aside", "Topic effects: cases or transcripts left out"),
                          ("codings/issues", "Label Studio export issues"),
                          ("integration/representativeness_set_aside", "Representativeness: interviewees set aside")):
         df = t(key)

@@ -4,11 +4,14 @@ A stage (:class:`Stage`) reads some input files and settings, uses the
 tables of earlier stages and writes files under the study's ``out/``
 folder. Before running a stage the runner computes its *key*: a SHA-256 of
 the stage name and version, its settings (the study.toml sections it reads,
-as canonical JSON), the content of its input files and the content of the
-tables it uses from earlier stages. When the key equals the one stored in
-``out/.state.json`` and every output file is still there with the content
-the stage wrote, the stage is skipped. Because keys use the *content* of
-upstream tables, a rerun that produces identical tables stops the cascade.
+as canonical JSON), the content of its input files (named relative to the
+study or output folder, never by an absolute path: see :func:`input_label`)
+and the content of the tables it uses from earlier stages, so moving the
+study or its output folder elsewhere reuses every stage. When the key equals
+the one stored in ``out/.state.json`` and every output file is still there
+with the content the stage wrote, the stage is skipped. Because keys use the
+*content* of upstream tables, a rerun that produces identical tables stops
+the cascade.
 
 Tables pass between stages in memory and are also cached in
 ``out/.cache/<stage>/<table>.parquet`` (exact round trip, unlike the
@@ -219,6 +222,23 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def input_label(path: Path, study: Study) -> str:
+    """The name of an input file in a stage key: never an absolute path.
+
+    A file under the output folder is named relative to it (``out:<name>``,
+    wherever the output folder is), one under the study folder relative to the
+    study folder, any other file by its file name only (its content is in the key
+    too). So moving the study or its output folder keeps every key.
+    """
+    path = Path(os.path.abspath(path))
+    for prefix, base in (("out:", study.out), ("", study.root)):
+        try:
+            return prefix + path.relative_to(Path(os.path.abspath(base))).as_posix()
+        except ValueError:
+            continue
+    return "external:" + path.name
+
+
 def stage_key(stage: Stage, study: Study, ctx: Context) -> str:
     """The content hash that decides whether ``stage`` must run (see the module docstring)."""
     config = study.config.model_dump(mode="json")
@@ -230,12 +250,9 @@ def stage_key(stage: Stage, study: Study, ctx: Context) -> str:
         "inputs": {},
         "uses": {},
     }
-    for p in sorted({Path(x) for x in stage.inputs(study)}):
-        try:
-            label = p.relative_to(study.root).as_posix()
-        except ValueError:
-            label = p.as_posix()
-        parts["inputs"][label] = file_hash(p) if p.is_file() else ("dir" if p.is_dir() else "missing")
+    inputs = [(input_label(p, study), file_hash(p) if p.is_file() else ("dir" if p.is_dir() else "missing"))
+              for p in {Path(x) for x in stage.inputs(study)}]
+    parts["inputs"] = sorted(inputs)
     for key in stage.uses:
         if key.endswith("/*"):  # every table of that stage
             folder = study.out / CACHE_DIR / key[:-2]

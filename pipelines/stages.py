@@ -13,8 +13,9 @@ stage                   what it does                                            
                                                                                 theme_frequencies_by_<attr>.csv,
                                                                                 cooccurrence.csv
 ``topics``              LDA topics, K by coherence, alignment with codes,        topics.csv, topic_selection.csv,
-                        prevalence effects                                       topic_code_alignment.csv,
-                                                                                topic_effects.csv
+                        prevalence effects (a transcript without a case row is   topic_code_alignment.csv,
+                        left out and listed)                                     topic_effects.csv,
+                                                                                topic_effects_set_aside.csv
 ``survey``              Table 1-3 of the seed layout, crosstabs, checks of       survey_table1.csv, survey_table2.csv,
                         reported statistics                                      survey_table3.csv, crosstab_*.csv,
                                                                                 quant_check.csv
@@ -22,7 +23,8 @@ stage                   what it does                                            
                                                                                 linked_cases_set_aside.csv,
                                                                                 quantitized_codes.sav/.csv,
                                                                                 joint_display.csv, representativeness.csv
-``exports``             one workbook and one Markdown file with every table      tables.xlsx, tables.md, warnings.csv
+``exports``             one workbook and one Markdown file with every table,     tables.xlsx, tables.md, warnings.csv,
+                        cases, transcripts and survey rows at each stage         reconciliation_counts.csv
 ``report``              the self-contained HTML report                           report.html
 ======================  ======================================================  =====================================
 """
@@ -30,6 +32,7 @@ stage                   what it does                                            
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,15 +119,19 @@ def stage_corpus(ctx: Context) -> None:
     ctx.put("segments", segments)
     cases = corp.cases.reset_index() if corp.cases.index.name == "case_id" else corp.cases.copy()
     ctx.put("cases", cases)
-    ctx.put("transcripts", corp.transcripts_frame())
+    transcripts = corp.transcripts_frame()
+    transcripts["source_path"] = [_study_name(v, ctx.study.root) for v in transcripts["source_path"]]
+    ctx.put("transcripts", transcripts)
     recon = corp.reconciliation.copy()
+    recon["file"] = [_study_name(v, ctx.study.root) for v in recon["file"]]
     ctx.put("reconciliation", recon)
     summary = corp.summary_frame()
     ctx.put("summary", summary)
+    ctx.put("counts", _corpus_counts(transcripts, cases, have_cases=bool(ctx.study.config.corpus.cases)))
     ctx.write(segments, "segments.csv")
     ctx.write(recon, "reconciliation.csv")
     lines = [f"# Corpus summary: {ctx.study.config.study.title}\n", to_markdown(summary), "\n## Transcripts\n\n",
-             to_markdown(corp.transcripts_frame())]
+             to_markdown(transcripts)]
     if not recon.empty:
         lines += ["\n## Reconciliation\n\n", to_markdown(recon)]
     ctx.write_text("".join(lines), "corpus_summary.md")
@@ -135,6 +142,37 @@ def stage_corpus(ctx: Context) -> None:
     for _, r in recon.iterrows():
         where = " ".join(t for t in (_cell_text(r.get("file")), _cell_text(r.get("case_id"))) if t)
         ctx.warn(f"corpus reconciliation: {r['kind']}{' ' + where if where else ''}: {r['message']}")
+
+
+def _corpus_counts(transcripts: pd.DataFrame, cases: pd.DataFrame, *, have_cases: bool) -> pd.DataFrame:
+    """The corpus stage's rows of reconciliation_counts.csv: records read and linked."""
+    from pipelines.reconciliation import counts_frame, listing
+
+    case_ids = [str(c) for c in cases["case_id"]] if "case_id" in cases.columns else []
+    linked = transcripts[transcripts["case_id"].notna()] if have_cases else transcripts.iloc[0:0]
+    rows = [dict(step="read", cases=len(case_ids), transcripts=len(transcripts),
+                 note="" if have_cases else "no cases table ([corpus] cases is empty)")]
+    if have_cases:
+        with_transcript = set(map(str, linked["case_id"]))
+        unlinked = [str(t) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"]) if c is None or c != c]
+        no_transcript = [c for c in case_ids if c not in with_transcript]
+        note = "; ".join(n for n in (listing(unlinked, "transcript(s) without a case row (kept, without case data)"),
+                                     listing(no_transcript, "case row(s) without a transcript")) if n)
+        rows.append(dict(step="transcript linked to a case row", cases=len(with_transcript), transcripts=len(linked),
+                         note=note))
+    return counts_frame(rows)
+
+
+def _study_name(value, root: Path):
+    """A file path as written in the outputs: relative to the study folder when inside it (so outputs and
+    stage keys do not change when the study moves), else the path as given; a missing value stays missing."""
+    text = _cell_text(value)
+    if not text:
+        return value
+    try:
+        return Path(os.path.abspath(text)).relative_to(Path(os.path.abspath(root))).as_posix()
+    except ValueError:
+        return text
 
 
 def _cell_text(value) -> str:
@@ -326,12 +364,35 @@ def stage_topics(ctx: Context) -> None:
             ctx.write(result.candidates, "topic_candidates.csv")
     else:
         ctx.warn("topic-code alignment not computed: there are no codings.")
+    docs = model.documents_
+    known = set(map(str, corp.cases.index))  # a document without a case row carries its transcript id as case id
+
+    def n_cases(frame: pd.DataFrame) -> int:
+        return len({str(c) for c in frame["case_id"] if _cell_text(c) in known})
+
+    counts = [dict(step="topic model", cases=n_cases(docs), transcripts=int(docs["transcript_id"].nunique()))]
     if cfg.effects_by:
-        effects = topics.estimate_effects(model, corp.cases, by=cfg.effects_by, random_state=seed)
+        # a transcript without a case row (or a case without a value of the covariate) cannot enter the
+        # regression: it is left out, listed and counted, and the rest of the run goes on
+        aside = topics.effects_set_aside(model, corp.cases, by=cfg.effects_by)
+        effects = topics.estimate_effects(model, corp.cases, by=cfg.effects_by, random_state=seed, missing="drop")
         ctx.put("effects", effects)
         ctx.write(effects, "topic_effects.csv")
+        _publish(ctx, ("effects_set_aside", aside, "topic_effects_set_aside.csv"))
         svg = topics.effects_to_svg(effects, title=f"Topic prevalence by {cfg.effects_by}")
         ctx.write_text(svg, "topic_effects.svg")
+        left_out = set(map(str, aside["unit"]))
+        unit = [_cell_text(c) or str(t) for c, t in zip(docs["case_id"], docs["transcript_id"])]
+        used = docs[[u not in left_out for u in unit]]
+        notes = [f"{len(g)} left out ({reason}): {', '.join(map(str, g['unit']))}"
+                 for reason, g in aside.groupby("reason", sort=True)]
+        counts.append(dict(step=f"topic effects by {cfg.effects_by}", cases=n_cases(used),
+                           transcripts=int(used["transcript_id"].nunique()), note="; ".join(notes)))
+        for note in notes:
+            ctx.warn(f"topic effects by {cfg.effects_by}: {note}; listed in topic_effects_set_aside.csv.")
+    from pipelines.reconciliation import counts_frame
+
+    ctx.put("counts", counts_frame(counts))
 
 
 # --------------------------------------------------------------------------- survey
@@ -361,6 +422,9 @@ def stage_survey(ctx: Context) -> None:
     from quant.render import render_correlation_matrix
 
     survey = load_survey(ctx)
+    from pipelines.reconciliation import counts_frame
+
+    ctx.put("counts", counts_frame([dict(step="read", survey_rows=len(survey.data))]))
     weights = cfg.weights or None
     if cfg.frequencies:
         parts = []
@@ -463,13 +527,30 @@ def stage_integration(ctx: Context) -> None:
     matrix = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of, roles=roles)
     ctx.put("case_code_matrix", matrix.reset_index())
     ctx.write(matrix.reset_index(), "case_code_matrix.csv")
+    from pipelines.reconciliation import counts_frame, listing
+
+    all_transcripts = sorted(map(str, segments["transcript_id"].unique())) if transcripts is None \
+        else [str(t) for t in transcripts["transcript_id"]]
+    in_matrix = [t for t in all_transcripts if case_of.get(t, t) in set(case_ids)]
+    outside = [t for t in all_transcripts if t not in set(in_matrix)]
+    counts = [dict(step="case x code matrix", cases=len(case_ids), transcripts=len(in_matrix),
+                   note=listing(outside, "transcript(s) without a case row, left out of the case x code matrix, "
+                                     "linked cases and the joint display's case counts"))]
 
     # linked cases
     if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:
+        n_rows, unlinked_rows = None, []
         if cfg.linkage.questionnaire:
             from corpus import read_cases
 
             questionnaire = read_cases(ctx.study.resolve(cfg.linkage.questionnaire), id_column=cfg.linkage.case_column)
+            q_ids = questionnaire[cfg.linkage.case_column] if cfg.linkage.case_column in questionnaire.columns \
+                else questionnaire.index
+            n_rows = len(questionnaire)
+            unlinked_rows = [str(i) for i in q_ids if str(i) not in set(case_ids)]
+            if unlinked_rows:
+                ctx.warn(f"linked questionnaire: {listing(unlinked_rows, 'row(s) without an interview case')}; "
+                         "they are not used by the linked cases.")
         else:
             questionnaire = cases
         linked = integrate.linked_cases(matrix, questionnaire, attributes=cfg.linkage.attributes, codes=codes,
@@ -480,9 +561,14 @@ def stage_integration(ctx: Context) -> None:
         _publish(ctx, ("linked_cases", linked.matrix, "linked_cases.csv"),
                  ("linked_tests", linked.tests, "linked_tests.csv"),
                  ("linked_set_aside", linked.set_aside, "linked_cases_set_aside.csv"))
+        aside_notes = []
         for reason, grp in linked.set_aside.groupby("reason", sort=True):
             ctx.warn(f"linked cases: {len(grp)} case(s) set aside ({reason}): {', '.join(map(str, grp['case_id']))}; "
                      "listed in linked_cases_set_aside.csv.")
+            aside_notes.append(listing(list(grp["case_id"]), f"case(s) set aside ({reason})"))
+        aside_notes.append(listing(unlinked_rows, "questionnaire row(s) without an interview case"))
+        counts.append(dict(step="linked cases", cases=len(linked.matrix), survey_rows=n_rows,
+                           note="; ".join(n for n in aside_notes if n)))
         ctx.write(linked.prevalence, "theme_prevalence_by_group.csv")
         labels = {c.id: c.name for c in codebook.codes}
         integrate.write_quantitized(linked.matrix, codes, ctx.path("quantitized_codes.sav").parent,
@@ -519,6 +605,8 @@ def stage_integration(ctx: Context) -> None:
         ctx.warn(n)
     _publish(ctx, ("joint_display", display, "joint_display.csv"),
              ("joint_evidence", evidence, "joint_display_evidence.csv"))
+    counts.append(dict(step="joint display", cases=len(case_ids), transcripts=len(in_matrix),
+                       survey_rows=None if survey is None else len(survey.data)))
 
     # representativeness
     if cfg.representativeness and survey is not None:
@@ -528,9 +616,14 @@ def stage_integration(ctx: Context) -> None:
         _publish(ctx, ("representativeness", rep.distribution, "representativeness.csv"),
                  ("representativeness_tests", rep.tests, "representativeness_tests.csv"),
                  ("representativeness_set_aside", rep.set_aside, "representativeness_set_aside.csv"))
+        aside_notes = []
         for (variable, reason), grp in rep.set_aside.groupby(["variable", "reason"], sort=True):
             ctx.warn(f"representativeness: {len(grp)} case(s) set aside for {variable} ({reason}): "
                      f"{', '.join(map(str, grp['case_id']))}; listed in representativeness_set_aside.csv.")
+            aside_notes.append(listing(list(grp["case_id"]), f"case(s) set aside for {variable} ({reason})"))
+        counts.append(dict(step="representativeness", cases=len(cases) if cases is not None else None,
+                           survey_rows=len(survey.data), note="; ".join(aside_notes)))
+    ctx.put("counts", counts_frame(counts))
 
 
 _ALL_TABLES = ("corpus/*", "codings/*", "agreement/*", "frequencies/*", "topics/*", "survey/*", "integration/*")

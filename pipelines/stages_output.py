@@ -1,7 +1,9 @@
 """The output stages of a study run: ``exports`` and ``report``.
 
 ``exports`` writes every table in one workbook (``tables.xlsx``), one Markdown
-file (``tables.md``) and the warnings of the earlier stages (``warnings.csv``);
+file (``tables.md``), the warnings of the earlier stages (``warnings.csv``) and
+the cases, transcripts and survey rows used at each stage
+(``reconciliation_counts.csv``, :mod:`pipelines.reconciliation`);
 ``report`` writes the self-contained ``report.html``.
 
 They are listed in :data:`pipelines.stages.STAGES` with the others and are
@@ -84,11 +86,18 @@ def stage_exports(ctx: Context) -> None:
     """Write ``tables.xlsx``, ``tables.md`` and ``warnings.csv``."""
     from pipelines.exports import write_markdown_tables, write_workbook
 
+    from pipelines.reconciliation import reconciliation_counts
+    from pipelines.stages import STAGES
+
     sheets = export_tables(ctx)
     warn = warnings_frame(ctx)
     ctx.put("warnings", warn)
     ctx.write(warn, "warnings.csv")
     sheets["warnings"] = warn
+    counts = reconciliation_counts(ctx.table, [s.name for s in STAGES])
+    ctx.put("reconciliation_counts", counts)
+    ctx.write(counts, "reconciliation_counts.csv")
+    sheets["reconciliation_counts"] = counts
     write_workbook(sheets, ctx.path("tables.xlsx"))
     write_markdown_tables(sheets, ctx.path("tables.md"), title=ctx.study.config.study.title)
 

@@ -60,3 +60,107 @@ def test_output_stages_are_importable_from_stages():
     assert stages.STAGES[-2].run is stages_output.stage_exports
     assert stages.export_tables is stages_output.export_tables
     assert stages.warnings_frame is stages_output.warnings_frame
+
+
+# --------------------------------------------------------------------------- unlinked transcripts (issue 11, item 4)
+
+
+def _demo_copy(root: Path) -> Path:
+    """A copy of the demo study with a 21st transcript, INT21 (the text of INT01 with one more answer)."""
+    shutil.copytree(DEMO, root)
+    text = (root / "transcripts" / "INT01.txt").read_text(encoding="utf-8")
+    (root / "transcripts" / "INT21.txt").write_text(text + "Респондент: Потом сосед помог с документами.\n",
+                                                     encoding="utf-8")
+    return root / "study.toml"
+
+
+@pytest.fixture(scope="module")
+def unlinked_run(tmp_path_factory):
+    """The whole demo pipeline with a transcript (INT21) that has no row in cases.csv."""
+    root = tmp_path_factory.mktemp("unlinked")
+    toml = _demo_copy(root / "study")
+    out = root / "out"
+    result = run_study(read_study(toml, out=out), show_progress=False)
+    return out, result
+
+
+def test_transcript_without_case_row_does_not_stop_the_run(unlinked_run):
+    out, result = unlinked_run
+    assert {o.name: o.status for o in result.outcomes} == {s.name: "ran" for s in stages.STAGES}
+    assert (out / "report.html").is_file()
+    recon = pd.read_csv(out / "reconciliation.csv", encoding="utf-8-sig")
+    row = recon[recon["kind"] == "transcript_without_case"]
+    assert row["file"].tolist() == ["transcripts/INT21.txt"]  # relative to the study folder
+    assert "INT21 has no row in the cases table" in row["message"].iloc[0]
+
+
+def test_topic_effects_leave_out_the_unlinked_transcript_and_say_so(unlinked_run):
+    out, result = unlinked_run
+    aside = pd.read_csv(out / "topic_effects_set_aside.csv", encoding="utf-8-sig")
+    assert aside[["unit", "reason"]].values.tolist() == [["INT21", "no row in the covariates table"]]
+    effects = pd.read_csv(out / "topic_effects.csv", encoding="utf-8-sig")
+    assert set(effects["n"]) == {20}  # the 20 cases of cases.csv
+    assert ("topics", "topic effects by legal_status: 1 left out (no row in the covariates table): INT21; "
+            "listed in topic_effects_set_aside.csv.") in result.warnings
+
+
+def test_reconciliation_counts_follow_cases_transcripts_and_survey_rows(unlinked_run):
+    out, _ = unlinked_run
+    counts = pd.read_csv(out / "reconciliation_counts.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    got = {(r["stage"], r["step"]): tuple(int(r[c]) if r[c] else None for c in ("cases", "transcripts", "survey_rows"))
+           for _, r in counts.iterrows()}
+    # 20 rows in cases.csv, 21 transcript files, 787 survey respondents (demo_data/survey/README.md)
+    assert got[("corpus", "read")] == (20, 21, None)
+    assert got[("corpus", "transcript linked to a case row")] == (20, 20, None)
+    assert got[("topics", "topic model")] == (20, 21, None)
+    assert got[("topics", "topic effects by legal_status")] == (20, 20, None)
+    assert got[("survey", "read")] == (None, None, 787)
+    assert got[("integration", "case x code matrix")] == (20, 20, None)
+    assert got[("integration", "joint display")] == (20, 20, 787)
+    notes = dict(zip(zip(counts["stage"], counts["step"]), counts["note"]))
+    assert notes[("corpus", "transcript linked to a case row")].endswith("without a case row (kept, without case "
+                                                                         "data): INT21")
+    assert notes[("integration", "case x code matrix")].endswith(": INT21")
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "reconciliation_counts.csv" in report and "INT21" in report
+
+
+def test_case_row_without_transcript_is_counted_and_listed(tmp_path):
+    toml = _demo_copy(tmp_path / "study")
+    (toml.parent / "transcripts" / "INT21.txt").unlink()
+    (toml.parent / "transcripts" / "INT20.txt").unlink()
+    out = tmp_path / "out"
+    run_study(read_study(toml, out=out), only=["corpus"], show_progress=False)
+    recon = pd.read_csv(out / "reconciliation.csv", encoding="utf-8-sig")
+    assert recon[["kind", "case_id"]].values.tolist() == [["case_without_transcript", "INT20"]]
+    counts = pd.read_parquet(out / ".cache" / "corpus" / "counts.parquet")
+    linked = counts[counts["step"] == "transcript linked to a case row"].iloc[0]
+    assert (linked["cases"], linked["transcripts"]) == (19, 19)
+    assert linked["note"] == "1 case row(s) without a transcript: INT20"
+
+
+# --------------------------------------------------------------------------- cache keys (issue 11, item 6)
+
+
+def test_moved_study_reuses_every_stage_and_a_changed_transcript_reruns_only_its_downstream(tmp_path):
+    toml = _demo_copy(tmp_path / "a" / "study")
+    cases = pd.read_csv(toml.parent / "cases.csv", dtype=str, keep_default_na=False)
+    extra = cases[cases["case_id"] == "INT01"].assign(case_id="INT21")  # INT21 linked: only the cache is tested
+    pd.concat([cases, extra]).to_csv(toml.parent / "cases.csv", index=False)
+    first = run_study(read_study(toml, out=tmp_path / "a" / "out"), show_progress=False)
+    assert {o.status for o in first.outcomes} == {"ran"}
+
+    # move the study and the output folder (to different places)
+    shutil.move(tmp_path / "a" / "study", tmp_path / "b" / "study")
+    shutil.move(tmp_path / "a" / "out", tmp_path / "c" / "results")
+    moved = read_study(tmp_path / "b" / "study" / "study.toml", out=tmp_path / "c" / "results")
+    second = run_study(moved, show_progress=False)
+    assert {o.name: o.status for o in second.outcomes} == {s.name: "skipped" for s in stages.STAGES}
+
+    transcript = tmp_path / "b" / "study" / "transcripts" / "INT21.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8") + "Респондент: И ещё казахский учу.\n",
+                          encoding="utf-8")
+    third = run_study(moved, show_progress=False)
+    ran = {o.name for o in third.outcomes if o.status == "ran"}
+    assert ran == {"corpus", "codings", "agreement", "frequencies", "topics", "integration", "exports", "report"}
+    assert {o.name for o in third.outcomes if o.status == "skipped"} == {"survey"}

@@ -12,7 +12,8 @@ import pytest
 import pipelines
 from coding.errors import TopicModelError
 from coding.topics import TopicModel, documents_from_texts, select_n_topics
-from coding.topics_effects import EFFECTS_COLUMNS, align_topics, effects_to_svg, estimate_effects
+from coding.topics_effects import (EFFECTS_COLUMNS, align_topics, effects_set_aside, effects_to_svg,
+                                   estimate_effects)
 from corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
@@ -114,6 +115,23 @@ def test_effects_errors(simulated):
         estimate_effects(model, holes, by="x")
     with pytest.raises(TopicModelError, match="Cannot build the design matrix"):
         estimate_effects(model, cases, formula="group + undefined_thing")
+
+
+def test_effects_leave_out_cases_without_a_row_or_value_when_asked(simulated):
+    model, cases, _ = simulated
+    holes = cases.iloc[2:].copy()  # the first two cases have no row
+    holes.loc[holes.index[1], "x"] = np.nan  # and one more has no value of x
+    aside = effects_set_aside(model, holes, by="x")
+    first = [str(c) for c in (cases["case_id"] if "case_id" in cases.columns else cases.index)[:4]]
+    assert aside[["unit", "reason"]].values.tolist() == [[first[0], "no row in the covariates table"],
+                                                         [first[1], "no row in the covariates table"],
+                                                         [first[3], "missing value of x"]]
+    assert (aside["n_documents"] > 0).all()
+    dropped = estimate_effects(model, holes, by="x", n_sims=20, missing="drop")
+    assert set(dropped["n"]) == {len(cases) - 3}
+    assert effects_set_aside(model, cases, by="x").empty
+    with pytest.raises(TopicModelError, match="Unknown missing='skip'"):
+        estimate_effects(model, cases, by="x", missing="skip")
 
 
 def test_effects_by_legal_status_on_the_demo_study():
