@@ -524,6 +524,14 @@ def stage_integration(ctx: Context) -> None:
         case_of = {str(t): str(c) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"])
                    if c is not None and c == c}
     roles = tuple(cfg.corpus.roles)
+    # A case row without any transcript has no interview to code: counting it as a case
+    # "without the code" would bias the linked tests and the joint display's case counts.
+    with_text = {case_of.get(str(t), str(t)) for t in segments["transcript_id"].unique()}
+    no_text = [c for c in case_ids if c not in with_text]
+    case_ids = [c for c in case_ids if c in with_text]
+    if no_text:
+        ctx.warn(f"{len(no_text)} case row(s) without a transcript left out of the case x code matrix, linked "
+                 f"cases and the joint display: {', '.join(no_text[:10])}{' ...' if len(no_text) > 10 else ''}.")
     matrix = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of, roles=roles)
     ctx.put("case_code_matrix", matrix.reset_index())
     ctx.write(matrix.reset_index(), "case_code_matrix.csv")
@@ -533,9 +541,12 @@ def stage_integration(ctx: Context) -> None:
         else [str(t) for t in transcripts["transcript_id"]]
     in_matrix = [t for t in all_transcripts if case_of.get(t, t) in set(case_ids)]
     outside = [t for t in all_transcripts if t not in set(in_matrix)]
+    notes = [listing(outside, "transcript(s) without a case row, left out of the case x code matrix, "
+                              "linked cases and the joint display's case counts"),
+             listing(no_text, "case row(s) without a transcript, left out of the case x code matrix, "
+                              "linked cases and the joint display's case counts")]
     counts = [dict(step="case x code matrix", cases=len(case_ids), transcripts=len(in_matrix),
-                   note=listing(outside, "transcript(s) without a case row, left out of the case x code matrix, "
-                                     "linked cases and the joint display's case counts"))]
+                   note="; ".join(n for n in notes if n))]
 
     # linked cases
     if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:

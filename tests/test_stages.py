@@ -164,3 +164,21 @@ def test_moved_study_reuses_every_stage_and_a_changed_transcript_reruns_only_its
     ran = {o.name for o in third.outcomes if o.status == "ran"}
     assert ran == {"corpus", "codings", "agreement", "frequencies", "topics", "integration", "exports", "report"}
     assert {o.name for o in third.outcomes if o.status == "skipped"} == {"survey"}
+
+
+def test_case_row_without_transcript_is_not_counted_as_a_case_without_the_code(tmp_path):
+    """INT20 has a cases.csv row but no transcript: it is not a 'no' in the case x code matrix."""
+    toml = _demo_copy(tmp_path / "study")
+    (toml.parent / "transcripts" / "INT21.txt").unlink()
+    (toml.parent / "transcripts" / "INT20.txt").unlink()
+    out = tmp_path / "out"
+    result = run_study(read_study(toml, out=out), only=["corpus", "codings", "integration"], show_progress=False)
+    matrix = pd.read_csv(out / "case_code_matrix.csv", encoding="utf-8-sig", dtype={"case_id": str})
+    assert len(matrix) == 19 and "INT20" not in set(matrix["case_id"])
+    assert any("case row(s) without a transcript left out of the case x code matrix" in message
+               and "INT20" in message for _, message in result.warnings)
+    counts = pd.read_parquet(out / ".cache" / "integration" / "counts.parquet")
+    row = counts[counts["step"] == "case x code matrix"].iloc[0]
+    assert row["cases"] == 19 and row["note"].endswith("case row(s) without a transcript, left out of the case x "
+                                                       "code matrix, linked cases and the joint display's case "
+                                                       "counts: INT20")
