@@ -37,8 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln
+from scipy.stats import hypergeom
 
-__all__ = ["FisherRxC", "fisher_rxc_exact", "fisher_rxc_monte_carlo", "TooLargeForExact"]
+__all__ = ["Fisher2x2", "FisherRxC", "fisher_2x2", "fisher_rxc_exact", "fisher_rxc_monte_carlo", "TooLargeForExact"]
 
 _REL_TOL = 1e-7
 
@@ -55,6 +56,71 @@ class FisherRxC:
     method: str  # "exact" or "monte_carlo"
     n_resamples: int  # 0 when exact
     p_value_se: float  # 0.0 when exact
+
+
+@dataclass(frozen=True, slots=True)
+class Fisher2x2:
+    """Fisher's exact test of a 2 x 2 table: two-sided and both one-sided p-values."""
+
+    two_sided: float
+    less: float  # P(X <= a): the table's first cell at or below the observed one
+    greater: float  # P(X >= a)
+
+
+def fisher_2x2(table) -> Fisher2x2:
+    """Fisher's exact test of a 2 x 2 table with margins held as Python integers.
+
+    The same test as :func:`scipy.stats.fisher_exact` (two-sided: the tables no
+    more probable than the observed one, with scipy's relative tolerance
+    1e-14), written here because scipy computes the mode of the hypergeometric
+    distribution as an int64 product ``(n + 1) * (n1 + 1)``: beyond N of about
+    6e9 the product wraps around and the two-sided p-value is wrong (scipy
+    1.17 gives 0.5 instead of 1 for ``[[2e9, 2e9], [2e9, 2e9]]``). Here the
+    mode and the direction of the observed deviation use exact integer
+    arithmetic; the probabilities come from :data:`scipy.stats.hypergeom`.
+    """
+    (a, b), (c, d) = ((int(round(float(x))) for x in row) for row in np.asarray(table))
+    n1, n2, k = a + b, c + d, a + c  # row 1, row 2, column 1
+    total = n1 + n2
+    if min(n1, n2, k, b + d) == 0:
+        return Fisher2x2(1.0, 1.0, 1.0)  # one outcome only: every table has the observed margins
+    less = float(hypergeom.cdf(a, total, n1, k))
+    greater = float(hypergeom.sf(a - 1, total, n1, k))
+
+    def pmf(x: int) -> float:
+        return float(hypergeom.pmf(x, total, n1, k))
+
+    mode = (k + 1) * (n1 + 1) // (total + 2)
+    p_obs, p_mode = pmf(a), pmf(mode)
+    gamma = 1.0 + 1e-14
+    if abs(p_obs - p_mode) / max(p_obs, p_mode) <= 1e-14:
+        return Fisher2x2(1.0, less, greater)
+    lo_x, hi_x = max(0, k - n2), min(k, n1)
+    if a < mode:
+        if pmf(hi_x) > p_obs * gamma:
+            return Fisher2x2(min(less, 1.0), less, greater)
+        x = _last_at_most(lambda t: -pmf(t), -p_obs * gamma, mode, hi_x)
+        two = less + float(hypergeom.sf(x, total, n1, k))
+    else:
+        if pmf(lo_x) > p_obs * gamma:
+            return Fisher2x2(min(greater, 1.0), less, greater)
+        x = _last_at_most(pmf, p_obs * gamma, lo_x, mode)
+        two = greater + float(hypergeom.cdf(x, total, n1, k))
+    return Fisher2x2(min(two, 1.0), less, greater)
+
+
+def _last_at_most(f, target: float, lo: int, hi: int) -> int:
+    """Largest x in [lo - 1, hi] with f(x) <= target, for f increasing on [lo, hi]."""
+    while lo < hi:
+        mid = lo + (hi - lo) // 2
+        val = f(mid)
+        if val < target:
+            lo = mid + 1
+        elif val > target:
+            hi = mid - 1
+        else:
+            return mid
+    return lo if f(lo) <= target else lo - 1
 
 
 def _log_table_prob_const(rows: np.ndarray, cols: np.ndarray) -> float:

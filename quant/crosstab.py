@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -9,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._fisher import TooLargeForExact, fisher_rxc_exact, fisher_rxc_monte_carlo
+from quant._fisher import TooLargeForExact, fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
 from quant._order import category_order, codes_as_scores
 from quant._weights import prepare
 from quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError
@@ -153,7 +154,9 @@ def crosstab(
     ------
     VariableNotFoundError, WeightError
     StatisticInputError
-        An unknown ``noninteger`` or ``noninteger_by``.
+        An unknown ``noninteger`` or ``noninteger_by``, or a weighted N
+        above 2**53 (about 9.007e15), where counts are no longer exact in
+        floating point.
     ConstantVariableError
         Fewer than two non-empty categories in the rows or columns.
     EmptyTableError
@@ -177,6 +180,12 @@ def crosstab(
     Sig. (1-sided)"). Phi is signed for 2 x 2, ``(ad - bc)/sqrt(r1 r2 c1 c2)``.
     Checked against Agresti (2007) Tables 2.5, 2.7 and 2.8 and R's
     ``fisher.test`` job-satisfaction example (tests/reference/quant).
+
+    Large N: no statistic multiplies counts as int64 (margin products pass
+    2**63 from N of about 110,000 for phi, 3e9 for Fisher's test); phi and
+    the direction of Fisher's one-sided test use Python integers, the rest
+    float64. Checked at N = 10^6, 10^7, 10^9 against exact rational closed
+    forms and scipy (tests/test_quant_overflow.py).
 
     Non-integer weights: SPSS CROSSTABS has rounded accumulated cell weights
     since release 6.1.2; from 11.5 the ``/COUNT`` subcommand (Cells dialog,
@@ -229,7 +238,7 @@ def crosstab(
             w = _whole(w, noninteger)
         table = np.bincount(flat, weights=w, minlength=nr * nc).reshape(nr, nc)
         fractional_cells = not np.allclose(table, _whole(table, "round"), rtol=0.0, atol=_TOL)
-        if noninteger != "asis" and (fractional_cells or fractional_cases):
+        if noninteger != "asis" and (fractional_cells or fractional_cases) and table.sum() <= _MAX_EXACT_N:
             table = _whole(table, "round" if noninteger_by == "case" else noninteger).astype(np.int64)
         extra_notes = _noninteger_note(noninteger, noninteger_by, fractional_cases, fractional_cells)
         if table.sum() <= 0:
@@ -310,6 +319,8 @@ def crosstab_from_counts(
     EmptyTableError
         Not a 2-D table, negative or non-finite counts, no cases, or fewer
         than two non-empty rows or columns.
+    StatisticInputError
+        N above 2**53 (about 9.007e15): counts are no longer exact in floating point.
 
     Notes
     -----
@@ -339,7 +350,7 @@ def crosstab_from_counts(
         raise EmptyTableError(f"Table of shape {arr.shape} does not match {len(r_index)} row and {len(c_index)} column labels.")
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise EmptyTableError("Counts must be finite and >= 0; the table has a negative, missing or infinite cell.")
-    if np.allclose(arr, np.round(arr)):
+    if np.allclose(arr, np.round(arr)) and arr.sum() <= _MAX_EXACT_N:  # larger N: refused by _analyse
         arr = np.round(arr).astype(np.int64)
     r_levels = np.arange(1, arr.shape[0] + 1, dtype=float)
     c_levels = np.arange(1, arr.shape[1] + 1, dtype=float)
@@ -398,6 +409,12 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
     n = float(table.sum())
     if n <= 0:
         raise EmptyTableError(f"The table of {rname} by {cname} has no cases.")
+    if n > _MAX_EXACT_N:
+        raise StatisticInputError(
+            f"The table of {rname} by {cname} has N = {n:.4g} cases; counts above 2**53 (about 9.007e15) "
+            "cannot be held exactly in floating point, so the statistics would be wrong. Check the counts "
+            "or weights (a weight in the wrong unit?)."
+        )
     row_tot = table.sum(axis=1).astype(float)
     col_tot = table.sum(axis=0).astype(float)
     r_keep = row_tot > 0
@@ -457,13 +474,13 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
     if nr == 2 and nc == 2:
         yates = stats.chi2_contingency(sub, correction=True)
         rows["continuity_correction"] = _test_row(float(yates.statistic), 1, float(yates.pvalue))
-        two = float(stats.fisher_exact(int_table, alternative="two-sided").pvalue)
-        a = int_table[0, 0]
-        e_a = int_table[0].sum() * int_table[:, 0].sum() / int_table.sum()
-        less = float(stats.fisher_exact(int_table, alternative="less").pvalue)
-        greater = float(stats.fisher_exact(int_table, alternative="greater").pvalue)
-        one = greater if a > e_a else less if a < e_a else min(less, greater)
-        rows["fisher_exact"] = _test_row(np.nan, np.nan, two, one, method="exact")
+        fisher = fisher_2x2(int_table)
+        # Direction of the deviation from independence: a > r1 c1 / N, compared as
+        # Python integers (a * N and r1 * c1 overflow int64 beyond N of about 3e9).
+        (a, b), (c, d) = int_table.tolist()
+        excess = a * (a + b + c + d) - (a + b) * (a + c)
+        one = fisher.greater if excess > 0 else fisher.less if excess < 0 else min(fisher.less, fisher.greater)
+        rows["fisher_exact"] = _test_row(np.nan, np.nan, fisher.two_sided, one, method="exact")
         notes.append("Continuity correction and Fisher's exact test are computed only for a 2x2 table.")
     elif exact:
         try:
@@ -485,9 +502,7 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
     chi2_val = float(pearson.statistic)
     p_chi = float(pearson.pvalue)
     if nr == 2 and nc == 2:
-        a, b, c, d = sub.ravel().astype(float)
-        den = np.sqrt(sub.sum(axis=1).prod() * sub.sum(axis=0).prod())
-        phi = (a * d - b * c) / den
+        phi = _phi_2x2(sub)
     else:
         phi = np.sqrt(chi2_val / n)
     v = np.sqrt(chi2_val / (n * (min(nr, nc) - 1)))
@@ -506,6 +521,25 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
         row_scores=tuple(float(x) for x in rs), col_scores=tuple(float(x) for x in cs),
         row_variable=rname, col_variable=cname,
     )
+
+
+_MAX_EXACT_N = 2.0**53  # largest N whose every count is an exact float64 integer
+
+
+def _phi_2x2(sub: np.ndarray) -> float:
+    """Signed phi ``(ad - bc) / sqrt(r1 r2 c1 c2)`` without integer overflow.
+
+    Whole-number counts are multiplied as Python integers (exact at any N; int64
+    products of the four margins wrap around beyond N of about 110,000), the
+    square root of the margin product is taken in floating point. Fractional
+    (weighted, ``noninteger="asis"``) counts are multiplied as floats.
+    """
+    if np.issubdtype(sub.dtype, np.integer):
+        (a, b), (c, d) = (int(x) for x in sub[0]), (int(x) for x in sub[1])
+    else:
+        (a, b), (c, d) = (float(x) for x in sub[0]), (float(x) for x in sub[1])
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    return float((a * d - b * c) / math.sqrt(margins))
 
 
 def _test_row(statistic, dof, p, one=np.nan, *, method="asymptotic", n_resamples=0, p_value_se=0.0):

@@ -11,10 +11,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 from scipy.special import gammaln
 
 import quant
-from quant._fisher import fisher_rxc_exact, fisher_rxc_monte_carlo
+from quant._fisher import fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
 from quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError, WeightError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant"
@@ -313,3 +314,17 @@ def test_noninteger_bad_options_and_emptied_table():
     tiny = FRACTIONAL.assign(w=0.3)
     with pytest.raises(EmptyTableError, match="after truncating the weighted cell counts"):
         quant.crosstab(tiny, "a", "b", weights="w", noninteger="truncate")
+
+
+def test_fisher_2x2_equals_scipy_on_every_small_table():
+    """Every 2 x 2 table with cells 0..5 (1296 tables) against scipy.stats.fisher_exact, all three alternatives.
+
+    At these N scipy's int64 arithmetic is exact, so it is the reference; at
+    large N see tests/test_quant_overflow.py.
+    """
+    for cells in itertools.product(range(6), repeat=4):
+        t = np.array(cells).reshape(2, 2)
+        res = fisher_2x2(t)
+        for got, alternative in ((res.two_sided, "two-sided"), (res.less, "less"), (res.greater, "greater")):
+            ref = float(stats.fisher_exact(t, alternative=alternative).pvalue)
+            assert got == pytest.approx(ref, rel=1e-9, abs=1e-15), (cells, alternative)
