@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _child_demo(out: str) -> dict:
-    from pipelines.cli_study import run_demo
+    from qualquant.pipelines.cli_study import run_demo
 
     t0 = time.perf_counter()
     result = run_demo(Path(out), force=True, show_progress=False)
@@ -39,10 +39,10 @@ def _child_scaled(copies: int, workdir: str) -> dict:
     """Replicate the demo transcripts ``copies`` times; ingest, pseudonymise, coding matrices."""
     import pandas as pd
 
-    import corpus
-    import pipelines
-    from coding import consensus, read_codebook, read_export
-    from coding.matrices import case_code_matrix, theme_frequencies
+    from qualquant import corpus
+    from qualquant import pipelines
+    from qualquant.coding import consensus, read_codebook, read_export
+    from qualquant.coding.matrices import case_code_matrix, theme_frequencies
 
     demo = Path(pipelines.__file__).parent / "demo_data"
     src = sorted((demo / "transcripts").iterdir())

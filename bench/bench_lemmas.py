@@ -1,9 +1,9 @@
 """Russian lemma speed: qualquant's lemmatizer vs spaCy's stock pymorphy3 lemmatizer.
 
 Stock: ``spacy.blank("ru")`` + ``add_pipe("lemmatizer", config={"mode": "pymorphy3"})``
-+ ``initialize()``. Ours: :func:`corpus.nlp.make_pipeline("ru")`. Both run in this
++ ``initialize()``. Ours: :func:`qualquant.corpus.nlp.make_pipeline("ru")`. Both run in this
 process on every segment text of the bundled demo corpus (read with
-:func:`corpus.read_corpus`).
+:func:`qualquant.corpus.read_corpus`).
 
 1. The lemmatizer component alone, on the same tokens. Each round tokenizes the
    texts afresh (untimed), times the stock component, then builds a *new*
@@ -33,10 +33,10 @@ from pathlib import Path
 
 import spacy
 
-import pipelines
-from corpus import read_corpus
-from corpus.lemmatizer import RU_LEMMATIZER
-from corpus.nlp import make_pipeline
+from qualquant import pipelines
+from qualquant.corpus import read_corpus
+from qualquant.corpus.lemmatizer import RU_LEMMATIZER
+from qualquant.corpus.nlp import make_pipeline
 
 TARGET = 10.0
 

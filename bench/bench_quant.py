@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-import quant
+from qualquant import quant
 
 
 def best_pair(baseline, ours, repeat=9):

@@ -22,10 +22,10 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import pipelines
-from coding.topics import TopicModel
-from corpus.collection import read_corpus
-from corpus.nlp import segment_lemmas
+from qualquant import pipelines
+from qualquant.coding.topics import TopicModel
+from qualquant.corpus.collection import read_corpus
+from qualquant.corpus.nlp import segment_lemmas
 
 PARAMS = dict(num_topics=8, passes=5, iterations=50, chunksize=2000, random_state=0)
 WORKERS = 2

@@ -3,20 +3,20 @@
 Public names:
 
 - :class:`Codebook`, :class:`Code`, :class:`Facet`, :func:`read_codebook`, :func:`check_code_ids`
-  (:mod:`coding.codebook`)
+  (:mod:`qualquant.coding.codebook`)
 - :data:`CODINGS_COLUMNS`, :class:`CodedSpan`, :func:`codings_frame`, :func:`consensus`
-  (:mod:`coding.codings`; the codings table is described there)
-- :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`coding.ls_export`,
+  (:mod:`qualquant.coding.codings`; the codings table is described there)
+- :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`qualquant.coding.ls_export`,
   also ``coding.labelstudio.read_export``)
-- :class:`coding.labelstudio.LabelStudioClient` and :class:`coding.ls_server.LabelStudioServer`
+- :class:`qualquant.coding.labelstudio.LabelStudioClient` and :class:`qualquant.coding.ls_server.LabelStudioServer`
   (imported from their modules; they need ``label-studio-sdk`` / a Label Studio server)
 
-Agreement and matrices live in :mod:`coding.agreement` and :mod:`coding.matrices`.
+Agreement and matrices live in :mod:`qualquant.coding.agreement` and :mod:`qualquant.coding.matrices`.
 """
 
-from coding.codebook import Code, Codebook, Facet, check_code_ids, read_codebook
-from coding.codings import CODINGS_COLUMNS, CONSENSUS_RULES, CodedSpan, codings_frame, consensus, empty_codings
-from coding.errors import (
+from qualquant.coding.codebook import Code, Codebook, Facet, check_code_ids, read_codebook
+from qualquant.coding.codings import CODINGS_COLUMNS, CONSENSUS_RULES, CodedSpan, codings_frame, consensus, empty_codings
+from qualquant.coding.errors import (
     CodebookError,
     CodingError,
     ExportFormatError,
@@ -26,7 +26,7 @@ from coding.errors import (
     PushConflictError,
     UnknownCodeError,
 )
-from coding.ls_export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
+from qualquant.coding.ls_export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
 
 __all__ = [
     "ANNOTATIONS_COLUMNS",

@@ -1,7 +1,7 @@
 """Intercoder agreement: percent agreement, Cohen's and Fleiss' kappa, Krippendorff's alpha.
 
 Label Studio's open-source edition computes no agreement, so qualquant does it
-from the codings table (:mod:`coding.codings`) and the corpus.
+from the codings table (:mod:`qualquant.coding.codings`) and the corpus.
 
 Segment level (``level="segment"``)
     The units are the corpus segments of the chosen roles (participant turns by
@@ -9,7 +9,7 @@ Segment level (``level="segment"``)
     applied the code somewhere in the segment) or 0 (did not). A coder who did
     not code a transcript at all is *missing* for its segments, not 0: coverage
     comes from ``annotations`` (the ``.annotations`` table of
-    :func:`coding.labelstudio.read_export`, which also lists annotations with no
+    :func:`qualquant.coding.labelstudio.read_export`, which also lists annotations with no
     spans; a non-empty ``segment_id`` there limits coverage to that segment) or,
     without it, from the codings themselves (a coder covers a transcript when
     they have at least one coding in it).
@@ -74,7 +74,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from coding.agreement_stats import (
+from qualquant.coding.agreement_stats import (
     LEVELS,
     bootstrap_weights,
     cluster_sums,
@@ -86,9 +86,9 @@ from coding.agreement_stats import (
     stats_from_sums,
     unit_features,
 )
-from coding.agreement_stats import N_FEATURES
-from coding.errors import AgreementError
-from coding.matrices import check_codings, code_order, facet_of, unit_segments
+from qualquant.coding.agreement_stats import N_FEATURES
+from qualquant.coding.errors import AgreementError
+from qualquant.coding.matrices import check_codings, code_order, facet_of, unit_segments
 
 __all__ = [
     "AGREEMENT_COLUMNS",
@@ -314,7 +314,7 @@ def agreement_table(
         Fewer than two coders, an unknown level, bad ``n_boot``/``ci_level``,
         or ``include_predictions=True`` with no prediction in the codings.
     CodingError
-        The codings cannot be placed on the corpus (see :func:`coding.matrices.check_codings`).
+        The codings cannot be placed on the corpus (see :func:`qualquant.coding.matrices.check_codings`).
 
     Notes
     -----

@@ -2,9 +2,9 @@
 
 The public functions (:func:`krippendorff_alpha`, :func:`cohen_kappa`,
 :func:`fleiss_kappa`) take a long table (one row per unit x coder) and are
-re-exported by :mod:`coding.agreement`, which applies them to codings.
+re-exported by :mod:`qualquant.coding.agreement`, which applies them to codings.
 
-The rest serves :func:`coding.agreement.agreement_table`: for binary data
+The rest serves :func:`qualquant.coding.agreement.agreement_table`: for binary data
 (units x coders, 1/0, NaN = missing) each unit contributes additive features
 (:func:`unit_features`), so a statistic over any weighted set of units -- in
 particular a bootstrap resample -- follows from weighted sums of the features
@@ -35,7 +35,7 @@ from sklearn.metrics import cohen_kappa_score
 from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
-from coding.errors import AgreementError
+from qualquant.coding.errors import AgreementError
 
 __all__ = [
     "LEVELS",
@@ -399,7 +399,7 @@ def percentile_ci(reps: np.ndarray, ci_level: float) -> tuple[float, float]:
     Replicates where the statistic is undefined (the code does not vary in the
     resample) are set aside, so the interval is conditional on the code
     occurring in the resample; callers report how many replicates were used
-    (``n_boot_valid`` in :func:`coding.agreement.agreement_table`).
+    (``n_boot_valid`` in :func:`qualquant.coding.agreement.agreement_table`).
     """
     reps = reps[~np.isnan(reps)]
     if len(reps) == 0:

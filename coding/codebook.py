@@ -40,8 +40,8 @@ from pathlib import Path
 from types import MappingProxyType
 from xml.sax.saxutils import quoteattr
 
-from coding.errors import CodebookError, UnknownCodeError
-from corpus._atomic import atomic_write, atomic_write_text
+from qualquant.coding.errors import CodebookError, UnknownCodeError
+from qualquant.corpus._atomic import atomic_write, atomic_write_text
 
 __all__ = ["Code", "Codebook", "Facet", "check_code_ids", "read_codebook", "unknown_code_ids"]
 
@@ -592,7 +592,7 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
     Examples
     --------
     >>> from pathlib import Path
-    >>> import pipelines
+    >>> from qualquant import pipelines
     >>> cb = read_codebook(Path(pipelines.__file__).parent / "demo_data" / "codebook.toml")
     >>> [f.id for f in cb.facets][:2]
     ['capital_type', 'form']
@@ -660,7 +660,7 @@ def check_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *, 
     >>> check_code_ids(["bridgng"], cb, where="--code")
     Traceback (most recent call last):
     ...
-    coding.errors.UnknownCodeError: --code names 'bridgng', which is not a code of the codebook; did you mean 'bridging'? Fix the id or add the code to the codebook.
+    qualquant.coding.errors.UnknownCodeError: --code names 'bridgng', which is not a code of the codebook; did you mean 'bridging'? Fix the id or add the code to the codebook.
     """
     problems = unknown_code_ids(ids, codebook, where=where)
     if problems:

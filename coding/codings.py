@@ -43,8 +43,8 @@ from dataclasses import astuple, dataclass
 import numpy as np
 import pandas as pd
 
-from coding.errors import CodingError
-from corpus.tables import Column, TableSchema, read_table
+from qualquant.coding.errors import CodingError
+from qualquant.corpus.tables import Column, TableSchema, read_table
 
 __all__ = [
     "CODINGS_COLUMNS",

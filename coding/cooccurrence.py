@@ -2,7 +2,7 @@
 
 For every pair of codes (a, b) the segments of the chosen roles (participant
 turns by default) are cross-classified by the presence of a and of b (from
-:func:`coding.matrices.segment_code_matrix`), giving the 2 x 2 table::
+:func:`qualquant.coding.matrices.segment_code_matrix`), giving the 2 x 2 table::
 
                  b present   b absent
     a present    n_both      n_a - n_both
@@ -14,7 +14,7 @@ Segment-level co-occurrence is summarised by the Jaccard index
 ratio ``(n_both * rest) / ((n_a - n_both) * (n_b - n_both))``, infinite or NaN
 when a cell is 0). ``p_adjusted`` corrects the p values of all pairs for
 multiple testing (Benjamini-Hochberg false discovery rate,
-:func:`coding.stats.benjamini_hochberg`).
+:func:`qualquant.coding.stats.benjamini_hochberg`).
 
 Span-level co-occurrence, ``n_overlapping_spans``, counts the pairs of coded
 spans (one of code a, one of code b, by the same coder) whose character ranges
@@ -39,8 +39,8 @@ from itertools import combinations
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from coding.matrices import check_codings, code_order, segment_code_matrix, select_coder, span_keys, unit_segments
-from coding.stats import benjamini_hochberg
+from qualquant.coding.matrices import check_codings, code_order, segment_code_matrix, select_coder, span_keys, unit_segments
+from qualquant.coding.stats import benjamini_hochberg
 
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]
 
@@ -85,7 +85,7 @@ def cooccurrence(
         The corpus the codings refer to.
     coder : str or None
         ``None`` (the only coder), a coder name, or ``"consensus"``
-        (:func:`coding.matrices.select_coder`).
+        (:func:`qualquant.coding.matrices.select_coder`).
     roles : sequence of str or None
         Roles of the segments counted (participant turns by default; None = all).
     codebook : coding.Codebook, optional
@@ -109,7 +109,7 @@ def cooccurrence(
     Raises
     ------
     CodingError
-        As :func:`coding.matrices.segment_code_matrix`.
+        As :func:`qualquant.coding.matrices.segment_code_matrix`.
     """
     check_codings(codings, corpus, what="cooccurrence")
     rows = select_coder(codings, coder, rule=rule)

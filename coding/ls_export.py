@@ -4,7 +4,7 @@ Label Studio stores whatever a client sends: out-of-range offsets, unknown
 labels and unknown control names are all accepted. This reader therefore
 checks every span and reports every record it sets aside or repairs; nothing
 is dropped silently. The public entry point is
-:func:`coding.labelstudio.read_export` (re-exported from here).
+:func:`qualquant.coding.labelstudio.read_export` (re-exported from here).
 
 What is checked, and what happens
 ---------------------------------
@@ -56,9 +56,9 @@ from typing import Any
 
 import pandas as pd
 
-from coding.codings import CodedSpan, codings_frame, split_by_segments
-from coding.errors import ExportFormatError
-from coding.ls_formats import (
+from qualquant.coding.codings import CodedSpan, codings_frame, split_by_segments
+from qualquant.coding.errors import ExportFormatError
+from qualquant.coding.ls_formats import (
     ISSUES_COLUMNS,
     _Annotation,
     _as_int,
@@ -87,7 +87,7 @@ class ExportReadResult:
     Attributes
     ----------
     codings : pandas.DataFrame
-        The codings table (see :mod:`coding.codings`).
+        The codings table (see :mod:`qualquant.coding.codings`).
     issues : pandas.DataFrame
         The reconciliation: one row per record set aside, repaired or not
         used; columns ``task_id, annotation_id, result_id, coder, reason,
@@ -410,7 +410,7 @@ def _corpus_get(corpus, transcript_id: str):
     except (KeyError, LookupError):
         return None
     except Exception as exc:  # noqa: BLE001 - a corpus error for an unknown id
-        from quant.errors import QualquantError
+        from qualquant.quant.errors import QualquantError
 
         if isinstance(exc, QualquantError):
             return None
@@ -440,7 +440,7 @@ def read_export(
         transcript offsets, and tasks whose text no longer matches the corpus
         are set aside and reported. Tasks must carry ``transcript_id`` (and
         ``segment_id`` for segment tasks) in their data, as
-        :meth:`coding.labelstudio.LabelStudioClient.push` writes them.
+        :meth:`qualquant.coding.labelstudio.LabelStudioClient.push` writes them.
     include_drafts : bool
         Count drafts as their user's annotation (the latest still wins).
     users : mapping, optional
@@ -467,7 +467,7 @@ def read_export(
     Examples
     --------
     >>> from pathlib import Path
-    >>> import pipelines
+    >>> from qualquant import pipelines
     >>> ref = Path(pipelines.__file__).parents[1] / "tests" / "reference" / "labelstudio"
     >>> result = read_export(ref / "malformed_full.json")
     >>> sorted(set(result.issues["reason"]))[:3]

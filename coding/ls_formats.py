@@ -1,7 +1,7 @@
 """Low-level readers of Label Studio export formats (full JSON, JSON_MIN, CSV).
 
 They turn an export into neutral task/annotation records and report malformed
-records; validation of spans and the codings table are in :mod:`coding.ls_export`.
+records; validation of spans and the codings table are in :mod:`qualquant.coding.ls_export`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from coding.errors import ExportFormatError
+from qualquant.coding.errors import ExportFormatError
 
 ISSUES_COLUMNS: tuple[str, ...] = ("task_id", "annotation_id", "result_id", "coder", "reason", "action", "detail")
 _MIN_META = {"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time", "agreement"}

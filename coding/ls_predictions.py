@@ -1,10 +1,10 @@
 """Label Studio predictions: put the full predictions into a full JSON export that lists them by id.
 
 Label Studio 1.23's full JSON export lists a task's predictions by id only
-(``"predictions": [17, 18]``). :meth:`coding.labelstudio.LabelStudioClient.pull`
-fetches them through the API (:meth:`~coding.labelstudio.LabelStudioClient.predictions`)
+(``"predictions": [17, 18]``). :meth:`qualquant.coding.labelstudio.LabelStudioClient.pull`
+fetches them through the API (:meth:`~qualquant.coding.labelstudio.LabelStudioClient.predictions`)
 and merges them in with :func:`merge_predictions` before parsing, so
-:func:`coding.ls_export.parse_export` sees them like any other prediction
+:func:`qualquant.coding.ls_export.parse_export` sees them like any other prediction
 (``source="prediction"``, ``coder`` = ``model_version``).
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from coding.errors import LabelStudioError
+from qualquant.coding.errors import LabelStudioError
 
 __all__ = ["PREDICTION_FIELDS", "merge_predictions", "needs_predictions", "prediction_dict"]
 

@@ -49,7 +49,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coding.errors import LabelStudioError, LabelStudioNotInstalledError
+from qualquant.coding.errors import LabelStudioError, LabelStudioNotInstalledError
 
 __all__ = ["LabelStudioServer", "LabelStudioUser", "find_label_studio"]
 
@@ -341,12 +341,12 @@ class LabelStudioServer:
 
     # -------------------------------------------------------------- clients
     def client(self, email: str | None = None):
-        """Return a :class:`coding.labelstudio.LabelStudioClient` for a user.
+        """Return a :class:`qualquant.coding.labelstudio.LabelStudioClient` for a user.
 
         The token is handed over in memory (not through the environment of
         this process).
         """
-        from coding.labelstudio import LabelStudioClient
+        from qualquant.coding.labelstudio import LabelStudioClient
 
         if self.url is None:
             raise LabelStudioError("The server is not running; call start() first.")

@@ -1,6 +1,6 @@
 """Code matrices and theme frequencies from a codings table and its corpus.
 
-Three views of the same codings (see :mod:`coding.codings` for the table):
+Three views of the same codings (see :mod:`qualquant.coding.codings` for the table):
 
 - :func:`segment_code_matrix`: one row per segment (participant turns by
   default), one column per code;
@@ -16,7 +16,7 @@ A codings table usually holds several coders. Every function takes ``coder``:
 - ``None``: the table must hold exactly one coder (human or machine), used as is;
 - a coder name: only that coder's rows;
 - ``"consensus"``: rows already marked ``coder == "consensus"`` when the
-  table has them, otherwise :func:`coding.consensus` with ``rule`` (majority by
+  table has them, otherwise :func:`qualquant.coding.consensus` with ``rule`` (majority by
   default) is applied to the human coders first.
 
 Columns are the codes of the whole codings table (every coder), in codebook
@@ -26,7 +26,7 @@ of different coders line up.
 Coverage
 --------
 Coverage is the share of the participant's *words* covered by a code. Words are
-counted as :func:`corpus.model.count_words` counts them (runs of letters, digits
+counted as :func:`qualquant.corpus.model.count_words` counts them (runs of letters, digits
 or underscores, joined by hyphens or apostrophes); a word is covered when at
 least one of its characters lies inside a span of the code. Denominators are the
 words of the segments of the chosen roles (participant turns by default).
@@ -47,9 +47,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from coding.codebook import check_code_ids
-from coding.codings import consensus
-from coding.errors import CodingError
+from qualquant.coding.codebook import check_code_ids
+from qualquant.coding.codings import consensus
+from qualquant.coding.errors import CodingError
 
 __all__ = [
     "MATRIX_VALUES",

@@ -14,8 +14,8 @@ Public functions
 ----------------
 :func:`read_qdpx` -> :class:`RefiProject`
     codes (GUID, name, colour, description, parent), sets, the qualquant
-    :class:`~coding.codebook.Codebook`, text sources with their canonical
-    text, a codings table (:data:`coding.CODINGS_COLUMNS`) and an issues
+    :class:`~qualquant.coding.codebook.Codebook`, text sources with their canonical
+    text, a codings table (:data:`qualquant.coding.CODINGS_COLUMNS`) and an issues
     table (:data:`REFI_ISSUES_COLUMNS`) that lists every coding not imported
     exactly, every missing source and every part of the project qualquant
     does not import.
@@ -30,16 +30,16 @@ Offsets
 REFI positions count characters of the plain-text file as the tool stores
 it (with ``\\r\\n`` newlines, no NFC), and NVivo counts UTF-16 code units.
 They are mapped onto qualquant's canonical text (NFC, ``\\n``) as described
-in :mod:`coding.refi_text`; how each source's positions were counted is
+in :mod:`qualquant.coding.refi_text`; how each source's positions were counted is
 reported in :attr:`RefiSource.offset_units` and ``offset_reason``. Codes
 are translated to snake_case ids and facets as described in
-:mod:`coding.refi_codes`.
+:mod:`qualquant.coding.refi_codes`.
 
 Examples
 --------
 >>> from pathlib import Path
->>> import pipelines
->>> from coding.refi import read_qdc
+>>> from qualquant import pipelines
+>>> from qualquant.coding.refi import read_qdc
 >>> ref = Path(pipelines.__file__).resolve().parents[1] / "tests" / "reference" / "refi"
 >>> book = read_qdc(ref / "atlasti23.4_win_codebook__from_requal_test.qdc")
 >>> [(c.id, c.name, c.color) for c in book.codes]
@@ -50,10 +50,10 @@ Examples
 
 from __future__ import annotations
 
-from coding.refi_codes import RefiCode, RefiSet, codebook_to_toml
-from coding.refi_read import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource, read_qdc, read_qdpx
-from coding.refi_text import OFFSET_UNITS
-from coding.refi_write import validate_refi_xml, write_qdc, write_qdpx
+from qualquant.coding.refi_codes import RefiCode, RefiSet, codebook_to_toml
+from qualquant.coding.refi_read import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource, read_qdc, read_qdpx
+from qualquant.coding.refi_text import OFFSET_UNITS
+from qualquant.coding.refi_write import validate_refi_xml, write_qdc, write_qdpx
 
 __all__ = [
     "OFFSET_UNITS",

@@ -39,7 +39,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from coding.codebook import Code, Codebook, Facet
+from qualquant.coding.codebook import Code, Codebook, Facet
 
 __all__ = [
     "QUALQUANT_NAMESPACE",
@@ -297,7 +297,7 @@ def _toml_key(key: str) -> str:
 
 
 def codebook_to_toml(codebook: Codebook, *, missing_description: str | None = None) -> str:
-    """The codebook as TOML text that :func:`coding.read_codebook` reads back to the same codes.
+    """The codebook as TOML text that :func:`qualquant.coding.read_codebook` reads back to the same codes.
 
     Parameters
     ----------

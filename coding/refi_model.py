@@ -8,8 +8,8 @@ from typing import Mapping
 
 import pandas as pd
 
-from coding.codebook import Codebook
-from coding.refi_codes import RefiCode, RefiSet
+from qualquant.coding.codebook import Codebook
+from qualquant.coding.refi_codes import RefiCode, RefiSet
 
 __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource"]
 
@@ -95,7 +95,7 @@ class RefiProject(RefiCodebook):
     sources : tuple of RefiSource
         Text sources (with text, or ``text=None`` when missing).
     codings : pandas.DataFrame
-        The codings table (:data:`coding.CODINGS_COLUMNS`).
+        The codings table (:data:`qualquant.coding.CODINGS_COLUMNS`).
     issues : pandas.DataFrame
         Every coding not imported or repaired, every missing source and every
         part of the project not imported; columns :data:`REFI_ISSUES_COLUMNS`

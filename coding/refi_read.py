@@ -1,6 +1,6 @@
 """Read REFI-QDA projects (``.qdpx``) and codebooks (``.qdc``).
 
-See :mod:`coding.refi` for the public functions and the format notes.
+See :mod:`qualquant.coding.refi` for the public functions and the format notes.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from typing import Any
 import pandas as pd
 from lxml import etree
 
-from coding.codebook import Codebook
-from coding.codings import CodedSpan, codings_frame, split_by_segments
-from coding.errors import CodebookError, RefiError
-from coding.refi_codes import RefiCode, RefiSet, codebook_from_refi, make_codes
-from coding.refi_model import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource
-from coding.refi_text import OffsetMap, choose_units
+from qualquant.coding.codebook import Codebook
+from qualquant.coding.codings import CodedSpan, codings_frame, split_by_segments
+from qualquant.coding.errors import CodebookError, RefiError
+from qualquant.coding.refi_codes import RefiCode, RefiSet, codebook_from_refi, make_codes
+from qualquant.coding.refi_model import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource
+from qualquant.coding.refi_text import OffsetMap, choose_units
 
 __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource", "read_qdc", "read_qdpx"]
 
@@ -122,7 +122,7 @@ def read_qdc(path: str | os.PathLike[str]) -> RefiCodebook:
     RefiCodebook
         ``.codes`` (GUID, name, colour, description, parent), ``.sets`` and
         ``.codebook``, a validated qualquant :class:`Codebook` (ids and
-        facets as described in :mod:`coding.refi_codes`).
+        facets as described in :mod:`qualquant.coding.refi_codes`).
 
     Raises
     ------
@@ -173,8 +173,8 @@ def _find_qde(archive: zipfile.ZipFile, where: str) -> str:
 
 
 def _decode(data: bytes, where: str) -> str:
-    from corpus.encoding import decode_bytes
-    from corpus.errors import CorpusError
+    from qualquant.corpus.encoding import decode_bytes
+    from qualquant.corpus.errors import CorpusError
 
     try:
         text, _ = decode_bytes(data, source=where)
@@ -255,7 +255,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
     Returns
     -------
     RefiProject
-        ``codings`` has the columns of :data:`coding.CODINGS_COLUMNS`:
+        ``codings`` has the columns of :data:`qualquant.coding.CODINGS_COLUMNS`:
         ``coder`` (the REFI user name of the coding's creator), ``source``
         ``"human"``, ``transcript_id`` (source name without its document
         extension), ``segment_id`` (None without a corpus), ``code`` (the
@@ -282,7 +282,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
     with a corpus ``source_not_in_corpus``, ``source_text_differs`` and
     ``outside_segments``. Notes, links, graphs, cases and variables are
     listed once (``not_imported``). Offsets are mapped as described in
-    :mod:`coding.refi_text`.
+    :mod:`qualquant.coding.refi_text`.
     """
     path = Path(path)
     where = str(path)

@@ -2,7 +2,7 @@
 
 A REFI-QDA ``PlainTextSelection`` gives ``startPosition``/``endPosition``
 counted in the plain-text file *as the exporting tool stores it*. qualquant
-counts code points of the canonical text (:func:`corpus.normalize_text`:
+counts code points of the canonical text (:func:`qualquant.corpus.normalize_text`:
 byte-order mark removed, ``\\r\\n`` and ``\\r`` turned into ``\\n``, Unicode
 NFC). The two differ in three ways, and tools differ in how they count:
 
@@ -27,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from corpus.encoding import normalize_text
+from qualquant.corpus.encoding import normalize_text
 
 __all__ = ["OFFSET_UNITS", "OffsetMap", "choose_units", "has_astral", "name_matches", "utf16_offset"]
 

@@ -1,6 +1,6 @@
 """Write REFI-QDA projects (``.qdpx``) and codebooks (``.qdc``), validated against the QDA-XML 1.0 schemas.
 
-See :mod:`coding.refi` for the public functions and the format notes.
+See :mod:`qualquant.coding.refi` for the public functions and the format notes.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from coding.codebook import Codebook
-from coding.codings import CODINGS_COLUMNS
-from coding.errors import RefiError
-from coding.refi_codes import codebook_to_toml, id_mark, stable_guid
-from coding.refi_read import SIDECAR_NAME
-from coding.refi_schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
-from coding.refi_text import OFFSET_UNITS, utf16_offset
-from corpus._atomic import atomic_write, atomic_write_bytes
+from qualquant.coding.codebook import Codebook
+from qualquant.coding.codings import CODINGS_COLUMNS
+from qualquant.coding.errors import RefiError
+from qualquant.coding.refi_codes import codebook_to_toml, id_mark, stable_guid
+from qualquant.coding.refi_read import SIDECAR_NAME
+from qualquant.coding.refi_schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
+from qualquant.coding.refi_text import OFFSET_UNITS, utf16_offset
+from qualquant.corpus._atomic import atomic_write, atomic_write_bytes
 
 __all__ = ["project_xml", "validate_refi_xml", "write_qdc", "write_qdpx"]
 
@@ -147,9 +147,9 @@ def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:
     -----
     Codes keep their hierarchy (``parent``), colour, name and description
     (in the codebook's first language); facets become ``<Set>`` elements,
-    which :func:`coding.refi.read_qdc` turns back into facets. Ids are kept
+    which :func:`qualquant.coding.refi.read_qdc` turns back into facets. Ids are kept
     by a last description line ``(qualquant id: <id>)`` (see
-    :mod:`coding.refi_codes`). Translations, criteria, examples and seed
+    :mod:`qualquant.coding.refi_codes`). Translations, criteria, examples and seed
     words have no place in a ``.qdc`` and are not written.
     GUIDs are derived from the code ids, so rewriting gives an identical file.
     """
@@ -285,7 +285,7 @@ def write_qdpx(
     codebook : Codebook
         Codes (hierarchy by ``parent``); facets are written as code sets.
     codings : pandas.DataFrame
-        A codings table (:data:`coding.CODINGS_COLUMNS`; ``coder``,
+        A codings table (:data:`qualquant.coding.CODINGS_COLUMNS`; ``coder``,
         ``transcript_id``, ``code``, ``start``, ``end`` are required). Rows
         with the same transcript, span, coder and ``updated_at`` become one
         ``PlainTextSelection`` with one ``Coding`` per row; a ``result_id``
@@ -317,10 +317,10 @@ def write_qdpx(
     before anything is written. GUIDs are derived from ids, and zip entries
     carry a fixed timestamp, so the same input gives a byte-identical file.
     ``qualquant.json`` (ignored by other programs) keeps the codebook TOML
-    and the code GUIDs so :func:`coding.refi.read_qdpx` restores ids and
+    and the code GUIDs so :func:`qualquant.coding.refi.read_qdpx` restores ids and
     facets exactly.
     """
-    from corpus import Corpus
+    from qualquant.corpus import Corpus
 
     if not isinstance(corpus, Corpus):
         corpus = Corpus(tuple(corpus))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coding.errors import CodingError
+from qualquant.coding.errors import CodingError
 
 __all__ = ["EXACT_MAX_N", "MannWhitneyResult", "benjamini_hochberg", "mann_whitney"]
 

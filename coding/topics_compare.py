@@ -6,7 +6,7 @@ match no code are candidate new themes. :func:`to_labelstudio_predictions` turns
 the segments whose dominant topic is aligned with a code into Label Studio
 predictions (pre-annotations with a ``model_version`` naming the model), which
 :func:`push_predictions` sends to a server. Pulled back with
-:func:`coding.labelstudio.read_export` they keep ``source="prediction"`` and
+:func:`qualquant.coding.labelstudio.read_export` they keep ``source="prediction"`` and
 ``coder=<model_version>``, so they stay apart from human codings and can enter
 the agreement tables as one more coder.
 """
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coding.errors import TopicModelError
+from qualquant.coding.errors import TopicModelError
 # The shared statistics; re-exported here, where they were first public.
-from coding.stats import benjamini_hochberg, mann_whitney
+from qualquant.coding.stats import benjamini_hochberg, mann_whitney
 
 __all__ = [
     "ALIGNMENT_COLUMNS",
@@ -124,7 +124,7 @@ def compare_codes(
         A fitted model (unit ``segment`` or ``window``: documents carry segment ids;
         unit ``transcript``: a transcript counts as coded when any of its segments is).
     codings : pandas.DataFrame
-        A codings table (:data:`coding.CODINGS_COLUMNS`).
+        A codings table (:data:`qualquant.coding.CODINGS_COLUMNS`).
     corpus : corpus.Corpus, optional
         Needed only when codings lack ``segment_id`` (offsets are then matched to segments).
     source : str or None
@@ -343,7 +343,7 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
     """Create the predictions on a Label Studio server; return the prediction ids.
 
     Tasks are found by their data (``unit`` with ``transcript_id`` or ``segment_id``,
-    as :meth:`coding.labelstudio.LabelStudioClient.push` writes them). Uses the SDK's
+    as :meth:`qualquant.coding.labelstudio.LabelStudioClient.push` writes them). Uses the SDK's
     ``predictions.create(task=..., result=..., score=..., model_version=...)``.
 
     Raises
@@ -379,13 +379,13 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
 def pull_predictions(client, project, *, codebook=None, corpus=None):
     """Read a project's predictions back as validated codings (``source="prediction"``), without a snapshot.
 
-    :meth:`coding.labelstudio.LabelStudioClient.pull` now returns predictions
+    :meth:`qualquant.coding.labelstudio.LabelStudioClient.pull` now returns predictions
     with the human codings (it merges them into the full JSON export, which in
     Label Studio 1.23 lists them by id only) and keeps a snapshot; this reads
     only the predictions, through the same client code: the task texts from
     ``tasks.list`` and the predictions from
-    :meth:`~coding.labelstudio.LabelStudioClient.predictions` (one call), put
-    into export form and checked by :func:`coding.ls_export.parse_export` like
+    :meth:`~qualquant.coding.labelstudio.LabelStudioClient.predictions` (one call), put
+    into export form and checked by :func:`qualquant.coding.ls_export.parse_export` like
     any export: each span validated against the task text (and the corpus),
     coder = ``model_version``.
 
@@ -396,7 +396,7 @@ def pull_predictions(client, project, *, codebook=None, corpus=None):
     """
     import json
 
-    from coding.ls_export import parse_export
+    from qualquant.coding.ls_export import parse_export
 
     project_id = client._resolve(project)
     by_task = client.predictions(project_id)

@@ -5,7 +5,7 @@ transcripts (``unit="transcript"``) or fixed-size windows of long turns
 (``unit="window"``). :func:`prepare_documents` turns any of the accepted inputs
 into a :class:`PreparedDocuments` in one streaming pass:
 
-- the vocabulary and bag-of-words come from :class:`corpus.nlp.BowBuilder`
+- the vocabulary and bag-of-words come from :class:`qualquant.corpus.nlp.BowBuilder`
   (gensim ``Dictionary`` filtered with ``no_below``/``no_above``);
 - each document's lemma sequence is kept once, as ``int32`` ids in one
   concatenated array (needed for sliding-window coherence such as ``c_v``);
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coding.errors import TopicModelError
+from qualquant.coding.errors import TopicModelError
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -202,7 +202,7 @@ def documents_from_texts(
     texts : iterable of str
         One text per document.
     language : str
-        Language for :func:`corpus.nlp.content_lemmas` (content lemmas, stop words dropped).
+        Language for :func:`qualquant.corpus.nlp.content_lemmas` (content lemmas, stop words dropped).
     ids : iterable, optional
         Document ids (default ``"0"``, ``"1"``, ...).
     case_ids : iterable, optional
@@ -216,7 +216,7 @@ def documents_from_texts(
         Columns ``doc_id, case_id, text, lemmas, tokens`` (lists of str in the
         last two: the allowed exception for token data).
     """
-    from corpus.nlp import lemmas_and_tokens
+    from qualquant.corpus.nlp import lemmas_and_tokens
 
     texts = ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in texts]
     doc_ids = [str(i) for i in (ids if ids is not None else range(len(texts)))]
@@ -234,7 +234,7 @@ def documents_from_texts(
 
 
 def _iter_corpus(corpus, unit: str, roles: Sequence[str], window: int) -> Iterator[_Doc]:
-    from corpus.nlp import segment_lemmas
+    from qualquant.corpus.nlp import segment_lemmas
 
     for transcript in corpus:
         case_id = transcript.metadata.get("case_id") if hasattr(transcript.metadata, "get") else None
@@ -267,7 +267,7 @@ def _iter_frame(frame: pd.DataFrame) -> Iterator[_Doc]:
     if "lemmas" not in frame.columns:
         raise TopicModelError(
             "A documents table needs a column 'lemmas' (lists of lemmas); build one with "
-            "coding.topics.documents_from_texts or corpus.nlp.segment_lemmas."
+            "qualquant.coding.topics.documents_from_texts or corpus.nlp.segment_lemmas."
         )
     n = len(frame)
 
@@ -316,7 +316,7 @@ def prepare_documents(
     Parameters
     ----------
     docs : corpus.Corpus, pandas.DataFrame or iterable of token lists
-        A corpus (content lemmas of ``roles`` turns via :func:`corpus.nlp.segment_lemmas`),
+        A corpus (content lemmas of ``roles`` turns via :func:`qualquant.corpus.nlp.segment_lemmas`),
         a documents table with a ``lemmas`` column (optional ``doc_id``, ``segment_id``,
         ``transcript_id``, ``case_id``, ``text``, ``tokens``), or token lists.
     unit : {"segment", "transcript", "window"}
@@ -345,8 +345,8 @@ def prepare_documents(
     TopicModelError
         Unknown unit, malformed input, or no document left with any token.
     """
-    from corpus.model import Transcript
-    from corpus.nlp import BowBuilder
+    from qualquant.corpus.model import Transcript
+    from qualquant.corpus.nlp import BowBuilder
 
     if unit not in UNITS:
         raise TopicModelError(f"Unknown document unit {unit!r}; use one of {', '.join(UNITS)}.")

@@ -32,7 +32,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from coding.errors import TopicModelError
+from qualquant.coding.errors import TopicModelError
 
 __all__ = ["EFFECTS_COLUMNS", "SET_ASIDE_COLUMNS", "align_topics", "effects_set_aside", "effects_to_svg",
            "estimate_effects"]

@@ -1,6 +1,6 @@
 """Topic coherence and choosing the number of topics (:func:`topic_coherence`, :func:`select_n_topics`).
 
-Re-exported by :mod:`coding.topics`.
+Re-exported by :mod:`qualquant.coding.topics`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from coding.errors import TopicModelError
-from coding.topics_docs import prepare_documents
+from qualquant.coding.errors import TopicModelError
+from qualquant.coding.topics_docs import prepare_documents
 
 __all__ = ["COHERENCE_MEASURES", "SelectionResult", "select_n_topics", "topic_coherence"]
 
@@ -89,7 +89,7 @@ class SelectionResult:
     measure : str
         Coherence measure.
     model : TopicModel
-        The fit (a :class:`coding.topics.TopicModel`) with ``best_k`` and the first seed.
+        The fit (a :class:`qualquant.coding.topics.TopicModel`) with ``best_k`` and the first seed.
     """
 
     curve: pd.DataFrame
@@ -135,7 +135,7 @@ def select_n_topics(
     -------
     SelectionResult
     """
-    from coding.topics import TopicModel
+    from qualquant.coding.topics import TopicModel
 
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 2:

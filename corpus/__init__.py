@@ -1,7 +1,7 @@
 """qualquant.corpus: transcripts and cases.
 
 Reading files with exact character offsets, speaker turns, pseudonymisation,
-and (in :mod:`corpus.nlp`, imported on first use) language-aware tokens and lemmas.
+and (in :mod:`qualquant.corpus.nlp`, imported on first use) language-aware tokens and lemmas.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from corpus.anonymize import anonymize, inflected_forms, read_names, write_mapping
-from corpus.cases import read_cases
-from corpus.collection import Corpus, expand_paths, read_corpus
-from corpus.encoding import decode_bytes, normalize_text
-from corpus.errors import (
+from qualquant.corpus.anonymize import anonymize, inflected_forms, read_names, write_mapping
+from qualquant.corpus.cases import read_cases
+from qualquant.corpus.collection import Corpus, expand_paths, read_corpus
+from qualquant.corpus.encoding import decode_bytes, normalize_text
+from qualquant.corpus.errors import (
     AnonymizationError,
     CasesFileError,
     CorpusError,
@@ -24,10 +24,10 @@ from corpus.errors import (
     SpeakerPatternError,
     TranscriptReadError,
 )
-from corpus.language import detect_language
-from corpus.model import ROLES, Segment, Transcript, count_words
-from corpus.readers import SUPPORTED_SUFFIXES, read_transcript
-from corpus.speakers import SpeakerPatterns, split_turns
+from qualquant.corpus.language import detect_language
+from qualquant.corpus.model import ROLES, Segment, Transcript, count_words
+from qualquant.corpus.readers import SUPPORTED_SUFFIXES, read_transcript
+from qualquant.corpus.speakers import SpeakerPatterns, split_turns
 
 __all__ = [
     "ROLES", "SUPPORTED_SUFFIXES", "AnonymizationError", "CasesFileError", "Corpus",
@@ -42,5 +42,5 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # ``corpus.nlp`` imports spaCy; load it only when it is used.
     if name == "nlp":
-        return importlib.import_module("corpus.nlp")
-    raise AttributeError(f"module 'corpus' has no attribute {name!r}")
+        return importlib.import_module("qualquant.corpus.nlp")
+    raise AttributeError(f"module 'qualquant.corpus' has no attribute {name!r}")

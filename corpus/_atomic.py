@@ -1,6 +1,6 @@
 """Atomic file writing for corpus, coding and pipelines.
 
-The file helpers are those of :mod:`quant._atomic` (``quant`` imports no
+The file helpers are those of :mod:`qualquant.quant._atomic` (``quant`` imports no
 other qualquant package, so the one implementation lives there; ``corpus``
 may import ``quant``). Every module outside ``quant`` writes its outputs
 through this module.
@@ -18,7 +18,7 @@ through this module.
 
 A write that fails in the operating system (a folder where the file should
 go, a file where a folder should be, no permission, no space) raises
-:class:`quant.errors.OutputWriteError` naming the path and the reason
+:class:`qualquant.quant.errors.OutputWriteError` naming the path and the reason
 (:func:`output_write_error` builds it).
 """
 
@@ -31,9 +31,9 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from quant._atomic import (atomic_write, atomic_write_bytes, atomic_write_text, default_file_mode, make_dirs,
+from qualquant.quant._atomic import (atomic_write, atomic_write_bytes, atomic_write_text, default_file_mode, make_dirs,
                            output_write_error)
-from quant.errors import QualquantError
+from qualquant.quant.errors import QualquantError
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_dir", "atomic_write_text", "default_file_mode",
            "make_dirs", "output_write_error"]

@@ -24,12 +24,12 @@ from typing import Iterable, Mapping, Sequence, overload
 
 import pandas as pd
 
-from corpus._atomic import atomic_write
-from corpus.collection import Corpus
-from corpus.errors import AnonymizationError
-from corpus.model import Segment, Transcript
-from corpus.names import NameIndex, inflected_forms, possessive_forms
-from corpus.names_file import TAG_KINDS, coerce_names, fold, read_names, split_people
+from qualquant.corpus._atomic import atomic_write
+from qualquant.corpus.collection import Corpus
+from qualquant.corpus.errors import AnonymizationError
+from qualquant.corpus.model import Segment, Transcript
+from qualquant.corpus.names import NameIndex, inflected_forms, possessive_forms
+from qualquant.corpus.names_file import TAG_KINDS, coerce_names, fold, read_names, split_people
 
 __all__ = [
     "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",
@@ -342,7 +342,7 @@ def anonymize(
 
     Notes
     -----
-    Names: see :mod:`corpus.names` (case forms, possessives such as ``Катины`` for
+    Names: see :mod:`qualquant.corpus.names` (case forms, possessives such as ``Катины`` for
     ``Катя``, multi-word variants matched only as whole phrases, kinship terms and
     honorifics such as ``дядя`` or ``ага`` kept, and the known ambiguity of names
     that are also common nouns, ``Вера``, ``Надежда``, ``Любовь``, ``Роза``).
@@ -370,7 +370,7 @@ def anonymize(
 
     Examples
     --------
-    >>> from corpus.model import Transcript
+    >>> from qualquant.corpus.model import Transcript
     >>> t = Transcript("T1", "Я позвонил Алексею: +7 701 123-45-67.", "ru")
     >>> new, mapping = anonymize(t, names=["Алексей, Лёша"])
     >>> new.text

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from corpus.encoding import decode_bytes
-from corpus.errors import CasesFileError, TranscriptReadError
+from qualquant.corpus.encoding import decode_bytes
+from qualquant.corpus.errors import CasesFileError, TranscriptReadError
 
 CASE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
@@ -40,7 +40,8 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
 
     Examples
     --------
-    >>> import pipelines, pathlib
+    >>> from qualquant import pipelines
+    >>> import pathlib
     >>> cases = read_cases(pathlib.Path(pipelines.__file__).parent / "demo_data" / "cases.csv")
     >>> cases.index.name, len(cases), cases.loc["INT03", "city"]
     ('case_id', 20, 'Almaty')

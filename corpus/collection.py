@@ -13,12 +13,12 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from corpus.cases import coerce_cases
-from corpus.errors import CorpusError, NoSpeakerLabelsWarning, TranscriptReadError
-from corpus.model import ROLES, Segment, Transcript, count_words
-from corpus.readers import SUPPORTED_SUFFIXES, read_transcript
-from corpus.speakers import SpeakerPatterns
-from corpus.tables import Column, TableSchema
+from qualquant.corpus.cases import coerce_cases
+from qualquant.corpus.errors import CorpusError, NoSpeakerLabelsWarning, TranscriptReadError
+from qualquant.corpus.model import ROLES, Segment, Transcript, count_words
+from qualquant.corpus.readers import SUPPORTED_SUFFIXES, read_transcript
+from qualquant.corpus.speakers import SpeakerPatterns
+from qualquant.corpus.tables import Column, TableSchema
 
 RECONCILIATION_COLUMNS = ("kind", "file", "case_id", "message")
 SEGMENT_COLUMNS = (
@@ -26,7 +26,7 @@ SEGMENT_COLUMNS = (
     "n_words", "timestamp",
 )
 #: The segments table (:meth:`Corpus.segments_frame`) for reading it back with
-#: :func:`corpus.tables.read_table`: ids and text as text, offsets and counts as whole numbers.
+#: :func:`qualquant.corpus.tables.read_table`: ids and text as text, offsets and counts as whole numbers.
 SEGMENTS_SCHEMA = TableSchema("segments table", (
     Column("transcript_id", "str"),
     Column("segment_id", "str"),
@@ -62,7 +62,8 @@ class Corpus:
 
     Examples
     --------
-    >>> import pipelines, pathlib
+    >>> from qualquant import pipelines
+    >>> import pathlib
     >>> demo = pathlib.Path(pipelines.__file__).parent / "demo_data"
     >>> corpus = read_corpus(demo / "transcripts", cases=demo / "cases.csv")
     >>> len(corpus), corpus["INT01"].id, corpus.reconciliation.empty
@@ -297,7 +298,7 @@ def read_corpus(
     paths_or_glob : str, path-like, or iterable of them
         See :func:`expand_paths`.
     cases : DataFrame, str or path-like, optional
-        Cases table (path read with :func:`corpus.read_cases`, or a frame indexed
+        Cases table (path read with :func:`qualquant.corpus.read_cases`, or a frame indexed
         by or with a column ``case_id``).
     speakers : SpeakerPatterns or dict, optional
         Speaker-label configuration for every transcript.
@@ -320,7 +321,7 @@ def read_corpus(
     Raises
     ------
     TranscriptReadError
-        If a transcript cannot be read (see :func:`corpus.read_transcript`).
+        If a transcript cannot be read (see :func:`qualquant.corpus.read_transcript`).
     CasesFileError
         If the cases table is malformed or ``case_column`` is missing or repeats
         a transcript id.
@@ -365,7 +366,7 @@ def _match_cases(
     case_column: str | None,
     problems: list[dict[str, Any]],
 ) -> list[Transcript]:
-    from corpus.errors import CasesFileError
+    from qualquant.corpus.errors import CasesFileError
 
     if case_column is None:
         key_to_case = {case_id: case_id for case_id in cases.index}

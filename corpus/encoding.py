@@ -13,7 +13,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from corpus.errors import TranscriptReadError
+from qualquant.corpus.errors import TranscriptReadError
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1251")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quant.errors import QualquantError
+from qualquant.quant.errors import QualquantError
 
 
 class CorpusError(QualquantError, ValueError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from corpus.errors import CorpusError
+from qualquant.corpus.errors import CorpusError
 
 ROLES = ("interviewer", "participant", "other")
 

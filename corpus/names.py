@@ -1,10 +1,10 @@
 """Names for pseudonymisation: Russian name forms and the name index.
 
 The names file itself (people, one a line, and kind-tagged identifiers such as
-``[ADDRESS] Курмангазы, сто двенадцать``) is read by :mod:`corpus.names_file`;
+``[ADDRESS] Курмангазы, сто двенадцать``) is read by :mod:`qualquant.corpus.names_file`;
 :func:`read_names` and :func:`split_people` are re-exported here.
 
-:func:`corpus.anonymize.anonymize` finds people through a :class:`NameIndex` built
+:func:`qualquant.corpus.anonymize.anonymize` finds people through a :class:`NameIndex` built
 from a names list (:func:`read_names`). Each listed word is recognised in its
 Russian case forms (:func:`inflected_forms`) and, for first names, in the
 possessive adjectives formed from it (:func:`possessive_forms`: ``Катя`` ->
@@ -48,7 +48,7 @@ from itertools import product
 
 # The names file (reading, validation, the words it is made of) is its own module;
 # its public names are part of this module's interface too.
-from corpus.names_file import (
+from qualquant.corpus.names_file import (
     _PART_RE,
     COMMON_WORDS,
     TAG_KINDS,

@@ -4,7 +4,7 @@ One person a line, variants comma-separated (``Алексей, Лёша, Лёх�
 tagged with a kind (``[ADDRESS] Курмангазы, сто двенадцать``, ``[OTHER] ...``)
 holds one identifier that no pattern finds safely. :func:`read_names` reads
 both and validates them; :func:`split_people` separates them. The word forms
-and the matching live in :mod:`corpus.names`.
+and the matching live in :mod:`qualquant.corpus.names`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import os
 import re
 from pathlib import Path
 
-from corpus.errors import NamesFileError
+from qualquant.corpus.errors import NamesFileError
 
 __all__ = [
     "COMMON_WORDS", "TAG_KINDS", "WORD_RE", "coerce_names", "fold", "read_names", "split_people", "tagged_term",
@@ -40,7 +40,7 @@ _PART_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # one part of a hyphena
 
 # ---------------------------------------------------------------- names file
 def read_names(path: str | os.PathLike[str]) -> tuple[tuple[str, ...], ...]:
-    """Read a names file for :func:`corpus.anonymize.anonymize`.
+    """Read a names file for :func:`qualquant.corpus.anonymize.anonymize`.
 
     Parameters
     ----------

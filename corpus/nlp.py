@@ -3,7 +3,7 @@
 Pipelines per language (:func:`make_pipeline`):
 
 - ``ru``: blank ``ru`` + the memoising pymorphy3 lemmatizer
-  (:mod:`corpus.lemmatizer`), lemmas identical to spaCy's stock ``lemmatizer``
+  (:mod:`qualquant.corpus.lemmatizer`), lemmas identical to spaCy's stock ``lemmatizer``
   in mode ``pymorphy3``;
 - ``en``: blank ``en`` + the lookup lemmatizer (tables from spacy-lookups-data);
 - anything else (Kazakh included): spaCy's multi-language tokenizer with
@@ -20,9 +20,9 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from corpus.errors import LanguagePipelineError
-from corpus.language import detect_language
-from corpus.lemmatizer import LOWERCASE_LEMMATIZER, RU_LEMMATIZER
+from qualquant.corpus.errors import LanguagePipelineError
+from qualquant.corpus.language import detect_language
+from qualquant.corpus.lemmatizer import LOWERCASE_LEMMATIZER, RU_LEMMATIZER
 
 __all__ = [
     "BowBuilder", "BowCorpus", "FILLERS", "build_bow", "content_lemmas", "detect_language", "lemmas_and_tokens",

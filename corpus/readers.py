@@ -1,7 +1,7 @@
 """Reading one transcript file: ``.txt``/``.md``, ``.docx``, ``.vtt`` and ``.srt``.
 
 All readers produce the canonical text once (NFC, ``\\n`` newlines) and the
-speaker turns as :class:`~corpus.model.Segment` records whose offsets refer to it.
+speaker turns as :class:`~qualquant.corpus.model.Segment` records whose offsets refer to it.
 Input files are never modified.
 """
 
@@ -13,12 +13,12 @@ import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from corpus.encoding import normalize_text, read_text_file
-from corpus.errors import NoSpeakerLabelsWarning, TranscriptReadError
-from corpus.language import detect_language
-from corpus.model import Segment, Transcript, segment_id
-from corpus.speakers import SpeakerPatterns, Turn, split_turns
-from corpus.subtitles import parse_srt, parse_vtt
+from qualquant.corpus.encoding import normalize_text, read_text_file
+from qualquant.corpus.errors import NoSpeakerLabelsWarning, TranscriptReadError
+from qualquant.corpus.language import detect_language
+from qualquant.corpus.model import Segment, Transcript, segment_id
+from qualquant.corpus.speakers import SpeakerPatterns, Turn, split_turns
+from qualquant.corpus.subtitles import parse_srt, parse_vtt
 
 #: File extensions :func:`read_transcript` understands.
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
@@ -39,9 +39,9 @@ def read_transcript(
         id is the file stem.
     language : str, optional
         Language code; detected from the text when omitted
-        (:func:`corpus.language.detect_language`).
+        (:func:`qualquant.corpus.language.detect_language`).
     speakers : SpeakerPatterns or dict, optional
-        Speaker-label configuration (see :class:`corpus.speakers.SpeakerPatterns`).
+        Speaker-label configuration (see :class:`qualquant.corpus.speakers.SpeakerPatterns`).
 
     Returns
     -------
@@ -65,7 +65,8 @@ def read_transcript(
 
     Examples
     --------
-    >>> import pipelines, pathlib
+    >>> from qualquant import pipelines
+    >>> import pathlib
     >>> demo = pathlib.Path(pipelines.__file__).parent / "demo_data" / "transcripts"
     >>> t = read_transcript(demo / "INT01.txt")
     >>> t.id, t.encoding, {s.role for s in t.segments} >= {"interviewer", "participant"}

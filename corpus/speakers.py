@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, Mapping
 
-from corpus.errors import SpeakerPatternError
+from qualquant.corpus.errors import SpeakerPatternError
 
 #: Labels recognised by default (case-insensitive), Russian then English.
 DEFAULT_LABELS = (

@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from corpus.errors import TranscriptReadError
-from corpus.speakers import SpeakerPatterns, Turn, _compile, _label_key
+from qualquant.corpus.errors import TranscriptReadError
+from qualquant.corpus.speakers import SpeakerPatterns, Turn, _compile, _label_key
 
 _TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+.*)?$")
 _VTT_TIME = re.compile(r"^(?:(?P<h>\d{2,}):)?(?P<m>[0-5]\d):(?P<s>[0-5]\d)\.(?P<ms>\d{3})$")

@@ -3,12 +3,12 @@
 Each area has its own module with a Typer sub-application; this module only
 assembles them:
 
-- ``qualquant corpus ...``      :mod:`pipelines.cli_corpus`
-- ``qualquant quant ...``       :mod:`pipelines.cli_quant`
-- ``qualquant codebook|labelstudio|coding ...``  :mod:`pipelines.cli_coding`
-- ``qualquant topics ...``      :mod:`pipelines.cli_topics`
-- ``qualquant refi ...``        :mod:`pipelines.cli_refi` (REFI-QDA exchange files)
-- ``qualquant demo|init|run``   :mod:`pipelines.cli_study`
+- ``qualquant corpus ...``      :mod:`qualquant.pipelines.cli_corpus`
+- ``qualquant quant ...``       :mod:`qualquant.pipelines.cli_quant`
+- ``qualquant codebook|labelstudio|coding ...``  :mod:`qualquant.pipelines.cli_coding`
+- ``qualquant topics ...``      :mod:`qualquant.pipelines.cli_topics`
+- ``qualquant refi ...``        :mod:`qualquant.pipelines.cli_refi` (REFI-QDA exchange files)
+- ``qualquant demo|init|run``   :mod:`qualquant.pipelines.cli_study`
 """
 
 from __future__ import annotations
@@ -17,21 +17,21 @@ import importlib
 
 import typer
 
-from pipelines.cli_common import make_app
+from qualquant.pipelines.cli_common import make_app
 
 app = make_app("qualquant: coded interviews and survey statistics in one reproducible pipeline.")
 
 # (module, attribute, name) for sub-applications; (module, attribute) for top-level commands.
 _SUBAPPS = [
-    ("pipelines.cli_corpus", "app", "corpus"),
-    ("pipelines.cli_quant", "app", "quant"),
-    ("pipelines.cli_coding", "codebook_app", "codebook"),
-    ("pipelines.cli_coding", "labelstudio_app", "labelstudio"),
-    ("pipelines.cli_coding", "coding_app", "coding"),
-    ("pipelines.cli_topics", "app", "topics"),
-    ("pipelines.cli_refi", "app", "refi"),
+    ("qualquant.pipelines.cli_corpus", "app", "corpus"),
+    ("qualquant.pipelines.cli_quant", "app", "quant"),
+    ("qualquant.pipelines.cli_coding", "codebook_app", "codebook"),
+    ("qualquant.pipelines.cli_coding", "labelstudio_app", "labelstudio"),
+    ("qualquant.pipelines.cli_coding", "coding_app", "coding"),
+    ("qualquant.pipelines.cli_topics", "app", "topics"),
+    ("qualquant.pipelines.cli_refi", "app", "refi"),
 ]
-_REGISTER = [("pipelines.cli_study", "register")]
+_REGISTER = [("qualquant.pipelines.cli_study", "register")]
 
 
 def _assemble() -> None:

@@ -1,6 +1,6 @@
 """``qualquant codebook|labelstudio|coding ...``: codebook, Label Studio round trip, codings.
 
-Sub-applications (assembled in :mod:`pipelines.cli`):
+Sub-applications (assembled in :mod:`qualquant.pipelines.cli`):
 
 - ``codebook_app``: ``show``, ``labelstudio-config``, ``export``
 - ``labelstudio_app``: ``push``, ``pull``, ``status``
@@ -20,8 +20,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from pipelines.cli_common import console, make_app
-from pipelines.cli_inputs import (
+from qualquant.pipelines.cli_common import console, make_app
+from qualquant.pipelines.cli_inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
@@ -51,20 +51,20 @@ _PSEUDONYMOUS = typer.Option(False, "--pseudonymous", help="Name coders coder_1,
 
 
 def _client(url: str | None, token_env: str):
-    from coding.labelstudio import LabelStudioClient
+    from qualquant.coding.labelstudio import LabelStudioClient
 
     return LabelStudioClient(url or os.environ.get("QUALQUANT_LABEL_STUDIO_URL") or DEFAULT_URL, token_env=token_env)
 
 
 def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None,
                  study: Path | None = None):
-    from pipelines.cli_inputs import resolve_inputs
+    from qualquant.pipelines.cli_inputs import resolve_inputs
 
     return resolve_inputs(study=study, corpus_paths=paths, cases=cases, anonymize=anonymize).corpus
 
 
 def _write(df, path: Path, what: str) -> None:
-    from pipelines.exports import write_table
+    from qualquant.pipelines.exports import write_table
 
     write_table(df, path)
     console.print(f"{what}: {len(df)} rows -> {path}")
@@ -99,7 +99,7 @@ def codebook_show(
     language: Optional[str] = typer.Option(None, "--language", help="Language of names (default: the first)."),
 ) -> None:
     """Print the facets and codes of a codebook."""
-    from coding.codebook import read_codebook
+    from qualquant.coding.codebook import read_codebook
 
     cb = read_codebook(file)
     table = Table(title=cb.title)
@@ -118,8 +118,8 @@ def codebook_labelstudio_config(
     language: Optional[str] = typer.Option(None, "--language", help="Language of headers and hints."),
 ) -> None:
     """Generate the Label Studio labeling config (XML) from a codebook."""
-    from coding.codebook import read_codebook
-    from corpus._atomic import atomic_write_text
+    from qualquant.coding.codebook import read_codebook
+    from qualquant.corpus._atomic import atomic_write_text
 
     xml = read_codebook(file).to_labelstudio_config(language=language)
     if out is None:
@@ -136,8 +136,8 @@ def codebook_export(
     language: Optional[str] = typer.Option(None, "--language", help="Only this language (default: all)."),
 ) -> None:
     """Export the codebook as the coders' manual (Markdown, XLSX) or a table (CSV)."""
-    from coding.codebook import read_codebook
-    from pipelines.errors import PipelineError
+    from qualquant.coding.codebook import read_codebook
+    from qualquant.pipelines.errors import PipelineError
 
     cb = read_codebook(file)
     suffix = out.suffix.lower()
@@ -146,7 +146,7 @@ def codebook_export(
     elif suffix == ".xlsx":
         cb.write_xlsx(out, language=language)
     elif suffix == ".csv":
-        from pipelines.exports import write_table
+        from qualquant.pipelines.exports import write_table
 
         write_table(cb.to_frame(language), out)
     else:
@@ -169,7 +169,7 @@ def labelstudio_push(
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Create/update the project from the codebook and push the corpus as tasks (idempotent)."""
-    from coding.codebook import read_codebook
+    from qualquant.coding.codebook import read_codebook
 
     cb = read_codebook(codebook)
     corp = _read_corpus(corpus_paths, cases, anonymize)
@@ -250,7 +250,7 @@ def coding_import(
     pseudonymous: bool = _PSEUDONYMOUS,
 ) -> None:
     """Validate every span of an export and write the codings and the reconciliation report."""
-    from coding.labelstudio import read_export
+    from qualquant.coding.labelstudio import read_export
 
     inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
                             codebook=codebook)
@@ -266,6 +266,6 @@ def coding_import(
 
 
 # Agreement, theme frequencies and co-occurrence live in their own module.
-from pipelines.cli_coding_analysis import register as _register_analysis  # noqa: E402
+from qualquant.pipelines.cli_coding_analysis import register as _register_analysis  # noqa: E402
 
 _register_analysis(coding_app)

@@ -1,10 +1,10 @@
 """``qualquant coding agreement|frequencies|cooccurrence``: analysis of validated codings.
 
 :func:`register` adds the three commands to the ``coding`` sub-application
-(:data:`pipelines.cli_coding.coding_app`). Each command reads
+(:data:`qualquant.pipelines.cli_coding.coding_app`). Each command reads
 
 - CODINGS: a Label Studio export (full JSON, JSON_MIN or CSV; it is validated
-  with :func:`coding.labelstudio.read_export` against the corpus and codebook)
+  with :func:`qualquant.coding.labelstudio.read_export` against the corpus and codebook)
   or a codings table written by ``qualquant coding import --out``
   (``.csv``, ``.xlsx`` or ``.parquet``; Parquet keeps every value exactly);
 - the corpus (``--corpus``, repeatable, globs allowed; ``--cases`` for the
@@ -22,8 +22,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from pipelines.cli_common import console
-from pipelines.cli_inputs import (
+from qualquant.pipelines.cli_common import console
+from qualquant.pipelines.cli_inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
@@ -32,14 +32,14 @@ from pipelines.cli_inputs import (
     resolve_inputs,
     users_for,
 )
-from pipelines.errors import PipelineError
+from qualquant.pipelines.errors import PipelineError
 
 __all__ = ["read_codings_input", "register"]
 
 _CODINGS_ARG = typer.Argument(None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); "
                               "default: the --study's export.")
 def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
-    """Read CODINGS for the analysis commands (see :func:`pipelines.cli_inputs.read_codings`).
+    """Read CODINGS for the analysis commands (see :func:`qualquant.pipelines.cli_inputs.read_codings`).
 
     Returns
     -------
@@ -97,7 +97,7 @@ def _show(frame: pd.DataFrame, title: str, columns: list[str], digits: int = 3) 
 def _write(frame: pd.DataFrame, path: Path | None, what: str, *, index: bool = False) -> None:
     if path is None:
         return
-    from pipelines.exports import write_table
+    from qualquant.pipelines.exports import write_table
 
     write_table(frame, path, index=index)
     console.print(f"{what}: {len(frame)} rows -> {path}")
@@ -115,7 +115,7 @@ def _selected_codes(codes: list[str] | None, codebook, table: pd.DataFrame) -> l
     """The ``--code`` ids, each checked against the codebook (or, without one, the codes in the codings)."""
     if not codes:
         return None
-    from coding.codebook import check_code_ids
+    from qualquant.coding.codebook import check_code_ids
 
     known = codebook if codebook is not None else table["code"].dropna().astype(str)
     check_code_ids(codes, known, where="--code")
@@ -154,7 +154,7 @@ def register(coding_app: typer.Typer) -> None:
                                                 "coder pair, transcript and code."),
     ) -> None:
         """Intercoder agreement per code and overall: percent, kappa, Krippendorff's alpha with bootstrap CIs."""
-        from coding.agreement import agreement_table, disagreements, span_agreement
+        from qualquant.coding.agreement import agreement_table, disagreements, span_agreement
 
         corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations,
@@ -193,7 +193,7 @@ def register(coding_app: typer.Typer) -> None:
         value: str = typer.Option("presence", "--value", help="Matrix cells: presence, count or coverage."),
     ) -> None:
         """Theme frequencies: cases, segments, spans and word coverage per code (optionally by a case attribute)."""
-        from coding.matrices import case_code_matrix, theme_frequencies
+        from qualquant.coding.matrices import case_code_matrix, theme_frequencies
 
         corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         selected = _selected_codes(codes, cb, table)
@@ -226,7 +226,7 @@ def register(coding_app: typer.Typer) -> None:
         top: int = typer.Option(15, "--top", help="Pairs shown on screen (by n_both); the file has all pairs."),
     ) -> None:
         """Code co-occurrence per pair: shared segments, Jaccard, Fisher's exact test, overlapping spans."""
-        from coding.cooccurrence import cooccurrence
+        from qualquant.coding.cooccurrence import cooccurrence
 
         corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
         result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb,

@@ -19,10 +19,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-import corpus
-from corpus.errors import CorpusError, CorpusWarning
-from pipelines.cli_common import console, err_console, make_app
-from pipelines.exports import write_table
+from qualquant import corpus
+from qualquant.corpus.errors import CorpusError, CorpusWarning
+from qualquant.pipelines.cli_common import console, err_console, make_app
+from qualquant.pipelines.exports import write_table
 
 app = make_app("Transcripts: ingest files into segments, pseudonymise, summarise.")
 
@@ -224,11 +224,11 @@ def read_segments_table(path: Path) -> pd.DataFrame:
     """Read a segments table (.csv, .xlsx or .parquet) written by ``ingest``, every column typed.
 
     Ids and text stay text (``"01"`` is not the number 1), offsets and word
-    counts are whole numbers (:data:`corpus.collection.SEGMENTS_SCHEMA`); a
+    counts are whole numbers (:data:`qualquant.corpus.collection.SEGMENTS_SCHEMA`); a
     cell that does not parse is an error naming the file, row and column.
     """
-    from corpus.collection import SEGMENTS_SCHEMA
-    from corpus.tables import read_table
+    from qualquant.corpus.collection import SEGMENTS_SCHEMA
+    from qualquant.corpus.tables import read_table
 
     suffix = path.suffix.lower()
     if not path.is_file():

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from pipelines.errors import PipelineError
+from qualquant.pipelines.errors import PipelineError
 
 STUDY_OPTION = typer.Option(
     None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it.")
@@ -43,12 +43,12 @@ def resolve_inputs(*, study: Path | None = None, corpus_paths: list[str] | None 
 
     Explicit options win over the study's settings.
     """
-    from coding.codebook import read_codebook
+    from qualquant.coding.codebook import read_codebook
 
     exports: tuple[Path, ...] = ()
     corpus = None
     if study is not None:
-        from pipelines.study import read_study
+        from qualquant.pipelines.study import read_study
 
         st = read_study(study)
         exports = tuple(st.export_paths())
@@ -61,7 +61,7 @@ def resolve_inputs(*, study: Path | None = None, corpus_paths: list[str] | None 
         if cases is None and st.config.corpus.cases:
             cases = st.resolve(st.config.corpus.cases)
     if corpus_paths:
-        import corpus as corpus_pkg
+        from qualquant import corpus as corpus_pkg
 
         corpus = corpus_pkg.read_corpus(corpus_paths if len(corpus_paths) > 1 else corpus_paths[0], cases=cases)
         if anonymize is not None:
@@ -86,7 +86,7 @@ def export_argument(given: Path | None, inputs: Inputs) -> Path:
 
 def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
     """Coder names for an export: from ``--users``, else from ``<export>.users.json`` if it exists."""
-    from coding.ls_export import read_users, users_path
+    from qualquant.coding.ls_export import read_users, users_path
 
     if users is not None:
         return read_users(users)
@@ -113,11 +113,11 @@ def is_codings_table(path: Path) -> bool:
 def read_codings_table(path: Path) -> pd.DataFrame:
     """Read a codings table written by ``coding import`` or ``run`` with every column typed.
 
-    See :func:`coding.codings.read_codings_table`: booleans are parsed as
+    See :func:`qualquant.coding.codings.read_codings_table`: booleans are parsed as
     booleans, ids kept as text, offsets as whole numbers; a cell that does not
     parse is an error naming the file, row and column.
     """
-    from coding.codings import read_codings_table as read_typed
+    from qualquant.coding.codings import read_codings_table as read_typed
 
     return read_typed(path, hint="Write one with `qualquant coding import EXPORT --corpus ... --out FILE`.")
 
@@ -143,7 +143,7 @@ def read_codings(path: Path, corpus, codebook, users: dict[int, str] | None = No
         raise PipelineError(f"{path}: no such file. Give a Label Studio export or a codings table.")
     if is_codings_table(path):
         return CodingsRead(read_codings_table(path), None, None)
-    from coding.labelstudio import read_export
+    from qualquant.coding.labelstudio import read_export
 
     result = read_export(path, codebook=codebook, corpus=corpus, users=users)
     return CodingsRead(result.codings, result.annotations, result.issues)

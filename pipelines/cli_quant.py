@@ -15,9 +15,9 @@ from typing import List, Optional
 import pandas as pd
 import typer
 
-import quant
-from quant.errors import StatisticInputError
-from quant.render import (
+from qualquant import quant
+from qualquant.quant.errors import StatisticInputError
+from qualquant.quant.render import (
     RenderedTable,
     render_alpha,
     render_association_table,
@@ -27,7 +27,7 @@ from quant.render import (
     render_measures,
     render_tests,
 )
-from pipelines.cli_common import console, fit_table, make_app
+from qualquant.pipelines.cli_common import console, fit_table, make_app
 
 app = make_app("Survey statistics: frequencies, crosstabs, association tables, correlations, reliability.")
 
@@ -55,7 +55,7 @@ def _print(rt: RenderedTable) -> None:
 def _write(out: Optional[Path], tidy: pd.DataFrame, rendered: list[RenderedTable], as_rendered: bool) -> None:
     if out is None:
         return
-    from pipelines.exports import write_table
+    from qualquant.pipelines.exports import write_table
 
     if as_rendered:
         frames = []
@@ -288,7 +288,7 @@ def write_sections(sections: dict[str, pd.DataFrame], out: Path, *, title: str) 
     -------
     pathlib.Path
     """
-    from pipelines.exports import TABLE_SUFFIXES, ExportFormatError, write_markdown_tables, write_table, write_workbook
+    from qualquant.pipelines.exports import TABLE_SUFFIXES, ExportFormatError, write_markdown_tables, write_table, write_workbook
 
     suffix = out.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -380,9 +380,9 @@ def alpha_cmd(
 
 
 try:
-    from pipelines.cli_quant_check import register as _register_check
+    from qualquant.pipelines.cli_quant_check import register as _register_check
 except ModuleNotFoundError as _exc:  # the check command is built separately
-    if _exc.name != "pipelines.cli_quant_check":
+    if _exc.name != "qualquant.pipelines.cli_quant_check":
         raise
 else:
     _register_check(app)

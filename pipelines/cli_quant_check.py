@@ -12,8 +12,8 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from pipelines.cli_common import console, fit_table
-from quant.render import format_p
+from qualquant.pipelines.cli_common import console, fit_table
+from qualquant.quant.render import format_p
 
 __all__ = ["register", "parse_counts"]
 
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(None, "--out", help="Also write the verdict table (.csv, .xlsx or .md)."),
     ) -> None:
         """Check reported statistics: recompute p and flag inconsistent results (statcheck rules)."""
-        from quant.check import check_reported
+        from qualquant.quant.check import check_reported
 
         counts_map = parse_counts(counts)
         if source == "-":
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         summary = ", ".join(f"{tally[v]} {v}" for v in _VERDICT_STYLE if v in tally)
         console.print(f"{len(result)} result{'s' if len(result) != 1 else ''}: {summary}")
         if out is not None:
-            from pipelines.exports import write_table
+            from qualquant.pipelines.exports import write_table
 
             written = write_table(result, out)
             console.print(f"Written: {written if written is not None else out}")

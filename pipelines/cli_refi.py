@@ -20,8 +20,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from pipelines.cli_common import console, make_app
-from pipelines.cli_inputs import (
+from qualquant.pipelines.cli_common import console, make_app
+from qualquant.pipelines.cli_inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
@@ -31,7 +31,7 @@ from pipelines.cli_inputs import (
     resolve_inputs,
     users_for,
 )
-from pipelines.errors import PipelineError
+from qualquant.pipelines.errors import PipelineError
 
 app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, ATLAS.ti and MAXQDA.")
 
@@ -43,9 +43,9 @@ def refi_import(
                                            help="Folder for the results (default: FILE's name without extension)."),
 ) -> None:
     """Import codes, source texts and codings from a REFI-QDA file; list everything not imported."""
-    from coding.refi import codebook_to_toml, read_qdc, read_qdpx
-    from corpus._atomic import atomic_write_text
-    from pipelines.exports import write_table
+    from qualquant.coding.refi import codebook_to_toml, read_qdc, read_qdpx
+    from qualquant.corpus._atomic import atomic_write_text
+    from qualquant.pipelines.exports import write_table
 
     suffix = file.suffix.lower()
     if suffix not in (".qdpx", ".qdc"):
@@ -108,7 +108,7 @@ def refi_export(
     The sources written are the transcripts the codings refer to: with --study (or --anonymize) the
     pseudonymised texts, as they were pushed to Label Studio and as `coding import --study` read them.
     """
-    from coding.refi import write_qdpx
+    from qualquant.coding.refi import write_qdpx
 
     if out.suffix.lower() != ".qdpx":
         raise PipelineError(f"{out}: the output must end in .qdpx.")
@@ -156,7 +156,7 @@ def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
 
 
 def _has_placeholders(corp) -> bool:
-    from corpus.anonymize import PLACEHOLDER_RE
+    from qualquant.corpus.anonymize import PLACEHOLDER_RE
 
     return any(PLACEHOLDER_RE.search(t.text) for t in corp)
 
@@ -172,7 +172,7 @@ def check_not_pseudonymised(codings, corp, path: Path) -> None:
         codings refer to the pseudonymised transcripts, and exporting the raw ones
         would put real names into the project (and misplace every span).
     """
-    from corpus.anonymize import PLACEHOLDER_RE
+    from qualquant.corpus.anonymize import PLACEHOLDER_RE
 
     if "text" not in codings.columns or _has_placeholders(corp):
         return
@@ -207,8 +207,8 @@ def refi_export_codebook(
     out: Path = typer.Option(..., "--out", help="The .qdc file to write."),
 ) -> None:
     """Write a codebook as a REFI-QDA codebook (.qdc)."""
-    from coding.codebook import read_codebook
-    from coding.refi import write_qdc
+    from qualquant.coding.codebook import read_codebook
+    from qualquant.coding.refi import write_qdc
 
     if out.suffix.lower() != ".qdc":
         raise PipelineError(f"{out}: the output must end in .qdc.")

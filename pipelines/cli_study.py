@@ -1,6 +1,6 @@
 """Top-level commands ``qualquant demo``, ``qualquant init`` and ``qualquant run``.
 
-:func:`register` adds them to the main application (:mod:`pipelines.cli`).
+:func:`register` adds them to the main application (:mod:`qualquant.pipelines.cli`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Optional
 
 import typer
 
-from pipelines import DEMO_DIR
-from pipelines.cli_common import console
-from pipelines.errors import PipelineError
+from qualquant.pipelines import DEMO_DIR
+from qualquant.pipelines.cli_common import console
+from qualquant.pipelines.errors import PipelineError
 
 __all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
 
@@ -56,7 +56,7 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         Output folder.
     labelstudio : str, optional
         URL of a live Label Studio server: the codings are pulled from it
-        (:meth:`coding.labelstudio.LabelStudioClient.pull`; the raw export is
+        (:meth:`qualquant.coding.labelstudio.LabelStudioClient.pull`; the raw export is
         snapshotted under ``out/snapshots/``) instead of read from the shipped
         export. The codings stage then always runs.
     project : str, optional
@@ -82,8 +82,8 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         (e.g. the token variable is unset or the project does not exist: the
         message names them).
     """
-    from pipelines.run import run_study
-    from pipelines.study import read_study
+    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.study import read_study
 
     if not labelstudio and (project or token_env):
         raise PipelineError("--project and --token-env choose the live Label Studio project; give its server with "
@@ -109,8 +109,8 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
     PipelineError
         ``directory/study.toml`` already exists (nothing is overwritten).
     """
-    from corpus._atomic import atomic_write_bytes, atomic_write_text
-    from pipelines.study import STUDY_TEMPLATE
+    from qualquant.corpus._atomic import atomic_write_bytes, atomic_write_text
+    from qualquant.pipelines.study import STUDY_TEMPLATE
 
     directory = Path(directory)
     toml = directory / "study.toml"
@@ -199,9 +199,9 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run every stage of a study with progress, skipping stages whose inputs have not changed."""
-        from pipelines.run import run_study
-        from pipelines.stages import STAGES
-        from pipelines.study import read_study
+        from qualquant.pipelines.run import run_study
+        from qualquant.pipelines.stages import STAGES
+        from qualquant.pipelines.study import read_study
 
         study = read_study(study_file, out=out)
         if stage:

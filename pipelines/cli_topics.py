@@ -27,12 +27,12 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from coding.errors import TopicModelError
-from corpus._atomic import atomic_write_text
-from pipelines.cli_common import console, make_app
-from pipelines.cli_inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
+from qualquant.coding.errors import TopicModelError
+from qualquant.corpus._atomic import atomic_write_text
+from qualquant.pipelines.cli_common import console, make_app
+from qualquant.pipelines.cli_inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
                                  read_codings, users_for)
-from pipelines.exports import write_table
+from qualquant.pipelines.exports import write_table
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 
@@ -52,7 +52,7 @@ def parse_k_range(text: str) -> range:
 
 def demo_study() -> Path:
     """The demo study's ``study.toml`` (what ``topics fit`` reads when given no path)."""
-    from pipelines import DEMO_DIR
+    from qualquant.pipelines import DEMO_DIR
 
     return DEMO_DIR / "study.toml"
 
@@ -71,7 +71,7 @@ def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optio
     paths : list of str
         Transcripts (files, folders, globs) or one CSV/TSV of documents. Empty:
         the transcripts of ``study`` (the demo study when ``study`` is None),
-        read and pseudonymised as :meth:`pipelines.study.Study.read_corpus` does.
+        read and pseudonymised as :meth:`qualquant.pipelines.study.Study.read_corpus` does.
     cases, language : str, optional
         Cases table and language of transcripts given as ``paths`` (default: the
         study's).
@@ -90,10 +90,10 @@ def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optio
         the ``source.json`` record from which :func:`corpus_from_source` reads
         the same corpus again.
     """
-    import corpus
+    from qualquant import corpus
 
     if len(paths) == 1 and Path(paths[0]).suffix.lower() in (".csv", ".tsv"):
-        from coding.topics import documents_from_texts
+        from qualquant.coding.topics import documents_from_texts
 
         if anonymize is not None:
             raise TopicModelError("--anonymize pseudonymises transcripts; a CSV of documents is read as it is.")
@@ -118,7 +118,7 @@ def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optio
         return docs, covariates, source
     st = None
     if study is not None or not paths:
-        from pipelines.study import read_study
+        from qualquant.pipelines.study import read_study
 
         study = Path(study) if study is not None else demo_study()
         st = read_study(study)
@@ -151,11 +151,11 @@ def corpus_from_source(source: dict, *, anonymize: Optional[Path] = None):
     ``anonymize`` pseudonymises a corpus that the model read raw (models fitted
     before the names file was given); a pseudonymised corpus is left as it is.
     """
-    import corpus
+    from qualquant import corpus
 
     kind = source.get("kind")
     if kind == "study" and source.get("study"):
-        from pipelines.study import read_study
+        from qualquant.pipelines.study import read_study
 
         corp, _ = read_study(source["study"]).read_corpus()
         names = source.get("names")
@@ -175,7 +175,7 @@ def _study_settings(study: Optional[Path], paths: List[str]):
     """The ``[topics]`` settings, roles and codebook of the study in play (None without one)."""
     if study is None and paths:
         return None
-    from pipelines.study import read_study
+    from qualquant.pipelines.study import read_study
 
     return read_study(study if study is not None else demo_study())
 
@@ -186,7 +186,7 @@ def _load_source(model_dir: Path) -> dict:
 
 
 def _load_model(model_dir: Path):
-    from coding.topics import TopicModel
+    from qualquant.coding.topics import TopicModel
 
     return TopicModel.load(model_dir)
 
@@ -235,7 +235,7 @@ def fit(
     stop_words: Optional[str] = typer.Option(None, "--stop-words", help="Extra lemmas to leave out, comma-separated."),
 ) -> None:
     """Fit a topic model and save it (K fixed with --k, or chosen by coherence with --k-range)."""
-    from coding.topics import TopicModel, select_n_topics
+    from qualquant.coding.topics import TopicModel, select_n_topics
 
     paths = paths or []
     st = _study_settings(study, paths)
@@ -266,7 +266,7 @@ def fit(
     if codebook is None and cfg is not None and cfg.seeded:
         codebook = st.resolve(st.config.codebook.path)
     if codebook is not None:
-        from coding import read_codebook
+        from qualquant.coding import read_codebook
 
         params["seed_words"] = read_codebook(codebook).seed_words
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -337,7 +337,7 @@ def compare_codes_cmd(
     An export is read against the transcripts the model was fitted on, pseudonymised as they were then
     (Label Studio tasks carry the pseudonymised text); --study reads it against that study's instead.
     """
-    from coding.topics_compare import compare_codes
+    from qualquant.coding.topics_compare import compare_codes
 
     model = _load_model(model_dir)
     inputs = _compare_inputs(model_dir, study=study, anonymize=anonymize, codebook=codebook)
@@ -365,8 +365,8 @@ def compare_codes_cmd(
 def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Optional[Path],
                     codebook: Optional[Path]) -> Inputs:
     """Corpus, codebook and exports for ``compare-codes``: the --study's, else those of the model's source."""
-    from coding.codebook import read_codebook
-    from pipelines.cli_inputs import resolve_inputs
+    from qualquant.coding.codebook import read_codebook
+    from qualquant.pipelines.cli_inputs import resolve_inputs
 
     if study is not None:
         return resolve_inputs(study=study, anonymize=anonymize, codebook=codebook)
@@ -374,7 +374,7 @@ def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Option
     corp = corpus_from_source(source, anonymize=anonymize)
     exports: tuple[Path, ...] = ()
     if source.get("study") and Path(source["study"]).is_file():
-        from pipelines.study import read_study
+        from qualquant.pipelines.study import read_study
 
         st = read_study(source["study"])
         exports = tuple(st.export_paths())
@@ -416,12 +416,12 @@ def effects(
     svg: Optional[Path] = typer.Option(None, "--svg", help="Write a point-range plot (SVG)."),
 ) -> None:
     """Topic prevalence by case attributes (OLS, stm-style intervals that carry model uncertainty)."""
-    from coding.topics_effects import effects_to_svg, estimate_effects
+    from qualquant.coding.topics_effects import effects_to_svg, estimate_effects
 
     model = _load_model(model_dir)
     source = _load_source(model_dir)
     if cases is not None:
-        import corpus
+        from qualquant import corpus
 
         covariates = corpus.read_cases(cases)
     elif source.get("kind") == "csv":
@@ -436,7 +436,7 @@ def effects(
                                   "pass --cases FILE.")
         covariates = corp.cases
     elif source.get("cases"):
-        import corpus
+        from qualquant import corpus
 
         covariates = corpus.read_cases(source["cases"])
     else:

@@ -6,7 +6,7 @@ turn without personal data, ``codes`` = code ids), and ``[[coder_b_extra]]``
 passages a second coder might plausibly code. :func:`coder_a_spans` places the
 quotes in the pseudonymised transcript, :func:`coder_b_spans` derives coder B,
 :func:`to_results` turns spans into Label Studio results.
-:mod:`pipelines.demo_codings` sends them through a real Label Studio server.
+:mod:`qualquant.pipelines.demo_codings` sends them through a real Label Studio server.
 
 Coder B (deterministic: ``random.Random(f"{seed}:{transcript_id}")`` per transcript)
 ------------------------------------------------------------------------------------
@@ -46,9 +46,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pipelines
-from corpus.anonymize import PLACEHOLDER_RE
-from quant.errors import QualquantError
+from qualquant import pipelines
+from qualquant.corpus.anonymize import PLACEHOLDER_RE
+from qualquant.quant.errors import QualquantError
 
 __all__ = [
     "CodingPlan",

@@ -1,11 +1,11 @@
 """The demo study's codings: two coders' annotations through a real Label Studio round trip.
 
-``python -m pipelines.demo_codings [--out FILE] [--transcripts INT01,INT02] [--seed N]``
+``python -m qualquant.pipelines.demo_codings [--out FILE] [--transcripts INT01,INT02] [--seed N]``
 
 What the script does
 --------------------
 1. Reads the demo corpus (``demo_data/transcripts``, cases from ``cases.csv``)
-   and pseudonymises it with ``demo_data/names.txt`` (:func:`corpus.anonymize`);
+   and pseudonymises it with ``demo_data/names.txt`` (:func:`qualquant.corpus.anonymize`);
    Label Studio only ever sees the pseudonymised text.
 2. Reads coder A's coding plans, ``demo_data/coding_plan/INT01.toml`` ...
    ``INT20.toml``: a careful coding of every interview with the demo codebook,
@@ -15,8 +15,8 @@ What the script does
    the participant turns of the pseudonymised transcript; otherwise a
    :class:`CodingPlanError` names the plan file, the span and the quote.
 3. Derives coder B's second reading from A's plan with a fixed seed
-   (:func:`pipelines.demo_coders.coder_b_spans`).
-4. Starts a real local server (:class:`coding.ls_server.LabelStudioServer`) with
+   (:func:`qualquant.pipelines.demo_coders.coder_b_spans`).
+4. Starts a real local server (:class:`qualquant.coding.ls_server.LabelStudioServer`) with
    an administrator and two real users, ``coder_a@example.org`` and
    ``coder_b@example.org``, each created by ``label-studio init`` with its own
    API token; creates the project from the codebook's labeling config; pushes
@@ -24,14 +24,14 @@ What the script does
    annotations with their own token (``completed_by`` = their user id, each code
    under the ``<Labels>`` control of its facet, as the labeling config says);
    exports the project as full JSON through the SDK; validates the export with
-   :func:`coding.labelstudio.read_export` against the codebook and the
+   :func:`qualquant.coding.labelstudio.read_export` against the codebook and the
    pseudonymised corpus (no issue is expected: any issue is an error); and
    writes it, tasks sorted by id and otherwise as the server sent it, to
    ``demo_data/labelstudio/demo_export.json`` (atomically), with the coder
    names by user id in ``demo_export.users.json`` (the export itself names
    coders only by id). :func:`read_demo_export` reads it back.
 
-Coder B, and the plan format, are described in :mod:`pipelines.demo_coders`.
+Coder B, and the plan format, are described in :mod:`qualquant.pipelines.demo_coders`.
 """
 
 from __future__ import annotations
@@ -45,9 +45,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pipelines
-from corpus._atomic import atomic_write_text
-from pipelines.demo_coders import (
+from qualquant import pipelines
+from qualquant.corpus._atomic import atomic_write_text
+from qualquant.pipelines.demo_coders import (
     PLAN_DIR,
     SEED,
     CodingPlan,
@@ -61,7 +61,7 @@ from pipelines.demo_coders import (
     read_plans,
     to_results,
 )
-from quant.errors import QualquantError
+from qualquant.quant.errors import QualquantError
 
 __all__ = [
     "CodingPlan",
@@ -130,7 +130,7 @@ def demo_corpus(transcript_ids: Sequence[str] | None = None):
     The whole corpus is pseudonymised first, so a transcript reads the same
     (same placeholders) whether it is selected alone or with all the others.
     """
-    from corpus import anonymize, read_corpus
+    from qualquant.corpus import anonymize, read_corpus
 
     paths = sorted(str(p) for p in (DEMO / "transcripts").iterdir() if not p.name.startswith("."))
     corpus = read_corpus(paths, cases=DEMO / "cases.csv")
@@ -177,8 +177,8 @@ def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], use
         The server refused a call, or the export does not validate (every
         issue is listed).
     """
-    from coding.errors import LabelStudioError
-    from coding.ls_export import parse_export
+    from qualquant.coding.errors import LabelStudioError
+    from qualquant.coding.ls_export import parse_export
 
     timings: dict[str, float] = {}
     missing = [t.id for t in corpus if t.id not in plans]
@@ -276,8 +276,8 @@ def read_demo_export(path: str | os.PathLike[str] = EXPORT_PATH, *, corpus=None,
     -------
     coding.ls_export.ExportReadResult
     """
-    from coding import read_codebook
-    from coding.labelstudio import read_export
+    from qualquant.coding import read_codebook
+    from qualquant.coding.labelstudio import read_export
 
     path = Path(path)
     names_file = users_path(path)
@@ -305,8 +305,8 @@ def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Seq
     RoundTripResult
         Its ``timings`` also hold the server's ``init`` and ``start`` times.
     """
-    from coding import read_codebook
-    from coding.ls_server import LabelStudioServer
+    from qualquant.coding import read_codebook
+    from qualquant.coding.ls_server import LabelStudioServer
 
     codebook = read_codebook(DEMO / "codebook.toml")
     corpus = demo_corpus(transcript_ids)
@@ -340,11 +340,11 @@ def _summary(result: RoundTripResult) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m pipelines.demo_codings [--out FILE] [--transcripts IDS] [--seed N]``."""
-    from pipelines.cli_common import console, err_console
+    """Command line: ``python -m qualquant.pipelines.demo_codings [--out FILE] [--transcripts IDS] [--seed N]``."""
+    from qualquant.pipelines.cli_common import console, err_console
 
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.demo_codings",
+        prog="python -m qualquant.pipelines.demo_codings",
         description="Code the demo transcripts as two coders through a real Label Studio server and "
                     "write the full JSON export.",
     )

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from corpus._atomic import atomic_write, atomic_write_text
-from corpus.tables import escape_formula
-from quant.errors import QualquantError
+from qualquant.corpus._atomic import atomic_write, atomic_write_text
+from qualquant.corpus.tables import escape_formula
+from qualquant.quant.errors import QualquantError
 
 
 class ExportFormatError(QualquantError, ValueError):
@@ -32,8 +32,8 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     A string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     gets a leading ``'``; so does one that starts with ``'`` itself, so that
-    :func:`corpus.tables.read_table` reads every cell back exactly as it was
-    (:func:`corpus.tables.escape_formula`). Numbers are left alone.
+    :func:`qualquant.corpus.tables.read_table` reads every cell back exactly as it was
+    (:func:`qualquant.corpus.tables.escape_formula`). Numbers are left alone.
 
     Examples
     --------

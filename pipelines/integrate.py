@@ -15,12 +15,12 @@ variables (``.sav`` with labels and ``.csv``).
 
 *Parallel samples* — interviews and survey come from different people and
 are linked through shared constructs: the joint display
-(:mod:`pipelines.integrate_joint`, re-exported here).
+(:mod:`qualquant.pipelines.integrate_joint`, re-exported here).
 
 :func:`representativeness` compares the interviewees with the survey on the
 variables they share (chi-square goodness of fit with a seeded Monte Carlo p,
 which is valid for the small N of an interview study); it lives in
-:mod:`pipelines.representativeness` and is re-exported here.
+:mod:`qualquant.pipelines.representativeness` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
-from coding.stats import benjamini_hochberg, mann_whitney
-from pipelines.errors import IntegrationError
+from qualquant.coding.stats import benjamini_hochberg, mann_whitney
+from qualquant.pipelines.errors import IntegrationError
 
 __all__ = [
     "LINKED_TESTS_COLUMNS",
@@ -97,7 +97,7 @@ def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Seq
 
     Notes
     -----
-    This is the same quantity as :func:`coding.matrices.case_code_matrix`,
+    This is the same quantity as :func:`qualquant.coding.matrices.case_code_matrix`,
     computed directly so that the join does not depend on the shape of
     that table; coverage here is by characters.
     """
@@ -197,7 +197,7 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
         ``fisher_freeman_halton``, ``pearson_chi2``, ``mann_whitney_u`` or
         ``none``), ``statistic, df, p_value``, ``p_adjusted``
         (Benjamini-Hochberg over every code x attribute test of the table,
-        :func:`coding.stats.benjamini_hochberg`; NaN where nothing was
+        :func:`qualquant.coding.stats.benjamini_hochberg`; NaN where nothing was
         tested), ``effect_size, effect_measure, n, n_with_code``, ``method``
         (``exact``, ``monte_carlo``, ``asymptotic``) and ``note``.
         ``set_aside`` lists every case left out (never silently dropped).
@@ -213,10 +213,10 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
     Test per code x attribute: a categorical attribute (text, or numeric with
     at most :data:`MAX_CATEGORIES` values) gives the crosstab code presence x
     attribute; its test is Fisher's exact test for 2 x 2 tables and the
-    Fisher–Freeman–Halton test otherwise (:func:`quant.crosstab` with
+    Fisher–Freeman–Halton test otherwise (:func:`qualquant.quant.crosstab` with
     ``exact=True``), effect size phi (2 x 2) or Cramér's V. A numeric
     attribute with more values is compared between cases with and without
-    the code by the Mann–Whitney U test (:func:`coding.stats.mann_whitney`:
+    the code by the Mann–Whitney U test (:func:`qualquant.coding.stats.mann_whitney`:
     exact p when the smaller group has at most 8 cases and there are no
     ties, otherwise the normal approximation with tie correction; ``method``
     records which), effect size the rank-biserial correlation
@@ -264,7 +264,7 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
         for case in matrix.index[matrix[attr].isna()]:
             aside.append(dict(case_id=str(case), reason=f"no value for attribute {attr!r}: left out of its tests"))
 
-    from quant import crosstab
+    from qualquant.quant import crosstab
 
     rows: list[dict[str, Any]] = []
     prevalence: list[dict[str, Any]] = []
@@ -365,10 +365,10 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
     Variables per code: ``c_<code>`` (0 "not coded" / 1 "coded", nominal),
     ``n_<code>`` (number of coded passages, scale) and ``cov_<code>``
     (percent of the participant's text covered, scale). Written atomically
-    (:func:`quant.write_survey`; the CSV via :func:`pipelines.exports.write_table`).
+    (:func:`qualquant.quant.write_survey`; the CSV via :func:`qualquant.pipelines.exports.write_table`).
     """
-    from pipelines.exports import write_table
-    from quant.survey import Survey, SurveyMeta, write_survey
+    from qualquant.pipelines.exports import write_table
+    from qualquant.quant.survey import Survey, SurveyMeta, write_survey
 
     code_labels = dict(code_labels or {})
     frame = matrix.reset_index() if "case_id" not in matrix.columns else matrix.copy()
@@ -398,7 +398,7 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
 
 # Representativeness and the joint display live in their own modules (size); their public names are
 # re-exported here.
-from pipelines.representativeness import (  # noqa: E402
+from qualquant.pipelines.representativeness import (  # noqa: E402
     DISTRIBUTION_COLUMNS,
     GOF_COLUMNS,
     SET_ASIDE_COLUMNS,
@@ -408,7 +408,7 @@ from pipelines.representativeness import (  # noqa: E402
     survey_labels,
 )
 
-from pipelines.integrate_joint import (  # noqa: E402
+from qualquant.pipelines.integrate_joint import (  # noqa: E402
     JOINT_DISPLAY_COLUMNS,
     QUANT_EVIDENCE_COLUMNS,
     choose_quotes,

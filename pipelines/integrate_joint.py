@@ -79,8 +79,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from pipelines.errors import IntegrationError, OverridesFileError
-from pipelines.study import CONVERGENCE_LABELS
+from qualquant.pipelines.errors import IntegrationError, OverridesFileError
+from qualquant.pipelines.study import CONVERGENCE_LABELS
 
 __all__ = [
     "JOINT_DISPLAY_COLUMNS",
@@ -134,12 +134,12 @@ def survey_evidence(survey: Any, variable: str, outcome: str, *, alpha: float = 
     Notes
     -----
     Both variables ordinal or scale (the file's measurement levels; numeric
-    codes): Spearman's rho (:func:`quant.correlation_matrix`, pairwise
+    codes): Spearman's rho (:func:`qualquant.quant.correlation_matrix`, pairwise
     deletion, two-tailed p), the seed study's Table 3 statistic. Either
     variable nominal: Pearson chi-square of the crosstab
-    (:func:`quant.crosstab`) with Cramér's V, the seed's Table 2 statistic.
+    (:func:`qualquant.quant.crosstab`) with Cramér's V, the seed's Table 2 statistic.
     """
-    from quant import correlation_matrix, crosstab
+    from qualquant.quant import correlation_matrix, crosstab
 
     levels = survey.meta.measure_levels if hasattr(survey, "meta") else {}
     data = survey.data if hasattr(survey, "data") else survey
@@ -305,7 +305,7 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
 
     Parameters
     ----------
-    constructs : sequence of :class:`pipelines.study.Construct`
+    constructs : sequence of :class:`qualquant.pipelines.study.Construct`
     codings : pandas.DataFrame
         Codings of one coder (normally the consensus).
     case_ids : sequence of str
@@ -354,7 +354,7 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         closest code ids).
     """
     if codebook is not None:
-        from coding.codebook import check_code_ids
+        from qualquant.coding.codebook import check_code_ids
 
         for c in constructs:
             if c.codes:
@@ -433,7 +433,7 @@ def _excluding(survey: Any, variable: str, values: Sequence[float]) -> Any:
     data = survey.data.copy() if hasattr(survey, "data") else survey.copy()
     data[variable] = data[variable].where(~data[variable].isin(list(values)))
     if hasattr(survey, "meta"):
-        from quant.survey import Survey
+        from qualquant.quant.survey import Survey
 
         return Survey(data, survey.meta)
     return data
@@ -554,8 +554,8 @@ def update_overrides(path: str | os.PathLike[str], display: pd.DataFrame) -> tup
         that are no longer in the study (kept, but unused), and overrides whose
         proposal changed since they were written.
     """
-    from corpus._atomic import atomic_write_text
-    from pipelines.exports import neutralize_formulas
+    from qualquant.corpus._atomic import atomic_write_text
+    from qualquant.pipelines.exports import neutralize_formulas
 
     p = Path(path)
     existing = read_overrides(p)

@@ -7,7 +7,7 @@ study). Interviewees whose value has no survey category are listed as set
 aside. Survey weights go through quant's weight preparation, so a misspelt,
 negative or missing weight is the same clear error as in every survey table.
 
-The names are also importable from :mod:`pipelines.integrate`.
+The names are also importable from :mod:`qualquant.pipelines.integrate`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipelines.errors import IntegrationError
+from qualquant.pipelines.errors import IntegrationError
 
 __all__ = [
     "DISTRIBUTION_COLUMNS",
@@ -63,11 +63,11 @@ def survey_weights(survey: Any, weights: str | None) -> pd.Series:
 
     Notes
     -----
-    Uses :func:`quant._weights.prepare`, the weight handling of every quant
+    Uses :func:`qualquant.quant._weights.prepare`, the weight handling of every quant
     statistic (SPSS frequency weights; missing or negative weights are refused,
     not silently dropped).
     """
-    from quant._weights import prepare
+    from qualquant.quant._weights import prepare
 
     prepared = prepare(survey, [], weights)
     index = prepared.survey.data.index
@@ -181,7 +181,7 @@ def representativeness(cases: pd.DataFrame, survey: Any, mappings: Sequence[Any]
     survey : quant.Survey or pandas.DataFrame
     mappings : sequence
         Objects with ``case_column``, ``survey_variable``, ``bins``,
-        ``labels`` and ``map`` (:class:`pipelines.study.RepresentativenessRow`):
+        ``labels`` and ``map`` (:class:`qualquant.pipelines.study.RepresentativenessRow`):
         how a case value becomes a survey category (survey value label).
     n_resamples, seed : int
         Monte Carlo settings.

@@ -21,7 +21,7 @@ stage can run while an earlier one is skipped.
 A stage whose building block is genuinely absent (``ModuleNotFoundError``
 for that very module, e.g. ``coding.topics``) is reported as *unavailable*
 with one warning line; the run goes on. Any other error stops the run with
-a :class:`pipelines.errors.PipelineError` naming the stage.
+a :class:`qualquant.pipelines.errors.PipelineError` naming the stage.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
-from corpus._atomic import atomic_write, atomic_write_text, make_dirs
-from pipelines.errors import PipelineError
-from pipelines.study import Study
+from qualquant.corpus._atomic import atomic_write, atomic_write_text, make_dirs
+from qualquant.pipelines.errors import PipelineError
+from qualquant.pipelines.study import Study
 
 __all__ = ["Context", "RunResult", "Stage", "StageOutcome", "StageUnavailable", "run_stages", "run_study"]
 
@@ -147,8 +147,8 @@ class Context:
         return p
 
     def write(self, df: pd.DataFrame, name: str) -> Path:
-        """Write a table with :func:`pipelines.exports.write_table` (atomic, formula cells neutralised)."""
-        from pipelines.exports import write_table
+        """Write a table with :func:`qualquant.pipelines.exports.write_table` (atomic, formula cells neutralised)."""
+        from qualquant.pipelines.exports import write_table
 
         return Path(write_table(df, self.path(name)))
 
@@ -307,7 +307,7 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
     only : iterable of str, optional
         Run only these stages (the others are left as they are).
     console : rich.console.Console, optional
-        Where progress is drawn (default: :data:`pipelines.cli_common.console`).
+        Where progress is drawn (default: :data:`qualquant.pipelines.cli_common.console`).
     show_progress : bool
 
     Returns
@@ -319,7 +319,7 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
     PipelineError
         A stage failed (the message names it); state of the stages before it is saved.
     """
-    from quant.errors import QualquantError
+    from qualquant.quant.errors import QualquantError
 
     out = study.out
     make_dirs(out)
@@ -391,7 +391,7 @@ def _progress(console, show: bool, total: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     if console is None:
-        from pipelines.cli_common import console as default_console
+        from qualquant.pipelines.cli_common import console as default_console
 
         console = default_console
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -418,14 +418,14 @@ def _log(console, progress, message: str) -> None:
 
 def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | None = None,
               only: Iterable[str] | None = None, console=None, show_progress: bool = True) -> RunResult:
-    """Run every stage of the standard pipeline (:data:`pipelines.stages.STAGES`) on ``study``.
+    """Run every stage of the standard pipeline (:data:`qualquant.pipelines.stages.STAGES`) on ``study``.
 
     Before any stage runs, every survey variable named in ``study.toml`` is
     checked against the survey file's variable names
-    (:func:`pipelines.study_check.check_survey_variables`), so a misspelt
+    (:func:`qualquant.pipelines.study_check.check_survey_variables`), so a misspelt
     name fails at once rather than when the survey stage is reached; so are
     the code ids and topic numbers of ``[[constructs]]``
-    (:func:`pipelines.study_check.check_construct_codes`).
+    (:func:`qualquant.pipelines.study_check.check_construct_codes`).
 
     Raises
     ------
@@ -437,8 +437,8 @@ def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | No
     PipelineError
         A stage failed.
     """
-    from pipelines.stages import STAGES
-    from pipelines.study_check import check_construct_codes, check_survey_variables
+    from qualquant.pipelines.stages import STAGES
+    from qualquant.pipelines.study_check import check_construct_codes, check_survey_variables
 
     check_survey_variables(study)
     check_construct_codes(study)

@@ -1,4 +1,4 @@
-"""The stages of a study run (used by :func:`pipelines.run.run_study` and ``qualquant demo``).
+"""The stages of a study run (used by :func:`qualquant.pipelines.run.run_study` and ``qualquant demo``).
 
 ======================  ======================================================  =====================================
 stage                   what it does                                            files (under ``out/``)
@@ -38,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from pipelines.run import Context, Stage, StageUnavailable
-from pipelines.stages_output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
+from qualquant.pipelines.run import Context, Stage, StageUnavailable
+from qualquant.pipelines.stages_output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
 
 __all__ = ["EXPORT_TABLES", "STAGES", "export_tables", "load_corpus", "require", "warnings_frame"]
 
@@ -77,13 +77,13 @@ def load_corpus(ctx: Context):
 
 
 def load_codebook(ctx: Context):
-    from coding import read_codebook
+    from qualquant.coding import read_codebook
 
     return ctx.obj("codebook", lambda: read_codebook(ctx.study.resolve(ctx.study.config.codebook.path)))
 
 
 def load_survey(ctx: Context):
-    from quant.survey import read_survey
+    from qualquant.quant.survey import read_survey
 
     path = ctx.study.optional(ctx.study.config.survey.path)
     codebook = ctx.study.optional(ctx.study.config.survey.codebook)  # value labels of a CSV/XLSX survey
@@ -92,7 +92,7 @@ def load_survey(ctx: Context):
 
 def codings_tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(human codings, consensus codings) from this run or the cache; empty frames if none."""
-    from coding import CODINGS_COLUMNS
+    from qualquant.coding import CODINGS_COLUMNS
 
     empty = pd.DataFrame(columns=list(CODINGS_COLUMNS))
     return ctx.table("codings/codings", empty), ctx.table("codings/consensus", empty)
@@ -111,8 +111,8 @@ def _corpus_inputs(study) -> list[Path]:
 
 
 def stage_corpus(ctx: Context) -> None:
-    from corpus.anonymize import write_mapping
-    from pipelines.exports import to_markdown
+    from qualquant.corpus.anonymize import write_mapping
+    from qualquant.pipelines.exports import to_markdown
 
     corp, mapping = load_corpus(ctx)
     segments = corp.segments_frame()
@@ -146,7 +146,7 @@ def stage_corpus(ctx: Context) -> None:
 
 def _corpus_counts(transcripts: pd.DataFrame, cases: pd.DataFrame, *, have_cases: bool) -> pd.DataFrame:
     """The corpus stage's rows of reconciliation_counts.csv: records read and linked."""
-    from pipelines.reconciliation import counts_frame, listing
+    from qualquant.pipelines.reconciliation import counts_frame, listing
 
     case_ids = [str(c) for c in cases["case_id"]] if "case_id" in cases.columns else []
     linked = transcripts[transcripts["case_id"].notna()] if have_cases else transcripts.iloc[0:0]
@@ -189,7 +189,7 @@ def _codings_inputs(study) -> list[Path]:
 
 
 def stage_codings(ctx: Context) -> None:
-    from coding import consensus, read_export
+    from qualquant.coding import consensus, read_export
 
     corp, _ = load_corpus(ctx)
     codebook = load_codebook(ctx)
@@ -199,10 +199,10 @@ def stage_codings(ctx: Context) -> None:
     url = ctx.options.get("labelstudio_url") or ""
     frames, issues = [], []
     if url:
-        from coding.labelstudio import LabelStudioClient
+        from qualquant.coding.labelstudio import LabelStudioClient
 
         if not cfg.project:
-            from pipelines.errors import StudyConfigError
+            from qualquant.pipelines.errors import StudyConfigError
 
             raise StudyConfigError("A live pull needs [labelstudio] project (the project title or id).")
         client = LabelStudioClient(url, token_env=cfg.token_env)
@@ -227,7 +227,7 @@ def stage_codings(ctx: Context) -> None:
             res = read_export(p, codebook=codebook, corpus=corp, users=users)
             frames.append(res.codings)
             issues.append(res.issues.assign(file=p.name))
-    from coding import CODINGS_COLUMNS
+    from qualquant.coding import CODINGS_COLUMNS
 
     codings = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CODINGS_COLUMNS)))
     codings = codings.sort_values(["transcript_id", "start", "end", "code", "coder"], kind="mergesort",
@@ -252,7 +252,7 @@ def stage_codings(ctx: Context) -> None:
 
 def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.DataFrame:
     """One coding_issues.csv row per coding on a segment outside the analysed ``roles``."""
-    from coding.matrices import excluded_codings
+    from qualquant.coding.matrices import excluded_codings
 
     columns = ["task_id", "annotation_id", "result_id", "coder", "reason", "action", "detail"]
     if codings.empty:
@@ -267,7 +267,7 @@ def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.
 
 def _users(path: Path) -> dict[int, str] | None:
     """User id -> coder name from an export's ``.users.json`` file (None when there is none)."""
-    from coding.ls_export import read_users
+    from qualquant.coding.ls_export import read_users
 
     return read_users(path) if path.exists() else None
 
@@ -277,7 +277,7 @@ def _users(path: Path) -> dict[int, str] | None:
 
 def stage_agreement(ctx: Context) -> None:
     codings, _ = codings_tables(ctx)
-    agreement = require("coding.agreement", "Agreement")
+    agreement = require("qualquant.coding.agreement", "Agreement")
     human = codings[codings["source"] == "human"] if not codings.empty else codings
     if human.empty or human["coder"].nunique() < 2:
         ctx.warn("agreement not computed: it needs codings by at least two coders.")
@@ -297,7 +297,7 @@ def stage_agreement(ctx: Context) -> None:
 
 def stage_frequencies(ctx: Context) -> None:
     _, cons = codings_tables(ctx)
-    matrices = require("coding.matrices", "Theme frequencies")
+    matrices = require("qualquant.coding.matrices", "Theme frequencies")
     if cons.empty:
         ctx.warn("theme frequencies not computed: there are no (consensus) codings.")
         return
@@ -312,7 +312,7 @@ def stage_frequencies(ctx: Context) -> None:
         ctx.put(f"theme_frequencies_by_{attr}", by)
         ctx.write(by, f"theme_frequencies_by_{attr}.csv")
     try:
-        cooc_mod = require("coding.cooccurrence", "Co-occurrence")
+        cooc_mod = require("qualquant.coding.cooccurrence", "Co-occurrence")
     except StageUnavailable as exc:
         ctx.warn(str(exc))
         return
@@ -329,7 +329,7 @@ def stage_topics(ctx: Context) -> None:
     if not cfg.enabled:
         ctx.warn("topics disabled in study.toml ([topics] enabled = false).")
         return
-    topics = require("coding.topics", "Topic modelling")
+    topics = require("qualquant.coding.topics", "Topic modelling")
     corp, _ = load_corpus(ctx)
     codebook = load_codebook(ctx)
     seed = cfg.seed
@@ -390,7 +390,7 @@ def stage_topics(ctx: Context) -> None:
                            transcripts=int(used["transcript_id"].nunique()), note="; ".join(notes)))
         for note in notes:
             ctx.warn(f"topic effects by {cfg.effects_by}: {note}; listed in topic_effects_set_aside.csv.")
-    from pipelines.reconciliation import counts_frame
+    from qualquant.pipelines.reconciliation import counts_frame
 
     ctx.put("counts", counts_frame(counts))
 
@@ -403,7 +403,7 @@ def _survey_inputs(study) -> list[Path]:
     return [p for p in (study.optional(cfg.path), study.optional(cfg.codebook)) if p is not None]
 
 
-#: Words of the crosstab footnote on small expected counts (:func:`quant.crosstab`).
+#: Words of the crosstab footnote on small expected counts (:func:`qualquant.quant.crosstab`).
 _EXPECTED_NOTE = "have expected count less than 5"
 
 
@@ -418,11 +418,11 @@ def stage_survey(ctx: Context) -> None:
     if not cfg.path:
         ctx.warn("no survey in this study ([survey] path is empty).")
         return
-    import quant
-    from quant.render import render_correlation_matrix
+    from qualquant import quant
+    from qualquant.quant.render import render_correlation_matrix
 
     survey = load_survey(ctx)
-    from pipelines.reconciliation import counts_frame
+    from qualquant.pipelines.reconciliation import counts_frame
 
     ctx.put("counts", counts_frame([dict(step="read", survey_rows=len(survey.data))]))
     weights = cfg.weights or None
@@ -465,7 +465,7 @@ def stage_survey(ctx: Context) -> None:
             ctx.warn(f"crosstab {row} x {col}: {note}")
     checks = []
     if cfg.reported:
-        check = require("quant.check", "Checks of reported statistics")
+        check = require("qualquant.quant.check", "Checks of reported statistics")
         table = pd.DataFrame([dict(factor=r.label, chi2=r.statistic, df=r.df, p=r.p) for r in cfg.reported])
         counts = {}
         data = survey.data
@@ -476,7 +476,7 @@ def stage_survey(ctx: Context) -> None:
                 counts[r.label] = (rows, cols)
         checks.append(check.check_reported(table, counts=counts or None, alpha=ctx.study.config.study.alpha))
     if cfg.reported_text:
-        check = require("quant.check", "Checks of reported statistics")
+        check = require("qualquant.quant.check", "Checks of reported statistics")
         counts = {}
         if cfg.crosstabs:
             row, col = cfg.crosstabs[0]
@@ -508,7 +508,7 @@ def _integration_inputs(study) -> list[Path]:
 
 
 def stage_integration(ctx: Context) -> None:
-    from pipelines import integrate
+    from qualquant.pipelines import integrate
 
     cfg = ctx.study.config
     segments = ctx.table("corpus/segments")
@@ -535,7 +535,7 @@ def stage_integration(ctx: Context) -> None:
     matrix = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of, roles=roles)
     ctx.put("case_code_matrix", matrix.reset_index())
     ctx.write(matrix.reset_index(), "case_code_matrix.csv")
-    from pipelines.reconciliation import counts_frame, listing
+    from qualquant.pipelines.reconciliation import counts_frame, listing
 
     all_transcripts = sorted(map(str, segments["transcript_id"].unique())) if transcripts is None \
         else [str(t) for t in transcripts["transcript_id"]]
@@ -552,7 +552,7 @@ def stage_integration(ctx: Context) -> None:
     if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:
         n_rows, unlinked_rows = None, []
         if cfg.linkage.questionnaire:
-            from corpus import read_cases
+            from qualquant.corpus import read_cases
 
             questionnaire = read_cases(ctx.study.resolve(cfg.linkage.questionnaire), id_column=cfg.linkage.case_column)
             q_ids = questionnaire[cfg.linkage.case_column] if cfg.linkage.case_column in questionnaire.columns \

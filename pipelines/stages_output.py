@@ -3,11 +3,11 @@
 ``exports`` writes every table in one workbook (``tables.xlsx``), one Markdown
 file (``tables.md``), the warnings of the earlier stages (``warnings.csv``) and
 the cases, transcripts and survey rows used at each stage
-(``reconciliation_counts.csv``, :mod:`pipelines.reconciliation`);
+(``reconciliation_counts.csv``, :mod:`qualquant.pipelines.reconciliation`);
 ``report`` writes the self-contained ``report.html``.
 
-They are listed in :data:`pipelines.stages.STAGES` with the others and are
-importable from :mod:`pipelines.stages` too.
+They are listed in :data:`qualquant.pipelines.stages.STAGES` with the others and are
+importable from :mod:`qualquant.pipelines.stages` too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 
 import pandas as pd
 
-from pipelines.run import STATE_FILE, Context
+from qualquant.pipelines.run import STATE_FILE, Context
 
 __all__ = ["EXPORT_TABLES", "export_tables", "stage_exports", "stage_report", "warnings_frame"]
 
@@ -41,7 +41,7 @@ EXPORT_TABLES = (
 
 def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     """Every table for the workbook, in order (grouped frequency and crosstab tables included)."""
-    from quant.render import crosstab_layout
+    from qualquant.quant.render import crosstab_layout
 
     sheets: dict[str, pd.DataFrame] = {}
     for name, key in EXPORT_TABLES:
@@ -67,7 +67,7 @@ def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
 
 def warnings_frame(ctx: Context) -> pd.DataFrame:
     """Every warning stored for the stages before ``exports`` (from this run or the state file)."""
-    from pipelines.stages import STAGES  # the stage order; imported here as stages imports this module
+    from qualquant.pipelines.stages import STAGES  # the stage order; imported here as stages imports this module
 
     state = json.loads((ctx.out / STATE_FILE).read_text(encoding="utf-8")) if (ctx.out / STATE_FILE).exists() else {}
     rows = []
@@ -84,10 +84,10 @@ def warnings_frame(ctx: Context) -> pd.DataFrame:
 
 def stage_exports(ctx: Context) -> None:
     """Write ``tables.xlsx``, ``tables.md`` and ``warnings.csv``."""
-    from pipelines.exports import write_markdown_tables, write_workbook
+    from qualquant.pipelines.exports import write_markdown_tables, write_workbook
 
-    from pipelines.reconciliation import reconciliation_counts
-    from pipelines.stages import STAGES
+    from qualquant.pipelines.reconciliation import reconciliation_counts
+    from qualquant.pipelines.stages import STAGES
 
     sheets = export_tables(ctx)
     warn = warnings_frame(ctx)
@@ -104,7 +104,7 @@ def stage_exports(ctx: Context) -> None:
 
 def stage_report(ctx: Context) -> None:
     """Write ``report.html``."""
-    from pipelines.report import build_report
+    from qualquant.pipelines.report import build_report
 
     html = build_report(ctx)
     ctx.write_text(html, "report.html")

@@ -27,8 +27,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pipelines.errors import StudyConfigError
-from pipelines.study_errors import find_key_line, format_error
+from qualquant.pipelines.errors import StudyConfigError
+from qualquant.pipelines.study_errors import find_key_line, format_error
 
 __all__ = [
     "CONVERGENCE_LABELS",
@@ -42,7 +42,7 @@ __all__ = [
 
 #: Convergence labels of the triangulation protocol (O'Cathain, Murphy & Nicholl, 2010).
 CONVERGENCE_LABELS = ("agreement", "partial agreement", "silence", "dissonance")
-#: Expected directions a construct can state (see :mod:`pipelines.integrate`).
+#: Expected directions a construct can state (see :mod:`qualquant.pipelines.integrate`).
 DIRECTIONS = ("positive", "negative", "none", "association")
 
 
@@ -62,7 +62,7 @@ class StudySection(_Section):
 
 
 class SpeakersSection(_Section):
-    """``[corpus.speakers]``: speaker-label patterns (see :class:`corpus.SpeakerPatterns`)."""
+    """``[corpus.speakers]``: speaker-label patterns (see :class:`qualquant.corpus.SpeakerPatterns`)."""
 
     labels: list[str] | None = None
     numbered: list[str] | None = None
@@ -74,7 +74,7 @@ class SpeakersSection(_Section):
     timestamps: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The options that were set, for :meth:`corpus.SpeakerPatterns.coerce`."""
+        """The options that were set, for :meth:`qualquant.corpus.SpeakerPatterns.coerce`."""
         return {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.model_dump().items() if v is not None}
 
 
@@ -300,7 +300,8 @@ class Study:
 
     Examples
     --------
-    >>> import pipelines, pathlib
+    >>> from qualquant import pipelines
+    >>> import pathlib
     >>> demo = read_study(pathlib.Path(pipelines.__file__).parent / "demo_data" / "study.toml")
     >>> demo.config.survey.outcome
     'belonging'
@@ -366,7 +367,7 @@ class Study:
             The (pseudonymised) corpus, and the pseudonym mapping (None when
             ``[corpus] names`` is empty).
         """
-        import corpus as corpus_pkg
+        from qualquant import corpus as corpus_pkg
 
         cfg = self.config.corpus
         corp = corpus_pkg.read_corpus(
@@ -380,7 +381,7 @@ class Study:
     @staticmethod
     def users_path(export: Path) -> Path:
         """The coder-name file of an export: ``demo_export.json`` -> ``demo_export.users.json``."""
-        from coding.ls_export import users_path
+        from qualquant.coding.ls_export import users_path
 
         return users_path(export)
 

@@ -17,8 +17,8 @@ import difflib
 import os
 from pathlib import Path
 
-from pipelines.errors import StudyConfigError
-from pipelines.study_errors import find_key_line
+from qualquant.pipelines.errors import StudyConfigError
+from qualquant.pipelines.study_errors import find_key_line
 
 __all__ = ["check_construct_codes", "check_survey_variables", "survey_variable_names", "survey_variable_references"]
 
@@ -168,13 +168,13 @@ def check_construct_codes(study, codebook=None) -> None:
     StudyConfigError
         One error listing every problem, each with its line in ``study.toml``:
         a code id that is not in the codebook (with the closest code ids,
-        :func:`coding.codebook.unknown_code_ids`); a topic number below 0 or
+        :func:`qualquant.coding.codebook.unknown_code_ids`); a topic number below 0 or
         not below the largest K of ``[topics] k_range`` (topics are numbered
         from 0); topics named while ``[topics] enabled = false``.
     CodebookError
         The codebook cannot be read.
     """
-    from coding.codebook import read_codebook, unknown_code_ids
+    from qualquant.coding.codebook import read_codebook, unknown_code_ids
 
     constructs = study.config.constructs
     if not any(c.codes or c.topics for c in constructs):

@@ -3,7 +3,7 @@
 :func:`find_key_line` maps a key path (a pydantic error location) to its line
 in the TOML text; :func:`format_error` turns one pydantic error into a
 message naming the file, line and key, with the allowed keys and the closest
-match for an unknown key. Used by :func:`pipelines.study.read_study`.
+match for an unknown key. Used by :func:`qualquant.pipelines.study.read_study`.
 """
 
 from __future__ import annotations

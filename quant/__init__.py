@@ -4,22 +4,22 @@ Read a survey with its labels (:func:`read_survey`), then compute tidy,
 full-precision tables: :func:`frequencies`, :func:`crosstab`,
 :func:`association_table`, :func:`correlation_matrix`,
 :func:`cronbach_alpha`, :func:`ordinal_logit`, :func:`binary_logit`.
-Layout (rounding, stars, SPSS/APA tables) happens only in :mod:`quant.render`.
+Layout (rounding, stars, SPSS/APA tables) happens only in :mod:`qualquant.quant.render`.
 """
 
-from quant.association import association_table
-from quant.correlation import correlation_matrix
-from quant.crosstab import CrosstabResult, crosstab, crosstab_from_counts
-from quant.frequencies import frequencies
-from quant.models import ModelResult, binary_logit, ordinal_logit
-from quant.reliability import CronbachAlphaResult, cronbach_alpha, reverse_code
-from quant.render import RenderedTable, render_correlation_matrix
-from quant.survey import Survey, SurveyMeta, read_survey, write_survey
+from qualquant.quant.association import association_table
+from qualquant.quant.correlation import correlation_matrix
+from qualquant.quant.crosstab import CrosstabResult, crosstab, crosstab_from_counts
+from qualquant.quant.frequencies import frequencies
+from qualquant.quant.models import ModelResult, binary_logit, ordinal_logit
+from qualquant.quant.reliability import CronbachAlphaResult, cronbach_alpha, reverse_code
+from qualquant.quant.render import RenderedTable, render_correlation_matrix
+from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
 
 try:
-    from quant.check import check_reported
+    from qualquant.quant.check import check_reported
 except ModuleNotFoundError as _exc:  # the checker module is added separately
-    if _exc.name != "quant.check":
+    if _exc.name != "qualquant.quant.check":
         raise
 
 __all__ = [

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from quant.errors import OutputWriteError, QualquantError
+from qualquant.quant.errors import OutputWriteError, QualquantError
 
 __all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_text", "default_file_mode", "make_dirs",
            "output_write_error"]

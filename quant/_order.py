@@ -78,7 +78,7 @@ def category_order(survey: Any, name: Any, values: Sequence[Any]) -> np.ndarray:
 
     Examples
     --------
-    >>> from quant.survey import Survey, SurveyMeta
+    >>> from qualquant.quant.survey import Survey, SurveyMeta
     >>> s = Survey(pd.DataFrame({"q": []}), SurveyMeta(value_labels={"q": {1: "disagree", 2: "neutral", 3: "agree"}}))
     >>> vals = ["agree", "disagree", "neutral"]
     >>> [vals[i] for i in category_order(s, "q", vals)]

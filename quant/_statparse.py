@@ -1,7 +1,7 @@
 """Parsing of reported statistical results from running text and from tables.
 
-This is the reading half of :func:`quant.check.check_reported`; the checking
-half (recomputing p and classifying the result) lives in :mod:`quant.check`.
+This is the reading half of :func:`qualquant.quant.check.check_reported`; the checking
+half (recomputing p and classifying the result) lives in :mod:`qualquant.quant.check`.
 
 Recognised forms in text (APA and the common deviations of published papers):
 
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from quant.errors import ReportedStatisticParseError
+from qualquant.quant.errors import ReportedStatisticParseError
 
 __all__ = ["ReportedResult", "parse_text", "parse_table", "read_reported_source", "ACCEPTED_EXAMPLE"]
 

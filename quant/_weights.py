@@ -19,8 +19,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from quant.errors import WeightError
-from quant.survey import Survey, as_survey, check_variable, missing_mask
+from qualquant.quant.errors import WeightError
+from qualquant.quant.survey import Survey, as_survey, check_variable, missing_mask
 
 __all__ = ["Prepared", "prepare"]
 

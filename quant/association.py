@@ -6,9 +6,9 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from quant.crosstab import crosstab
-from quant.errors import StatisticInputError
-from quant.survey import as_survey
+from qualquant.quant.crosstab import crosstab
+from qualquant.quant.errors import StatisticInputError
+from qualquant.quant.survey import as_survey
 
 __all__ = ["association_table"]
 
@@ -51,11 +51,11 @@ def association_table(
     StatisticInputError
         No factors given.
     VariableNotFoundError, WeightError, ConstantVariableError
-        As in :func:`quant.crosstab`.
+        As in :func:`qualquant.quant.crosstab`.
 
     Notes
     -----
-    Each row is :func:`quant.crosstab` (pairwise deletion per factor, as a
+    Each row is :func:`qualquant.quant.crosstab` (pairwise deletion per factor, as a
     series of SPSS CROSSTABS commands would do).
 
     Examples

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._statparse import (
+from qualquant.quant._statparse import (
     ACCEPTED_EXAMPLE,
     ReportedResult,
     has_candidate,
@@ -32,8 +32,8 @@ from quant._statparse import (
     parse_text,
     read_reported_source,
 )
-from quant.errors import ReportedStatisticParseError
-from quant.render import format_p
+from qualquant.quant.errors import ReportedStatisticParseError
+from qualquant.quant.render import format_p
 
 __all__ = ["check_reported", "recompute_p", "CHECK_COLUMNS"]
 

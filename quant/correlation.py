@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._weights import prepare
-from quant.errors import StatisticInputError
+from qualquant.quant._weights import prepare
+from qualquant.quant.errors import StatisticInputError
 
 __all__ = ["correlation_matrix", "weighted_midranks"]
 

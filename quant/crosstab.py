@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._fisher import TooLargeForExact, fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
-from quant._order import category_order, codes_as_scores
-from quant._weights import prepare
-from quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError
+from qualquant.quant._fisher import TooLargeForExact, fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
+from qualquant.quant._order import category_order, codes_as_scores
+from qualquant.quant._weights import prepare
+from qualquant.quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError
 
 __all__ = ["CrosstabResult", "crosstab", "crosstab_from_counts", "TEST_COLUMNS"]
 
@@ -168,7 +168,7 @@ def crosstab(
     SPSS CROSSTABS shows them (a Likert item coded 1 "strongly disagree" ...
     5 "strongly agree" in code order, not in the alphabetical order of its
     labels; cells holding label text go to their label's code; see
-    :mod:`quant._order`).
+    :mod:`qualquant.quant._order`).
 
     Pearson ``X2 = sum (O-E)^2/E``; likelihood ratio ``G2 = 2 sum O ln(O/E)``;
     both with ``(r-1)(c-1)`` df on the table without empty rows/columns (as
@@ -364,7 +364,7 @@ def crosstab_from_counts(
 
 
 def _factorize(values: np.ndarray, survey: Any = None, name: Any = None) -> tuple[np.ndarray, np.ndarray]:
-    """Category index of each case, with the categories in value-code order (:mod:`quant._order`)."""
+    """Category index of each case, with the categories in value-code order (:mod:`qualquant.quant._order`)."""
     codes, uniques = pd.factorize(values, sort=False)
     order = category_order(survey, name, list(uniques))
     position = np.empty(len(order), dtype=np.int64)

@@ -1,6 +1,6 @@
 """The project's exception base class.
 
-It lives in :mod:`quant` because ``quant`` is the one package that imports no
+It lives in :mod:`qualquant.quant` because ``quant`` is the one package that imports no
 other qualquant package; ``corpus``, ``coding`` and ``pipelines`` derive their
 errors from it, so ``except QualquantError`` catches every project error and
 ``except ValueError`` still works for the ones that are also value errors.

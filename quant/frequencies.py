@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from quant._order import category_order
-from quant._weights import prepare
-from quant.survey import as_survey, missing_mask
+from qualquant.quant._order import category_order
+from qualquant.quant._weights import prepare
+from qualquant.quant.survey import as_survey, missing_mask
 
 __all__ = ["frequencies"]
 
@@ -52,7 +52,7 @@ def frequencies(data: Any, variable: str, *, weights: Any = None) -> pd.DataFram
     -----
     Values are sorted by their value codes (SPSS's default ``/FORMAT=AVALUE``;
     cells holding label text are placed at their label's code, see
-    :mod:`quant._order`). With
+    :mod:`qualquant.quant._order`). With
     weights, ``n`` is the sum of weights, not rounded (SPSS rounds only in the
     display). Checked against the seed study's Table 1 and SPSS's layout.
 

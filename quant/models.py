@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._weights import prepare
-from quant.errors import ConstantVariableError, ModelFitError, StatisticInputError
+from qualquant.quant._weights import prepare
+from qualquant.quant.errors import ConstantVariableError, ModelFitError, StatisticInputError
 
 __all__ = ["ModelResult", "ordinal_logit", "binary_logit"]
 

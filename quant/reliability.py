@@ -8,8 +8,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from quant._weights import prepare
-from quant.errors import ConstantVariableError, StatisticInputError
+from qualquant.quant._weights import prepare
+from qualquant.quant.errors import ConstantVariableError, StatisticInputError
 
 __all__ = ["CronbachAlphaResult", "cronbach_alpha", "reverse_code"]
 

@@ -136,7 +136,7 @@ def render_correlation_matrix(result: pd.DataFrame, *, style: str = "spss", deci
     Parameters
     ----------
     result : pandas.DataFrame
-        The long table from :func:`quant.correlation_matrix`.
+        The long table from :func:`qualquant.quant.correlation_matrix`.
     style : {"spss", "seed"}
         ``"spss"``: ``.368**``; ``"seed"``: decimal comma, ``,368**`` (the
         seed study's Table 3).
@@ -153,7 +153,7 @@ def render_correlation_matrix(result: pd.DataFrame, *, style: str = "spss", deci
 
     Examples
     --------
-    >>> from quant.correlation import correlation_matrix
+    >>> from qualquant.quant.correlation import correlation_matrix
     >>> df = pd.DataFrame({"a": [1, 2, 3, 4, 5, 6], "b": [1, 3, 2, 5, 4, 6]})
     >>> render_correlation_matrix(correlation_matrix(df, ["a", "b"]), style="seed").table.iloc[1, 0]
     ',886*'
@@ -257,7 +257,7 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
     Parameters
     ----------
     cells : pandas.DataFrame
-        :meth:`quant.crosstab.CrosstabResult.to_frame` (as the study pipeline
+        :meth:`qualquant.quant.crosstab.CrosstabResult.to_frame` (as the study pipeline
         stores it): columns ``row``, ``col``, ``count`` and the percentages,
         one line per cell with the categories in value-code order.
     percent : {"row", "col", "total", None}
@@ -275,7 +275,7 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
 
     Examples
     --------
-    >>> import quant
+    >>> from qualquant import quant
     >>> res = quant.crosstab_from_counts([[3, 1], [1, 3]], row_labels=["a", "b"], col_labels=["x", "y"])
     >>> crosstab_layout(res.to_frame())["Total"].tolist()
     [4.0, 100.0, 4.0, 100.0, 8.0, 100.0]

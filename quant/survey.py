@@ -3,7 +3,7 @@
 A :class:`Survey` carries the raw data (user-defined missing codes are kept as
 values, exactly as in SPSS) together with :class:`SurveyMeta`: variable labels,
 value labels, user-defined missing values/ranges and measurement levels. Every
-statistic in :mod:`quant` accepts either a ``Survey`` (then user-defined missing
+statistic in :mod:`qualquant.quant` accepts either a ``Survey`` (then user-defined missing
 values are treated as missing) or a plain ``pandas.DataFrame`` (then only
 system-missing ``NaN`` is missing).
 """
@@ -20,8 +20,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from quant._atomic import atomic_write
-from quant.errors import EmptyTableError, QualquantError, SurveyFormatError, VariableNotFoundError
+from qualquant.quant._atomic import atomic_write
+from qualquant.quant.errors import EmptyTableError, QualquantError, SurveyFormatError, VariableNotFoundError
 
 __all__ = ["Survey", "SurveyMeta", "read_survey", "write_survey", "read_codebook"]
 
@@ -450,7 +450,7 @@ def stamp_sav_header(path: str | os.PathLike[str], when: "datetime | None" = Non
 
 
 def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
-    """Write a survey with its labels, atomically (see :func:`quant._atomic.atomic_write`).
+    """Write a survey with its labels, atomically (see :func:`qualquant.quant._atomic.atomic_write`).
 
     Parameters
     ----------

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from quant._atomic import atomic_write, atomic_write_bytes
-from quant.errors import ModelFitError
-from quant.survey import Survey, SurveyMeta
+from qualquant.quant._atomic import atomic_write, atomic_write_bytes
+from qualquant.quant.errors import ModelFitError
+from qualquant.quant.survey import Survey, SurveyMeta
 
 __all__ = [
     "DEFAULT_SEED",
@@ -443,7 +443,7 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
         )
         from datetime import datetime, timezone
 
-        from quant.survey import stamp_sav_header
+        from qualquant.quant.survey import stamp_sav_header
 
         stamp_sav_header(tmp, datetime(*_SAV_STAMP_WHEN, tzinfo=timezone.utc))  # same seed, same bytes
 

@@ -151,8 +151,8 @@ def _missing(what: str) -> None:
 @pytest.fixture(scope="session")
 def labelstudio_server():
     """A running local Label Studio server with an admin and two coders."""
-    from coding.errors import LabelStudioNotInstalledError
-    from coding.ls_server import LabelStudioServer, find_label_studio
+    from qualquant.coding.errors import LabelStudioNotInstalledError
+    from qualquant.coding.ls_server import LabelStudioServer, find_label_studio
 
     try:
         find_label_studio()

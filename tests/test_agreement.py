@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from statsmodels.stats.inter_rater import cohens_kappa as sm_cohens_kappa
 
-from coding import CodedSpan, codings_frame
-from coding.agreement import (
+from qualquant.coding import CodedSpan, codings_frame
+from qualquant.coding.agreement import (
     AGREEMENT_COLUMNS,
     DISAGREEMENT_COLUMNS,
     SPAN_AGREEMENT_COLUMNS,
@@ -27,11 +27,11 @@ from coding.agreement import (
     krippendorff_alpha,
     span_agreement,
 )
-from coding.agreement_stats import point_estimates as _point_estimates
-from coding.agreement_stats import stats_from_sums as _stats_from_sums
-from coding.agreement_stats import unit_features as _unit_features
-from coding.errors import AgreementError, CodingError
-from corpus import Corpus, Segment, Transcript
+from qualquant.coding.agreement_stats import point_estimates as _point_estimates
+from qualquant.coding.agreement_stats import stats_from_sums as _stats_from_sums
+from qualquant.coding.agreement_stats import unit_features as _unit_features
+from qualquant.coding.errors import AgreementError, CodingError
+from qualquant.corpus import Corpus, Segment, Transcript
 
 REF = Path(__file__).resolve().parent / "reference" / "agreement"
 DATA = Path(__file__).resolve().parent / "data"
@@ -248,7 +248,7 @@ def test_rare_code_reports_valid_resamples_and_a_note():
     # Independent count: alpha is defined exactly when a resample draws segment 0 or 1
     # (otherwise every value is 0); drawing only those two segments (prob. (2/20)^20) does
     # not occur at this seed. The same resamples, counted from the draw counts directly:
-    from coding.agreement_stats import bootstrap_weights
+    from qualquant.coding.agreement_stats import bootstrap_weights
 
     draws = bootstrap_weights(20, n_boot, 5)
     expected_valid = int(((draws[:, 0] + draws[:, 1]) > 0).sum())
@@ -381,8 +381,8 @@ LEOKA = DATA / "label_studio" / "leoka_team8_export.json"
 
 
 def test_leoka_real_export_agreement_per_label():
-    from coding.codings import split_by_segments
-    from coding.labelstudio import read_export
+    from qualquant.coding.codings import split_by_segments
+    from qualquant.coding.labelstudio import read_export
 
     leoka = LEOKA
     result = read_export(leoka)

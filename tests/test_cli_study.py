@@ -17,7 +17,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from pipelines.cli import app
+from qualquant.pipelines.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
 runner = CliRunner()
@@ -199,8 +199,8 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 
 def test_run_reconciliation_warnings_show_a_missing_case_id_as_empty(tmp_path):
-    from pipelines.run import run_study
-    from pipelines.study import read_study
+    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.study import read_study
 
     toml = _make_study(tmp_path)
     extra = toml.parent / "transcripts" / "C1.txt"

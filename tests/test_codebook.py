@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import pipelines
-from coding import Codebook, CodebookError, read_codebook
+from qualquant import pipelines
+from qualquant.coding import Codebook, CodebookError, read_codebook
 
 DEMO = Path(pipelines.__file__).parent / "demo_data" / "codebook.toml"
 
@@ -121,8 +121,8 @@ def test_unknown_code_lookup(demo):
 
 
 def test_check_code_ids_names_each_unknown_id_where_and_close_ids(demo):
-    from coding import UnknownCodeError, check_code_ids
-    from coding.codebook import unknown_code_ids
+    from qualquant.coding import UnknownCodeError, check_code_ids
+    from qualquant.coding.codebook import unknown_code_ids
 
     check_code_ids(["bonding", "bridging"], demo, where="--code")  # all known
     with pytest.raises(UnknownCodeError) as err:

@@ -26,8 +26,8 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from coding.errors import CodingError
-from coding.stats import EXACT_MAX_N, benjamini_hochberg, mann_whitney
+from qualquant.coding.errors import CodingError
+from qualquant.coding.stats import EXACT_MAX_N, benjamini_hochberg, mann_whitney
 
 REFERENCE = Path(__file__).resolve().parent / "reference" / "topics"
 

@@ -7,9 +7,9 @@ from math import comb
 import pandas as pd
 import pytest
 
-from coding import CodedSpan, codings_frame
-from coding.cooccurrence import COOCCURRENCE_COLUMNS, cooccurrence
-from corpus import Corpus, Segment, Transcript
+from qualquant.coding import CodedSpan, codings_frame
+from qualquant.coding.cooccurrence import COOCCURRENCE_COLUMNS, cooccurrence
+from qualquant.corpus import Corpus, Segment, Transcript
 
 
 def make_corpus(n: int = 10) -> Corpus:

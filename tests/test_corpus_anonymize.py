@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipelines
-from corpus import (
+from qualquant import pipelines
+from qualquant.corpus import (
     AnonymizationError,
     NamesFileError,
     anonymize,
@@ -21,8 +21,8 @@ from corpus import (
     read_transcript,
     write_mapping,
 )
-from corpus.anonymize import find_identifiers, inflected_forms
-from corpus.model import Transcript
+from qualquant.corpus.anonymize import find_identifiers, inflected_forms
+from qualquant.corpus.model import Transcript
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -170,9 +170,9 @@ def test_write_mapping_is_private_and_atomic(tmp_path, names_file):
     ).map("".join)
 )
 def test_property_offsets_hold_and_second_pass_changes_nothing(tmp_path_factory, body):
-    from corpus.model import Transcript
-    from corpus.readers import _segments
-    from corpus.speakers import split_turns
+    from qualquant.corpus.model import Transcript
+    from qualquant.corpus.readers import _segments
+    from qualquant.corpus.speakers import split_turns
 
     text = "И: " + body
     t = Transcript("P", text, "ru", segments=_segments("P", text, split_turns(text).turns))
@@ -219,7 +219,7 @@ def test_demo_addresses_are_pseudonymised():
 
 # ------------------------------------------------------------- review fixes
 def _anon(text, names):
-    from corpus.model import Transcript
+    from qualquant.corpus.model import Transcript
 
     new, mapping = anonymize(Transcript("T", text, "ru"), names=names)
     return new.text, mapping
@@ -246,7 +246,7 @@ def test_names_pymorphy_does_not_know_are_declined_by_their_ending():
 
 
 def test_possessives_of_listed_names_get_the_persons_pseudonym():
-    from corpus.anonymize import possessive_forms
+    from qualquant.corpus.anonymize import possessive_forms
 
     assert {"катин", "катина", "катино", "катины", "катину", "катиной", "катиным", "катиных",
             "катином"} <= possessive_forms("Катя")
@@ -360,7 +360,7 @@ def test_addresses_with_numbers_in_words(text, expected):
 
 
 def test_a_known_street_and_house_is_found_when_written_again():
-    from corpus.model import Transcript
+    from qualquant.corpus.model import Transcript
 
     t1 = Transcript("A", "Записывайте: Кенесары, 65, квартира 112.", "ru")
     t2 = Transcript("B", "У нас в доме чат, «Кенесары 65», а на Кенесары 12 живёт сестра.", "ru")

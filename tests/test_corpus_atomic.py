@@ -8,7 +8,7 @@ import stat
 import pandas as pd
 import pytest
 
-from corpus._atomic import atomic_write, atomic_write_bytes, atomic_write_dir, atomic_write_text
+from qualquant.corpus._atomic import atomic_write, atomic_write_bytes, atomic_write_dir, atomic_write_text
 
 
 @pytest.fixture()
@@ -98,8 +98,8 @@ def test_directory_is_swapped_whole(tmp_path):
 
 def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
     """Two runs on the same out/ must not write through one ``name.tmp`` file."""
-    from pipelines.run import CACHE_DIR, STATE_FILE, Context, _write_state
-    from pipelines.study import read_study
+    from qualquant.pipelines.run import CACHE_DIR, STATE_FILE, Context, _write_state
+    from qualquant.pipelines.study import read_study
 
     (tmp_path / "study.toml").write_text('[study]\ntitle = "Atomic"\n', encoding="utf-8")
     out = tmp_path / "out"
@@ -119,7 +119,7 @@ def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
 
 
 def test_a_folder_write_that_cannot_happen_is_one_project_error(tmp_path):
-    from quant.errors import OutputWriteError
+    from qualquant.quant.errors import OutputWriteError
 
     (tmp_path / "model").write_text("a file, not a folder", encoding="utf-8")
     with pytest.raises(OutputWriteError, match=r"model: cannot write the folder \(it is a file, not a folder\)"):

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import pipelines
-from pipelines.cli import app
-from pipelines.exports import ExportFormatError, write_table
+from qualquant import pipelines
+from qualquant.pipelines.cli import app
+from qualquant.pipelines.exports import ExportFormatError, write_table
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 REPO = Path(__file__).resolve().parents[1]
@@ -115,7 +115,7 @@ def test_errors_are_one_line(args, message):
 def test_real_process_prints_no_traceback(tmp_path):
     """The installed entry point: one ``Error:`` line on stderr, exit code 1."""
     proc = subprocess.run(
-        [sys.executable, "-c", "from pipelines.cli import main; main()", "corpus", "ingest", "no-such-dir"],
+        [sys.executable, "-c", "from qualquant.pipelines.cli import main; main()", "corpus", "ingest", "no-such-dir"],
         capture_output=True, text=True, cwd=tmp_path,
     )
     assert proc.returncode == 1

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import pipelines
-from corpus import (
+from qualquant import pipelines
+from qualquant.corpus import (
     CasesFileError,
     Corpus,
     CorpusError,

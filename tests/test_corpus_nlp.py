@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc
 
-import corpus.lemmatizer as lemmatizer
-import pipelines
-from corpus import read_corpus
-from corpus.lemmatizer import RU_LEMMATIZER
-from corpus.nlp import (
+from qualquant.corpus import lemmatizer as lemmatizer
+from qualquant import pipelines
+from qualquant.corpus import read_corpus
+from qualquant.corpus.lemmatizer import RU_LEMMATIZER
+from qualquant.corpus.nlp import (
     BowBuilder,
     build_bow,
     content_lemmas,
@@ -262,7 +262,7 @@ def test_other_languages():
 
 
 def test_missing_trained_model_is_a_clear_error():
-    from corpus import LanguagePipelineError
+    from qualquant.corpus import LanguagePipelineError
 
     with pytest.raises(LanguagePipelineError, match="spaCy pipeline 'ru_core_news_zz' is not installed"):
         make_pipeline("ru", model="ru_core_news_zz")

@@ -9,13 +9,13 @@ from pathlib import Path
 import docx
 import pytest
 
-from corpus import (
+from qualquant.corpus import (
     NoSpeakerLabelsWarning,
     Transcript,
     TranscriptReadError,
     read_transcript,
 )
-from corpus.encoding import decode_bytes
+from qualquant.corpus.encoding import decode_bytes
 
 TEXT = (
     "Интервью 7. Алматы, 12.03.2023.\n"

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus import SpeakerPatterns, SpeakerPatternError, split_turns
-from corpus.speakers import _compile
+from qualquant.corpus import SpeakerPatterns, SpeakerPatternError, split_turns
+from qualquant.corpus.speakers import _compile
 
 
 def _turns(text, speakers=None):

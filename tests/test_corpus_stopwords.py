@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpus.nlp import content_lemmas, lemmas_and_tokens
+from qualquant.corpus.nlp import content_lemmas, lemmas_and_tokens
 
 
 def test_numerals_and_framing_verbs_are_not_content():
@@ -27,7 +27,7 @@ def test_russian_particles_prepositions_and_phrases_are_not_content():
 
 
 def test_added_function_words_are_stop_words_but_content_words_are_not():
-    from corpus.nlp import FILLERS, stop_words
+    from qualquant.corpus.nlp import FILLERS, stop_words
 
     sw = stop_words("ru")
     for word in ("ни", "же", "ли", "бы", "вон", "аж", "сюда", "против", "возле", "всё равно", "в основном"):

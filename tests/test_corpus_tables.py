@@ -1,4 +1,4 @@
-"""corpus.tables: reading back the tables qualquant writes, every column typed by a schema."""
+"""qualquant.corpus.tables: reading back the tables qualquant writes, every column typed by a schema."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coding.codings import CODINGS_COLUMNS, CODINGS_SCHEMA, CodedSpan, codings_frame, consensus, read_codings_table
-from coding.errors import CodingError
-from corpus.collection import SEGMENT_COLUMNS, SEGMENTS_SCHEMA
-from corpus.errors import CorpusError, TableReadError, TableValueError
-from corpus.tables import Column, TableSchema, escape_formula, read_table, unescape_formula
-from pipelines.exports import write_table
-from quant.errors import QualquantError
+from qualquant.coding.codings import CODINGS_COLUMNS, CODINGS_SCHEMA, CodedSpan, codings_frame, consensus, read_codings_table
+from qualquant.coding.errors import CodingError
+from qualquant.corpus.collection import SEGMENT_COLUMNS, SEGMENTS_SCHEMA
+from qualquant.corpus.errors import CorpusError, TableReadError, TableValueError
+from qualquant.corpus.tables import Column, TableSchema, escape_formula, read_table, unescape_formula
+from qualquant.pipelines.exports import write_table
+from qualquant.quant.errors import QualquantError
 
 SCHEMA = TableSchema("test table", (
     Column("id", "str"),

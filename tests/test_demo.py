@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.cli_study import run_demo
-from pipelines.study import CONVERGENCE_LABELS
+from qualquant.pipelines.cli_study import run_demo
+from qualquant.pipelines.study import CONVERGENCE_LABELS
 
 REQUIRED = ("report.html", "segments.csv", "codings.csv", "agreement.csv", "theme_frequencies.csv", "topics.csv",
             "joint_display.csv", "tables.xlsx", "corpus_summary.md", "coding_issues.csv",
@@ -95,9 +95,9 @@ def test_codings_on_interviewer_turns_are_reported(tmp_path):
     import json
     import shutil
 
-    import pipelines
-    from pipelines.run import run_study
-    from pipelines.study import read_study
+    from qualquant import pipelines
+    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.study import read_study
 
     root = tmp_path / "demo"
     shutil.copytree(Path(pipelines.__file__).parent / "demo_data", root)
@@ -139,11 +139,11 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
 
     from typer.testing import CliRunner
 
-    from coding import read_codebook
-    from coding.agreement import agreement_table
-    from pipelines import demo_codings as dc
-    from pipelines.cli import app
-    from pipelines.study import read_study
+    from qualquant.coding import read_codebook
+    from qualquant.coding.agreement import agreement_table
+    from qualquant.pipelines import demo_codings as dc
+    from qualquant.pipelines.cli import app
+    from qualquant.pipelines.study import read_study
 
     ids = ["INT01", "INT02"]
     client = labelstudio_server.client()
@@ -202,7 +202,7 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
 def test_demo_project_options_need_a_server(tmp_path):
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from qualquant.pipelines.cli import app
 
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "x"), "--project", "7"])
     assert result.exit_code == 1

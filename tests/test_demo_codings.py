@@ -1,7 +1,7 @@
 """The demo codings: coder A's plans, coder B's derivation, the shipped export, a live round trip.
 
 The shipped export (``pipelines/demo_data/labelstudio/demo_export.json``) was made by
-``python -m pipelines.demo_codings`` against a real Label Studio 1.23.2 server. These
+``python -m qualquant.pipelines.demo_codings`` against a real Label Studio 1.23.2 server. These
 tests check it against the demo corpus and codebook independently of the script
 (every span re-checked against the pseudonymised text) and check that it is what the
 plan files and the seed produce. The live test (marked ``labelstudio``) repeats the
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from coding import read_codebook
-from pipelines import demo_codings as dc
+from qualquant.coding import read_codebook
+from qualquant.pipelines import demo_codings as dc
 
 EXPORT = dc.EXPORT_PATH
 
@@ -62,7 +62,7 @@ def test_every_transcript_has_a_plan_and_every_quote_is_placed_once(corpus, plan
 
 
 def test_quotes_hold_no_personal_data_and_read_the_same_before_pseudonymisation(plans):
-    from corpus import read_corpus
+    from qualquant.corpus import read_corpus
 
     raw = read_corpus(sorted(str(p) for p in (dc.DEMO / "transcripts").iterdir()), cases=dc.DEMO / "cases.csv")
     placeholder = re.compile(r"\[(NAME|PHONE|EMAIL|URL|TELEGRAM|IIN)_\d+\]")

@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pipelines.errors import IntegrationError, OverridesFileError
-from pipelines.integrate import (
+from qualquant.pipelines.errors import IntegrationError, OverridesFileError
+from qualquant.pipelines.integrate import (
     case_code_table,
     chi2_gof_monte_carlo,
     choose_quotes,
@@ -36,9 +36,9 @@ from pipelines.integrate import (
     variable_verdict,
     write_quantitized,
 )
-from pipelines.study import Construct, RepresentativenessRow
-from quant.errors import QualquantError, VariableNotFoundError, WeightError
-from quant.survey import Survey, SurveyMeta, read_survey
+from qualquant.pipelines.study import Construct, RepresentativenessRow
+from qualquant.quant.errors import QualquantError, VariableNotFoundError, WeightError
+from qualquant.quant.survey import Survey, SurveyMeta, read_survey
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
 
@@ -390,7 +390,7 @@ def test_rerun_refreshes_proposed_keeps_override_and_records_the_overridden_prop
 
 
 def test_joint_display_checks_codes_against_the_codebook_and_topics_against_k():
-    from coding import Code, Codebook, UnknownCodeError
+    from qualquant.coding import Code, Codebook, UnknownCodeError
 
     book = Codebook([Code(cid, "f", {"": cid}, {"": "d"}, {}, {}) for cid in ("ties", "lang")], source="cb.toml")
     c = [Construct(id="x", codes=["ties", "tise"], survey_variables=[])]
@@ -507,8 +507,8 @@ def test_representativeness_weights_errors_are_clear(name, values, error, messag
 
 
 def test_representativeness_is_re_exported_from_integrate():
-    import pipelines.integrate as integrate
-    import pipelines.representativeness as rep
+    from qualquant.pipelines import integrate as integrate
+    from qualquant.pipelines import representativeness as rep
 
     for name in ("representativeness", "Representativeness", "chi2_gof_monte_carlo", "survey_labels"):
         assert getattr(integrate, name) is getattr(rep, name)

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import pipelines
-from pipelines.cli import app
+from qualquant import pipelines
+from qualquant.pipelines.cli import app
 
 HERE = Path(__file__).resolve().parent
 DEMO = Path(pipelines.__file__).parent / "demo_data"

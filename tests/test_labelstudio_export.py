@@ -10,11 +10,11 @@ import pytest
 from hypothesis import example, HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pipelines
-from coding import CODINGS_COLUMNS, ISSUES_COLUMNS, ExportFormatError, consensus, read_codebook
-from coding.labelstudio import read_export
-from coding.ls_export import parse_export
-from quant.errors import QualquantError
+from qualquant import pipelines
+from qualquant.coding import CODINGS_COLUMNS, ISSUES_COLUMNS, ExportFormatError, consensus, read_codebook
+from qualquant.coding.labelstudio import read_export
+from qualquant.coding.ls_export import parse_export
+from qualquant.quant.errors import QualquantError
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference" / "labelstudio"
@@ -161,7 +161,7 @@ def test_utf16_repair_in_csv(tmp_path):
 # ------------------------------------------------------------ corpus mapping
 
 def _toy_corpus():
-    import corpus
+    from qualquant import corpus
 
     text = "Интервьюер: Как вы нашли жильё?\nИнформант: Через чат земляков, потом встретились."
     q0 = text.index("Как")

@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import pipelines
-from coding import read_codebook
-from coding.errors import LabelStudioTokenError, PushConflictError
-from coding.labelstudio import LabelStudioClient
-from coding.ls_export import parse_export
+from qualquant import pipelines
+from qualquant.coding import read_codebook
+from qualquant.coding.errors import LabelStudioTokenError, PushConflictError
+from qualquant.coding.labelstudio import LabelStudioClient
+from qualquant.coding.ls_export import parse_export
 
 pytestmark = pytest.mark.labelstudio
 
@@ -29,7 +29,7 @@ DEMO = Path(pipelines.__file__).parent / "demo_data"
 
 @pytest.fixture(scope="module")
 def demo_corpus():
-    from corpus import read_corpus
+    from qualquant.corpus import read_corpus
 
     corpus = read_corpus(sorted(str(p) for p in (DEMO / "transcripts").iterdir()), cases=DEMO / "cases.csv")
     assert len(corpus) >= 3
@@ -231,8 +231,8 @@ def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, c
     """Label Studio 1.23's export lists predictions by id; pull fetches and merges them."""
     import json
 
-    from coding.ls_export import read_export
-    from coding.topics_compare import pull_predictions, push_predictions
+    from qualquant.coding.ls_export import read_export
+    from qualquant.coding.topics_compare import pull_predictions, push_predictions
 
     client = labelstudio_server.client()
     small = demo_corpus.with_transcripts(demo_corpus.transcripts[:2])
@@ -292,7 +292,7 @@ def test_generated_passwords_never_look_like_options(monkeypatch):
     """A password starting with "-" made `label-studio init --password -x` fail with exit code 2."""
     import secrets
 
-    from coding import ls_server
+    from qualquant.coding import ls_server
 
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-Dm8xQ")
     assert not ls_server._new_password().startswith("-")
@@ -302,8 +302,8 @@ def test_a_failed_init_quotes_the_log_it_is_about_to_remove(tmp_path, monkeypatc
     """The temp data dir (and its log) is removed on failure, so the error carries the log's tail."""
     import stat
 
-    from coding.errors import LabelStudioError
-    from coding.ls_server import LabelStudioServer
+    from qualquant.coding.errors import LabelStudioError
+    from qualquant.coding.ls_server import LabelStudioServer
 
     fake = tmp_path / "label-studio"
     fake.write_text("#!/bin/sh\necho 'usage: label-studio init: error: unrecognized arguments' >&2\nexit 2\n")

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from coding.errors import LabelStudioError
-from coding.ls_export import parse_export
-from coding.ls_predictions import PREDICTION_FIELDS, merge_predictions, needs_predictions, prediction_dict
+from qualquant.coding.errors import LabelStudioError
+from qualquant.coding.ls_export import parse_export
+from qualquant.coding.ls_predictions import PREDICTION_FIELDS, merge_predictions, needs_predictions, prediction_dict
 
 TEXT = "Мы жили у друзей. Потом сняли квартиру 🏠 в Алматы."
 

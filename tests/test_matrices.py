@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import pipelines
-from coding import CodedSpan, codings_frame, read_codebook
-from coding.errors import CodingError
-from coding.matrices import (
+from qualquant import pipelines
+from qualquant.coding import CodedSpan, codings_frame, read_codebook
+from qualquant.coding.errors import CodingError
+from qualquant.coding.matrices import (
     _WORD_RE,
     EXCLUDED_CODINGS_COLUMNS,
     THEME_FREQUENCY_COLUMNS,
@@ -21,8 +21,8 @@ from coding.matrices import (
     segment_code_matrix,
     theme_frequencies,
 )
-from corpus import Corpus, Segment, Transcript
-from corpus.model import count_words
+from qualquant.corpus import Corpus, Segment, Transcript
+from qualquant.corpus.model import count_words
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -140,9 +140,9 @@ def test_matrix_with_codebook_has_every_code():
 
 
 def test_code_list_with_an_unknown_id_is_an_error_naming_it_and_close_ids(setup):
-    from coding.agreement import agreement_table
-    from coding.cooccurrence import cooccurrence
-    from coding.errors import UnknownCodeError
+    from qualquant.coding.agreement import agreement_table
+    from qualquant.coding.cooccurrence import cooccurrence
+    from qualquant.coding.errors import UnknownCodeError
 
     corpus, codings = setup
     codebook = read_codebook(DEMO / "codebook.toml")
@@ -245,7 +245,7 @@ def test_errors(setup):
 
 
 def test_demo_corpus_frequencies_run():
-    from corpus import read_corpus
+    from qualquant.corpus import read_corpus
 
     corpus = read_corpus(DEMO / "transcripts", cases=DEMO / "cases.csv")
     codebook = read_codebook(DEMO / "codebook.toml")

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import quant
-from quant.errors import StatisticInputError, VariableNotFoundError
+from qualquant import quant
+from qualquant.quant.errors import StatisticInputError, VariableNotFoundError
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import os
 import pandas as pd
 import pytest
 
-import quant
-from quant import _atomic
-from quant._atomic import atomic_write, atomic_write_bytes, default_file_mode
-from quant.synthetic import write_demo_survey
+from qualquant import quant
+from qualquant.quant import _atomic
+from qualquant.quant._atomic import atomic_write, atomic_write_bytes, default_file_mode
+from qualquant.quant.synthetic import write_demo_survey
 
 
 @pytest.fixture()
@@ -84,7 +84,7 @@ def test_demo_survey_files_use_the_umask(tmp_path, umask_027):
 
 # ------------------------------------------------------------------ failed writes become one project error
 def test_a_folder_in_the_way_is_an_output_write_error(tmp_path):
-    from quant.errors import OutputWriteError, QualquantError
+    from qualquant.quant.errors import OutputWriteError, QualquantError
 
     (tmp_path / "table.csv").mkdir()
     with pytest.raises(OutputWriteError) as info:
@@ -97,7 +97,7 @@ def test_a_folder_in_the_way_is_an_output_write_error(tmp_path):
 
 
 def test_a_file_where_a_folder_should_be_is_an_output_write_error(tmp_path):
-    from quant.errors import OutputWriteError
+    from qualquant.quant.errors import OutputWriteError
 
     (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
     target = tmp_path / "file.txt" / "sub" / "out.csv"
@@ -109,7 +109,7 @@ def test_a_file_where_a_folder_should_be_is_an_output_write_error(tmp_path):
 
 
 def test_an_os_error_inside_the_writer_names_the_path_and_reason(tmp_path):
-    from quant.errors import OutputWriteError
+    from qualquant.quant.errors import OutputWriteError
 
     def full(tmp):
         tmp.write_bytes(b"half")
@@ -121,8 +121,8 @@ def test_an_os_error_inside_the_writer_names_the_path_and_reason(tmp_path):
 
 
 def test_make_dirs_reports_a_file_in_the_way(tmp_path):
-    from quant._atomic import make_dirs
-    from quant.errors import OutputWriteError
+    from qualquant.quant._atomic import make_dirs
+    from qualquant.quant.errors import OutputWriteError
 
     (tmp_path / "f").write_text("", encoding="utf-8")
     assert make_dirs(tmp_path / "a" / "b").is_dir()

@@ -23,8 +23,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from quant.check import CHECK_COLUMNS, check_reported, recompute_p
-from quant.errors import QualquantError, ReportedStatisticParseError
+from qualquant.quant.check import CHECK_COLUMNS, check_reported, recompute_p
+from qualquant.quant.errors import QualquantError, ReportedStatisticParseError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant_check"
 
@@ -420,8 +420,8 @@ def test_generated_results_parse_back(test, stat, dec, df1, df2, p, comma):
 
 
 def _app():
-    from pipelines.cli_common import make_app
-    from pipelines.cli_quant_check import register
+    from qualquant.pipelines.cli_common import make_app
+    from qualquant.pipelines.cli_quant_check import register
 
     app = make_app("quant test app")
     register(app)

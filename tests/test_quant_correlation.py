@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-import quant
-from quant.correlation import weighted_midranks
-from quant.errors import StatisticInputError
+from qualquant import quant
+from qualquant.quant.correlation import weighted_midranks
+from qualquant.quant.errors import StatisticInputError
 
 VARS = ["PID", "educ", "income", "selfLR", "ClinLR", "age"]
 

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from scipy import stats
 from scipy.special import gammaln
 
-import quant
-from quant._fisher import fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
-from quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError, WeightError
+from qualquant import quant
+from qualquant.quant._fisher import fisher_2x2, fisher_rxc_exact, fisher_rxc_monte_carlo
+from qualquant.quant.errors import ConstantVariableError, EmptyTableError, StatisticInputError, WeightError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant"
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import quant
-from quant.errors import WeightError
+from qualquant import quant
+from qualquant.quant.errors import WeightError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant"
 REAL = Path(__file__).resolve().parent / "data" / "survey"

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import optimize, special, stats
 
-import quant
-from quant.errors import ConstantVariableError, StatisticInputError
+from qualquant import quant
+from qualquant.quant.errors import ConstantVariableError, StatisticInputError
 
 
 @pytest.fixture(scope="module")

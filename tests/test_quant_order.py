@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import quant
-from quant._order import category_order
-from quant.render import crosstab_layout, render_crosstab_cells
-from quant.survey import Survey, SurveyMeta, read_survey
+from qualquant import quant
+from qualquant.quant._order import category_order
+from qualquant.quant.render import crosstab_layout, render_crosstab_cells
+from qualquant.quant.survey import Survey, SurveyMeta, read_survey
 
 LIKERT = {1: "strongly disagree", 2: "disagree", 3: "neutral", 4: "agree", 5: "strongly agree"}
 

@@ -37,8 +37,8 @@ import pytest
 from scipy import stats
 from scipy.stats.contingency import association
 
-import quant
-from quant.errors import StatisticInputError
+from qualquant import quant
+from qualquant.quant.errors import StatisticInputError
 
 REF = Path(__file__).resolve().parent / "reference" / "quant"
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import quant
-from quant.errors import ConstantVariableError, StatisticInputError
+from qualquant import quant
+from qualquant.quant.errors import ConstantVariableError, StatisticInputError
 
 
 def _likert(seed=4, n=150, k=5):

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import quant
-from quant.render import (
+from qualquant import quant
+from qualquant.quant.render import (
     SIG_01, SIG_05, format_number, format_p, render_association_table, render_crosstab, render_frequencies,
     render_tests, stars,
 )

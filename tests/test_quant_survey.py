@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import quant
-from quant.errors import SurveyFormatError, VariableNotFoundError
-from quant.survey import Survey, SurveyMeta, read_codebook
+from qualquant import quant
+from qualquant.quant.errors import SurveyFormatError, VariableNotFoundError
+from qualquant.quant.survey import Survey, SurveyMeta, read_codebook
 
 REAL = Path(__file__).resolve().parent / "data" / "survey"
 
@@ -157,7 +157,7 @@ def test_variable_not_found_lists_close_matches():
 
 
 def test_header_only_csv_is_an_empty_table_error_naming_the_file(tmp_path):
-    from quant.errors import EmptyTableError
+    from qualquant.quant.errors import EmptyTableError
 
     (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
     with pytest.raises(EmptyTableError, match=r"only_header\.csv: the file has a header row \(2 column\(s\)\) "
@@ -171,7 +171,7 @@ def test_header_only_csv_is_an_empty_table_error_naming_the_file(tmp_path):
 def test_cli_header_only_csv_is_one_error_line(tmp_path):
     from typer.testing import CliRunner
 
-    from pipelines.cli_quant import app
+    from qualquant.pipelines.cli_quant import app
 
     (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["freq", str(tmp_path / "only_header.csv"), "a"])
@@ -209,7 +209,7 @@ def test_semicolon_csv_with_decimal_commas_and_quoted_commas(tmp_path):
 
 
 def test_single_column_csv_and_sniff_fallback(tmp_path):
-    from quant.survey import sniff_delimiter
+    from qualquant.quant.survey import sniff_delimiter
 
     (tmp_path / "one.csv").write_text("a\n1\n2\n", encoding="utf-8")
     s = quant.read_survey(tmp_path / "one.csv")
@@ -252,7 +252,7 @@ def test_writing_the_same_survey_twice_gives_identical_bytes(tmp_path, monkeypat
     """The .sav header's creation stamp is fixed (or SOURCE_DATE_EPOCH), so reruns diff clean."""
     import pandas as pd
 
-    from quant.survey import Survey, SurveyMeta, read_survey, write_survey
+    from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     survey = Survey(pd.DataFrame({"q1": [1.0, 2.0, 2.0], "q2": [3.0, 1.0, 2.0]}), SurveyMeta())

@@ -17,8 +17,8 @@ import pyreadstat
 import pytest
 from scipy import stats
 
-import pipelines
-from quant.synthetic import ITEMS, make_repatriate_survey, write_demo_survey
+from qualquant import pipelines
+from qualquant.quant.synthetic import ITEMS, make_repatriate_survey, write_demo_survey
 
 REF = Path(__file__).resolve().parent / "reference" / "quant_check"
 SHIPPED = Path(pipelines.__file__).parent / "demo_data" / "survey"

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from typer.testing import CliRunner
 
-import pipelines
-from coding import CODINGS_COLUMNS, CodedSpan, codings_frame, read_codebook
-from coding.errors import RefiError
-from coding.refi import (
+from qualquant import pipelines
+from qualquant.coding import CODINGS_COLUMNS, CodedSpan, codings_frame, read_codebook
+from qualquant.coding.errors import RefiError
+from qualquant.coding.refi import (
     REFI_ISSUES_COLUMNS,
     codebook_to_toml,
     read_qdc,
@@ -33,9 +33,9 @@ from coding.refi import (
     write_qdc,
     write_qdpx,
 )
-from coding.refi_text import OffsetMap, utf16_offset
-from corpus import normalize_text, read_corpus
-from pipelines.cli import app
+from qualquant.coding.refi_text import OffsetMap, utf16_offset
+from qualquant.corpus import normalize_text, read_corpus
+from qualquant.pipelines.cli import app
 
 HERE = Path(__file__).resolve().parent
 REF = HERE / "reference" / "refi"
@@ -506,7 +506,7 @@ def test_cli_qdc_and_errors(tmp_path):
 
 def test_the_shipped_schemas_are_the_published_ones():
     """coding/schemas holds the REFI schemas verbatim: byte-equal to the reference copies."""
-    from coding.refi_schema import SCHEMA_DIR, SCHEMA_FILES
+    from qualquant.coding.refi_schema import SCHEMA_DIR, SCHEMA_FILES
 
     for name in SCHEMA_FILES.values():
         assert (SCHEMA_DIR / name).read_bytes() == (Path(__file__).parent / "reference" / "refi" / name).read_bytes()

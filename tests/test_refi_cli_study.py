@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import pipelines
-from pipelines.cli import app
+from qualquant import pipelines
+from qualquant.pipelines.cli import app
 
 DEMO = Path(pipelines.__file__).resolve().parent / "demo_data"
 KEY = ["coder", "transcript_id", "code", "start", "end", "text"]

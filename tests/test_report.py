@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.report import SECTIONS, build_report
-from pipelines.report_svg import bar_chart, heat_map, point_range
-from pipelines.run import Context
-from pipelines.study import read_study
+from qualquant.pipelines.report import SECTIONS, build_report
+from qualquant.pipelines.report_svg import bar_chart, heat_map, point_range
+from qualquant.pipelines.run import Context
+from qualquant.pipelines.study import read_study
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts"

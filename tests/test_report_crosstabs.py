@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pipelines
-from pipelines.run import run_study
-from pipelines.study import read_study
-from quant.survey import Survey, SurveyMeta, read_survey, write_survey
+from qualquant import pipelines
+from qualquant.pipelines.run import run_study
+from qualquant.pipelines.study import read_study
+from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -193,7 +193,7 @@ def test_report_shows_the_crosstab_of_a_study_with_only_crosstabs(tmp_path):
 def test_cli_crosstab_and_frequencies_in_code_order(tmp_path, kind):
     from typer.testing import CliRunner
 
-    from pipelines.cli import app
+    from qualquant.pipelines.cli import app
 
     _study(tmp_path, kind)
     survey = tmp_path / ("survey.sav" if kind.startswith("sav") else "survey.csv")

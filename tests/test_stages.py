@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import pipelines
-from pipelines import stages
-from pipelines.run import run_study
-from pipelines.study import read_study
+from qualquant import pipelines
+from qualquant.pipelines import stages
+from qualquant.pipelines.run import run_study
+from qualquant.pipelines.study import read_study
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -54,7 +54,7 @@ def test_expected_count_note_stays_in_tables_and_report(survey_run):
 
 
 def test_output_stages_are_importable_from_stages():
-    from pipelines import stages_output
+    from qualquant.pipelines import stages_output
 
     assert [s.name for s in stages.STAGES][-2:] == ["exports", "report"]
     assert stages.STAGES[-2].run is stages_output.stage_exports

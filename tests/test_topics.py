@@ -10,12 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pipelines
-from coding import read_codebook
-from coding.errors import TopicModelError
-from coding.topics import TopicModel, documents_from_texts, select_n_topics, topic_coherence
-from coding.topics_docs import prepare_documents
-from corpus.collection import read_corpus
+from qualquant import pipelines
+from qualquant.coding import read_codebook
+from qualquant.coding.errors import TopicModelError
+from qualquant.coding.topics import TopicModel, documents_from_texts, select_n_topics, topic_coherence
+from qualquant.coding.topics_docs import prepare_documents
+from qualquant.corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 GADARIAN = Path(__file__).resolve().parent / "data" / "open_ended" / "gadarian.csv"
@@ -330,7 +330,7 @@ def test_streamed_bag_of_words_equals_gensim_doc2bow():
 
 def test_select_n_topics_method_uses_the_model_settings():
     """The method is the module function with this model's settings (same curve, same choice)."""
-    from coding.topics import TopicModel, select_n_topics
+    from qualquant.coding.topics import TopicModel, select_n_topics
 
     rng = __import__("random").Random(3)
     vocab_a = ["чат", "наши", "помощь", "квартира", "вместе", "ребята"]

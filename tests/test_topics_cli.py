@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import pipelines
-from pipelines.cli_topics import app
+from qualquant import pipelines
+from qualquant.pipelines.cli_topics import app
 
 DEMO = Path(pipelines.__file__).resolve().parent / "demo_data"
 
@@ -27,7 +27,7 @@ def demo_model(tmp_path_factory):
 
 
 def test_fit_on_the_demo_study_by_default(demo_model):
-    from coding.topics import TopicModel
+    from qualquant.coding.topics import TopicModel
 
     out, output = demo_model
     # 381 participant turns; one ("Да пусть. Всё равно анонимно.") has no vocabulary lemma left
@@ -52,7 +52,7 @@ def test_compare_codes_defaults_to_the_study_export(demo_model, tmp_path):
     assert "demo_export.json" in result.output and "issue(s)" not in result.output
     alignment = pd.read_csv(tmp_path / "a.csv", encoding="utf-8-sig")
     assert not (tmp_path / "a_set_aside.csv").exists()
-    from coding import read_codebook
+    from qualquant.coding import read_codebook
 
     codes = set(alignment["code"])
     book = read_codebook(DEMO / "codebook.toml")
@@ -112,7 +112,7 @@ unit = "transcript"
     assert pd.read_csv(out / "coherence_curve.csv", encoding="utf-8-sig")["seed"].unique().tolist() == [4]
     source = json.loads((out / "source.json").read_text(encoding="utf-8"))
     assert source["kind"] == "study" and source["demo"] is False and source["seed"] == 5
-    from coding.topics import TopicModel
+    from qualquant.coding.topics import TopicModel
 
     model = TopicModel.load(out)
     assert model.random_state == 5 and model.unit == "transcript" and len(model.documents_) == 20
@@ -142,7 +142,7 @@ def test_show_and_effects_read_the_saved_model(demo_model, tmp_path):
 
 
 def test_compare_codes_with_a_codings_csv(demo_model, tmp_path):
-    from coding.topics import TopicModel
+    from qualquant.coding.topics import TopicModel
 
     out, _ = demo_model
     model = TopicModel.load(out)

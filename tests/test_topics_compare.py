@@ -8,18 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pipelines
-from coding import CODINGS_COLUMNS, read_codebook
-from coding.errors import TopicModelError
-from coding.topics import TopicModel
-from coding.topics_compare import (
+from qualquant import pipelines
+from qualquant.coding import CODINGS_COLUMNS, read_codebook
+from qualquant.coding.errors import TopicModelError
+from qualquant.coding.topics import TopicModel
+from qualquant.coding.topics_compare import (
     benjamini_hochberg,
     compare_codes,
     mann_whitney,
     model_version,
     to_labelstudio_predictions,
 )
-from corpus.collection import read_corpus
+from qualquant.corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 REFERENCE = Path(__file__).resolve().parent / "reference" / "topics"
@@ -173,7 +173,7 @@ def test_predictions_for_seeded_topics(seeded_model, demo_corpus, codebook):
 @pytest.mark.labelstudio
 def test_predictions_round_trip_through_label_studio(labelstudio_server, seeded_model, demo_corpus, codebook,
                                                      tmp_path):
-    from coding.topics_compare import pull_predictions, push_predictions
+    from qualquant.coding.topics_compare import pull_predictions, push_predictions
 
     client = labelstudio_server.client()
     small = demo_corpus.with_transcripts(demo_corpus.transcripts[:3])

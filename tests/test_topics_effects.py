@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import pipelines
-from coding.errors import TopicModelError
-from coding.topics import TopicModel, documents_from_texts, select_n_topics
-from coding.topics_effects import (EFFECTS_COLUMNS, align_topics, effects_set_aside, effects_to_svg,
+from qualquant import pipelines
+from qualquant.coding.errors import TopicModelError
+from qualquant.coding.topics import TopicModel, documents_from_texts, select_n_topics
+from qualquant.coding.topics_effects import (EFFECTS_COLUMNS, align_topics, effects_set_aside, effects_to_svg,
                                    estimate_effects)
-from corpus.collection import read_corpus
+from qualquant.corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 GADARIAN = Path(__file__).resolve().parent / "data" / "open_ended" / "gadarian.csv"
