@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _child_demo(out: str) -> dict:
-    from qualquant.pipelines.cli_study import run_demo
+    from qualquant.pipelines.cli.study import run_demo
 
     t0 = time.perf_counter()
     result = run_demo(Path(out), force=True, show_progress=False)

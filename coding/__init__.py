@@ -6,9 +6,9 @@ Public names:
   (:mod:`qualquant.coding.codebook`)
 - :data:`CODINGS_COLUMNS`, :class:`CodedSpan`, :func:`codings_frame`, :func:`consensus`
   (:mod:`qualquant.coding.codings`; the codings table is described there)
-- :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`qualquant.coding.ls_export`,
+- :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`qualquant.coding.labelstudio._export`,
   also ``coding.labelstudio.read_export``)
-- :class:`qualquant.coding.labelstudio.LabelStudioClient` and :class:`qualquant.coding.ls_server.LabelStudioServer`
+- :class:`qualquant.coding.labelstudio.LabelStudioClient` and :class:`qualquant.coding.labelstudio._server.LabelStudioServer`
   (imported from their modules; they need ``label-studio-sdk`` / a Label Studio server)
 
 Agreement and matrices live in :mod:`qualquant.coding.agreement` and :mod:`qualquant.coding.matrices`.
@@ -26,7 +26,7 @@ from qualquant.coding.errors import (
     PushConflictError,
     UnknownCodeError,
 )
-from qualquant.coding.ls_export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
+from qualquant.coding.labelstudio._export import ANNOTATIONS_COLUMNS, ISSUES_COLUMNS, ExportReadResult, read_export
 
 __all__ = [
     "ANNOTATIONS_COLUMNS",

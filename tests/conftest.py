@@ -152,7 +152,7 @@ def _missing(what: str) -> None:
 def labelstudio_server():
     """A running local Label Studio server with an admin and two coders."""
     from qualquant.coding.errors import LabelStudioNotInstalledError
-    from qualquant.coding.ls_server import LabelStudioServer, find_label_studio
+    from qualquant.coding.labelstudio._server import LabelStudioServer, find_label_studio
 
     try:
         find_label_studio()

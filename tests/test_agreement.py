@@ -27,9 +27,9 @@ from qualquant.coding.agreement import (
     krippendorff_alpha,
     span_agreement,
 )
-from qualquant.coding.agreement_stats import point_estimates as _point_estimates
-from qualquant.coding.agreement_stats import stats_from_sums as _stats_from_sums
-from qualquant.coding.agreement_stats import unit_features as _unit_features
+from qualquant.coding.agreement._stats import point_estimates as _point_estimates
+from qualquant.coding.agreement._stats import stats_from_sums as _stats_from_sums
+from qualquant.coding.agreement._stats import unit_features as _unit_features
 from qualquant.coding.errors import AgreementError, CodingError
 from qualquant.corpus import Corpus, Segment, Transcript
 
@@ -248,7 +248,7 @@ def test_rare_code_reports_valid_resamples_and_a_note():
     # Independent count: alpha is defined exactly when a resample draws segment 0 or 1
     # (otherwise every value is 0); drawing only those two segments (prob. (2/20)^20) does
     # not occur at this seed. The same resamples, counted from the draw counts directly:
-    from qualquant.coding.agreement_stats import bootstrap_weights
+    from qualquant.coding.agreement._stats import bootstrap_weights
 
     draws = bootstrap_weights(20, n_boot, 5)
     expected_valid = int(((draws[:, 0] + draws[:, 1]) > 0).sum())

@@ -13,8 +13,8 @@ from qualquant import pipelines
 from qualquant.coding import CodedSpan, codings_frame, read_codebook
 from qualquant.coding.agreement import agreement_table
 from qualquant.corpus import read_corpus
-from qualquant.pipelines.cli_coding_analysis import register
-from qualquant.pipelines.cli_common import make_app
+from qualquant.pipelines.cli.coding_analysis import register
+from qualquant.pipelines.cli._common import make_app
 from qualquant.pipelines.exports import write_table
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
@@ -165,7 +165,7 @@ def test_errors_are_one_line(app, tmp_path):
 def _direct_demo_agreement():
     """Agreement computed directly from the library on the study's pseudonymised corpus."""
     from qualquant.coding.labelstudio import read_export
-    from qualquant.coding.ls_export import read_users
+    from qualquant.coding.labelstudio._export import read_users
     from qualquant.pipelines.study import read_study
 
     study = read_study(DEMO / "study.toml")

@@ -199,7 +199,7 @@ def test_every_command_has_help_and_is_in_the_readme():
 
 
 def test_run_reconciliation_warnings_show_a_missing_case_id_as_empty(tmp_path):
-    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.stages._run import run_study
     from qualquant.pipelines.study import read_study
 
     toml = _make_study(tmp_path)

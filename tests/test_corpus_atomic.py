@@ -98,7 +98,7 @@ def test_directory_is_swapped_whole(tmp_path):
 
 def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
     """Two runs on the same out/ must not write through one ``name.tmp`` file."""
-    from qualquant.pipelines.run import CACHE_DIR, STATE_FILE, Context, _write_state
+    from qualquant.pipelines.stages._run import CACHE_DIR, STATE_FILE, Context, _write_state
     from qualquant.pipelines.study import read_study
 
     (tmp_path / "study.toml").write_text('[study]\ntitle = "Atomic"\n', encoding="utf-8")

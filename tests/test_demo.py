@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from qualquant.pipelines.cli_study import run_demo
+from qualquant.pipelines.cli.study import run_demo
 from qualquant.pipelines.study import CONVERGENCE_LABELS
 
 REQUIRED = ("report.html", "segments.csv", "codings.csv", "agreement.csv", "theme_frequencies.csv", "topics.csv",
@@ -96,7 +96,7 @@ def test_codings_on_interviewer_turns_are_reported(tmp_path):
     import shutil
 
     from qualquant import pipelines
-    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.stages._run import run_study
     from qualquant.pipelines.study import read_study
 
     root = tmp_path / "demo"
@@ -141,7 +141,7 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
 
     from qualquant.coding import read_codebook
     from qualquant.coding.agreement import agreement_table
-    from qualquant.pipelines import demo_codings as dc
+    from qualquant.pipelines.demo import codings as dc
     from qualquant.pipelines.cli import app
     from qualquant.pipelines.study import read_study
 

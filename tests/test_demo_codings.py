@@ -1,7 +1,7 @@
 """The demo codings: coder A's plans, coder B's derivation, the shipped export, a live round trip.
 
 The shipped export (``pipelines/demo_data/labelstudio/demo_export.json``) was made by
-``python -m qualquant.pipelines.demo_codings`` against a real Label Studio 1.23.2 server. These
+``python -m qualquant.pipelines.demo.codings`` against a real Label Studio 1.23.2 server. These
 tests check it against the demo corpus and codebook independently of the script
 (every span re-checked against the pseudonymised text) and check that it is what the
 plan files and the seed produce. The live test (marked ``labelstudio``) repeats the
@@ -18,8 +18,7 @@ from pathlib import Path
 import pytest
 
 from qualquant.coding import read_codebook
-from qualquant.pipelines import demo_codings as dc
-
+from qualquant.pipelines.demo import codings as dc
 EXPORT = dc.EXPORT_PATH
 
 

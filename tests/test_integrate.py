@@ -36,7 +36,8 @@ from qualquant.pipelines.integrate import (
     variable_verdict,
     write_quantitized,
 )
-from qualquant.pipelines.study import Construct, RepresentativenessRow
+from qualquant.pipelines.study import Construct
+from qualquant.pipelines.study._config import RepresentativenessRow
 from qualquant.quant.errors import QualquantError, VariableNotFoundError, WeightError
 from qualquant.quant.survey import Survey, SurveyMeta, read_survey
 
@@ -508,8 +509,7 @@ def test_representativeness_weights_errors_are_clear(name, values, error, messag
 
 def test_representativeness_is_re_exported_from_integrate():
     from qualquant.pipelines import integrate as integrate
-    from qualquant.pipelines import representativeness as rep
-
+    from qualquant.pipelines.integrate import _representativeness as rep
     for name in ("representativeness", "Representativeness", "chi2_gof_monte_carlo", "survey_labels"):
         assert getattr(integrate, name) is getattr(rep, name)
 

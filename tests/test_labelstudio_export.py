@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from qualquant import pipelines
 from qualquant.coding import CODINGS_COLUMNS, ISSUES_COLUMNS, ExportFormatError, consensus, read_codebook
 from qualquant.coding.labelstudio import read_export
-from qualquant.coding.ls_export import parse_export
+from qualquant.coding.labelstudio._export import parse_export
 from qualquant.quant.errors import QualquantError
 
 HERE = Path(__file__).resolve().parent

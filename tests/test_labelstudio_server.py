@@ -20,7 +20,7 @@ from qualquant import pipelines
 from qualquant.coding import read_codebook
 from qualquant.coding.errors import LabelStudioTokenError, PushConflictError
 from qualquant.coding.labelstudio import LabelStudioClient
-from qualquant.coding.ls_export import parse_export
+from qualquant.coding.labelstudio._export import parse_export
 
 pytestmark = pytest.mark.labelstudio
 
@@ -231,8 +231,8 @@ def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, c
     """Label Studio 1.23's export lists predictions by id; pull fetches and merges them."""
     import json
 
-    from qualquant.coding.ls_export import read_export
-    from qualquant.coding.topics_compare import pull_predictions, push_predictions
+    from qualquant.coding.labelstudio._export import read_export
+    from qualquant.coding.topics._compare import pull_predictions, push_predictions
 
     client = labelstudio_server.client()
     small = demo_corpus.with_transcripts(demo_corpus.transcripts[:2])
@@ -292,8 +292,7 @@ def test_generated_passwords_never_look_like_options(monkeypatch):
     """A password starting with "-" made `label-studio init --password -x` fail with exit code 2."""
     import secrets
 
-    from qualquant.coding import ls_server
-
+    from qualquant.coding.labelstudio import _server as ls_server
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-Dm8xQ")
     assert not ls_server._new_password().startswith("-")
 
@@ -303,7 +302,7 @@ def test_a_failed_init_quotes_the_log_it_is_about_to_remove(tmp_path, monkeypatc
     import stat
 
     from qualquant.coding.errors import LabelStudioError
-    from qualquant.coding.ls_server import LabelStudioServer
+    from qualquant.coding.labelstudio._server import LabelStudioServer
 
     fake = tmp_path / "label-studio"
     fake.write_text("#!/bin/sh\necho 'usage: label-studio init: error: unrecognized arguments' >&2\nexit 2\n")

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from qualquant.coding.errors import LabelStudioError
-from qualquant.coding.ls_export import parse_export
-from qualquant.coding.ls_predictions import PREDICTION_FIELDS, merge_predictions, needs_predictions, prediction_dict
+from qualquant.coding.labelstudio._export import parse_export
+from qualquant.coding.labelstudio._predictions import PREDICTION_FIELDS, merge_predictions, needs_predictions, prediction_dict
 
 TEXT = "Мы жили у друзей. Потом сняли квартиру 🏠 в Алматы."
 

@@ -420,8 +420,8 @@ def test_generated_results_parse_back(test, stat, dec, df1, df2, p, comma):
 
 
 def _app():
-    from qualquant.pipelines.cli_common import make_app
-    from qualquant.pipelines.cli_quant_check import register
+    from qualquant.pipelines.cli._common import make_app
+    from qualquant.pipelines.cli.quant_check import register
 
     app = make_app("quant test app")
     register(app)

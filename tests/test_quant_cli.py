@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from qualquant import pipelines
 from qualquant import quant
-from qualquant.pipelines.cli_quant import app
+from qualquant.pipelines.cli.quant import app
 
 runner = CliRunner()
 
@@ -113,8 +113,7 @@ def test_out_to_a_folder_or_under_a_file_is_one_error_line(sav, tmp_path):
 
 
 def test_a_stray_os_error_is_one_error_line(sav, monkeypatch):
-    from qualquant.pipelines import cli_quant as cli_quant
-
+    from qualquant.pipelines.cli import quant as cli_quant
     def denied(path, codebook):
         raise PermissionError(13, "Permission denied", "s.sav")
 
@@ -131,7 +130,7 @@ DEMO_SAV = Path(pipelines.__file__).parent / "demo_data" / "survey" / "repatriat
 
 @pytest.fixture()
 def width80(monkeypatch):
-    from qualquant.pipelines.cli_common import console
+    from qualquant.pipelines.cli._common import console
 
     monkeypatch.setattr(console, "_width", 80)  # what a non-terminal (pipe, CI log) gets
 

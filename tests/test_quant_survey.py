@@ -171,7 +171,7 @@ def test_header_only_csv_is_an_empty_table_error_naming_the_file(tmp_path):
 def test_cli_header_only_csv_is_one_error_line(tmp_path):
     from typer.testing import CliRunner
 
-    from qualquant.pipelines.cli_quant import app
+    from qualquant.pipelines.cli.quant import app
 
     (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["freq", str(tmp_path / "only_header.csv"), "a"])

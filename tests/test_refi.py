@@ -33,7 +33,7 @@ from qualquant.coding.refi import (
     write_qdc,
     write_qdpx,
 )
-from qualquant.coding.refi_text import OffsetMap, utf16_offset
+from qualquant.coding.refi._text import OffsetMap, utf16_offset
 from qualquant.corpus import normalize_text, read_corpus
 from qualquant.pipelines.cli import app
 
@@ -506,7 +506,7 @@ def test_cli_qdc_and_errors(tmp_path):
 
 def test_the_shipped_schemas_are_the_published_ones():
     """coding/schemas holds the REFI schemas verbatim: byte-equal to the reference copies."""
-    from qualquant.coding.refi_schema import SCHEMA_DIR, SCHEMA_FILES
+    from qualquant.coding.refi._schema import SCHEMA_DIR, SCHEMA_FILES
 
     for name in SCHEMA_FILES.values():
         assert (SCHEMA_DIR / name).read_bytes() == (Path(__file__).parent / "reference" / "refi" / name).read_bytes()

@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 from qualquant import pipelines
-from qualquant.pipelines.run import run_study
+from qualquant.pipelines.stages._run import run_study
 from qualquant.pipelines.study import read_study
 from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
 

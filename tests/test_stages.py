@@ -10,7 +10,7 @@ import pytest
 
 from qualquant import pipelines
 from qualquant.pipelines import stages
-from qualquant.pipelines.run import run_study
+from qualquant.pipelines.stages._run import run_study
 from qualquant.pipelines.study import read_study
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
@@ -54,8 +54,7 @@ def test_expected_count_note_stays_in_tables_and_report(survey_run):
 
 
 def test_output_stages_are_importable_from_stages():
-    from qualquant.pipelines import stages_output
-
+    from qualquant.pipelines.stages import _output as stages_output
     assert [s.name for s in stages.STAGES][-2:] == ["exports", "report"]
     assert stages.STAGES[-2].run is stages_output.stage_exports
     assert stages.export_tables is stages_output.export_tables

@@ -8,7 +8,8 @@ import pytest
 
 from qualquant import pipelines
 from qualquant.pipelines.errors import StudyConfigError
-from qualquant.pipelines.study import STUDY_TEMPLATE, find_key_line, read_study
+from qualquant.pipelines.study import find_key_line, read_study
+from qualquant.pipelines.study._config import STUDY_TEMPLATE
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 
@@ -128,7 +129,7 @@ def _survey_study(tmp_path: Path, survey_block: str, extra: str = "") -> Path:
 
 
 def test_survey_variables_all_known_pass(tmp_path):
-    from qualquant.pipelines.study_check import check_survey_variables
+    from qualquant.pipelines.study._check import check_survey_variables
 
     p = _survey_study(tmp_path, 'weights = "weight"\noutcome = "belonging"\nfactors = ["friends"]\n',
                       '\n[[constructs]]\nid = "a"\nsurvey_variables = ["friends"]\noutcome = "belonging"\n')
@@ -136,7 +137,7 @@ def test_survey_variables_all_known_pass(tmp_path):
 
 
 def test_misspelt_survey_variables_are_one_error_with_key_line_and_close_match(tmp_path):
-    from qualquant.pipelines.study_check import check_survey_variables
+    from qualquant.pipelines.study._check import check_survey_variables
 
     p = _survey_study(tmp_path, 'weights = "wieght"\noutcome = "belonging"\nfactors = ["friends", "frends"]\n',
                       '\n[[constructs]]\nid = "a"\nsurvey_variables = ["belongin"]\n')
@@ -153,7 +154,7 @@ def test_misspelt_survey_variables_are_one_error_with_key_line_and_close_match(t
 def test_survey_variable_check_reads_only_sav_metadata(tmp_path, monkeypatch):
     import pyreadstat
 
-    from qualquant.pipelines.study_check import check_survey_variables, survey_variable_names
+    from qualquant.pipelines.study._check import check_survey_variables, survey_variable_names
 
     sav = DEMO / "survey" / "repatriates_survey.sav"
     calls = []
@@ -177,7 +178,7 @@ def test_survey_variable_check_reads_only_sav_metadata(tmp_path, monkeypatch):
 
 
 def test_missing_survey_file_is_a_config_error(tmp_path):
-    from qualquant.pipelines.study_check import check_survey_variables
+    from qualquant.pipelines.study._check import check_survey_variables
 
     p = _write(tmp_path, '[survey]\npath = "nope.sav"\noutcome = "x"\n')
     with pytest.raises(StudyConfigError, match=r"\[survey\] path: the survey file .*nope\.sav.* does not exist"):
@@ -194,7 +195,7 @@ def _construct_study(tmp_path: Path, constructs: str, topics: str = "") -> Path:
 
 
 def test_misspelt_construct_code_stops_the_run_naming_id_file_line_and_close_codes(tmp_path):
-    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.stages._run import run_study
 
     p = _construct_study(tmp_path, '\n[[constructs]]\nid = "local_ties"\ncodes = ["bonding", "bridgng"]\n')
     with pytest.raises(StudyConfigError) as err:
@@ -207,7 +208,7 @@ def test_misspelt_construct_code_stops_the_run_naming_id_file_line_and_close_cod
 
 
 def test_construct_codes_and_topics_are_all_checked_in_one_error(tmp_path):
-    from qualquant.pipelines.study_check import check_construct_codes
+    from qualquant.pipelines.study._check import check_construct_codes
 
     p = _construct_study(
         tmp_path,

@@ -24,13 +24,13 @@ from typer.testing import CliRunner
 from qualquant import pipelines
 from qualquant.coding import CONSENSUS_RULES, consensus, read_codebook, read_export
 from qualquant.coding.cooccurrence import cooccurrence
-from qualquant.coding.ls_export import read_users
+from qualquant.coding.labelstudio._export import read_users
 from qualquant.coding.matrices import theme_frequencies
 from qualquant.pipelines import integrate
 from qualquant.pipelines.cli import app
-from qualquant.pipelines.cli_inputs import read_codings
+from qualquant.pipelines.cli._inputs import read_codings
 from qualquant.pipelines.exports import write_table
-from qualquant.pipelines.run import run_study
+from qualquant.pipelines.stages._run import run_study
 from qualquant.pipelines.study import read_study
 from qualquant.quant.survey import read_survey
 

@@ -14,7 +14,7 @@ from qualquant import pipelines
 from qualquant.coding import read_codebook
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics import TopicModel, documents_from_texts, select_n_topics, topic_coherence
-from qualquant.coding.topics_docs import prepare_documents
+from qualquant.coding.topics._documents import prepare_documents
 from qualquant.corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from qualquant import pipelines
-from qualquant.pipelines.cli_topics import app
+from qualquant.pipelines.cli.topics import app
 
 DEMO = Path(pipelines.__file__).resolve().parent / "demo_data"
 

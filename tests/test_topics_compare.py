@@ -12,7 +12,7 @@ from qualquant import pipelines
 from qualquant.coding import CODINGS_COLUMNS, read_codebook
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics import TopicModel
-from qualquant.coding.topics_compare import (
+from qualquant.coding.topics._compare import (
     benjamini_hochberg,
     compare_codes,
     mann_whitney,
@@ -173,7 +173,7 @@ def test_predictions_for_seeded_topics(seeded_model, demo_corpus, codebook):
 @pytest.mark.labelstudio
 def test_predictions_round_trip_through_label_studio(labelstudio_server, seeded_model, demo_corpus, codebook,
                                                      tmp_path):
-    from qualquant.coding.topics_compare import pull_predictions, push_predictions
+    from qualquant.coding.topics._compare import pull_predictions, push_predictions
 
     client = labelstudio_server.client()
     small = demo_corpus.with_transcripts(demo_corpus.transcripts[:3])

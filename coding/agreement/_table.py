@@ -74,7 +74,7 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 
-from qualquant.coding.agreement_stats import (
+from qualquant.coding.agreement._stats import (
     LEVELS,
     bootstrap_weights,
     cluster_sums,
@@ -86,7 +86,7 @@ from qualquant.coding.agreement_stats import (
     stats_from_sums,
     unit_features,
 )
-from qualquant.coding.agreement_stats import N_FEATURES
+from qualquant.coding.agreement._stats import N_FEATURES
 from qualquant.coding.errors import AgreementError
 from qualquant.coding.matrices import check_codings, code_order, facet_of, unit_segments
 

@@ -3,7 +3,7 @@
 :class:`LabelStudioClient` wraps ``label-studio-sdk`` 2.x. Its API token comes
 from an environment variable (``LABEL_STUDIO_API_KEY`` by default) and is never
 printed, logged, written to a file or shown in ``repr``. :func:`read_export`
-(from :mod:`qualquant.coding.ls_export`) reads export files; :meth:`LabelStudioClient.pull`
+(from :mod:`qualquant.coding.labelstudio._export`) reads export files; :meth:`LabelStudioClient.pull`
 first saves the raw export bytes as an immutable snapshot
 (``project<id>_<UTC timestamp>_<sha256 prefix>.json``, read-only, never
 overwritten) and then parses that snapshot with :func:`read_export`.
@@ -44,8 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from qualquant.coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
-from qualquant.coding.ls_export import ExportReadResult, parse_export, read_export
-from qualquant.coding.ls_predictions import merge_predictions, needs_predictions, prediction_dict
+from qualquant.coding.labelstudio._export import ExportReadResult, parse_export, read_export
+from qualquant.coding.labelstudio._predictions import merge_predictions, needs_predictions, prediction_dict
 from qualquant.corpus._atomic import atomic_write_bytes
 
 __all__ = ["LabelStudioClient", "PullResult", "PushResult", "merge_predictions", "read_export", "task_data"]
@@ -392,7 +392,7 @@ class LabelStudioClient:
 
         Uses ``predictions.list(task_project=<id>)`` (Label Studio's
         ``/api/predictions/?task__project=<id>``). Each prediction is a plain
-        dict with the fields :data:`qualquant.coding.ls_predictions.PREDICTION_FIELDS` (``id``, ``task``,
+        dict with the fields :data:`qualquant.coding.labelstudio._predictions.PREDICTION_FIELDS` (``id``, ``task``,
         ``project``, ``model_version``, ``score``, ``result``, ``created_at``,
         ``updated_at``); lists are sorted by prediction id.
         """
@@ -511,5 +511,5 @@ class LabelStudioClient:
 
     @staticmethod
     def parse(raw: bytes, **kwargs) -> ExportReadResult:
-        """Parse export bytes (see :func:`qualquant.coding.ls_export.parse_export`)."""
+        """Parse export bytes (see :func:`qualquant.coding.labelstudio._export.parse_export`)."""
         return parse_export(raw, **kwargs)

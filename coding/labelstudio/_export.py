@@ -58,7 +58,7 @@ import pandas as pd
 
 from qualquant.coding.codings import CodedSpan, codings_frame, split_by_segments
 from qualquant.coding.errors import ExportFormatError
-from qualquant.coding.ls_formats import (
+from qualquant.coding.labelstudio._formats import (
     ISSUES_COLUMNS,
     _Annotation,
     _as_int,

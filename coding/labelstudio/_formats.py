@@ -1,7 +1,7 @@
 """Low-level readers of Label Studio export formats (full JSON, JSON_MIN, CSV).
 
 They turn an export into neutral task/annotation records and report malformed
-records; validation of spans and the codings table are in :mod:`qualquant.coding.ls_export`.
+records; validation of spans and the codings table are in :mod:`qualquant.coding.labelstudio._export`.
 """
 
 from __future__ import annotations

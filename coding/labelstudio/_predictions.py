@@ -4,7 +4,7 @@ Label Studio 1.23's full JSON export lists a task's predictions by id only
 (``"predictions": [17, 18]``). :meth:`qualquant.coding.labelstudio.LabelStudioClient.pull`
 fetches them through the API (:meth:`~qualquant.coding.labelstudio.LabelStudioClient.predictions`)
 and merges them in with :func:`merge_predictions` before parsing, so
-:func:`qualquant.coding.ls_export.parse_export` sees them like any other prediction
+:func:`qualquant.coding.labelstudio._export.parse_export` sees them like any other prediction
 (``source="prediction"``, ``coder`` = ``model_version``).
 """
 

@@ -89,7 +89,7 @@ def find_label_studio() -> Path:
     on_path = shutil.which("label-studio")
     if on_path:
         return Path(on_path)
-    repo_venv = Path(__file__).resolve().parents[1] / ".venv-labelstudio" / "bin" / "label-studio"
+    repo_venv = Path(__file__).resolve().parents[2] / ".venv-labelstudio" / "bin" / "label-studio"
     if repo_venv.is_file() and os.access(repo_venv, os.X_OK):
         return repo_venv
     raise LabelStudioNotInstalledError(

@@ -30,10 +30,10 @@ Offsets
 REFI positions count characters of the plain-text file as the tool stores
 it (with ``\\r\\n`` newlines, no NFC), and NVivo counts UTF-16 code units.
 They are mapped onto qualquant's canonical text (NFC, ``\\n``) as described
-in :mod:`qualquant.coding.refi_text`; how each source's positions were counted is
+in :mod:`qualquant.coding.refi._text`; how each source's positions were counted is
 reported in :attr:`RefiSource.offset_units` and ``offset_reason``. Codes
 are translated to snake_case ids and facets as described in
-:mod:`qualquant.coding.refi_codes`.
+:mod:`qualquant.coding.refi._codes`.
 
 Examples
 --------
@@ -50,10 +50,10 @@ Examples
 
 from __future__ import annotations
 
-from qualquant.coding.refi_codes import RefiCode, RefiSet, codebook_to_toml
-from qualquant.coding.refi_read import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource, read_qdc, read_qdpx
-from qualquant.coding.refi_text import OFFSET_UNITS
-from qualquant.coding.refi_write import validate_refi_xml, write_qdc, write_qdpx
+from qualquant.coding.refi._codes import RefiCode, RefiSet, codebook_to_toml
+from qualquant.coding.refi._read import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource, read_qdc, read_qdpx
+from qualquant.coding.refi._text import OFFSET_UNITS
+from qualquant.coding.refi._write import validate_refi_xml, write_qdc, write_qdpx
 
 __all__ = [
     "OFFSET_UNITS",

@@ -9,7 +9,7 @@ from typing import Mapping
 import pandas as pd
 
 from qualquant.coding.codebook import Codebook
-from qualquant.coding.refi_codes import RefiCode, RefiSet
+from qualquant.coding.refi._codes import RefiCode, RefiSet
 
 __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource"]
 

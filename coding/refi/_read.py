@@ -19,9 +19,9 @@ from lxml import etree
 from qualquant.coding.codebook import Codebook
 from qualquant.coding.codings import CodedSpan, codings_frame, split_by_segments
 from qualquant.coding.errors import CodebookError, RefiError
-from qualquant.coding.refi_codes import RefiCode, RefiSet, codebook_from_refi, make_codes
-from qualquant.coding.refi_model import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource
-from qualquant.coding.refi_text import OffsetMap, choose_units
+from qualquant.coding.refi._codes import RefiCode, RefiSet, codebook_from_refi, make_codes
+from qualquant.coding.refi._model import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource
+from qualquant.coding.refi._text import OffsetMap, choose_units
 
 __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource", "read_qdc", "read_qdpx"]
 
@@ -122,7 +122,7 @@ def read_qdc(path: str | os.PathLike[str]) -> RefiCodebook:
     RefiCodebook
         ``.codes`` (GUID, name, colour, description, parent), ``.sets`` and
         ``.codebook``, a validated qualquant :class:`Codebook` (ids and
-        facets as described in :mod:`qualquant.coding.refi_codes`).
+        facets as described in :mod:`qualquant.coding.refi._codes`).
 
     Raises
     ------
@@ -282,7 +282,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
     with a corpus ``source_not_in_corpus``, ``source_text_differs`` and
     ``outside_segments``. Notes, links, graphs, cases and variables are
     listed once (``not_imported``). Offsets are mapped as described in
-    :mod:`qualquant.coding.refi_text`.
+    :mod:`qualquant.coding.refi._text`.
     """
     path = Path(path)
     where = str(path)

@@ -17,10 +17,10 @@ from lxml import etree
 from qualquant.coding.codebook import Codebook
 from qualquant.coding.codings import CODINGS_COLUMNS
 from qualquant.coding.errors import RefiError
-from qualquant.coding.refi_codes import codebook_to_toml, id_mark, stable_guid
-from qualquant.coding.refi_read import SIDECAR_NAME
-from qualquant.coding.refi_schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
-from qualquant.coding.refi_text import OFFSET_UNITS, utf16_offset
+from qualquant.coding.refi._codes import codebook_to_toml, id_mark, stable_guid
+from qualquant.coding.refi._read import SIDECAR_NAME
+from qualquant.coding.refi._schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
+from qualquant.coding.refi._text import OFFSET_UNITS, utf16_offset
 from qualquant.corpus._atomic import atomic_write, atomic_write_bytes
 
 __all__ = ["project_xml", "validate_refi_xml", "write_qdc", "write_qdpx"]
@@ -149,7 +149,7 @@ def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:
     (in the codebook's first language); facets become ``<Set>`` elements,
     which :func:`qualquant.coding.refi.read_qdc` turns back into facets. Ids are kept
     by a last description line ``(qualquant id: <id>)`` (see
-    :mod:`qualquant.coding.refi_codes`). Translations, criteria, examples and seed
+    :mod:`qualquant.coding.refi._codes`). Translations, criteria, examples and seed
     words have no place in a ``.qdc`` and are not written.
     GUIDs are derived from the code ids, so rewriting gives an identical file.
     """

@@ -385,7 +385,7 @@ def pull_predictions(client, project, *, codebook=None, corpus=None):
     only the predictions, through the same client code: the task texts from
     ``tasks.list`` and the predictions from
     :meth:`~qualquant.coding.labelstudio.LabelStudioClient.predictions` (one call), put
-    into export form and checked by :func:`qualquant.coding.ls_export.parse_export` like
+    into export form and checked by :func:`qualquant.coding.labelstudio._export.parse_export` like
     any export: each span validated against the task text (and the corpus),
     coder = ``model_version``.
 
@@ -396,7 +396,7 @@ def pull_predictions(client, project, *, codebook=None, corpus=None):
     """
     import json
 
-    from qualquant.coding.ls_export import parse_export
+    from qualquant.coding.labelstudio._export import parse_export
 
     project_id = client._resolve(project)
     by_task = client.predictions(project_id)

@@ -26,7 +26,7 @@ turns) and exposes, in the estimator shape:
 
 :func:`select_n_topics` fits every K of a range over several seeds and picks K
 by mean coherence with the rule stated. Comparisons with human codes are in
-:mod:`qualquant.coding.topics_compare`; prevalence by covariates in :mod:`qualquant.coding.topics_effects`.
+:mod:`qualquant.coding.topics._compare`; prevalence by covariates in :mod:`qualquant.coding.topics._effects`.
 
 Determinism: with ``workers=1`` two fits with the same ``random_state`` give
 identical topics and proportions. ``LdaMulticore`` (``workers > 1``) hands chunks to
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
-from qualquant.coding.topics_docs import (
+from qualquant.coding.topics._documents import (
     DOCUMENT_COLUMNS,
     UNITS,
     ArrayBow,
@@ -54,7 +54,7 @@ from qualquant.coding.topics_docs import (
     documents_from_texts,
     prepare_documents,
 )
-from qualquant.coding.topics_select import COHERENCE_MEASURES, SelectionResult, select_n_topics, topic_coherence
+from qualquant.coding.topics._select import COHERENCE_MEASURES, SelectionResult, select_n_topics, topic_coherence
 from qualquant.corpus._atomic import atomic_write_dir
 
 __all__ = [
@@ -213,7 +213,7 @@ class TopicModel:
                         rule: str = "max") -> "SelectionResult":
         """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
 
-        A convenience around :func:`qualquant.coding.topics_select.select_n_topics`: the
+        A convenience around :func:`qualquant.coding.topics._select.select_n_topics`: the
         coherence measure, passes, unit, priors and so on are this model's; the
         seeds default to ``(random_state, random_state + 1, random_state + 2)``.
         This model itself is not changed; the chosen, fitted model is
@@ -238,7 +238,7 @@ class TopicModel:
         Parameters
         ----------
         docs : corpus.Corpus, pandas.DataFrame or iterable of token lists
-            See :func:`qualquant.coding.topics_docs.prepare_documents`; a corpus uses content
+            See :func:`qualquant.coding.topics._documents.prepare_documents`; a corpus uses content
             lemmas of ``roles`` turns cut by ``unit``.
 
         Returns
@@ -584,7 +584,7 @@ def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
 
 # The comparison with codes and the covariate effects live in their own modules
 # (size); they are part of this module's public interface.
-from qualquant.coding.topics_compare import (  # noqa: E402
+from qualquant.coding.topics._compare import (  # noqa: E402
     ALIGNMENT_COLUMNS,
     CompareResult,
     compare_codes,
@@ -592,7 +592,7 @@ from qualquant.coding.topics_compare import (  # noqa: E402
     push_predictions,
     to_labelstudio_predictions,
 )
-from qualquant.coding.topics_effects import EFFECTS_COLUMNS, effects_set_aside, effects_to_svg, estimate_effects  # noqa: E402
+from qualquant.coding.topics._effects import EFFECTS_COLUMNS, effects_set_aside, effects_to_svg, estimate_effects  # noqa: E402
 
 __all__ += [
     "ALIGNMENT_COLUMNS", "CompareResult", "EFFECTS_COLUMNS", "compare_codes", "effects_set_aside", "effects_to_svg",

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
-from qualquant.coding.topics_docs import prepare_documents
+from qualquant.coding.topics._documents import prepare_documents
 
 __all__ = ["COHERENCE_MEASURES", "SelectionResult", "select_n_topics", "topic_coherence"]
 

@@ -3,12 +3,12 @@
 Each area has its own module with a Typer sub-application; this module only
 assembles them:
 
-- ``qualquant corpus ...``      :mod:`qualquant.pipelines.cli_corpus`
-- ``qualquant quant ...``       :mod:`qualquant.pipelines.cli_quant`
-- ``qualquant codebook|labelstudio|coding ...``  :mod:`qualquant.pipelines.cli_coding`
-- ``qualquant topics ...``      :mod:`qualquant.pipelines.cli_topics`
-- ``qualquant refi ...``        :mod:`qualquant.pipelines.cli_refi` (REFI-QDA exchange files)
-- ``qualquant demo|init|run``   :mod:`qualquant.pipelines.cli_study`
+- ``qualquant corpus ...``      :mod:`qualquant.pipelines.cli.corpus`
+- ``qualquant quant ...``       :mod:`qualquant.pipelines.cli.quant`
+- ``qualquant codebook|labelstudio|coding ...``  :mod:`qualquant.pipelines.cli.coding`
+- ``qualquant topics ...``      :mod:`qualquant.pipelines.cli.topics`
+- ``qualquant refi ...``        :mod:`qualquant.pipelines.cli.refi` (REFI-QDA exchange files)
+- ``qualquant demo|init|run``   :mod:`qualquant.pipelines.cli.study`
 """
 
 from __future__ import annotations
@@ -17,21 +17,21 @@ import importlib
 
 import typer
 
-from qualquant.pipelines.cli_common import make_app
+from qualquant.pipelines.cli._common import make_app
 
 app = make_app("qualquant: coded interviews and survey statistics in one reproducible pipeline.")
 
 # (module, attribute, name) for sub-applications; (module, attribute) for top-level commands.
 _SUBAPPS = [
-    ("qualquant.pipelines.cli_corpus", "app", "corpus"),
-    ("qualquant.pipelines.cli_quant", "app", "quant"),
-    ("qualquant.pipelines.cli_coding", "codebook_app", "codebook"),
-    ("qualquant.pipelines.cli_coding", "labelstudio_app", "labelstudio"),
-    ("qualquant.pipelines.cli_coding", "coding_app", "coding"),
-    ("qualquant.pipelines.cli_topics", "app", "topics"),
-    ("qualquant.pipelines.cli_refi", "app", "refi"),
+    ("qualquant.pipelines.cli.corpus", "app", "corpus"),
+    ("qualquant.pipelines.cli.quant", "app", "quant"),
+    ("qualquant.pipelines.cli.coding", "codebook_app", "codebook"),
+    ("qualquant.pipelines.cli.coding", "labelstudio_app", "labelstudio"),
+    ("qualquant.pipelines.cli.coding", "coding_app", "coding"),
+    ("qualquant.pipelines.cli.topics", "app", "topics"),
+    ("qualquant.pipelines.cli.refi", "app", "refi"),
 ]
-_REGISTER = [("qualquant.pipelines.cli_study", "register")]
+_REGISTER = [("qualquant.pipelines.cli.study", "register")]
 
 
 def _assemble() -> None:

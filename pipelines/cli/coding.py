@@ -20,8 +20,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualquant.pipelines.cli_common import console, make_app
-from qualquant.pipelines.cli_inputs import (
+from qualquant.pipelines.cli._common import console, make_app
+from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
@@ -58,7 +58,7 @@ def _client(url: str | None, token_env: str):
 
 def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None,
                  study: Path | None = None):
-    from qualquant.pipelines.cli_inputs import resolve_inputs
+    from qualquant.pipelines.cli._inputs import resolve_inputs
 
     return resolve_inputs(study=study, corpus_paths=paths, cases=cases, anonymize=anonymize).corpus
 
@@ -266,6 +266,6 @@ def coding_import(
 
 
 # Agreement, theme frequencies and co-occurrence live in their own module.
-from qualquant.pipelines.cli_coding_analysis import register as _register_analysis  # noqa: E402
+from qualquant.pipelines.cli.coding_analysis import register as _register_analysis  # noqa: E402
 
 _register_analysis(coding_app)

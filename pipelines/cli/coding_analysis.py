@@ -1,7 +1,7 @@
 """``qualquant coding agreement|frequencies|cooccurrence``: analysis of validated codings.
 
 :func:`register` adds the three commands to the ``coding`` sub-application
-(:data:`qualquant.pipelines.cli_coding.coding_app`). Each command reads
+(:data:`qualquant.pipelines.cli.coding.coding_app`). Each command reads
 
 - CODINGS: a Label Studio export (full JSON, JSON_MIN or CSV; it is validated
   with :func:`qualquant.coding.labelstudio.read_export` against the corpus and codebook)
@@ -22,8 +22,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from qualquant.pipelines.cli_common import console
-from qualquant.pipelines.cli_inputs import (
+from qualquant.pipelines.cli._common import console
+from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
@@ -39,7 +39,7 @@ __all__ = ["read_codings_input", "register"]
 _CODINGS_ARG = typer.Argument(None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); "
                               "default: the --study's export.")
 def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
-    """Read CODINGS for the analysis commands (see :func:`qualquant.pipelines.cli_inputs.read_codings`).
+    """Read CODINGS for the analysis commands (see :func:`qualquant.pipelines.cli._inputs.read_codings`).
 
     Returns
     -------

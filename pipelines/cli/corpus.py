@@ -21,7 +21,7 @@ from rich.table import Table
 
 from qualquant import corpus
 from qualquant.corpus.errors import CorpusError, CorpusWarning
-from qualquant.pipelines.cli_common import console, err_console, make_app
+from qualquant.pipelines.cli._common import console, err_console, make_app
 from qualquant.pipelines.exports import write_table
 
 app = make_app("Transcripts: ingest files into segments, pseudonymise, summarise.")

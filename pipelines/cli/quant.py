@@ -27,7 +27,7 @@ from qualquant.quant.render import (
     render_measures,
     render_tests,
 )
-from qualquant.pipelines.cli_common import console, fit_table, make_app
+from qualquant.pipelines.cli._common import console, fit_table, make_app
 
 app = make_app("Survey statistics: frequencies, crosstabs, association tables, correlations, reliability.")
 
@@ -380,9 +380,9 @@ def alpha_cmd(
 
 
 try:
-    from qualquant.pipelines.cli_quant_check import register as _register_check
+    from qualquant.pipelines.cli.quant_check import register as _register_check
 except ModuleNotFoundError as _exc:  # the check command is built separately
-    if _exc.name != "qualquant.pipelines.cli_quant_check":
+    if _exc.name != "qualquant.pipelines.cli.quant_check":
         raise
 else:
     _register_check(app)

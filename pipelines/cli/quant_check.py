@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from qualquant.pipelines.cli_common import console, fit_table
+from qualquant.pipelines.cli._common import console, fit_table
 from qualquant.quant.render import format_p
 
 __all__ = ["register", "parse_counts"]

@@ -20,8 +20,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from qualquant.pipelines.cli_common import console, make_app
-from qualquant.pipelines.cli_inputs import (
+from qualquant.pipelines.cli._common import console, make_app
+from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from qualquant.pipelines import DEMO_DIR
-from qualquant.pipelines.cli_common import console
+from qualquant.pipelines.cli._common import console
 from qualquant.pipelines.errors import PipelineError
 
 __all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
@@ -82,7 +82,7 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         (e.g. the token variable is unset or the project does not exist: the
         message names them).
     """
-    from qualquant.pipelines.run import run_study
+    from qualquant.pipelines.stages._run import run_study
     from qualquant.pipelines.study import read_study
 
     if not labelstudio and (project or token_env):
@@ -110,7 +110,7 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
         ``directory/study.toml`` already exists (nothing is overwritten).
     """
     from qualquant.corpus._atomic import atomic_write_bytes, atomic_write_text
-    from qualquant.pipelines.study import STUDY_TEMPLATE
+    from qualquant.pipelines.study._config import STUDY_TEMPLATE
 
     directory = Path(directory)
     toml = directory / "study.toml"
@@ -199,7 +199,7 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run every stage of a study with progress, skipping stages whose inputs have not changed."""
-        from qualquant.pipelines.run import run_study
+        from qualquant.pipelines.stages._run import run_study
         from qualquant.pipelines.stages import STAGES
         from qualquant.pipelines.study import read_study
 

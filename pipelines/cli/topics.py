@@ -29,8 +29,8 @@ from rich.table import Table
 
 from qualquant.coding.errors import TopicModelError
 from qualquant.corpus._atomic import atomic_write_text
-from qualquant.pipelines.cli_common import console, make_app
-from qualquant.pipelines.cli_inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
+from qualquant.pipelines.cli._common import console, make_app
+from qualquant.pipelines.cli._inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
                                  read_codings, users_for)
 from qualquant.pipelines.exports import write_table
 
@@ -337,7 +337,7 @@ def compare_codes_cmd(
     An export is read against the transcripts the model was fitted on, pseudonymised as they were then
     (Label Studio tasks carry the pseudonymised text); --study reads it against that study's instead.
     """
-    from qualquant.coding.topics_compare import compare_codes
+    from qualquant.coding.topics._compare import compare_codes
 
     model = _load_model(model_dir)
     inputs = _compare_inputs(model_dir, study=study, anonymize=anonymize, codebook=codebook)
@@ -366,7 +366,7 @@ def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Option
                     codebook: Optional[Path]) -> Inputs:
     """Corpus, codebook and exports for ``compare-codes``: the --study's, else those of the model's source."""
     from qualquant.coding.codebook import read_codebook
-    from qualquant.pipelines.cli_inputs import resolve_inputs
+    from qualquant.pipelines.cli._inputs import resolve_inputs
 
     if study is not None:
         return resolve_inputs(study=study, anonymize=anonymize, codebook=codebook)
@@ -416,7 +416,7 @@ def effects(
     svg: Optional[Path] = typer.Option(None, "--svg", help="Write a point-range plot (SVG)."),
 ) -> None:
     """Topic prevalence by case attributes (OLS, stm-style intervals that carry model uncertainty)."""
-    from qualquant.coding.topics_effects import effects_to_svg, estimate_effects
+    from qualquant.coding.topics._effects import effects_to_svg, estimate_effects
 
     model = _load_model(model_dir)
     source = _load_source(model_dir)

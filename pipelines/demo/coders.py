@@ -6,7 +6,7 @@ turn without personal data, ``codes`` = code ids), and ``[[coder_b_extra]]``
 passages a second coder might plausibly code. :func:`coder_a_spans` places the
 quotes in the pseudonymised transcript, :func:`coder_b_spans` derives coder B,
 :func:`to_results` turns spans into Label Studio results.
-:mod:`qualquant.pipelines.demo_codings` sends them through a real Label Studio server.
+:mod:`qualquant.pipelines.demo.codings` sends them through a real Label Studio server.
 
 Coder B (deterministic: ``random.Random(f"{seed}:{transcript_id}")`` per transcript)
 ------------------------------------------------------------------------------------

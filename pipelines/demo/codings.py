@@ -1,6 +1,6 @@
 """The demo study's codings: two coders' annotations through a real Label Studio round trip.
 
-``python -m qualquant.pipelines.demo_codings [--out FILE] [--transcripts INT01,INT02] [--seed N]``
+``python -m qualquant.pipelines.demo.codings [--out FILE] [--transcripts INT01,INT02] [--seed N]``
 
 What the script does
 --------------------
@@ -15,8 +15,8 @@ What the script does
    the participant turns of the pseudonymised transcript; otherwise a
    :class:`CodingPlanError` names the plan file, the span and the quote.
 3. Derives coder B's second reading from A's plan with a fixed seed
-   (:func:`qualquant.pipelines.demo_coders.coder_b_spans`).
-4. Starts a real local server (:class:`qualquant.coding.ls_server.LabelStudioServer`) with
+   (:func:`qualquant.pipelines.demo.coders.coder_b_spans`).
+4. Starts a real local server (:class:`qualquant.coding.labelstudio._server.LabelStudioServer`) with
    an administrator and two real users, ``coder_a@example.org`` and
    ``coder_b@example.org``, each created by ``label-studio init`` with its own
    API token; creates the project from the codebook's labeling config; pushes
@@ -31,7 +31,7 @@ What the script does
    names by user id in ``demo_export.users.json`` (the export itself names
    coders only by id). :func:`read_demo_export` reads it back.
 
-Coder B, and the plan format, are described in :mod:`qualquant.pipelines.demo_coders`.
+Coder B, and the plan format, are described in :mod:`qualquant.pipelines.demo.coders`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from pathlib import Path
 
 from qualquant import pipelines
 from qualquant.corpus._atomic import atomic_write_text
-from qualquant.pipelines.demo_coders import (
+from qualquant.pipelines.demo.coders import (
     PLAN_DIR,
     SEED,
     CodingPlan,
@@ -178,7 +178,7 @@ def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], use
         issue is listed).
     """
     from qualquant.coding.errors import LabelStudioError
-    from qualquant.coding.ls_export import parse_export
+    from qualquant.coding.labelstudio._export import parse_export
 
     timings: dict[str, float] = {}
     missing = [t.id for t in corpus if t.id not in plans]
@@ -306,7 +306,7 @@ def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Seq
         Its ``timings`` also hold the server's ``init`` and ``start`` times.
     """
     from qualquant.coding import read_codebook
-    from qualquant.coding.ls_server import LabelStudioServer
+    from qualquant.coding.labelstudio._server import LabelStudioServer
 
     codebook = read_codebook(DEMO / "codebook.toml")
     corpus = demo_corpus(transcript_ids)
@@ -340,11 +340,11 @@ def _summary(result: RoundTripResult) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m qualquant.pipelines.demo_codings [--out FILE] [--transcripts IDS] [--seed N]``."""
-    from qualquant.pipelines.cli_common import console, err_console
+    """Command line: ``python -m qualquant.pipelines.demo.codings [--out FILE] [--transcripts IDS] [--seed N]``."""
+    from qualquant.pipelines.cli._common import console, err_console
 
     parser = argparse.ArgumentParser(
-        prog="python -m qualquant.pipelines.demo_codings",
+        prog="python -m qualquant.pipelines.demo.codings",
         description="Code the demo transcripts as two coders through a real Label Studio server and "
                     "write the full JSON export.",
     )

@@ -15,12 +15,12 @@ variables (``.sav`` with labels and ``.csv``).
 
 *Parallel samples* — interviews and survey come from different people and
 are linked through shared constructs: the joint display
-(:mod:`qualquant.pipelines.integrate_joint`, re-exported here).
+(:mod:`qualquant.pipelines.integrate._joint`, re-exported here).
 
 :func:`representativeness` compares the interviewees with the survey on the
 variables they share (chi-square goodness of fit with a seeded Monte Carlo p,
 which is valid for the small N of an interview study); it lives in
-:mod:`qualquant.pipelines.representativeness` and is re-exported here.
+:mod:`qualquant.pipelines.integrate._representativeness` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
 
 # Representativeness and the joint display live in their own modules (size); their public names are
 # re-exported here.
-from qualquant.pipelines.representativeness import (  # noqa: E402
+from qualquant.pipelines.integrate._representativeness import (  # noqa: E402
     DISTRIBUTION_COLUMNS,
     GOF_COLUMNS,
     SET_ASIDE_COLUMNS,
@@ -408,7 +408,7 @@ from qualquant.pipelines.representativeness import (  # noqa: E402
     survey_labels,
 )
 
-from qualquant.pipelines.integrate_joint import (  # noqa: E402
+from qualquant.pipelines.integrate._joint import (  # noqa: E402
     JOINT_DISPLAY_COLUMNS,
     QUANT_EVIDENCE_COLUMNS,
     choose_quotes,

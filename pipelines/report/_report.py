@@ -1,7 +1,7 @@
 """The study report: one self-contained HTML file.
 
 :func:`build_report` assembles the sections from the tables of a run
-(:class:`qualquant.pipelines.run.Context`): study summary, corpus statistics, codebook,
+(:class:`qualquant.pipelines.stages._run.Context`): study summary, corpus statistics, codebook,
 agreement, theme frequencies (bar charts), co-occurrence (heat map), topics
 (prevalence effects plot), survey tables in the layout of the seed study's
 Tables 1-3, the joint display with representativeness next to it, and every
@@ -10,7 +10,7 @@ warning and reconciliation entry. A section whose stage did not run says so.
 The file has inline CSS and inline SVG only: no scripts, no fonts, no
 images, no links to anything outside the file; a Content-Security-Policy
 forbids scripts and network requests. All text, including transcript
-quotes, is HTML-escaped (:func:`qualquant.pipelines.report_html.esc`).
+quotes, is HTML-escaped (:func:`qualquant.pipelines.report._html.esc`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from qualquant.pipelines.report_html import badge, esc, page, table_html
-from qualquant.pipelines.report_svg import bar_chart, heat_map, point_range
+from qualquant.pipelines.report._html import badge, esc, page, table_html
+from qualquant.pipelines.report._svg import bar_chart, heat_map, point_range
 
 __all__ = ["build_report", "SECTIONS"]
 

@@ -16,7 +16,7 @@ import json
 
 import pandas as pd
 
-from qualquant.pipelines.run import STATE_FILE, Context
+from qualquant.pipelines.stages._run import STATE_FILE, Context
 
 __all__ = ["EXPORT_TABLES", "export_tables", "stage_exports", "stage_report", "warnings_frame"]
 

@@ -1,4 +1,4 @@
-"""The stages of a study run (used by :func:`qualquant.pipelines.run.run_study` and ``qualquant demo``).
+"""The stages of a study run (used by :func:`qualquant.pipelines.stages._run.run_study` and ``qualquant demo``).
 
 ======================  ======================================================  =====================================
 stage                   what it does                                            files (under ``out/``)
@@ -38,8 +38,8 @@ from typing import Any
 
 import pandas as pd
 
-from qualquant.pipelines.run import Context, Stage, StageUnavailable
-from qualquant.pipelines.stages_output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
+from qualquant.pipelines.stages._run import Context, Stage, StageUnavailable
+from qualquant.pipelines.stages._output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
 
 __all__ = ["EXPORT_TABLES", "STAGES", "export_tables", "load_corpus", "require", "warnings_frame"]
 
@@ -267,7 +267,7 @@ def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.
 
 def _users(path: Path) -> dict[int, str] | None:
     """User id -> coder name from an export's ``.users.json`` file (None when there is none)."""
-    from qualquant.coding.ls_export import read_users
+    from qualquant.coding.labelstudio._export import read_users
 
     return read_users(path) if path.exists() else None
 

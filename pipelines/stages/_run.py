@@ -307,7 +307,7 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
     only : iterable of str, optional
         Run only these stages (the others are left as they are).
     console : rich.console.Console, optional
-        Where progress is drawn (default: :data:`qualquant.pipelines.cli_common.console`).
+        Where progress is drawn (default: :data:`qualquant.pipelines.cli._common.console`).
     show_progress : bool
 
     Returns
@@ -391,7 +391,7 @@ def _progress(console, show: bool, total: int):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     if console is None:
-        from qualquant.pipelines.cli_common import console as default_console
+        from qualquant.pipelines.cli._common import console as default_console
 
         console = default_console
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -422,10 +422,10 @@ def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | No
 
     Before any stage runs, every survey variable named in ``study.toml`` is
     checked against the survey file's variable names
-    (:func:`qualquant.pipelines.study_check.check_survey_variables`), so a misspelt
+    (:func:`qualquant.pipelines.study._check.check_survey_variables`), so a misspelt
     name fails at once rather than when the survey stage is reached; so are
     the code ids and topic numbers of ``[[constructs]]``
-    (:func:`qualquant.pipelines.study_check.check_construct_codes`).
+    (:func:`qualquant.pipelines.study._check.check_construct_codes`).
 
     Raises
     ------
@@ -438,7 +438,7 @@ def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | No
         A stage failed.
     """
     from qualquant.pipelines.stages import STAGES
-    from qualquant.pipelines.study_check import check_construct_codes, check_survey_variables
+    from qualquant.pipelines.study._check import check_construct_codes, check_survey_variables
 
     check_survey_variables(study)
     check_construct_codes(study)

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 
 from qualquant.pipelines.errors import StudyConfigError
-from qualquant.pipelines.study_errors import find_key_line
+from qualquant.pipelines.study._errors import find_key_line
 
 __all__ = ["check_construct_codes", "check_survey_variables", "survey_variable_names", "survey_variable_references"]
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qualquant.pipelines.errors import StudyConfigError
-from qualquant.pipelines.study_errors import find_key_line, format_error
+from qualquant.pipelines.study._errors import find_key_line, format_error
 
 __all__ = [
     "CONVERGENCE_LABELS",
@@ -381,7 +381,7 @@ class Study:
     @staticmethod
     def users_path(export: Path) -> Path:
         """The coder-name file of an export: ``demo_export.json`` -> ``demo_export.users.json``."""
-        from qualquant.coding.ls_export import users_path
+        from qualquant.coding.labelstudio._export import users_path
 
         return users_path(export)
 

@@ -1,0 +1,73 @@
+"""qualquant.coding.topics: Topic models on segments: the model, the choice of K, documents, comparison with codes, effects."""
+
+from qualquant.coding.topics._model import (  # noqa: F401
+    ALIGNMENT_COLUMNS,
+    COHERENCE_MEASURES,
+    compare_codes,
+    CompareResult,
+    documents_from_texts,
+    EFFECTS_COLUMNS,
+    effects_set_aside,
+    effects_to_svg,
+    estimate_effects,
+    NotFittedError,
+    pull_predictions,
+    push_predictions,
+    select_n_topics,
+    SelectionResult,
+    to_labelstudio_predictions,
+    topic_coherence,
+    TopicModel,
+    TOPICS_COLUMNS,
+)
+from qualquant.coding.topics._documents import (  # noqa: F401
+    ArrayBow,
+    ArrayTexts,
+    DOCUMENT_COLUMNS,
+    excerpt,
+    prepare_documents,
+    PreparedDocuments,
+    UNITS,
+)
+from qualquant.coding.topics._compare import (  # noqa: F401
+    benjamini_hochberg,
+    mann_whitney,
+    model_version,
+)
+from qualquant.coding.topics._effects import (  # noqa: F401
+    align_topics,
+    SET_ASIDE_COLUMNS,
+)
+
+__all__ = [
+    "align_topics",
+    "ALIGNMENT_COLUMNS",
+    "ArrayBow",
+    "ArrayTexts",
+    "benjamini_hochberg",
+    "COHERENCE_MEASURES",
+    "compare_codes",
+    "CompareResult",
+    "DOCUMENT_COLUMNS",
+    "documents_from_texts",
+    "EFFECTS_COLUMNS",
+    "effects_set_aside",
+    "effects_to_svg",
+    "estimate_effects",
+    "excerpt",
+    "mann_whitney",
+    "model_version",
+    "NotFittedError",
+    "prepare_documents",
+    "PreparedDocuments",
+    "pull_predictions",
+    "push_predictions",
+    "select_n_topics",
+    "SelectionResult",
+    "SET_ASIDE_COLUMNS",
+    "to_labelstudio_predictions",
+    "topic_coherence",
+    "TopicModel",
+    "TOPICS_COLUMNS",
+    "UNITS",
+]

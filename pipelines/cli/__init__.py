@@ -1,0 +1,11 @@
+"""qualquant.pipelines.cli: The ``qualquant`` command line: one module per command group."""
+
+from qualquant.pipelines.cli._main import (  # noqa: F401
+    app,
+    main,
+)
+
+__all__ = [
+    "app",
+    "main",
+]

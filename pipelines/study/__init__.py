@@ -1,0 +1,35 @@
+"""qualquant.pipelines.study: A study: its ``study.toml`` configuration, checks and errors."""
+
+from qualquant.pipelines.study._config import (  # noqa: F401
+    Construct,
+    CONVERGENCE_LABELS,
+    DIRECTIONS,
+    find_key_line,
+    read_study,
+    Study,
+    StudyConfig,
+)
+from qualquant.pipelines.study._check import (  # noqa: F401
+    check_construct_codes,
+    check_survey_variables,
+    survey_variable_names,
+    survey_variable_references,
+)
+from qualquant.pipelines.study._errors import (  # noqa: F401
+    format_error,
+)
+
+__all__ = [
+    "check_construct_codes",
+    "check_survey_variables",
+    "Construct",
+    "CONVERGENCE_LABELS",
+    "DIRECTIONS",
+    "find_key_line",
+    "format_error",
+    "read_study",
+    "Study",
+    "StudyConfig",
+    "survey_variable_names",
+    "survey_variable_references",
+]
