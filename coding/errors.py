@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from qualquant.quant.errors import QualquantError
 
+__all__ = [
+    "CodingError", "CodebookError", "UnknownCodeError", "ExportFormatError", "LabelStudioError",
+    "TopicModelError", "LabelStudioNotInstalledError", "LabelStudioTokenError", "PushConflictError",
+    "AgreementError", "RefiError",
+]
+
 
 class CodingError(QualquantError, ValueError):
     """Base class of coding errors."""

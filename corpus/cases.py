@@ -11,6 +11,10 @@ import pandas as pd
 from qualquant.corpus.encoding import decode_bytes
 from qualquant.corpus.errors import CasesFileError, TranscriptReadError
 
+__all__ = [
+    "CASE_SUFFIXES", "read_cases", "coerce_cases",
+]
+
 CASE_SUFFIXES = (".csv", ".tsv", ".xlsx")
 
 

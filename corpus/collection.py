@@ -20,6 +20,10 @@ from qualquant.corpus.readers import SUPPORTED_SUFFIXES, read_transcript
 from qualquant.corpus.speakers import SpeakerPatterns
 from qualquant.corpus.tables import Column, TableSchema
 
+__all__ = [
+    "RECONCILIATION_COLUMNS", "SEGMENT_COLUMNS", "SEGMENTS_SCHEMA", "Corpus", "expand_paths", "read_corpus",
+]
+
 RECONCILIATION_COLUMNS = ("kind", "file", "case_id", "message")
 SEGMENT_COLUMNS = (
     "transcript_id", "segment_id", "index", "speaker", "role", "start", "end", "text",

@@ -15,6 +15,10 @@ from pathlib import Path
 
 from qualquant.corpus.errors import TranscriptReadError
 
+__all__ = [
+    "ENCODINGS", "normalize_text", "decode_bytes", "read_text_file",
+]
+
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1251")
 
 # Characters that a Windows-1251 text file may hold outside ASCII: Cyrillic

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from qualquant.quant.errors import QualquantError
 
+__all__ = [
+    "CorpusError", "TranscriptReadError", "CasesFileError", "SpeakerPatternError", "NamesFileError",
+    "AnonymizationError", "LanguagePipelineError", "CorpusWarning", "NoSpeakerLabelsWarning",
+    "TableReadError", "TableValueError",
+]
+
 
 class CorpusError(QualquantError, ValueError):
     """Base class of corpus errors."""

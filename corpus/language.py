@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "KAZAKH_LETTERS", "detect_language",
+]
+
 #: Letters used in Kazakh Cyrillic but not in Russian.
 KAZAKH_LETTERS = frozenset("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 

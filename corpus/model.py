@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 
 from qualquant.corpus.errors import CorpusError
 
+__all__ = [
+    "ROLES", "count_words", "segment_id", "Segment", "Transcript",
+]
+
 ROLES = ("interviewer", "participant", "other")
 
 _WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")

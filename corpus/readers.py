@@ -20,6 +20,10 @@ from qualquant.corpus.model import Segment, Transcript, segment_id
 from qualquant.corpus.speakers import SpeakerPatterns, Turn, split_turns
 from qualquant.corpus.subtitles import parse_srt, parse_vtt
 
+__all__ = [
+    "SUPPORTED_SUFFIXES", "read_transcript",
+]
+
 #: File extensions :func:`read_transcript` understands.
 SUPPORTED_SUFFIXES = (".txt", ".md", ".docx", ".vtt", ".srt")
 

@@ -22,6 +22,11 @@ from typing import Any, Mapping
 
 from qualquant.corpus.errors import SpeakerPatternError
 
+__all__ = [
+    "DEFAULT_LABELS", "DEFAULT_NUMBERED", "DEFAULT_INTERVIEWER", "INTERVIEWER_KEYWORDS", "DEFAULT_OTHER",
+    "TIMESTAMP_PATTERN", "SpeakerPatterns", "Turn", "TurnSplit", "split_turns",
+]
+
 #: Labels recognised by default (case-insensitive), Russian then English.
 DEFAULT_LABELS = (
     "Интервьюер", "Интервьюерка", "Интервьюэр", "Исследователь", "Исследовательница",

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from qualquant.corpus.errors import TranscriptReadError
 from qualquant.corpus.speakers import SpeakerPatterns, Turn, _compile, _label_key
 
+__all__ = [
+    "Cue", "parse_vtt", "parse_srt", "format_ms",
+]
+
 _TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+.*)?$")
 _VTT_TIME = re.compile(r"^(?:(?P<h>\d{2,}):)?(?P<m>[0-5]\d):(?P<s>[0-5]\d)\.(?P<ms>\d{3})$")
 _SRT_TIME = re.compile(r"^(?P<h>\d{1,}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)[,.](?P<ms>\d{3})$")

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from qualquant.quant.errors import QualquantError
 
+__all__ = [
+    "StudyConfigError", "PipelineError", "IntegrationError", "OverridesFileError",
+]
+
 
 class StudyConfigError(QualquantError, ValueError):
     """study.toml is invalid; the message names the key and its line."""

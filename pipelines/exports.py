@@ -17,6 +17,11 @@ from qualquant.corpus._atomic import atomic_write, atomic_write_text
 from qualquant.corpus.tables import escape_formula
 from qualquant.quant.errors import QualquantError
 
+__all__ = [
+    "ExportFormatError", "TABLE_SUFFIXES", "neutralize_formulas", "to_markdown", "write_table", "sheet_names",
+    "write_workbook", "write_markdown_tables",
+]
+
 
 class ExportFormatError(QualquantError, ValueError):
     """A table cannot be written in the requested format."""

@@ -8,6 +8,12 @@ errors from it, so ``except QualquantError`` catches every project error and
 
 from __future__ import annotations
 
+__all__ = [
+    "QualquantError", "SurveyFormatError", "VariableNotFoundError", "StatisticInputError",
+    "ReportedStatisticParseError", "WeightError", "ConstantVariableError", "EmptyTableError", "ModelFitError",
+    "OutputWriteError",
+]
+
 
 class QualquantError(Exception):
     """Base class of every error qualquant raises on purpose."""

@@ -343,6 +343,7 @@ def stats_from_sums(s: np.ndarray, n_coders: int) -> dict[str, np.ndarray]:
 
 
 def cluster_sums(features: np.ndarray, clusters: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Sum the rows of ``features`` per cluster: an ``(n_clusters, n_features)`` array (clusters 0..n-1)."""
     out = np.zeros((n_clusters, features.shape[1]))
     for j in range(features.shape[1]):
         out[:, j] = np.bincount(clusters, weights=features[:, j], minlength=n_clusters)

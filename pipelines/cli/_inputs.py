@@ -86,7 +86,7 @@ def export_argument(given: Path | None, inputs: Inputs) -> Path:
 
 def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
     """Coder names for an export: from ``--users``, else from ``<export>.users.json`` if it exists."""
-    from qualquant.coding.labelstudio._export import read_users, users_path
+    from qualquant.coding.labelstudio import read_users, users_path
 
     if users is not None:
         return read_users(users)

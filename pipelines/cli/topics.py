@@ -337,7 +337,7 @@ def compare_codes_cmd(
     An export is read against the transcripts the model was fitted on, pseudonymised as they were then
     (Label Studio tasks carry the pseudonymised text); --study reads it against that study's instead.
     """
-    from qualquant.coding.topics._compare import compare_codes
+    from qualquant.coding.topics import compare_codes
 
     model = _load_model(model_dir)
     inputs = _compare_inputs(model_dir, study=study, anonymize=anonymize, codebook=codebook)
@@ -416,7 +416,7 @@ def effects(
     svg: Optional[Path] = typer.Option(None, "--svg", help="Write a point-range plot (SVG)."),
 ) -> None:
     """Topic prevalence by case attributes (OLS, stm-style intervals that carry model uncertainty)."""
-    from qualquant.coding.topics._effects import effects_to_svg, estimate_effects
+    from qualquant.coding.topics import effects_to_svg, estimate_effects
 
     model = _load_model(model_dir)
     source = _load_source(model_dir)
