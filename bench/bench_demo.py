@@ -39,8 +39,7 @@ def _child_scaled(copies: int, workdir: str) -> dict:
     """Replicate the demo transcripts ``copies`` times; ingest, pseudonymise, coding matrices."""
     import pandas as pd
 
-    from qualquant import corpus
-    from qualquant import pipelines
+    from qualquant import corpus, pipelines
     from qualquant.coding import consensus, read_codebook, read_export
     from qualquant.coding.matrices import case_code_matrix, theme_frequencies
 

@@ -15,7 +15,14 @@ Agreement and matrices live in :mod:`qualquant.coding.agreement` and :mod:`qualq
 """
 
 from qualquant.coding.codebook import Code, Codebook, Facet, check_code_ids, read_codebook
-from qualquant.coding.codings import CODINGS_COLUMNS, CONSENSUS_RULES, CodedSpan, codings_frame, consensus, empty_codings
+from qualquant.coding.codings import (
+    CODINGS_COLUMNS,
+    CONSENSUS_RULES,
+    CodedSpan,
+    codings_frame,
+    consensus,
+    empty_codings,
+)
 from qualquant.coding.errors import (
     CodebookError,
     CodingError,

@@ -201,11 +201,11 @@ class Codebook:
 
     def __init__(
         self,
-        codes: "list[Code] | tuple[Code, ...]",
+        codes: list[Code] | tuple[Code, ...],
         *,
-        facets: "list[Facet] | tuple[Facet, ...]" = (),
+        facets: list[Facet] | tuple[Facet, ...] = (),
         title: str = "Codebook",
-        languages: "tuple[str, ...] | list[str]" = ("en",),
+        languages: tuple[str, ...] | list[str] = ("en",),
         source: str | None = None,
     ) -> None:
         self.title = title
@@ -269,7 +269,7 @@ class Codebook:
 
     # ------------------------------------------------------------- reading
     @classmethod
-    def read(cls, path: str | os.PathLike[str]) -> "Codebook":
+    def read(cls, path: str | os.PathLike[str]) -> Codebook:
         """Read and validate a TOML codebook (see the module docstring for the format)."""
         path = Path(path)
         try:
@@ -285,7 +285,7 @@ class Codebook:
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object], *, source: str | None = None) -> "Codebook":
+    def from_dict(cls, data: Mapping[str, object], *, source: str | None = None) -> Codebook:
         """Build a codebook from parsed TOML (a mapping with ``codebook``, ``facets``, ``codes``)."""
         where = f"Codebook {source}" if source else "Codebook"
         meta = data.get("codebook", {}) or {}
@@ -600,7 +600,7 @@ def read_codebook(path: str | os.PathLike[str]) -> Codebook:
     return Codebook.read(path)
 
 
-def unknown_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *, where: str) -> list[str]:
+def unknown_code_ids(ids: Iterable[str], codebook: Codebook | Iterable[str], *, where: str) -> list[str]:
     """One message for each id in ``ids`` that is not a code of ``codebook`` (empty when all are known).
 
     Parameters
@@ -642,7 +642,7 @@ def unknown_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *
     return out
 
 
-def check_code_ids(ids: Iterable[str], codebook: "Codebook | Iterable[str]", *, where: str) -> None:
+def check_code_ids(ids: Iterable[str], codebook: Codebook | Iterable[str], *, where: str) -> None:
     """Raise when any of ``ids`` is not a code of ``codebook`` (see :func:`unknown_code_ids`).
 
     A misspelt code id would otherwise select nothing, and a construct or a

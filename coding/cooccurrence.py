@@ -39,7 +39,14 @@ from itertools import combinations
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from qualquant.coding.matrices import check_codings, code_order, segment_code_matrix, select_coder, span_keys, unit_segments
+from qualquant.coding.matrices import (
+    check_codings,
+    code_order,
+    segment_code_matrix,
+    select_coder,
+    span_keys,
+    unit_segments,
+)
 from qualquant.coding.stats import benjamini_hochberg
 
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]

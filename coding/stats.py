@@ -114,7 +114,7 @@ def mann_whitney(x: Sequence[float], y: Sequence[float]) -> MannWhitneyResult:
     u = float(res.statistic)
     return MannWhitneyResult(statistic=u, p_value=float(res.pvalue),
                              rank_biserial=2.0 * u / (len(xa) * len(ya)) - 1.0, method=method,
-                             n_x=int(len(xa)), n_y=int(len(ya)), ties=ties)
+                             n_x=len(xa), n_y=len(ya), ties=ties)
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:

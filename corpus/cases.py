@@ -100,7 +100,7 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
     return frame
 
 
-def coerce_cases(cases: "pd.DataFrame | str | os.PathLike[str] | None") -> pd.DataFrame:
+def coerce_cases(cases: pd.DataFrame | str | os.PathLike[str] | None) -> pd.DataFrame:
     """Return a cases table indexed by ``case_id`` from a path, a frame, or None."""
     if cases is None:
         return pd.DataFrame(index=pd.Index([], name="case_id", dtype=object))

@@ -7,9 +7,10 @@ import os
 import re
 import warnings
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -122,7 +123,7 @@ class Corpus:
                 if roles is None or seg.role in roles:
                     yield seg
 
-    def with_transcripts(self, transcripts: Iterable[Transcript]) -> "Corpus":
+    def with_transcripts(self, transcripts: Iterable[Transcript]) -> Corpus:
         """Return a corpus with the same cases and reconciliation but new transcripts."""
         return Corpus(tuple(transcripts), self.cases, self.reconciliation)
 
@@ -289,7 +290,7 @@ def expand_paths(
 def read_corpus(
     paths_or_glob: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     *,
-    cases: "pd.DataFrame | str | os.PathLike[str] | None" = None,
+    cases: pd.DataFrame | str | os.PathLike[str] | None = None,
     speakers: SpeakerPatterns | Mapping[str, Any] | None = None,
     case_column: str | None = None,
     language: str | None = None,

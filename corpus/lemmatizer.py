@@ -70,10 +70,10 @@ the zone ends, because their strings may be freed with it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
-from typing import Callable, Iterable, Iterator, Optional
 
 import numpy as np
 import pandas as pd
@@ -161,9 +161,9 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     The memos belong to the component: a new pipeline starts empty.
     """
 
-    def __init__(self, vocab, model: Optional[Model], name: str = RU_LEMMATIZER, *,
+    def __init__(self, vocab, model: Model | None, name: str = RU_LEMMATIZER, *,
                  mode: str = "pymorphy3", overwrite: bool = False,
-                 scorer: Optional[Callable] = None, max_cache: int = 2_000_000) -> None:
+                 scorer: Callable | None = None, max_cache: int = 2_000_000) -> None:
         fast = mode in ("pymorphy3", "pymorphy3_lookup")
         if fast:
             # the stock __init__ keeps an existing analyzer: share the loaded dictionaries
@@ -382,13 +382,13 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self.n_analysed += analysed
         return lemmas
 
-    def _full_normal_form(self, word: str) -> Optional[str]:
+    def _full_normal_form(self, word: str) -> str | None:
         """The one normal form of ``word`` by a complete pymorphy3 analysis, or None."""
         normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
         return normal_forms.pop() if len(normal_forms) == 1 else None
 
     @staticmethod
-    def _parse_normal_form(word: str, word_lower: str, units) -> Optional[str]:
+    def _parse_normal_form(word: str, word_lower: str, units) -> str | None:
         """``MorphAnalyzer.parse`` over ``units``, reduced to its one normal form or None."""
         result: list = []
         seen: set = set()
@@ -446,7 +446,7 @@ def _units_as_expected(analyzer) -> bool:
     )
 
 
-def _make_ru(nlp: Language, model: Optional[Model], name: str, mode: str, overwrite: bool,
+def _make_ru(nlp: Language, model: Model | None, name: str, mode: str, overwrite: bool,
              max_cache: int) -> MemoRussianLemmatizer:
     return MemoRussianLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite,
                                  max_cache=max_cache)

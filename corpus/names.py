@@ -397,11 +397,7 @@ class NameIndex:
             for k, word in enumerate(phrase):
                 start, end, _ = tokens[i + k]
                 token = text[start:end]
-                if fold(token) not in word.forms:
-                    ok = False
-                elif word.is_name and case_sensitive and not token[0].isupper():
-                    ok = False
-                elif k and not _PHRASE_GAP_RE.fullmatch(text, tokens[i + k - 1][1], start):
+                if fold(token) not in word.forms or (word.is_name and case_sensitive and not token[0].isupper()) or (k and not _PHRASE_GAP_RE.fullmatch(text, tokens[i + k - 1][1], start)):
                     ok = False
                 if not ok:
                     break

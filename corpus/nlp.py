@@ -14,8 +14,8 @@ Pipelines per language (:func:`make_pipeline`):
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import warnings
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from qualquant.corpus.encoding import normalize_text, read_text_file
 from qualquant.corpus.errors import NoSpeakerLabelsWarning, TranscriptReadError

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from qualquant.corpus.errors import SpeakerPatternError
 
@@ -126,7 +127,7 @@ class SpeakerPatterns:
             raise SpeakerPatternError("min_name_turns must be at least 1.")
 
     @classmethod
-    def coerce(cls, value: "SpeakerPatterns | Mapping[str, Any] | None") -> "SpeakerPatterns":
+    def coerce(cls, value: SpeakerPatterns | Mapping[str, Any] | None) -> SpeakerPatterns:
         """Return ``value`` as :class:`SpeakerPatterns` (None gives the defaults).
 
         A mapping may use the field names; ``add_interviewer``, ``add_labels`` and

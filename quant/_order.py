@@ -18,10 +18,10 @@ sort of the values:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["category_codes", "category_order", "codes_as_scores"]
 

@@ -409,7 +409,7 @@ def _find_columns(columns: list[str]) -> dict[str, str | None]:
         norm_name = norm_name.lower()
         if found["stat"] is None:
             for test, names in _STAT_NAMES.items():
-                if name in names or norm_name in {"χ2", "chi2"} and test == "chi2":
+                if name in names or (norm_name in {"χ2", "chi2"} and test == "chi2"):
                     found["stat"], found["stat_test"] = col, test
                     break
             else:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -427,18 +429,18 @@ def _number(text: str, strict: bool = False) -> Any:
 SAV_DATE_OFFSET, SAV_TIME_OFFSET = 92, 101
 
 
-def stamp_sav_header(path: str | os.PathLike[str], when: "datetime | None" = None) -> None:
+def stamp_sav_header(path: str | os.PathLike[str], when: datetime | None = None) -> None:
     """Overwrite the creation stamp in a ``.sav``/``.zsav`` header so reruns give identical bytes.
 
     The stamp is ``when``; else the time in ``SOURCE_DATE_EPOCH`` (the
     reproducible-builds convention) when that is set; else 1 Jan 2000 00:00:00.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     if when is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-        when = (datetime.fromtimestamp(int(epoch), tz=timezone.utc) if epoch.isdigit()
-                else datetime(2000, 1, 1, tzinfo=timezone.utc))
+        when = (datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit()
+                else datetime(2000, 1, 1, tzinfo=UTC))
     months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
     date = f"{when.day:02d} {months[when.month - 1]} {when.year % 100:02d}".encode("ascii")
     clock = when.strftime("%H:%M:%S").encode("ascii")

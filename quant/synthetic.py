@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -441,11 +442,11 @@ def write_demo_survey(directory: str | os.PathLike[str], seed: int = DEFAULT_SEE
             variable_format={c: f"F{len(str(int(df[c].max())))}.0" for c in df.columns},
             variable_display_width=widths,
         )
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         from qualquant.quant.survey import stamp_sav_header
 
-        stamp_sav_header(tmp, datetime(*_SAV_STAMP_WHEN, tzinfo=timezone.utc))  # same seed, same bytes
+        stamp_sav_header(tmp, datetime(*_SAV_STAMP_WHEN, tzinfo=UTC))  # same seed, same bytes
 
     atomic_write(sav_path, write_sav)
 

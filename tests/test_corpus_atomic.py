@@ -34,7 +34,7 @@ def test_default_mode_is_0644_minus_umask_and_mode_is_kept(tmp_path, umask_027):
 
 def test_text_is_utf8_with_newlines_as_given(tmp_path):
     path = atomic_write_text(tmp_path / "t.md", "Алексей\r\nline\n")
-    assert path.read_bytes() == "Алексей\r\nline\n".encode("utf-8")
+    assert path.read_bytes() == "Алексей\r\nline\n".encode()
     assert atomic_write_text(tmp_path / "w.txt", "ё", encoding="cp1251").read_bytes() == b"\xb8"
 
 

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.tokens import Doc
 
-from qualquant.corpus import lemmatizer as lemmatizer
 from qualquant import pipelines
+from qualquant.corpus import lemmatizer as lemmatizer
 from qualquant.corpus import read_corpus
 from qualquant.corpus.lemmatizer import RU_LEMMATIZER
 from qualquant.corpus.nlp import (

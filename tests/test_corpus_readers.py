@@ -205,7 +205,7 @@ def test_empty_file_is_an_error(tmp_path, data):
 
 
 def test_docx_that_is_not_a_zip(tmp_path):
-    path = _write(tmp_path, "INT04.docx", "И: это просто текст".encode("utf-8"))
+    path = _write(tmp_path, "INT04.docx", "И: это просто текст".encode())
     assert _error(path) == (
         f"{path}: not a valid .docx file (it is not a zip archive). Open it in Word or LibreOffice "
         "and save it again as .docx, or save it as .txt."
@@ -246,7 +246,7 @@ def test_unsupported_extension_and_missing_file(tmp_path):
 
 
 def test_no_speaker_labels_warns_and_reads_one_participant_turn(tmp_path):
-    path = _write(tmp_path, "memo.txt", "  Просто заметки без реплик.\nВторая строка.\n".encode("utf-8"))
+    path = _write(tmp_path, "memo.txt", "  Просто заметки без реплик.\nВторая строка.\n".encode())
     with pytest.warns(NoSpeakerLabelsWarning) as record:
         t = read_transcript(path)
     assert str(record[0].message) == (

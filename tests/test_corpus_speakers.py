@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualquant.corpus import SpeakerPatterns, SpeakerPatternError, split_turns
+from qualquant.corpus import SpeakerPatternError, SpeakerPatterns, split_turns
 from qualquant.corpus.speakers import _compile
 
 

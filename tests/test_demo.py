@@ -141,8 +141,8 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
 
     from qualquant.coding import read_codebook
     from qualquant.coding.agreement import agreement_table
-    from qualquant.pipelines.demo import codings as dc
     from qualquant.pipelines.cli import app
+    from qualquant.pipelines.demo import codings as dc
     from qualquant.pipelines.study import read_study
 
     ids = ["INT01", "INT02"]

@@ -13,12 +13,12 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from qualquant.coding import read_codebook
 from qualquant.pipelines.demo import codings as dc
+
 EXPORT = dc.EXPORT_PATH
 
 

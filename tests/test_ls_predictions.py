@@ -10,7 +10,12 @@ import pytest
 
 from qualquant.coding.errors import LabelStudioError
 from qualquant.coding.labelstudio._export import parse_export
-from qualquant.coding.labelstudio._predictions import PREDICTION_FIELDS, merge_predictions, needs_predictions, prediction_dict
+from qualquant.coding.labelstudio._predictions import (
+    PREDICTION_FIELDS,
+    merge_predictions,
+    needs_predictions,
+    prediction_dict,
+)
 
 TEXT = "Мы жили у друзей. Потом сняли квартиру 🏠 в Алматы."
 
@@ -86,6 +91,6 @@ def test_prediction_dict_keeps_stable_fields_only():
 
     out = prediction_dict(Pred())
     assert tuple(out) == PREDICTION_FIELDS and out["result"] == [] and "created_ago" not in out
-    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    stamp = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert prediction_dict({"id": 1, "task": 2, "created_at": stamp})["created_at"] == stamp.isoformat()
     assert not needs_predictions({"not": "a list"}) and not needs_predictions([{"id": 1, "predictions": []}])

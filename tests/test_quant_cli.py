@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from qualquant import pipelines
-from qualquant import quant
+from qualquant import pipelines, quant
 from qualquant.pipelines.cli.quant import app
 
 runner = CliRunner()

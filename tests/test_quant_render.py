@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from qualquant import quant
 from qualquant.quant.render import (
-    SIG_01, SIG_05, format_number, format_p, render_association_table, render_crosstab, render_frequencies,
-    render_tests, stars,
+    SIG_01,
+    SIG_05,
+    format_number,
+    format_p,
+    render_association_table,
+    render_crosstab,
+    render_frequencies,
+    render_tests,
+    stars,
 )
 
 

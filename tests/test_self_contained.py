@@ -10,11 +10,11 @@ configures data paths.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from conftest import DATA, REPO, configured_paths_outside, outside_repository
+
 
 def test_guard_flags_paths_beside_the_repository(tmp_path):
     assert outside_repository(REPO.parent / "shared" / "realdata" / "survey" / "sample.sav")

@@ -12,8 +12,13 @@ import pytest
 from qualquant import pipelines
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics import TopicModel, documents_from_texts, select_n_topics
-from qualquant.coding.topics._effects import (EFFECTS_COLUMNS, align_topics, effects_set_aside, effects_to_svg,
-                                   estimate_effects)
+from qualquant.coding.topics._effects import (
+    EFFECTS_COLUMNS,
+    align_topics,
+    effects_set_aside,
+    effects_to_svg,
+    estimate_effects,
+)
 from qualquant.corpus.collection import read_corpus
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"

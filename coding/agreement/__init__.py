@@ -1,24 +1,24 @@
 """qualquant.coding.agreement: Intercoder agreement: per-code tables from codings, and the coefficients behind them."""
 
-from qualquant.coding.agreement._table import (  # noqa: F401
-    AGREEMENT_COLUMNS,
-    agreement_table,
-    cohen_kappa,
-    DISAGREEMENT_COLUMNS,
-    disagreements,
-    fleiss_kappa,
-    krippendorff_alpha,
-    LEVELS,
-    span_agreement,
-    SPAN_AGREEMENT_COLUMNS,
-)
-from qualquant.coding.agreement._stats import (  # noqa: F401
+from qualquant.coding.agreement._stats import (
     bootstrap_weights,
     cluster_sums,
     percentile_ci,
     point_estimates,
     stats_from_sums,
     unit_features,
+)
+from qualquant.coding.agreement._table import (
+    AGREEMENT_COLUMNS,
+    DISAGREEMENT_COLUMNS,
+    LEVELS,
+    SPAN_AGREEMENT_COLUMNS,
+    agreement_table,
+    cohen_kappa,
+    disagreements,
+    fleiss_kappa,
+    krippendorff_alpha,
+    span_agreement,
 )
 
 __all__ = [

@@ -76,6 +76,7 @@ import pandas as pd
 
 from qualquant.coding.agreement._stats import (
     LEVELS,
+    N_FEATURES,
     bootstrap_weights,
     cluster_sums,
     cohen_kappa,
@@ -86,7 +87,6 @@ from qualquant.coding.agreement._stats import (
     stats_from_sums,
     unit_features,
 )
-from qualquant.coding.agreement._stats import N_FEATURES
 from qualquant.coding.errors import AgreementError
 from qualquant.coding.matrices import check_codings, code_order, facet_of, unit_segments
 

@@ -1,30 +1,30 @@
 """qualquant.coding.labelstudio: Label Studio round trip: the API client, the local server, export reading and predictions."""
 
-from qualquant.coding.labelstudio._client import (  # noqa: F401
+from qualquant.coding.labelstudio._client import (
     LabelStudioClient,
-    merge_predictions,
     PullResult,
     PushResult,
+    merge_predictions,
     read_export,
     task_data,
 )
-from qualquant.coding.labelstudio._export import (  # noqa: F401
+from qualquant.coding.labelstudio._export import (
     ANNOTATIONS_COLUMNS,
-    ExportReadResult,
     ISSUES_COLUMNS,
+    ExportReadResult,
     parse_export,
     read_users,
     users_path,
 )
-from qualquant.coding.labelstudio._predictions import (  # noqa: F401
+from qualquant.coding.labelstudio._predictions import (
+    PREDICTION_FIELDS,
     needs_predictions,
     prediction_dict,
-    PREDICTION_FIELDS,
 )
-from qualquant.coding.labelstudio._server import (  # noqa: F401
-    find_label_studio,
+from qualquant.coding.labelstudio._server import (
     LabelStudioServer,
     LabelStudioUser,
+    find_label_studio,
 )
 
 __all__ = [

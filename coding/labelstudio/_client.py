@@ -39,7 +39,7 @@ import json
 import os
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,7 @@ def _write_snapshot(raw: bytes, directory: Path, project_id: int, ext: str) -> P
     """Write ``raw`` as a new read-only file; never overwrite an existing one."""
     directory.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(raw).hexdigest()[:12]
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return _write_readonly(directory / f"project{project_id}_{stamp}_{digest}.{ext}", raw)
 
 
@@ -233,7 +233,7 @@ class LabelStudioClient:
             return fn(*args, **kwargs)
         except LabelStudioError:
             raise
-        except Exception as exc:  # noqa: BLE001 - SDK/HTTP errors become one project error
+        except Exception as exc:  # SDK/HTTP errors become one project error
             status = getattr(exc, "status_code", None)
             if status == 401:
                 raise LabelStudioTokenError(

@@ -409,7 +409,7 @@ def _corpus_get(corpus, transcript_id: str):
         return corpus.get(transcript_id)
     except (KeyError, LookupError):
         return None
-    except Exception as exc:  # noqa: BLE001 - a corpus error for an unknown id
+    except Exception as exc:  # a corpus error for an unknown id
         from qualquant.quant.errors import QualquantError
 
         if isinstance(exc, QualquantError):

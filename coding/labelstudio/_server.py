@@ -227,7 +227,7 @@ class LabelStudioServer:
         return self._process.pid if self._process is not None else None
 
     # ------------------------------------------------------------ lifecycle
-    def start(self) -> "LabelStudioServer":
+    def start(self) -> LabelStudioServer:
         """Initialise the database and users, start the server and wait until ready."""
         if self._process is not None:
             return self
@@ -300,7 +300,7 @@ class LabelStudioServer:
                     f"see the server log {log_path}.{_log_tail(log_path)}"
                 )
             try:
-                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
+                with urllib.request.urlopen(request, timeout=5) as response:  # loopback
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
@@ -333,7 +333,7 @@ class LabelStudioServer:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "LabelStudioServer":
+    def __enter__(self) -> LabelStudioServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -104,7 +104,7 @@ class OffsetMap:
         return len(self.boundaries) - 1
 
     @classmethod
-    def build(cls, stored: str, units: str = "codepoints") -> "OffsetMap":
+    def build(cls, stored: str, units: str = "codepoints") -> OffsetMap:
         """Build the map for ``stored`` (the decoded file text, byte-order mark removed).
 
         Parameters

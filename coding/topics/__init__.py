@@ -1,42 +1,42 @@
 """qualquant.coding.topics: Topic models on segments: the model, the choice of K, documents, comparison with codes, effects."""
 
-from qualquant.coding.topics._model import (  # noqa: F401
-    ALIGNMENT_COLUMNS,
-    COHERENCE_MEASURES,
-    compare_codes,
-    CompareResult,
-    documents_from_texts,
-    EFFECTS_COLUMNS,
-    effects_set_aside,
-    effects_to_svg,
-    estimate_effects,
-    NotFittedError,
-    pull_predictions,
-    push_predictions,
-    select_n_topics,
-    SelectionResult,
-    to_labelstudio_predictions,
-    topic_coherence,
-    TopicModel,
-    TOPICS_COLUMNS,
-)
-from qualquant.coding.topics._documents import (  # noqa: F401
-    ArrayBow,
-    ArrayTexts,
-    DOCUMENT_COLUMNS,
-    excerpt,
-    prepare_documents,
-    PreparedDocuments,
-    UNITS,
-)
-from qualquant.coding.topics._compare import (  # noqa: F401
+from qualquant.coding.topics._compare import (
     benjamini_hochberg,
     mann_whitney,
     model_version,
 )
-from qualquant.coding.topics._effects import (  # noqa: F401
-    align_topics,
+from qualquant.coding.topics._documents import (
+    DOCUMENT_COLUMNS,
+    UNITS,
+    ArrayBow,
+    ArrayTexts,
+    PreparedDocuments,
+    excerpt,
+    prepare_documents,
+)
+from qualquant.coding.topics._effects import (
     SET_ASIDE_COLUMNS,
+    align_topics,
+)
+from qualquant.coding.topics._model import (
+    ALIGNMENT_COLUMNS,
+    COHERENCE_MEASURES,
+    EFFECTS_COLUMNS,
+    TOPICS_COLUMNS,
+    CompareResult,
+    NotFittedError,
+    SelectionResult,
+    TopicModel,
+    compare_codes,
+    documents_from_texts,
+    effects_set_aside,
+    effects_to_svg,
+    estimate_effects,
+    pull_predictions,
+    push_predictions,
+    select_n_topics,
+    to_labelstudio_predictions,
+    topic_coherence,
 )
 
 __all__ = [

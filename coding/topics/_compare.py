@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
+
 # The shared statistics; re-exported here, where they were first public.
 from qualquant.coding.stats import benjamini_hochberg, mann_whitney
 

@@ -74,7 +74,7 @@ class ArrayBow:
         Token ids (sorted within each document) and their counts.
     """
 
-    __slots__ = ("indptr", "ids", "counts")
+    __slots__ = ("counts", "ids", "indptr")
 
     def __init__(self, indptr: np.ndarray, ids: np.ndarray, counts: np.ndarray) -> None:
         self.indptr = indptr
@@ -100,7 +100,7 @@ class ArrayBow:
             for a, b in zip(bounds[first:last], bounds[first + 1:last + 1]):
                 yield list(zip(ids[a - base:b - base], counts[a - base:b - base]))
 
-    def subset(self, rows: Sequence[int]) -> "ArrayBow":
+    def subset(self, rows: Sequence[int]) -> ArrayBow:
         """Return the documents ``rows`` (in that order; repeats allowed, as in a bootstrap)."""
         rows = np.asarray(rows, dtype=np.int64)
         lengths = self.indptr[rows + 1] - self.indptr[rows]
@@ -114,7 +114,7 @@ class ArrayBow:
 class ArrayTexts:
     """A re-iterable sequence of token lists stored as ids (for sliding-window coherence)."""
 
-    __slots__ = ("indptr", "ids", "id2token")
+    __slots__ = ("id2token", "ids", "indptr")
 
     def __init__(self, indptr: np.ndarray, ids: np.ndarray, id2token: Sequence[str]) -> None:
         self.indptr = indptr

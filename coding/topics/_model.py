@@ -210,7 +210,7 @@ class TopicModel:
 
     # --------------------------------------------------------------------- fit
     def select_n_topics(self, docs, k_range: Iterable[int], *, seeds: Sequence[int] | None = None,
-                        rule: str = "max") -> "SelectionResult":
+                        rule: str = "max") -> SelectionResult:
         """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
 
         A convenience around :func:`qualquant.coding.topics._select.select_n_topics`: the
@@ -232,7 +232,7 @@ class TopicModel:
             seeds = tuple(self.random_state + i for i in range(3))
         return select_n_topics(docs, k_range, seeds=seeds, coherence=self.coherence or "c_v", rule=rule, **settings)
 
-    def fit(self, docs) -> "TopicModel":
+    def fit(self, docs) -> TopicModel:
         """Fit the model.
 
         Parameters
@@ -313,7 +313,7 @@ class TopicModel:
         except (ValueError, NotImplementedError, RuntimeError) as exc:
             raise TopicModelError(f"gensim could not fit the LDA model: {exc}") from None
 
-    def _fit_prepared(self, prepared: PreparedDocuments) -> "TopicModel":
+    def _fit_prepared(self, prepared: PreparedDocuments) -> TopicModel:
         self._validate()
         eta, report, labels = self._eta(prepared.dictionary)
         seed_init = None
@@ -468,7 +468,7 @@ class TopicModel:
         self._check_fitted()
         return self._prepared
 
-    def refit(self, random_state: int, rows: Sequence[int] | None = None) -> "TopicModel":
+    def refit(self, random_state: int, rows: Sequence[int] | None = None) -> TopicModel:
         """Fit a copy with another seed, optionally on a subset/resample of the documents (``rows``)."""
         self._check_fitted()
         clone = TopicModel(**{**self.get_params(), "random_state": int(random_state), "coherence": None,
@@ -515,7 +515,7 @@ class TopicModel:
         return atomic_write_dir(path, write)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> "TopicModel":
+    def load(cls, path: str | os.PathLike[str]) -> TopicModel:
         """Load a model saved with :meth:`save`.
 
         Raises

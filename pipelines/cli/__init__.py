@@ -1,6 +1,6 @@
 """qualquant.pipelines.cli: The ``qualquant`` command line: one module per command group."""
 
-from qualquant.pipelines.cli._main import (  # noqa: F401
+from qualquant.pipelines.cli._main import (
     app,
     main,
 )

@@ -10,7 +10,7 @@ traceback is a bug.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import typer
 from rich.cells import cell_len
@@ -28,7 +28,7 @@ err_console = Console(stderr=True)
 class ErrorHandlingGroup(TyperGroup):
     """A click group that turns project errors (and stray OSErrors) into one ``Error:`` line."""
 
-    def invoke(self, ctx):  # noqa: D401 - click API
+    def invoke(self, ctx):  # click API
         try:
             return super().invoke(ctx)
         except QualquantError as exc:  # first: project errors that are also OSErrors keep their message

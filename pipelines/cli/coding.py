@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -96,7 +95,7 @@ def _print_export_summary(result) -> None:
 @codebook_app.command("show")
 def codebook_show(
     file: Path = typer.Argument(..., help="Codebook TOML file."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language of names (default: the first)."),
+    language: str | None = typer.Option(None, "--language", help="Language of names (default: the first)."),
 ) -> None:
     """Print the facets and codes of a codebook."""
     from qualquant.coding.codebook import read_codebook
@@ -114,8 +113,8 @@ def codebook_show(
 @codebook_app.command("labelstudio-config")
 def codebook_labelstudio_config(
     file: Path = typer.Argument(..., help="Codebook TOML file."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the XML here instead of printing it."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language of headers and hints."),
+    out: Path | None = typer.Option(None, "--out", help="Write the XML here instead of printing it."),
+    language: str | None = typer.Option(None, "--language", help="Language of headers and hints."),
 ) -> None:
     """Generate the Label Studio labeling config (XML) from a codebook."""
     from qualquant.coding.codebook import read_codebook
@@ -133,7 +132,7 @@ def codebook_labelstudio_config(
 def codebook_export(
     file: Path = typer.Argument(..., help="Codebook TOML file."),
     out: Path = typer.Option(..., "--out", help="Output file: .md, .xlsx or .csv."),
-    language: Optional[str] = typer.Option(None, "--language", help="Only this language (default: all)."),
+    language: str | None = typer.Option(None, "--language", help="Only this language (default: all)."),
 ) -> None:
     """Export the codebook as the coders' manual (Markdown, XLSX) or a table (CSV)."""
     from qualquant.coding.codebook import read_codebook
@@ -162,10 +161,10 @@ def labelstudio_push(
     project: str = _PROJECT,
     codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML (creates or updates the project)."),
     unit: str = typer.Option("transcript", "--unit", help="Task unit: transcript or segment."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
-    anonymize: Optional[Path] = typer.Option(None, "--anonymize", help="Names file: push pseudonymised text "
+    cases: Path | None = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
+    anonymize: Path | None = typer.Option(None, "--anonymize", help="Names file: push pseudonymised text "
                                              "(recommended: coders then never see real names)."),
-    url: Optional[str] = _URL,
+    url: str | None = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Create/update the project from the codebook and push the corpus as tasks (idempotent)."""
@@ -187,15 +186,15 @@ def labelstudio_pull(
     project: str = _PROJECT,
     snapshots: Path = typer.Option(Path("labelstudio-snapshots"), "--snapshots",
                                    help="Directory for the immutable raw export snapshots."),
-    codebook: Optional[Path] = _IMPORT_CODEBOOK,
-    corpus_paths: Optional[list[str]] = _IMPORT_CORPUS,
-    cases: Optional[Path] = _IMPORT_CASES,
-    anonymize: Optional[Path] = ANONYMIZE_OPTION,
-    study: Optional[Path] = STUDY_OPTION,
-    out: Optional[Path] = _CODINGS_OUT,
-    issues_out: Optional[Path] = _ISSUES_OUT,
+    codebook: Path | None = _IMPORT_CODEBOOK,
+    corpus_paths: list[str] | None = _IMPORT_CORPUS,
+    cases: Path | None = _IMPORT_CASES,
+    anonymize: Path | None = ANONYMIZE_OPTION,
+    study: Path | None = STUDY_OPTION,
+    out: Path | None = _CODINGS_OUT,
+    issues_out: Path | None = _ISSUES_OUT,
     pseudonymous: bool = _PSEUDONYMOUS,
-    url: Optional[str] = _URL,
+    url: str | None = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Export the project through the API, snapshot the raw export, validate and write codings."""
@@ -217,7 +216,7 @@ def labelstudio_pull(
 @labelstudio_app.command("status")
 def labelstudio_status(
     project: str = _PROJECT,
-    url: Optional[str] = _URL,
+    url: str | None = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Show task and annotation counts of a project."""
@@ -236,17 +235,17 @@ def labelstudio_status(
 
 @coding_app.command("import")
 def coding_import(
-    export_file: Optional[Path] = typer.Argument(None, help="Label Studio export: full JSON, JSON_MIN or CSV "
+    export_file: Path | None = typer.Argument(None, help="Label Studio export: full JSON, JSON_MIN or CSV "
                                                  "(default: the --study's export)."),
-    codebook: Optional[Path] = _IMPORT_CODEBOOK,
-    corpus_paths: Optional[list[str]] = _IMPORT_CORPUS,
-    cases: Optional[Path] = _IMPORT_CASES,
-    anonymize: Optional[Path] = ANONYMIZE_OPTION,
-    study: Optional[Path] = STUDY_OPTION,
-    out: Optional[Path] = _CODINGS_OUT,
-    issues_out: Optional[Path] = _ISSUES_OUT,
+    codebook: Path | None = _IMPORT_CODEBOOK,
+    corpus_paths: list[str] | None = _IMPORT_CORPUS,
+    cases: Path | None = _IMPORT_CASES,
+    anonymize: Path | None = ANONYMIZE_OPTION,
+    study: Path | None = STUDY_OPTION,
+    out: Path | None = _CODINGS_OUT,
+    issues_out: Path | None = _ISSUES_OUT,
     include_drafts: bool = typer.Option(False, "--include-drafts", help="Count drafts as annotations."),
-    users: Optional[Path] = USERS_OPTION,
+    users: Path | None = USERS_OPTION,
     pseudonymous: bool = _PSEUDONYMOUS,
 ) -> None:
     """Validate every span of an export and write the codings and the reconciliation report."""

@@ -16,7 +16,6 @@ Tables are shown rounded; files written with ``--out`` keep full precision.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import pandas as pd
 import typer
@@ -127,16 +126,16 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("agreement")
     def coding_agreement(
-        codings: Optional[Path] = _CODINGS_ARG,
-        corpus_paths: Optional[list[str]] = _CORPUS,
-        cases: Optional[Path] = _CASES,
-        codebook: Optional[Path] = _CODEBOOK,
-        anonymize: Optional[Path] = ANONYMIZE_OPTION,
-        study: Optional[Path] = STUDY_OPTION,
-        users: Optional[Path] = USERS_OPTION,
+        codings: Path | None = _CODINGS_ARG,
+        corpus_paths: list[str] | None = _CORPUS,
+        cases: Path | None = _CASES,
+        codebook: Path | None = _CODEBOOK,
+        anonymize: Path | None = ANONYMIZE_OPTION,
+        study: Path | None = STUDY_OPTION,
+        users: Path | None = USERS_OPTION,
         roles: list[str] = _ROLES,
-        codes: Optional[list[str]] = _CODES,
-        coders: Optional[list[str]] = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
+        codes: list[str] | None = _CODES,
+        coders: list[str] | None = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
                                                    "default: every human coder). A model is named by its "
                                                    "model_version."),
         include_predictions: bool = typer.Option(
@@ -147,10 +146,10 @@ def register(coding_app: typer.Typer) -> None:
         n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates for the confidence intervals."),
         seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
         ci_level: float = typer.Option(0.95, "--ci-level", help="Confidence level."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Write the agreement table (.csv/.xlsx/.parquet/.md)."),
-        disagreements_out: Optional[Path] = typer.Option(None, "--disagreements-out",
+        out: Path | None = typer.Option(None, "--out", help="Write the agreement table (.csv/.xlsx/.parquet/.md)."),
+        disagreements_out: Path | None = typer.Option(None, "--disagreements-out",
                                                          help="Write the disagreement list for adjudication."),
-        span_out: Optional[Path] = typer.Option(None, "--span-out", help="Write character-level agreement per "
+        span_out: Path | None = typer.Option(None, "--span-out", help="Write character-level agreement per "
                                                 "coder pair, transcript and code."),
     ) -> None:
         """Intercoder agreement per code and overall: percent, kappa, Krippendorff's alpha with bootstrap CIs."""
@@ -174,22 +173,22 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("frequencies")
     def coding_frequencies(
-        codings: Optional[Path] = _CODINGS_ARG,
-        corpus_paths: Optional[list[str]] = _CORPUS,
-        cases: Optional[Path] = _CASES,
-        codebook: Optional[Path] = _CODEBOOK,
-        anonymize: Optional[Path] = ANONYMIZE_OPTION,
-        study: Optional[Path] = STUDY_OPTION,
-        users: Optional[Path] = USERS_OPTION,
+        codings: Path | None = _CODINGS_ARG,
+        corpus_paths: list[str] | None = _CORPUS,
+        cases: Path | None = _CASES,
+        codebook: Path | None = _CODEBOOK,
+        anonymize: Path | None = ANONYMIZE_OPTION,
+        study: Path | None = STUDY_OPTION,
+        users: Path | None = USERS_OPTION,
         roles: list[str] = _ROLES,
-        codes: Optional[list[str]] = _CODES,
-        by: Optional[str] = typer.Option(None, "--by", help="Case attribute to break the table down by "
+        codes: list[str] | None = _CODES,
+        by: str | None = typer.Option(None, "--by", help="Case attribute to break the table down by "
                                          "(a column of the cases table, e.g. legal_status)."),
-        coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus' (needed when "
+        coder: str | None = typer.Option(None, "--coder", help="A coder name or 'consensus' (needed when "
                                             "the codings hold several coders)."),
         rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Write the theme-frequency table (.csv/.xlsx/.md)."),
-        matrix_out: Optional[Path] = typer.Option(None, "--matrix-out", help="Also write the case x code matrix."),
+        out: Path | None = typer.Option(None, "--out", help="Write the theme-frequency table (.csv/.xlsx/.md)."),
+        matrix_out: Path | None = typer.Option(None, "--matrix-out", help="Also write the case x code matrix."),
         value: str = typer.Option("presence", "--value", help="Matrix cells: presence, count or coverage."),
     ) -> None:
         """Theme frequencies: cases, segments, spans and word coverage per code (optionally by a case attribute)."""
@@ -211,18 +210,18 @@ def register(coding_app: typer.Typer) -> None:
 
     @coding_app.command("cooccurrence")
     def coding_cooccurrence(
-        codings: Optional[Path] = _CODINGS_ARG,
-        corpus_paths: Optional[list[str]] = _CORPUS,
-        cases: Optional[Path] = _CASES,
-        codebook: Optional[Path] = _CODEBOOK,
-        anonymize: Optional[Path] = ANONYMIZE_OPTION,
-        study: Optional[Path] = STUDY_OPTION,
-        users: Optional[Path] = USERS_OPTION,
+        codings: Path | None = _CODINGS_ARG,
+        corpus_paths: list[str] | None = _CORPUS,
+        cases: Path | None = _CASES,
+        codebook: Path | None = _CODEBOOK,
+        anonymize: Path | None = ANONYMIZE_OPTION,
+        study: Path | None = STUDY_OPTION,
+        users: Path | None = USERS_OPTION,
         roles: list[str] = _ROLES,
-        codes: Optional[list[str]] = _CODES,
-        coder: Optional[str] = typer.Option(None, "--coder", help="A coder name or 'consensus'."),
+        codes: list[str] | None = _CODES,
+        coder: str | None = typer.Option(None, "--coder", help="A coder name or 'consensus'."),
         rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Write the co-occurrence table (.csv/.xlsx/.md)."),
+        out: Path | None = typer.Option(None, "--out", help="Write the co-occurrence table (.csv/.xlsx/.md)."),
         top: int = typer.Option(15, "--top", help="Pairs shown on screen (by n_both); the file has all pairs."),
     ) -> None:
         """Code co-occurrence per pair: shared segments, Jaccard, Fisher's exact test, overlapping spans."""

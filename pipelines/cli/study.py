@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -161,13 +160,13 @@ def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo(
         out: Path = typer.Option(Path("qualquant-demo"), "--out", help="Output folder."),
-        labelstudio: Optional[str] = typer.Option(
+        labelstudio: str | None = typer.Option(
             None, "--labelstudio", help="Pull the codings from this live Label Studio server (URL) instead of the "
                                         "shipped export; the raw export is snapshotted under OUT/snapshots."),
-        project: Optional[str] = typer.Option(
+        project: str | None = typer.Option(
             None, "--project", help="With --labelstudio: the project title or id to pull (default: the demo "
                                     "study.toml's [labelstudio] project, 'qualquant demo: social capital')."),
-        token_env: Optional[str] = typer.Option(
+        token_env: str | None = typer.Option(
             None, "--token-env", help="With --labelstudio: NAME of the environment variable holding the API token "
                                       "(default: LABEL_STUDIO_API_KEY, from the demo study.toml). The token is "
                                       "never printed."),
@@ -182,7 +181,7 @@ def register(app: typer.Typer) -> None:
     @app.command("init")
     def init(
         directory: Path = typer.Argument(..., help="Folder for the new study (created if missing)."),
-        title: Optional[str] = typer.Option(None, "--title", help="Study title (default: the folder name)."),
+        title: str | None = typer.Option(None, "--title", help="Study title (default: the folder name)."),
     ) -> None:
         """Scaffold a study: commented study.toml, folders and a short README."""
         toml = init_study(directory, title=title)
@@ -192,10 +191,10 @@ def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         study_file: Path = typer.Argument(..., help="The study.toml file."),
-        out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: [study] out)."),
+        out: Path | None = typer.Option(None, "--out", help="Output folder (default: [study] out)."),
         force: bool = typer.Option(False, "--force", help="Run every stage, even when its inputs did not change."),
-        stage: Optional[list[str]] = typer.Option(None, "--stage", help="Run only this stage (repeatable)."),
-        labelstudio: Optional[str] = typer.Option(None, "--labelstudio", help="Pull codings from this live server."),
+        stage: list[str] | None = typer.Option(None, "--stage", help="Run only this stage (repeatable)."),
+        labelstudio: str | None = typer.Option(None, "--labelstudio", help="Pull codings from this live server."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run every stage of a study with progress, skipping stages whose inputs have not changed."""

@@ -1,26 +1,26 @@
 """qualquant.pipelines.demo: The bundled demo study's coders and codings (how the demo export was made)."""
 
-from qualquant.pipelines.demo.coders import (  # noqa: F401
-    coder_a_spans,
-    coder_b_spans,
+from qualquant.pipelines.demo.coders import (
     CodingPlan,
     CodingPlanError,
     DemoSpan,
-    label_controls,
     PlannedSpan,
+    coder_a_spans,
+    coder_b_spans,
+    label_controls,
     read_plan,
     read_plans,
     to_results,
 )
-from qualquant.pipelines.demo.codings import (  # noqa: F401
+from qualquant.pipelines.demo.codings import (
+    PLAN_DIR,
+    SEED,
+    RoundTripResult,
     demo_corpus,
     main,
-    PLAN_DIR,
     read_demo_export,
     round_trip,
-    RoundTripResult,
     run,
-    SEED,
     users_path,
     write_export,
 )

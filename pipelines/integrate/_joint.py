@@ -73,10 +73,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from qualquant.pipelines.errors import IntegrationError, OverridesFileError

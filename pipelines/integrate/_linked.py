@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -277,7 +278,7 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
                                              seed=seed, n_resamples=n_resamples, crosstab=crosstab))
             if not _is_numeric_many(values[valid]):
                 for group, sub in presence[valid].groupby(values[valid].astype(str), sort=True):
-                    prevalence.append(dict(code=code, attribute=attr, group=group, n_cases=int(len(sub)),
+                    prevalence.append(dict(code=code, attribute=attr, group=group, n_cases=len(sub),
                                            n_with_code=int(sub.sum()),
                                            pct_cases=100.0 * sub.sum() / len(sub) if len(sub) else math.nan))
     tests = pd.DataFrame(rows, columns=list(LINKED_TESTS_COLUMNS))
@@ -297,7 +298,7 @@ def _is_numeric_many(values: pd.Series) -> bool:
 
 
 def _test_code_attribute(code, attr, presence, values, *, exact, seed, n_resamples, crosstab) -> dict:
-    n = int(len(presence))
+    n = len(presence)
     n_with = int(presence.sum())
     base = dict(code=code, attribute=attr, n=n, n_with_code=n_with, df=math.nan, statistic=math.nan,
                 p_value=math.nan, p_adjusted=math.nan, effect_size=math.nan, effect_measure="", method="", note="")
@@ -398,16 +399,6 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
 
 # Representativeness and the joint display live in their own modules (size); their public names are
 # re-exported here.
-from qualquant.pipelines.integrate._representativeness import (  # noqa: E402
-    DISTRIBUTION_COLUMNS,
-    GOF_COLUMNS,
-    SET_ASIDE_COLUMNS,
-    Representativeness,
-    chi2_gof_monte_carlo,
-    representativeness,
-    survey_labels,
-)
-
 from qualquant.pipelines.integrate._joint import (  # noqa: E402
     JOINT_DISPLAY_COLUMNS,
     QUANT_EVIDENCE_COLUMNS,
@@ -419,6 +410,15 @@ from qualquant.pipelines.integrate._joint import (  # noqa: E402
     survey_evidence,
     update_overrides,
     variable_verdict,
+)
+from qualquant.pipelines.integrate._representativeness import (  # noqa: E402
+    DISTRIBUTION_COLUMNS,
+    GOF_COLUMNS,
+    SET_ASIDE_COLUMNS,
+    Representativeness,
+    chi2_gof_monte_carlo,
+    representativeness,
+    survey_labels,
 )
 
 __all__ += [

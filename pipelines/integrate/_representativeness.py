@@ -13,8 +13,9 @@ The names are also importable from :mod:`qualquant.pipelines.integrate`.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -1,10 +1,6 @@
 """qualquant.pipelines.report: The HTML report of a study run."""
 
-from qualquant.pipelines.report._report import (  # noqa: F401
-    build_report,
-    SECTIONS,
-)
-from qualquant.pipelines.report._html import (  # noqa: F401
+from qualquant.pipelines.report._html import (
     CSP,
     CSS,
     esc,
@@ -12,7 +8,11 @@ from qualquant.pipelines.report._html import (  # noqa: F401
     page,
     table_html,
 )
-from qualquant.pipelines.report._svg import (  # noqa: F401
+from qualquant.pipelines.report._report import (
+    SECTIONS,
+    build_report,
+)
+from qualquant.pipelines.report._svg import (
     bar_chart,
     heat_map,
     point_range,

@@ -9,8 +9,9 @@ network request, as a second line of defence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -80,7 +81,7 @@ def fmt(value: Any, decimals: int = 3) -> str:
         return esc(value)
     if isinstance(value, (int,)) or (hasattr(value, "dtype") and "int" in str(getattr(value, "dtype", ""))):
         return esc(int(value))
-    if isinstance(value, float) or hasattr(value, "__float__") and not isinstance(value, str):
+    if isinstance(value, float) or (hasattr(value, "__float__") and not isinstance(value, str)):
         try:
             x = float(value)
         except (TypeError, ValueError):

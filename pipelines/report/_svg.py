@@ -7,8 +7,8 @@ Every label is XML-escaped; the charts are plain ``<svg>`` elements with a
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 __all__ = ["bar_chart", "heat_map", "point_range"]
 

@@ -1,21 +1,21 @@
 """qualquant.pipelines.study: A study: its ``study.toml`` configuration, checks and errors."""
 
-from qualquant.pipelines.study._config import (  # noqa: F401
-    Construct,
-    CONVERGENCE_LABELS,
-    DIRECTIONS,
-    find_key_line,
-    read_study,
-    Study,
-    StudyConfig,
-)
-from qualquant.pipelines.study._check import (  # noqa: F401
+from qualquant.pipelines.study._check import (
     check_construct_codes,
     check_survey_variables,
     survey_variable_names,
     survey_variable_references,
 )
-from qualquant.pipelines.study._errors import (  # noqa: F401
+from qualquant.pipelines.study._config import (
+    CONVERGENCE_LABELS,
+    DIRECTIONS,
+    Construct,
+    Study,
+    StudyConfig,
+    find_key_line,
+    read_study,
+)
+from qualquant.pipelines.study._errors import (
     format_error,
 )
 

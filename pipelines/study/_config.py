@@ -197,7 +197,7 @@ class RepresentativenessRow(_Section):
     map: dict[str, str] = {}
 
     @model_validator(mode="after")
-    def _bins_or_map(self) -> "RepresentativenessRow":
+    def _bins_or_map(self) -> RepresentativenessRow:
         if self.bins and len(self.labels) != len(self.bins) - 1:
             raise ValueError("labels must have one entry fewer than bins")
         if not self.bins and not self.map:
@@ -278,7 +278,7 @@ class StudyConfig(_Section):
     constructs: list[Construct] = []
 
     @model_validator(mode="after")
-    def _unique_constructs(self) -> "StudyConfig":
+    def _unique_constructs(self) -> StudyConfig:
         seen: set[str] = set()
         for c in self.constructs:
             if c.id in seen:
@@ -307,7 +307,7 @@ class Study:
     'belonging'
     """
 
-    __slots__ = ("config", "path", "root", "out")
+    __slots__ = ("config", "out", "path", "root")
 
     def __init__(self, config: StudyConfig, path: Path, out: Path | None = None) -> None:
         self.config = config

@@ -167,7 +167,7 @@ def sheet_names(names) -> list[str]:
     return out
 
 
-def write_workbook(sheets: "dict[str, pd.DataFrame]", path: str | os.PathLike[str], *, index: bool = False) -> Path:
+def write_workbook(sheets: dict[str, pd.DataFrame], path: str | os.PathLike[str], *, index: bool = False) -> Path:
     """Write several tables as one XLSX workbook, one sheet each, atomically.
 
     Parameters
@@ -245,7 +245,7 @@ def _fix_zip_times(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def write_markdown_tables(sections: "dict[str, pd.DataFrame]", path: str | os.PathLike[str], *,
+def write_markdown_tables(sections: dict[str, pd.DataFrame], path: str | os.PathLike[str], *,
                           title: str = "Tables") -> Path:
     """Write several tables into one Markdown file, one ``##`` section each, atomically."""
     parts = [f"# {title}\n"]
