@@ -426,9 +426,9 @@ class NameIndex:
             return None
         # a form that is mostly a common word (Тем, Машины, Тема for Тёма) is a name only when
         # capitalised inside a sentence; the listed word itself always is (Вера, Роман)
-        if (entry.tier > 0 or token.casefold() != entry.listed) and mainly_common(token, entry.listed):
-            if not capitalised or (start == compound[0] and _sentence_initial(text, start)):
-                return None
+        if ((entry.tier > 0 or token.casefold() != entry.listed) and mainly_common(token, entry.listed)
+                and (not capitalised or (start == compound[0] and _sentence_initial(text, start)))):
+            return None
         if entry.tier == 3 and _street_name_position(text, compound[0], compound[1]):
             return None
         # a part of a hyphenated word is a name only beside names and honorifics (Нурлан-ага),

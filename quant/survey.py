@@ -15,7 +15,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -435,8 +435,6 @@ def stamp_sav_header(path: str | os.PathLike[str], when: datetime | None = None)
     The stamp is ``when``; else the time in ``SOURCE_DATE_EPOCH`` (the
     reproducible-builds convention) when that is set; else 1 Jan 2000 00:00:00.
     """
-    from datetime import datetime
-
     if when is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
         when = (datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit()

@@ -302,8 +302,8 @@ def _factor_codes(belong_latent: np.ndarray, belonging: np.ndarray, var: Variabl
         split_seed = int(rng.integers(2**32))
 
         def build(a: float) -> np.ndarray:
-            latent = a * belong_latent + np.sqrt(1 - a * a) * noise
-            return _assign_by_score(latent, var, np.random.default_rng(split_seed))
+            latent = a * belong_latent + np.sqrt(1 - a * a) * noise  # noqa: B023 - called in this iteration
+            return _assign_by_score(latent, var, np.random.default_rng(split_seed))  # noqa: B023 - called in this iteration
 
         lo, hi = 0.0, 0.98
         for _ in range(30):

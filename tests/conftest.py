@@ -69,9 +69,9 @@ def outside_repository(path: str | os.PathLike[str], *, reading: bool = True) ->
         return False
     # Folders below the repository's parent that are the interpreter's or temporary.
     for root in _ALLOWED_ROOTS:
-        if parent in root.parents and REPO not in root.parents and root != REPO:
-            if resolved == root or root in resolved.parents:
-                return False
+        if (parent in root.parents and REPO not in root.parents and root != REPO
+                and (resolved == root or root in resolved.parents)):
+            return False
     if parent == _TEMP:
         top = resolved.relative_to(parent).parts[0]
         if top.startswith("pytest-of-"):

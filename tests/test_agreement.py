@@ -476,7 +476,7 @@ def _reference(codes, coders):
     from sklearn.metrics import cohen_kappa_score
     from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
-    matrix = np.array([sum((_PRESENCE[c][coder] for c in codes), []) for coder in coders], dtype=float)
+    matrix = np.array([[v for c in codes for v in _PRESENCE[c][coder]] for coder in coders], dtype=float)
     alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
     ones = matrix.sum(axis=0)
     counts = np.column_stack([len(coders) - ones, ones])

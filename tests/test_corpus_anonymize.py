@@ -460,11 +460,11 @@ def test_a_tagged_term_wins_over_an_overlapping_pattern_match_and_name():
     # the address pattern finds "Кенесары, 65, квартира 112"; the listed term overlaps its end
     text = "Адрес: Кенесары, 65, квартира 112 в ТОО «Алексей и партнёры» на Абая, 5."
     assert [f.original for f in find_identifiers(text)] == ["Кенесары, 65, квартира 112", "Абая, 5"]
-    new, mapping = _anon(text, ["Алексей", "[OTHER] 65, квартира 112 в ТОО «Алексей и партнёры»"])
+    new, _ = _anon(text, ["Алексей", "[OTHER] 65, квартира 112 в ТОО «Алексей и партнёры»"])
     assert new == "Адрес: Кенесары, [OTHER_1] на [ADDRESS_1]."
     assert "[NAME_" not in new
     # a listed phone shares its pseudonym with the same number found by the phone pattern
-    new, mapping = _anon("Мой +7 701 123 45 67, то есть восемь семьсот один.", ["[PHONE] +7 701 123 45 67"])
+    new, _ = _anon("Мой +7 701 123 45 67, то есть восемь семьсот один.", ["[PHONE] +7 701 123 45 67"])
     assert new == "Мой [PHONE_1], то есть восемь семьсот один."
     again, _ = _anon("Раньше был 8 701 123-45-67.", ["[PHONE] +7 701 123 45 67"])
     assert again == "Раньше был [PHONE_1]."

@@ -106,7 +106,7 @@ def test_missing_required_column_and_unknown_format(tmp_path):
     assert str(info.value) == f"{path}: not a test table (missing column(s) n). Write it with qualquant."
     other = tmp_path / "t.json"
     other.write_text("{}", encoding="utf-8")
-    with pytest.raises(TableReadError, match="not '.json'"):
+    with pytest.raises(TableReadError, match=r"not '\.json'"):
         read_table(other, SCHEMA)
     with pytest.raises(TableReadError, match="no such file"):
         read_table(tmp_path / "none.csv", SCHEMA)

@@ -292,7 +292,7 @@ def test_joint_display_rules_and_columns():
 
 def test_joint_display_unknown_survey_variable_is_named():
     c = [Construct(id="x", codes=["ties"], survey_variables=["friendz"], outcome="belonging")]
-    with pytest.raises(IntegrationError, match="friendz.*friends"):
+    with pytest.raises(IntegrationError, match=r"friendz.*friends"):
         joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=_survey())
 
 
@@ -361,7 +361,7 @@ def test_rerun_refreshes_proposed_keeps_override_and_records_the_overridden_prop
     edited.to_csv(path, index=False)
     # the data changed: 'a' is now proposed 'partial agreement', 'b' 'agreement'
     second = first.assign(proposed=["partial agreement", "agreement"])
-    frame, warns = update_overrides(path, second)
+    _frame, warns = update_overrides(path, second)
     kept = read_overrides(path).set_index("construct")
     assert kept.loc["a", "proposed"] == "partial agreement" and kept.loc["b", "proposed"] == "agreement"
     assert kept.loc["a", "override"] == "dissonance"

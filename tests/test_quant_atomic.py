@@ -69,7 +69,7 @@ def test_write_survey_failure_keeps_the_old_file(tmp_path):
     before = target.read_bytes()
     bad = quant.Survey(pd.DataFrame({"a": [1.0]}), quant.SurveyMeta(missing_values={"a": [(1, 1), (2, 2), (3, 3),
                                                                                          (4, 4)]}))
-    with pytest.raises(quant.errors.SurveyFormatError, match="s.sav: cannot write the survey"):
+    with pytest.raises(quant.errors.SurveyFormatError, match=r"s\.sav: cannot write the survey"):
         quant.write_survey(bad, target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.sav"]

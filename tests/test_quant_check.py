@@ -344,7 +344,7 @@ def test_table_without_p_column_is_a_clear_error():
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(ReportedStatisticParseError, match="nope.csv: no such file"):
+    with pytest.raises(ReportedStatisticParseError, match=r"nope\.csv: no such file"):
         check_reported(str(tmp_path / "nope.csv"))
 
 

@@ -118,7 +118,9 @@ def _brute_force_ffh(table):
     table = np.asarray(table)
     rows, cols = table.sum(1), table.sum(0)
     r, c = table.shape
-    logp = lambda t: gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(table.sum() + 1) - gammaln(t + 1).sum()
+    def logp(t):
+        return gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(table.sum() + 1) - gammaln(t + 1).sum()
+
     obs = logp(table)
     total = 0.0
     free = [range(min(rows[i], cols[j]) + 1) for i in range(r - 1) for j in range(c - 1)]

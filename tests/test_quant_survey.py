@@ -91,11 +91,11 @@ def test_inputs_are_not_modified(tmp_path):
 def test_corrupted_sav_names_the_file(tmp_path):
     bad = tmp_path / "broken.sav"
     bad.write_bytes((REAL / "sample.sav").read_bytes()[:300])
-    with pytest.raises(SurveyFormatError, match="broken.sav"):
+    with pytest.raises(SurveyFormatError, match=r"broken\.sav"):
         quant.read_survey(bad)
     junk = tmp_path / "junk.sav"
     junk.write_text("this is not SPSS")
-    with pytest.raises(SurveyFormatError, match="junk.sav"):
+    with pytest.raises(SurveyFormatError, match=r"junk\.sav"):
         quant.read_survey(junk)
 
 
@@ -105,7 +105,7 @@ def test_missing_file_and_unknown_type(tmp_path):
     (tmp_path / "x.json").write_text("{}")
     with pytest.raises(SurveyFormatError, match="unknown survey file type"):
         quant.read_survey(tmp_path / "x.json")
-    with pytest.raises(SurveyFormatError, match="writes .sav"):
+    with pytest.raises(SurveyFormatError, match=r"writes \.sav"):
         quant.write_survey(Survey(pd.DataFrame({"a": [1]})), tmp_path / "x.csv")
 
 

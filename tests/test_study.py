@@ -96,7 +96,7 @@ def test_invalid_values_are_explained(tmp_path):
 def test_bad_toml_and_missing_file(tmp_path):
     with pytest.raises(StudyConfigError, match=r"study.toml is not valid TOML: .*line 2"):
         read_study(_write(tmp_path, '[study]\ntitle = "unclosed\n'))
-    with pytest.raises(StudyConfigError, match="not found. Create one with `qualquant init DIR`"):
+    with pytest.raises(StudyConfigError, match=r"not found\. Create one with `qualquant init DIR`"):
         read_study(tmp_path / "nope.toml")
     p = tmp_path / "latin.toml"
     p.write_bytes('[study]\ntitle = "Исследование"\n'.encode("cp1251"))

@@ -93,7 +93,7 @@ def test_unfitted_model_says_call_fit():
     assert not hasattr(model, "topics_")  # also an AttributeError
     assert "not fitted" in repr(model)
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        model.nope
+        _ = model.nope
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -140,7 +140,7 @@ def test_units_transcript_and_window(demo_corpus):
     s_row = int(np.flatnonzero((segments.documents["segment_id"] == seg_id).to_numpy())[0])
     w_texts = list(windows.texts)
     s_texts = list(segments.texts)
-    assert sum((w_texts[i] for i in w_rows), []) == s_texts[s_row]
+    assert [word for i in w_rows for word in w_texts[i]] == s_texts[s_row]
     assert all(len(w_texts[i]) <= 30 for i in w_rows)  # window 20, remainder < 10 joins
     with pytest.raises(TopicModelError, match="needs a Corpus"):
         prepare_documents([["a"]], unit="window")
@@ -199,7 +199,7 @@ def _planted_corpus(seed: int = 0):
         "work": ["работа", "зарплата", "офис", "проект", "коллега", "начальник", "заказ", "удалёнка"],
         "leisure": ["горы", "футбол", "кафе", "прогулка", "концерт", "скалодром", "парк", "кино"],
     }
-    vocab = sum(groups.values(), [])
+    vocab = [word for words in groups.values() for word in words]
     docs, truth = [], []
     for i in range(120):
         name = list(groups)[i % 3]

@@ -375,7 +375,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
 
                     def set_aside(reason_: str, detail: str, code_id=None) -> None:
                         counts["n_codings_set_aside"] += 1
-                        issues.add(tid, sel_guid, coding_guid, code_id, coder, reason_, "set_aside", detail)
+                        issues.add(tid, sel_guid, coding_guid, code_id, coder, reason_, "set_aside", detail)  # noqa: B023 - called in this iteration
 
                     if code is None:
                         set_aside("unknown_code", f"CodeRef {code_guid or '(none)'} is not a code of the project")

@@ -88,7 +88,6 @@ def ingest_corpus(
     if names is not None and mapping_out is None:
         mapping_out = default_mapping_path(out)
     case_table = corpus.read_cases(cases, id_column=case_id_column) if cases is not None else None
-    caught: list[warnings.WarningMessage] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorpusWarning)
         if show_progress:

@@ -48,7 +48,7 @@ from pathlib import Path
 
 from qualquant import pipelines
 from qualquant.corpus.anonymize import PLACEHOLDER_RE
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import QualquantError
 
 __all__ = [
     "CodingPlan",
@@ -340,9 +340,9 @@ def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[Dem
                 codes.append("linking")  # the systematic confusion: never missed, always confused
             elif rng.random() >= P_MISS:
                 codes.append(code)
-        if "bridging" in span.codes and not {"local", "transnational"} & set(span.codes):
-            if rng.random() < P_EXTRA_LOCAL:
-                codes.append("local")
+        if "bridging" in span.codes and not {"local", "transnational"} & set(span.codes) \
+                and rng.random() < P_EXTRA_LOCAL:
+            codes.append("local")
         codes = list(dict.fromkeys(codes))
         s, e = _new_bounds(rng, seg.text, span.start - seg.start, span.end - seg.start)
         if codes:

@@ -191,9 +191,9 @@ def check_construct_codes(study, codebook=None) -> None:
     unknown_codes = False
     for i, c in enumerate(constructs):
         def at(key: str) -> str:
-            line = find_key_line(text, ("constructs", i, key)) if text else None
+            line = find_key_line(text, ("constructs", i, key)) if text else None  # noqa: B023 - called in this iteration
             where = f"{study.path.name}, line {line}" if line else study.path.name
-            return f"{where}: [[constructs]] #{i + 1} ({c.id}) {key}"
+            return f"{where}: [[constructs]] #{i + 1} ({c.id}) {key}"  # noqa: B023 - called in this iteration
 
         if c.codes:
             unknown = unknown_code_ids(c.codes, codebook, where=at("codes"))
