@@ -8,8 +8,9 @@ Public names:
   (:mod:`qualquant.coding.codings`; the codings table is described there)
 - :func:`read_export`, :class:`ExportReadResult`, :data:`ISSUES_COLUMNS` (:mod:`qualquant.coding.labelstudio._export`,
   also ``coding.labelstudio.read_export``)
-- :class:`qualquant.coding.labelstudio.LabelStudioClient` and :class:`qualquant.coding.labelstudio._server.LabelStudioServer`
-  (imported from their modules; they need ``label-studio-sdk`` / a Label Studio server)
+- :class:`qualquant.coding.labelstudio.LabelStudioClient` and
+  :class:`qualquant.coding.labelstudio._server.LabelStudioServer` (imported from their modules;
+  they need ``label-studio-sdk`` / a Label Studio server)
 
 Agreement and matrices live in :mod:`qualquant.coding.agreement` and :mod:`qualquant.coding.matrices`.
 """

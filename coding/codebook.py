@@ -657,10 +657,10 @@ def check_code_ids(ids: Iterable[str], codebook: Codebook | Iterable[str], *, wh
     --------
     >>> cb = Codebook([Code("bridging", "capital", {"": "Bridging"}, {"": "Ties across groups."}, {}, {})])
     >>> check_code_ids(["bridging"], cb, where="--code")
-    >>> check_code_ids(["bridgng"], cb, where="--code")
+    >>> check_code_ids(["bridgng"], cb, where="--code")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    qualquant.coding.errors.UnknownCodeError: --code names 'bridgng', which is not a code of the codebook; did you mean 'bridging'? Fix the id or add the code to the codebook.
+    qualquant.coding.errors.UnknownCodeError: --code names 'bridgng', ... did you mean 'bridging'? Fix the id ...
     """
     problems = unknown_code_ids(ids, codebook, where=where)
     if problems:

@@ -59,8 +59,14 @@ def frequencies(data: Any, variable: str, *, weights: Any = None) -> pd.DataFram
     Examples
     --------
     >>> df = pd.DataFrame({"q": [1, 2, 2, np.nan]})
-    >>> frequencies(df, "q")[["section", "n", "valid_percent"]].to_string(index=False)
-    '      section   n  valid_percent\\n        valid 1.0      33.333333\\n        valid 2.0      66.666667\\n  valid_total 3.0     100.000000\\n      missing 1.0            NaN\\nmissing_total 1.0            NaN\\n        total 4.0            NaN'
+    >>> print(frequencies(df, "q")[["section", "n", "valid_percent"]].to_string(index=False))
+          section   n  valid_percent
+            valid 1.0      33.333333
+            valid 2.0      66.666667
+      valid_total 3.0     100.000000
+          missing 1.0            NaN
+    missing_total 1.0            NaN
+            total 4.0            NaN
     """
     survey = as_survey(data)
     prep = prepare(survey, [variable], weights)

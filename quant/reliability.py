@@ -190,7 +190,8 @@ def reverse_code(series: Any, minimum: float, maximum: float, *, keep: Iterable[
     if len(bad):
         shown = ", ".join(map(str, pd.unique(bad)[:10]))
         raise StatisticInputError(
-            f"reverse_code: value(s) {shown} outside {minimum}..{maximum} (rows {', '.join(map(str, bad.index[:10]))}). "
+            f"reverse_code: value(s) {shown} outside {minimum}..{maximum} "
+            f"(rows {', '.join(map(str, bad.index[:10]))}). "
             "Pass missing-value codes in keep=."
         )
     out = s.where(kept, minimum + maximum - vals)

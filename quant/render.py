@@ -195,7 +195,8 @@ def render_correlation_matrix(result: pd.DataFrame, *, style: str = "spss", deci
     if len(n) and n.min() == n.max():
         title += f" (N = {format_number(n.iloc[0], 0)})"
     else:
-        title += f" (N = {format_number(n.min(), 0)} to {format_number(n.max(), 0)}, {result.attrs.get('missing', 'pairwise')})"
+        missing = result.attrs.get("missing", "pairwise")
+        title += f" (N = {format_number(n.min(), 0)} to {format_number(n.max(), 0)}, {missing})"
     return RenderedTable(table, title, tuple(notes))
 
 
@@ -227,7 +228,9 @@ def render_crosstab(result: Any, *, percent: str | None = "row", decimals: int =
             rtot = {"row": 100.0, "col": 100.0 * tot / n, "total": 100.0 * tot / n}[percent]
             rows.append([format_number(v, decimals) + "%" if not pd.isna(v) else "." for v in p.tolist()]
                         + [format_number(rtot, decimals) + "%"])
-            index.append(f"{lab} % {'within ' + str(result.row_variable) if percent == 'row' else 'within ' + str(result.col_variable) if percent == 'col' else 'of Total'}")
+            within = ("within " + str(result.row_variable) if percent == "row"
+                      else "within " + str(result.col_variable) if percent == "col" else "of Total")
+            index.append(f"{lab} % {within}")
     rows.append([_count(v) for v in col_tot.tolist()] + [_count(n)])
     index.append("Total Count")
     if pct is not None:

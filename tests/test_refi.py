@@ -358,7 +358,7 @@ TRAP_QDE = f"""<?xml version="1.0" encoding="utf-8"?>
       <PlainTextSelection guid="{G(26)}" startPosition="0" endPosition="2"><Coding guid="{G(36)}" creatingUser="{G(1)}"><CodeRef targetGUID="{G(2)}"/></Coding></PlainTextSelection>
     </TextSource>
   </Sources>
-</Project>"""
+</Project>"""  # noqa: E501 - one coding per line, as an exporter writes it
 # BOM, CRLF, a decomposed ё and an emoji (two UTF-16 units) before the last selection.
 TRAP_TEXT = "\ufeffАнна:\r\nДа, е\u0308лка 😀 всё так.\r\n"
 

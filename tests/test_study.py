@@ -120,7 +120,7 @@ def test_out_override_and_relative_paths(tmp_path):
     assert study.out == (tmp_path / "elsewhere").resolve()
 
 
-# --------------------------------------------------------------------------- survey variables, checked at run start
+# ------------------------------------------------------------ survey variables, checked at run start
 
 
 def _survey_study(tmp_path: Path, survey_block: str, extra: str = "") -> Path:
@@ -186,7 +186,7 @@ def test_missing_survey_file_is_a_config_error(tmp_path):
     check_survey_variables(read_study(_write(tmp_path, '[survey]\npath = ""\noutcome = "x"\n')))  # no survey
 
 
-# --------------------------------------------------------------------------- codes and topics of constructs, checked at run start
+# ------------------------------------------------------------ codes and topics of constructs, checked at run start
 
 
 def _construct_study(tmp_path: Path, constructs: str, topics: str = "") -> Path:

@@ -1,4 +1,7 @@
-"""qualquant.coding.labelstudio: Label Studio round trip: the API client, the local server, export reading and predictions."""
+"""qualquant.coding.labelstudio: Label Studio round trip.
+
+The API client, the local server, export reading and predictions.
+"""
 
 from qualquant.coding.labelstudio._client import (
     LabelStudioClient,

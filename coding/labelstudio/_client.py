@@ -357,7 +357,8 @@ class LabelStudioClient:
             ids = list(getattr(response, "task_ids", None) or [])
             if len(ids) != len(batch):
                 raise LabelStudioError(
-                    f"Label Studio reported {len(ids)} task ids for {len(batch)} imported tasks in project {project_id}."
+                    f"Label Studio reported {len(ids)} task ids for {len(batch)} imported tasks "
+                    f"in project {project_id}."
                 )
             created.extend(int(i) for i in ids)
         return PushResult(project_id, unit, tuple(created), tuple(unchanged), tuple(updated))

@@ -482,8 +482,9 @@ def _source_text(el, members: dict[str, str], archive: zipfile.ZipFile, where: s
         if member:
             break
     if member is None:
+        has_sources = any(m.startswith("sources/") and not m.endswith("/") for m in members)
         return None, (f"{file_name} is not in the project file (its Sources folder "
-                      f"{'is empty' if not any(m.startswith('sources/') and not m.endswith('/') for m in members) else 'lacks it'}); "
+                      f"{'lacks it' if has_sources else 'is empty'}); "
                       "re-export the project with its sources"), plain_path
     try:
         return _decode(archive.read(member), f"{where}:{member}"), "", plain_path

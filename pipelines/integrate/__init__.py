@@ -1,4 +1,7 @@
-"""qualquant.pipelines.integrate: Integration of interviews and survey: linked cases, joint displays, representativeness."""
+"""qualquant.pipelines.integrate: Integration of interviews and survey.
+
+Linked cases, joint displays, representativeness.
+"""
 
 from qualquant.pipelines.integrate._joint import (
     OVERRIDES_COLUMNS,

@@ -170,7 +170,8 @@ def point_range(rows: Sequence[tuple[str, float, float, float]], *, title: str =
         y = 30 + i * row_h + row_h / 2
         parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end" class="chart-small">{_e(label)}</text>')
         if cl is not None and ch is not None and not (math.isnan(cl) or math.isnan(ch)):
-            parts.append(f'<line x1="{sx(cl):.1f}" y1="{y:.1f}" x2="{sx(ch):.1f}" y2="{y:.1f}" stroke="#0072B2" stroke-width="2"/>')
+            parts.append(f'<line x1="{sx(cl):.1f}" y1="{y:.1f}" x2="{sx(ch):.1f}" y2="{y:.1f}" '
+                         'stroke="#0072B2" stroke-width="2"/>')
         if est is not None and not math.isnan(est):
             parts.append(f'<circle cx="{sx(est):.1f}" cy="{y:.1f}" r="4" fill="#0072B2">'
                          f"<title>{_e(label)}: {est:.3f} [{cl:.3f}, {ch:.3f}]</title></circle>")

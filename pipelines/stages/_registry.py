@@ -27,7 +27,7 @@ stage                   what it does                                            
                         cases, transcripts and survey rows at each stage         reconciliation_counts.csv
 ``report``              the self-contained HTML report                           report.html
 ======================  ======================================================  =====================================
-"""
+"""  # noqa: E501 - the table of stages and their files
 
 from __future__ import annotations
 
