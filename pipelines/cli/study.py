@@ -81,8 +81,8 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         (e.g. the token variable is unset or the project does not exist: the
         message names them).
     """
-    from qualquant.pipelines.stages._run import run_study
     from qualquant.pipelines.study import read_study
+    from qualquant.pipelines.study_run import StudyRun
 
     if not labelstudio and (project or token_env):
         raise PipelineError("--project and --token-env choose the live Label Studio project; give its server with "
@@ -96,8 +96,7 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         if token_env:
             update["token_env"] = token_env
         study.config = study.config.model_copy(update={"labelstudio": section.model_copy(update=update)})
-    options = {"labelstudio_url": labelstudio, "always": ("codings",) if labelstudio else ()}
-    return run_study(study, force=force, options=options, show_progress=show_progress)
+    return StudyRun(study, labelstudio=labelstudio).run(force=force, show_progress=show_progress)
 
 
 def init_study(directory: Path, *, title: str | None = None) -> Path:
@@ -198,18 +197,11 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run every stage of a study with progress, skipping stages whose inputs have not changed."""
-        from qualquant.pipelines.stages._run import run_study
-        from qualquant.pipelines.stages import STAGES
-        from qualquant.pipelines.study import read_study
+        # the command is a thin layer over the library: a notebook's qualquant.open_study runs the same
+        # stages with the same options and cache
+        from qualquant.pipelines.study_run import open_study
 
-        study = read_study(study_file, out=out)
-        if stage:
-            known = [s.name for s in STAGES]
-            bad = [s for s in stage if s not in known]
-            if bad:
-                raise PipelineError(f"Unknown stage {bad[0]!r}; stages are: {', '.join(known)}.")
-        options = {"labelstudio_url": labelstudio or study.config.labelstudio.url or None,
-                   "always": ("codings",) if (labelstudio or study.config.labelstudio.url) else ()}
+        study = open_study(study_file, out=out, labelstudio=labelstudio)
         t0 = time.perf_counter()
-        result = run_study(study, force=force, options=options, only=stage, show_progress=not quiet)
+        result = study.run(only=stage or None, force=force, show_progress=not quiet)
         _summary(result, time.perf_counter() - t0)

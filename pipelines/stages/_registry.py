@@ -83,11 +83,8 @@ def load_codebook(ctx: Context):
 
 
 def load_survey(ctx: Context):
-    from qualquant.quant.survey import read_survey
-
-    path = ctx.study.optional(ctx.study.config.survey.path)
-    codebook = ctx.study.optional(ctx.study.config.survey.codebook)  # value labels of a CSV/XLSX survey
-    return ctx.obj("survey", lambda: read_survey(path, codebook=codebook) if path else None)
+    """The study's survey (:meth:`qualquant.pipelines.study.Study.read_survey`), read once per run."""
+    return ctx.obj("survey", ctx.study.read_survey)
 
 
 def codings_tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:

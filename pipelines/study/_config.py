@@ -23,12 +23,15 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qualquant.pipelines.errors import StudyConfigError
 from qualquant.pipelines.study._errors import find_key_line, format_error
+
+if TYPE_CHECKING:
+    from qualquant.quant.survey import Survey
 
 __all__ = [
     "CONVERGENCE_LABELS",
@@ -377,6 +380,21 @@ class Study:
         if not cfg.names:
             return corp, None
         return corpus_pkg.anonymize(corp, self.resolve(cfg.names))
+
+    def read_survey(self) -> Survey | None:
+        """Read the study's survey file with its labels (``[survey] path`` and ``codebook``).
+
+        Returns
+        -------
+        quant.Survey or None
+            The survey (data and labels, :func:`qualquant.quant.read_survey`), or
+            None when ``[survey] path`` is empty.
+        """
+        from qualquant.quant.survey import read_survey
+
+        cfg = self.config.survey
+        path = self.optional(cfg.path)
+        return read_survey(path, codebook=self.optional(cfg.codebook)) if path is not None else None
 
     @staticmethod
     def users_path(export: Path) -> Path:
