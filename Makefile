@@ -1,14 +1,15 @@
 # qualquant: two commands for a fresh machine.
 #   make demo   installs the project into .venv and runs the demo study
 #   make test   installs the project, the Label Studio server (.venv-labelstudio)
-#               and Chromium when missing, then runs the test suite
+#               and Chromium when missing, runs the linters, then the test suite
+#   make lint   the linters alone: ruff (lint and format check), mypy, import-linter
 PYTHON ?= python3
 VENV := .venv
 LS_VENV := .venv-labelstudio
 LS_VERSION := 1.23.2
 PIP := $(VENV)/bin/python -m pip
 
-.PHONY: demo test install labelstudio chromium bench clean
+.PHONY: demo test lint typecheck imports package-tree install labelstudio chromium bench clean
 
 install: $(VENV)/.installed
 
@@ -40,7 +41,30 @@ chromium:
 demo: install
 	$(VENV)/bin/qualquant demo --out qualquant-demo
 
-test: install labelstudio chromium
+# mypy and import-linter read the package under its installed names (qualquant.corpus,
+# ...); neither follows setuptools' package-dir mapping, so both run on a tree of links
+# shaped like the installed package: build/package-tree/qualquant/{corpus,coding,...}.
+TREE := build/package-tree
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MAKE) --no-print-directory typecheck
+	$(MAKE) --no-print-directory imports
+
+package-tree:
+	rm -rf $(TREE) && mkdir -p $(TREE)/qualquant
+	for f in qualquant/*; do [ "$${f##*/}" = __pycache__ ] || ln -s ../../../$$f $(TREE)/qualquant/; done
+	for d in corpus coding quant pipelines; do ln -s ../../../$$d $(TREE)/qualquant/$$d; done
+
+typecheck: install package-tree
+	$(VENV)/bin/mypy
+
+imports: install package-tree
+	cd $(TREE) && PYTHONPATH=$(CURDIR)/$(TREE) $(CURDIR)/$(VENV)/bin/lint-imports \
+		--config $(CURDIR)/pyproject.toml --no-cache
+
+test: install labelstudio chromium lint
 	QUALQUANT_LABEL_STUDIO=$(CURDIR)/$(LS_VENV)/bin/label-studio \
 		$(VENV)/bin/python -m pytest -q
 
