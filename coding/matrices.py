@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -532,7 +533,7 @@ def theme_frequencies(
             raise CodingError(f"theme_frequencies: by={by!r} is not a column of the cases table; "
                               f"available: {available}.")
         values = table[by].reindex(cases)
-        groups = {}
+        groups: dict[str, list[Any]] = {}
         for case, val in zip(cases, values):
             key = MISSING_GROUP if pd.isna(val) else str(val)
             groups.setdefault(key, []).append(case)

@@ -167,7 +167,7 @@ def validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -
     """Check (line number, variants) pairs and return the variants per line (tagged ones normalised)."""
     seen: dict[str, int] = {}
     terms: dict[str, tuple[str, int]] = {}
-    checked = []
+    checked: list[tuple[str, ...]] = []
     for number, variants in people:
         if any(v.startswith("[") for v in variants):
             entry = _validate_tagged(number, variants, source)

@@ -381,7 +381,7 @@ class BowBuilder:
         dictionary = self._dictionary
         old_tokens = {i: token for token, i in dictionary.token2id.items()}
         size = max(old_tokens, default=-1) + 1
-        kwargs = {"no_below": self.no_below, "no_above": self.no_above}
+        kwargs: dict[str, float | None] = {"no_below": self.no_below, "no_above": self.no_above}
         if self.keep_n is not None:
             kwargs["keep_n"] = self.keep_n
         else:

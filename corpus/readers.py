@@ -136,7 +136,7 @@ def _turns_from_text(text: str, patterns: SpeakerPatterns) -> tuple[tuple[Turn, 
 
 
 def _segments(transcript_id: str, text: str, turns: tuple[Turn, ...]) -> tuple[Segment, ...]:
-    segments = []
+    segments: list[Segment] = []
     for turn in turns:
         if turn.start >= turn.end:  # a label with nothing said carries no text
             continue
@@ -184,7 +184,7 @@ def _read_docx(path: Path) -> str:
             lines.append(Paragraph(child, document).text)
         elif tag == "tbl":
             for row in Table(child, document).rows:
-                cells = []
+                cells: list[str] = []
                 for cell in row.cells:
                     value = cell.text.strip()
                     if not cells or value != cells[-1]:  # merged cells repeat

@@ -78,6 +78,7 @@ def category_order(survey: Any, name: Any, values: Sequence[Any]) -> np.ndarray:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> from qualquant.quant.survey import Survey, SurveyMeta
     >>> s = Survey(pd.DataFrame({"q": []}), SurveyMeta(value_labels={"q": {1: "disagree", 2: "neutral", 3: "agree"}}))
     >>> vals = ["agree", "disagree", "neutral"]
@@ -85,7 +86,7 @@ def category_order(survey: Any, name: Any, values: Sequence[Any]) -> np.ndarray:
     ['disagree', 'neutral', 'agree']
     """
     labels = _value_labels(survey, name)
-    defined = {}
+    defined: dict[Any, int] = {}
     for i, code in enumerate(labels):
         defined.setdefault(code, i)
     codes = category_codes(survey, name, values)

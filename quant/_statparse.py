@@ -116,9 +116,9 @@ def number_decimals(text: str) -> int:
         return max(mant_dec - exp, 0)
     body = text.lstrip("+-").replace(",", ".")
     if "e" in body.lower():
-        mant, exp = re.split("[eE]", body)
+        mant, exp_text = re.split("[eE]", body)
         mant_dec = len(mant.split(".")[1]) if "." in mant else 0
-        return max(mant_dec - _exponent(exp), 0)
+        return max(mant_dec - _exponent(exp_text), 0)
     return len(body.split(".")[1]) if "." in body else 0
 
 

@@ -535,6 +535,10 @@ def _phi_2x2(sub: np.ndarray) -> float:
     square root of the margin product is taken in floating point. Fractional
     (weighted, ``noninteger="asis"``) counts are multiplied as floats.
     """
+    a: float
+    b: float
+    c: float
+    d: float
     if np.issubdtype(sub.dtype, np.integer):
         (a, b), (c, d) = (int(x) for x in sub[0]), (int(x) for x in sub[1])
     else:

@@ -31,8 +31,9 @@ def prediction_dict(pred) -> dict[str, Any]:
         data = {k: getattr(pred, k, None) for k in PREDICTION_FIELDS}
     out = {k: data.get(k) for k in PREDICTION_FIELDS}
     for key in ("created_at", "updated_at"):
-        if out[key] is not None and not isinstance(out[key], str):
-            out[key] = out[key].isoformat() if hasattr(out[key], "isoformat") else str(out[key])
+        stamp = out[key]
+        if stamp is not None and not isinstance(stamp, str):
+            out[key] = stamp.isoformat() if hasattr(stamp, "isoformat") else str(stamp)
     if out["result"] is None:
         out["result"] = []
     return out

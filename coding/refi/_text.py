@@ -227,7 +227,7 @@ def choose_units(
                     hits += 1
             score[units] = hits
         if score["utf16"] != score["codepoints"]:
-            best = max(score, key=score.get)
+            best = max(score, key=score.__getitem__)
             return best, (
                 f"selection names match the text under {best} for {score[best]} of {len(named)} "
                 f"named selections (other count: {min(score.values())})"
