@@ -41,7 +41,7 @@ from types import MappingProxyType
 from xml.sax.saxutils import quoteattr
 
 from qualquant.coding.errors import CodebookError, UnknownCodeError
-from qualquant.corpus._atomic import atomic_write, atomic_write_text
+from qualquant.io import atomic_write, atomic_write_text
 
 __all__ = ["Code", "Codebook", "Facet", "check_code_ids", "read_codebook", "unknown_code_ids"]
 

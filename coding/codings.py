@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import CodingError
-from qualquant.corpus.tables import Column, TableSchema, read_table
+from qualquant.io import Column, TableSchema, read_table
 
 __all__ = [
     "CODINGS_COLUMNS",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import QualquantError
 
 __all__ = [
     "CodingError", "CodebookError", "UnknownCodeError", "ExportFormatError", "LabelStudioError",

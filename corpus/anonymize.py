@@ -24,7 +24,7 @@ from typing import Iterable, Mapping, Sequence, overload
 
 import pandas as pd
 
-from qualquant.corpus._atomic import atomic_write
+from qualquant.io import atomic_write
 from qualquant.corpus.collection import Corpus
 from qualquant.corpus.errors import AnonymizationError
 from qualquant.corpus.model import Segment, Transcript

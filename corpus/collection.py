@@ -19,7 +19,7 @@ from qualquant.corpus.errors import CorpusError, NoSpeakerLabelsWarning, Transcr
 from qualquant.corpus.model import ROLES, Segment, Transcript, count_words
 from qualquant.corpus.readers import SUPPORTED_SUFFIXES, read_transcript
 from qualquant.corpus.speakers import SpeakerPatterns
-from qualquant.corpus.tables import Column, TableSchema
+from qualquant.io import Column, TableSchema
 
 __all__ = [
     "RECONCILIATION_COLUMNS", "SEGMENT_COLUMNS", "SEGMENTS_SCHEMA", "Corpus", "expand_paths", "read_corpus",
@@ -31,7 +31,7 @@ SEGMENT_COLUMNS = (
     "n_words", "timestamp",
 )
 #: The segments table (:meth:`Corpus.segments_frame`) for reading it back with
-#: :func:`qualquant.corpus.tables.read_table`: ids and text as text, offsets and counts as whole numbers.
+#: :func:`qualquant.io.read_table`: ids and text as text, offsets and counts as whole numbers.
 SEGMENTS_SCHEMA = TableSchema("segments table", (
     Column("transcript_id", "str"),
     Column("segment_id", "str"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import QualquantError, TableReadError, TableValueError
 
 __all__ = [
     "CorpusError", "TranscriptReadError", "CasesFileError", "SpeakerPatternError", "NamesFileError",
@@ -45,11 +45,3 @@ class CorpusWarning(UserWarning):
 
 class NoSpeakerLabelsWarning(CorpusWarning):
     """A transcript has no recognisable speaker labels and was read as one turn."""
-
-
-class TableReadError(CorpusError):
-    """A table that qualquant wrote (CSV, XLSX, Parquet) cannot be read back: unreadable, or columns missing."""
-
-
-class TableValueError(TableReadError):
-    """A cell of such a table does not parse as its column's type (the file, row and column are named)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import QualquantError
 
 __all__ = [
     "StudyConfigError", "PipelineError", "IntegrationError", "OverridesFileError",

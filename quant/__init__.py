@@ -8,6 +8,7 @@ Layout (rounding, stars, SPSS/APA tables) happens only in :mod:`qualquant.quant.
 """
 
 from qualquant.quant.association import association_table
+from qualquant.quant.check import check_reported
 from qualquant.quant.correlation import correlation_matrix
 from qualquant.quant.crosstab import CrosstabResult, crosstab, crosstab_from_counts
 from qualquant.quant.frequencies import frequencies
@@ -15,12 +16,6 @@ from qualquant.quant.models import ModelResult, binary_logit, ordinal_logit
 from qualquant.quant.reliability import CronbachAlphaResult, cronbach_alpha, reverse_code
 from qualquant.quant.render import RenderedTable, render_correlation_matrix
 from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
-
-try:
-    from qualquant.quant.check import check_reported
-except ModuleNotFoundError as _exc:  # the checker module is added separately
-    if _exc.name != "qualquant.quant.check":
-        raise
 
 __all__ = [
     "Survey", "SurveyMeta", "read_survey", "write_survey",

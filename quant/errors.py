@@ -1,22 +1,21 @@
-"""The project's exception base class.
+"""Errors of the quant package.
 
-It lives in :mod:`qualquant.quant` because ``quant`` is the one package that imports no
-other qualquant package; ``corpus``, ``coding`` and ``pipelines`` derive their
-errors from it, so ``except QualquantError`` catches every project error and
-``except ValueError`` still works for the ones that are also value errors.
+The project's base class :class:`QualquantError` and :class:`OutputWriteError`
+live in the ground module :mod:`qualquant.errors` (which imports no qualquant
+package) and are re-exported here, so ``except QualquantError`` catches every
+project error and ``except ValueError`` still works for the ones that are also
+value errors.
 """
 
 from __future__ import annotations
+
+from qualquant.errors import OutputWriteError, QualquantError
 
 __all__ = [
     "QualquantError", "SurveyFormatError", "VariableNotFoundError", "StatisticInputError",
     "ReportedStatisticParseError", "WeightError", "ConstantVariableError", "EmptyTableError", "ModelFitError",
     "OutputWriteError",
 ]
-
-
-class QualquantError(Exception):
-    """Base class of every error qualquant raises on purpose."""
 
 
 class SurveyFormatError(QualquantError, ValueError):
@@ -52,15 +51,3 @@ class EmptyTableError(StatisticInputError):
 
 class ModelFitError(QualquantError, RuntimeError):
     """A regression model could not be estimated (no convergence, separation, singular design)."""
-
-
-class OutputWriteError(QualquantError, OSError):
-    """An output file or folder cannot be written (a folder in the way, no permission, no space).
-
-    The message names the path, the operating system's reason and what to
-    do; ``errno`` and ``filename`` are those of the underlying error, so
-    ``except OSError`` still works.
-    """
-
-    def __str__(self) -> str:  # OSError would format "[Errno n] ..." from errno/filename
-        return str(self.args[0]) if self.args else ""

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qualquant.quant._atomic import atomic_write
+from qualquant.io import atomic_write
 from qualquant.quant.errors import EmptyTableError, QualquantError, SurveyFormatError, VariableNotFoundError
 
 __all__ = ["Survey", "SurveyMeta", "read_survey", "write_survey", "read_codebook"]
@@ -450,7 +450,7 @@ def stamp_sav_header(path: str | os.PathLike[str], when: datetime | None = None)
 
 
 def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
-    """Write a survey with its labels, atomically (see :func:`qualquant.quant._atomic.atomic_write`).
+    """Write a survey with its labels, atomically (see :func:`qualquant.io.atomic_write`).
 
     Parameters
     ----------

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qualquant.quant._atomic import atomic_write, atomic_write_bytes
+from qualquant.io import atomic_write, atomic_write_bytes
 from qualquant.quant.errors import ModelFitError
 from qualquant.quant.survey import Survey, SurveyMeta
 

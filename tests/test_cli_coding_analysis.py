@@ -13,9 +13,9 @@ from qualquant import pipelines
 from qualquant.coding import CodedSpan, codings_frame, read_codebook
 from qualquant.coding.agreement import agreement_table
 from qualquant.corpus import read_corpus
-from qualquant.pipelines.cli.coding_analysis import register
+from qualquant.io import write_table
 from qualquant.pipelines.cli._common import make_app
-from qualquant.pipelines.exports import write_table
+from qualquant.pipelines.cli.coding_analysis import register
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 TRANSCRIPTS = DEMO / "transcripts"

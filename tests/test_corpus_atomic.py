@@ -1,4 +1,4 @@
-"""The shared atomic-write helpers (corpus/_atomic.py) and the writers that use them."""
+"""The shared atomic-write helpers (qualquant.io) and the writers that use them."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import stat
 import pandas as pd
 import pytest
 
-from qualquant.corpus._atomic import atomic_write, atomic_write_bytes, atomic_write_dir, atomic_write_text
+from qualquant.io import atomic_write, atomic_write_bytes, atomic_write_dir, atomic_write_text
 
 
 @pytest.fixture()
@@ -98,7 +98,7 @@ def test_directory_is_swapped_whole(tmp_path):
 
 def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
     """Two runs on the same out/ must not write through one ``name.tmp`` file."""
-    from qualquant.pipelines.stages._run import CACHE_DIR, STATE_FILE, Context, _write_state
+    from qualquant.pipelines.stages._base import CACHE_DIR, STATE_FILE, Context, write_state
     from qualquant.pipelines.study import read_study
 
     (tmp_path / "study.toml").write_text('[study]\ntitle = "Atomic"\n', encoding="utf-8")
@@ -111,7 +111,7 @@ def test_run_cache_and_state_do_not_share_a_fixed_temporary_name(tmp_path):
     other.write_bytes(b"another run")
     (out / (STATE_FILE + ".tmp")).write_bytes(b"another run")
     ctx.put("summary", pd.DataFrame({"measure": ["n"], "value": [1]}))
-    _write_state(out, {"corpus": {"status": "ran"}})
+    write_state(out, {"corpus": {"status": "ran"}})
     assert other.read_bytes() == b"another run"
     assert (out / (STATE_FILE + ".tmp")).read_bytes() == b"another run"
     assert pd.read_parquet(cache / "summary.parquet")["value"].tolist() == [1]

@@ -1,4 +1,4 @@
-"""``qualquant corpus ingest|stats`` and ``pipelines.exports.write_table``."""
+"""``qualquant corpus ingest|stats`` and ``qualquant.io.write_table``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from qualquant import pipelines
+from qualquant.errors import ExportFormatError
+from qualquant.io import write_table
 from qualquant.pipelines.cli import app
-from qualquant.pipelines.exports import ExportFormatError, write_table
 
 DEMO = Path(pipelines.__file__).parent / "demo_data"
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""qualquant.corpus.tables: reading back the tables qualquant writes, every column typed by a schema."""
+"""qualquant.io: reading back the tables qualquant writes, every column typed by a schema."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qualquant.coding.codings import CODINGS_COLUMNS, CODINGS_SCHEMA, CodedSpan, codings_frame, consensus, read_codings_table
+from qualquant.coding.codings import (
+    CODINGS_COLUMNS,
+    CODINGS_SCHEMA,
+    CodedSpan,
+    codings_frame,
+    consensus,
+    read_codings_table,
+)
 from qualquant.coding.errors import CodingError
 from qualquant.corpus.collection import SEGMENT_COLUMNS, SEGMENTS_SCHEMA
 from qualquant.corpus.errors import CorpusError, TableReadError, TableValueError
-from qualquant.corpus.tables import Column, TableSchema, escape_formula, read_table, unescape_formula
-from qualquant.pipelines.exports import write_table
+from qualquant.io import Column, TableSchema, escape_formula, read_table, unescape_formula, write_table
 from qualquant.quant.errors import QualquantError
 
 SCHEMA = TableSchema("test table", (

@@ -1,4 +1,4 @@
-"""Atomic writes in quant (quant/_atomic.py) and their use by write_survey and write_demo_survey."""
+"""Atomic writes (qualquant/io/_atomic.py) and their use by write_survey and write_demo_survey."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from qualquant import quant
-from qualquant.quant import _atomic
-from qualquant.quant._atomic import atomic_write, atomic_write_bytes, default_file_mode
+from qualquant.io import _atomic, atomic_write, atomic_write_bytes, default_file_mode
 from qualquant.quant.synthetic import write_demo_survey
 
 
@@ -121,7 +120,7 @@ def test_an_os_error_inside_the_writer_names_the_path_and_reason(tmp_path):
 
 
 def test_make_dirs_reports_a_file_in_the_way(tmp_path):
-    from qualquant.quant._atomic import make_dirs
+    from qualquant.io import make_dirs
     from qualquant.quant.errors import OutputWriteError
 
     (tmp_path / "f").write_text("", encoding="utf-8")

@@ -17,7 +17,7 @@ import pytest
 
 from qualquant.pipelines.report import SECTIONS, build_report
 from qualquant.pipelines.report._svg import bar_chart, heat_map, point_range
-from qualquant.pipelines.stages._run import Context
+from qualquant.pipelines.stages import Context
 from qualquant.pipelines.study import read_study
 
 REPO = Path(__file__).resolve().parents[1]

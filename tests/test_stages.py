@@ -1,4 +1,4 @@
-"""The survey stage's crosstab notes (pipelines/stages.py) and the exports and report that carry them."""
+"""The survey stage's crosstab notes (pipelines/stages/_registry.py) and the exports and report that carry them."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ consensus rule treated every task as decided by ground truth and gave the
 union: on the demo study, "bridging" was in 18 cases / 81 segments under the
 majority rule instead of 16 / 40. Here the demo study's codings are computed in
 memory, written by the run (``codings.csv``) and as XLSX by the same writer
-(:func:`qualquant.pipelines.exports.write_table`), read back through the reader of the
+(:func:`qualquant.io.write_table`), read back through the reader of the
 ``qualquant coding ...`` commands, and every consensus rule and every table
 built on it (theme frequencies, co-occurrence, case x code matrix, joint
 display) is compared.
@@ -26,10 +26,10 @@ from qualquant.coding import CONSENSUS_RULES, consensus, read_codebook, read_exp
 from qualquant.coding.cooccurrence import cooccurrence
 from qualquant.coding.labelstudio._export import read_users
 from qualquant.coding.matrices import theme_frequencies
+from qualquant.io import write_table
 from qualquant.pipelines import integrate
 from qualquant.pipelines.cli import app
 from qualquant.pipelines.cli._inputs import read_codings
-from qualquant.pipelines.exports import write_table
 from qualquant.pipelines.stages._run import run_study
 from qualquant.pipelines.study import read_study
 from qualquant.quant.survey import read_survey

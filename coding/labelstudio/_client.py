@@ -46,7 +46,7 @@ from typing import Any
 from qualquant.coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
 from qualquant.coding.labelstudio._export import ExportReadResult, parse_export, read_export
 from qualquant.coding.labelstudio._predictions import merge_predictions, needs_predictions, prediction_dict
-from qualquant.corpus._atomic import atomic_write_bytes
+from qualquant.io import atomic_write_bytes
 
 __all__ = ["LabelStudioClient", "PullResult", "PushResult", "merge_predictions", "read_export", "task_data"]
 

@@ -410,7 +410,7 @@ def _corpus_get(corpus, transcript_id: str):
     except (KeyError, LookupError):
         return None
     except Exception as exc:  # a corpus error for an unknown id
-        from qualquant.quant.errors import QualquantError
+        from qualquant.errors import QualquantError
 
         if isinstance(exc, QualquantError):
             return None

@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualquant.coding.errors import LabelStudioError, LabelStudioNotInstalledError
+from qualquant.coding.labelstudio._client import LabelStudioClient
 
 __all__ = ["LabelStudioServer", "LabelStudioUser", "find_label_studio"]
 
@@ -346,8 +347,6 @@ class LabelStudioServer:
         The token is handed over in memory (not through the environment of
         this process).
         """
-        from qualquant.coding.labelstudio import LabelStudioClient
-
         if self.url is None:
             raise LabelStudioError("The server is not running; call start() first.")
         user = self.users[email or self.user_emails[0]]

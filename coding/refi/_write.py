@@ -21,7 +21,7 @@ from qualquant.coding.refi._codes import codebook_to_toml, id_mark, stable_guid
 from qualquant.coding.refi._read import SIDECAR_NAME
 from qualquant.coding.refi._schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
 from qualquant.coding.refi._text import OFFSET_UNITS, utf16_offset
-from qualquant.corpus._atomic import atomic_write, atomic_write_bytes
+from qualquant.io import atomic_write, atomic_write_bytes
 
 __all__ = ["project_xml", "validate_refi_xml", "write_qdc", "write_qdpx"]
 

@@ -1,9 +1,16 @@
-"""qualquant.coding.topics: Topic models on segments: the model, the choice of K, documents, comparison with codes, effects."""
+"""qualquant.coding.topics: Topic models on segments: the model, the choice of K, documents, comparison, effects."""
 
+from qualquant.coding.topics._coherence import COHERENCE_MEASURES, topic_coherence
 from qualquant.coding.topics._compare import (
+    ALIGNMENT_COLUMNS,
+    CompareResult,
     benjamini_hochberg,
+    compare_codes,
     mann_whitney,
     model_version,
+    pull_predictions,
+    push_predictions,
+    to_labelstudio_predictions,
 )
 from qualquant.coding.topics._documents import (
     DOCUMENT_COLUMNS,
@@ -11,33 +18,20 @@ from qualquant.coding.topics._documents import (
     ArrayBow,
     ArrayTexts,
     PreparedDocuments,
+    documents_from_texts,
     excerpt,
     prepare_documents,
 )
 from qualquant.coding.topics._effects import (
+    EFFECTS_COLUMNS,
     SET_ASIDE_COLUMNS,
     align_topics,
-)
-from qualquant.coding.topics._model import (
-    ALIGNMENT_COLUMNS,
-    COHERENCE_MEASURES,
-    EFFECTS_COLUMNS,
-    TOPICS_COLUMNS,
-    CompareResult,
-    NotFittedError,
-    SelectionResult,
-    TopicModel,
-    compare_codes,
-    documents_from_texts,
     effects_set_aside,
     effects_to_svg,
     estimate_effects,
-    pull_predictions,
-    push_predictions,
-    select_n_topics,
-    to_labelstudio_predictions,
-    topic_coherence,
 )
+from qualquant.coding.topics._model import TOPICS_COLUMNS, NotFittedError, TopicModel, select_n_topics
+from qualquant.coding.topics._select import SelectionResult
 
 __all__ = [
     "align_topics",

@@ -45,28 +45,19 @@ import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
+from qualquant.coding.topics._coherence import COHERENCE_MEASURES, topic_coherence
 from qualquant.coding.topics._documents import (
     DOCUMENT_COLUMNS,
     UNITS,
     ArrayBow,
     ArrayTexts,
     PreparedDocuments,
-    documents_from_texts,
     prepare_documents,
 )
-from qualquant.coding.topics._select import COHERENCE_MEASURES, SelectionResult, select_n_topics, topic_coherence
-from qualquant.corpus._atomic import atomic_write_dir
+from qualquant.coding.topics._select import SelectionResult, search_n_topics
+from qualquant.io import atomic_write_dir
 
-__all__ = [
-    "COHERENCE_MEASURES",
-    "NotFittedError",
-    "SelectionResult",
-    "TOPICS_COLUMNS",
-    "TopicModel",
-    "documents_from_texts",
-    "select_n_topics",
-    "topic_coherence",
-]
+__all__ = ["NotFittedError", "TOPICS_COLUMNS", "TopicModel", "select_n_topics"]
 
 
 
@@ -213,7 +204,7 @@ class TopicModel:
                         rule: str = "max") -> SelectionResult:
         """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
 
-        A convenience around :func:`qualquant.coding.topics._select.select_n_topics`: the
+        A convenience around :func:`select_n_topics`: the
         coherence measure, passes, unit, priors and so on are this model's; the
         seeds default to ``(random_state, random_state + 1, random_state + 2)``.
         This model itself is not changed; the chosen, fitted model is
@@ -230,7 +221,9 @@ class TopicModel:
             "no_above", "stop_words", "seed_words", "seed_weight", "topn", "chunksize")}
         if seeds is None:
             seeds = tuple(self.random_state + i for i in range(3))
-        return select_n_topics(docs, k_range, seeds=seeds, coherence=self.coherence or "c_v", rule=rule, **settings)
+        coherence = self.coherence or "c_v"
+        return search_n_topics(lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **settings),
+                               docs, k_range, seeds=seeds, coherence=coherence, rule=rule)
 
     def fit(self, docs) -> TopicModel:
         """Fit the model.
@@ -568,6 +561,45 @@ class TopicModel:
         return f"TopicModel(n_topics={self.n_topics}, random_state={self.random_state}, unit={self.unit!r}; {fitted})"
 
 
+def select_n_topics(
+    docs,
+    k_range: Iterable[int],
+    *,
+    seeds: Sequence[int] = (0, 1, 2),
+    coherence: str = "c_v",
+    rule: str = "max",
+    **params,
+) -> SelectionResult:
+    """Choose the number of topics by coherence over several seeds.
+
+    Parameters
+    ----------
+    docs : corpus.Corpus, pandas.DataFrame or iterable of token lists
+        As for :meth:`TopicModel.fit` (prepared once and reused for every fit).
+    k_range : iterable of int
+        Candidate K values (each >= 2).
+    seeds : sequence of int
+        Random states; each K is fitted once per seed.
+    coherence : {"c_v", "u_mass", "c_npmi"}
+    rule : {"max", "one_se"}
+        ``"max"``: highest mean coherence, ties to the smaller K. ``"one_se"``: the
+        smallest K whose mean is within one standard error (sd / sqrt(n_seeds)) of
+        the highest mean.
+    **params
+        Other :class:`TopicModel` parameters (``passes``, ``unit``, ``no_below``...).
+
+    Returns
+    -------
+    SelectionResult
+        ``curve`` (k, seed, coherence), ``summary`` (k, mean, sd, n_seeds,
+        chosen), ``best_k``, ``rule`` (stated in words), ``measure`` and
+        ``model`` (the fit with ``best_k`` and the first seed). The search
+        itself is :func:`qualquant.coding.topics._select.search_n_topics`.
+    """
+    return search_n_topics(lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **params),
+                           docs, k_range, seeds=seeds, coherence=coherence, rule=rule)
+
+
 def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
     """Variational Dirichlet parameters of each document's topic proportions."""
     out = []
@@ -580,22 +612,3 @@ def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
     if chunk:
         out.append(model.inference(chunk)[0])
     return np.vstack(out).astype(np.float64)
-
-
-# The comparison with codes and the covariate effects live in their own modules
-# (size); they are part of this module's public interface.
-from qualquant.coding.topics._compare import (  # noqa: E402
-    ALIGNMENT_COLUMNS,
-    CompareResult,
-    compare_codes,
-    pull_predictions,
-    push_predictions,
-    to_labelstudio_predictions,
-)
-from qualquant.coding.topics._effects import EFFECTS_COLUMNS, effects_set_aside, effects_to_svg, estimate_effects  # noqa: E402
-
-__all__ += [
-    "ALIGNMENT_COLUMNS", "CompareResult", "EFFECTS_COLUMNS", "compare_codes", "effects_set_aside", "effects_to_svg",
-    "estimate_effects",
-    "pull_predictions", "push_predictions", "to_labelstudio_predictions",
-]

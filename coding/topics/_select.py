@@ -1,12 +1,18 @@
-"""Topic coherence and choosing the number of topics (:func:`topic_coherence`, :func:`select_n_topics`).
+"""Choosing the number of topics: the search over K and seeds behind
+:func:`qualquant.coding.topics.select_n_topics` and
+:meth:`qualquant.coding.topics.TopicModel.select_n_topics`, and its result
+(:class:`SelectionResult`).
 
-Re-exported by :mod:`qualquant.coding.topics`.
+The search is given a factory of unfitted models (``make(k, seed)``), as
+scikit-learn's model selection is given an estimator, so this module does not
+import the model: :mod:`~qualquant.coding.topics._model` imports it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,62 +20,7 @@ import pandas as pd
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics._documents import prepare_documents
 
-__all__ = ["COHERENCE_MEASURES", "SelectionResult", "select_n_topics", "topic_coherence"]
-
-COHERENCE_MEASURES = ("c_v", "u_mass", "c_npmi")
-
-
-def topic_coherence(
-    topics: Sequence[Sequence[str]],
-    texts: Iterable[Sequence[str]],
-    dictionary,
-    *,
-    measure: str = "c_v",
-    corpus: Iterable | None = None,
-) -> np.ndarray:
-    """Coherence of each topic (a list of top words) on reference texts.
-
-    Parameters
-    ----------
-    topics : sequence of sequence of str
-        Top words per topic (all in ``dictionary``).
-    texts : iterable of token lists
-        Reference texts (re-iterable); sliding windows for ``c_v`` and ``c_npmi``.
-    dictionary : gensim.corpora.Dictionary
-    measure : {"c_v", "u_mass", "c_npmi"}
-    corpus : iterable of bag-of-words, optional
-        Document co-occurrence corpus for ``u_mass`` (built from ``texts`` if omitted).
-
-    Returns
-    -------
-    numpy.ndarray
-        One value per topic.
-
-    Notes
-    -----
-    Computed by :class:`gensim.models.CoherenceModel` in one process, so values
-    are reproducible (Röder, Both & Hinneburg, 2015).
-
-    References
-    ----------
-    Röder, M., Both, A., & Hinneburg, A. (2015). Exploring the space of topic
-    coherence measures. *Proceedings of WSDM '15*, 399-408.
-    """
-    from gensim.models import CoherenceModel
-
-    if measure not in COHERENCE_MEASURES:
-        raise TopicModelError(f"Unknown coherence measure {measure!r}; use one of {', '.join(COHERENCE_MEASURES)}.")
-    topics = [list(t) for t in topics]
-    topn = min(len(t) for t in topics)
-    if topn < 2:
-        raise TopicModelError("Coherence needs at least two words per topic.")
-    kwargs = {"topics": topics, "dictionary": dictionary, "coherence": measure, "topn": topn, "processes": 1}
-    if measure == "u_mass":
-        kwargs["corpus"] = corpus if corpus is not None else [dictionary.doc2bow(list(t)) for t in texts]
-    else:
-        kwargs["texts"] = texts
-    cm = CoherenceModel(**kwargs)
-    return np.asarray(cm.get_coherence_per_topic(), dtype=float)
+__all__ = ["SelectionResult", "search_n_topics"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,39 +55,29 @@ class SelectionResult:
         return self.summary
 
 
-def select_n_topics(
-    docs,
-    k_range: Iterable[int],
-    *,
-    seeds: Sequence[int] = (0, 1, 2),
-    coherence: str = "c_v",
-    rule: str = "max",
-    **params,
-) -> SelectionResult:
-    """Choose the number of topics by coherence over several seeds.
+def search_n_topics(make: Callable[[int, int], Any], docs, k_range: Iterable[int], *, seeds: Sequence[int],
+                    coherence: str, rule: str = "max") -> SelectionResult:
+    """Fit ``make(k, seed)`` for every K of ``k_range`` and every seed, and choose K by mean coherence.
 
     Parameters
     ----------
+    make : callable
+        ``make(k, seed)`` returns an unfitted :class:`~qualquant.coding.topics.TopicModel`
+        with ``k`` topics and ``random_state=seed`` (all other settings fixed).
     docs : corpus.Corpus, pandas.DataFrame or iterable of token lists
-        As for :meth:`TopicModel.fit` (prepared once and reused for every fit).
+        Prepared once (with the settings of ``make(min K, first seed)``) and reused for every fit.
     k_range : iterable of int
         Candidate K values (each >= 2).
     seeds : sequence of int
-        Random states; each K is fitted once per seed.
-    coherence : {"c_v", "u_mass", "c_npmi"}
+    coherence : str
+        The models' coherence measure (named in the result and its rule).
     rule : {"max", "one_se"}
-        ``"max"``: highest mean coherence, ties to the smaller K. ``"one_se"``: the
-        smallest K whose mean is within one standard error (sd / sqrt(n_seeds)) of
-        the highest mean.
-    **params
-        Other :class:`TopicModel` parameters (``passes``, ``unit``, ``no_below``...).
+        As for :func:`qualquant.coding.topics.select_n_topics`.
 
     Returns
     -------
     SelectionResult
     """
-    from qualquant.coding.topics import TopicModel
-
     ks = sorted({int(k) for k in k_range})
     if not ks or ks[0] < 2:
         raise TopicModelError(f"k_range must hold integers >= 2, got {list(k_range)!r}.")
@@ -145,16 +86,16 @@ def select_n_topics(
         raise TopicModelError("Give at least one seed.")
     if rule not in ("max", "one_se"):
         raise TopicModelError(f"Unknown selection rule {rule!r}; use 'max' or 'one_se'.")
-    template = TopicModel(ks[0], coherence=coherence, **params)
+    template = make(ks[0], seeds[0])
     template._validate()
     prepared = prepare_documents(docs, unit=template.unit, roles=template.roles, window=template.window,
                                  no_below=template.no_below, no_above=template.no_above,
                                  stop_words=template.stop_words)
     rows = []
-    first_models: dict[int, TopicModel] = {}
+    first_models: dict[int, Any] = {}
     for k in ks:
         for seed in seeds:
-            model = TopicModel(k, random_state=seed, coherence=coherence, **params)._fit_prepared(prepared)
+            model = make(k, seed)._fit_prepared(prepared)
             rows.append((k, seed, model.coherence_))
             if seed == seeds[0]:
                 first_models[k] = model

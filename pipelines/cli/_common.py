@@ -1,7 +1,7 @@
 """Shared pieces of the command line: the error-handling group and output helpers.
 
 Every command group uses :class:`ErrorHandlingGroup`, so a project error
-(:class:`qualquant.quant.errors.QualquantError`) becomes one ``Error: ...`` line on stderr
+(:class:`qualquant.errors.QualquantError`) becomes one ``Error: ...`` line on stderr
 and exit code 1, whichever subcommand raised it. An :class:`OSError` that no
 project code turned into a project error (a file that cannot be opened or
 written) is shown the same way, with its path and the system's reason. A
@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import QualquantError
 
 console = Console()
 err_console = Console(stderr=True)

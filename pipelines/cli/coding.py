@@ -63,7 +63,7 @@ def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | 
 
 
 def _write(df, path: Path, what: str) -> None:
-    from qualquant.pipelines.exports import write_table
+    from qualquant.io import write_table
 
     write_table(df, path)
     console.print(f"{what}: {len(df)} rows -> {path}")
@@ -118,7 +118,7 @@ def codebook_labelstudio_config(
 ) -> None:
     """Generate the Label Studio labeling config (XML) from a codebook."""
     from qualquant.coding.codebook import read_codebook
-    from qualquant.corpus._atomic import atomic_write_text
+    from qualquant.io import atomic_write_text
 
     xml = read_codebook(file).to_labelstudio_config(language=language)
     if out is None:
@@ -145,7 +145,7 @@ def codebook_export(
     elif suffix == ".xlsx":
         cb.write_xlsx(out, language=language)
     elif suffix == ".csv":
-        from qualquant.pipelines.exports import write_table
+        from qualquant.io import write_table
 
         write_table(cb.to_frame(language), out)
     else:

@@ -96,7 +96,7 @@ def _show(frame: pd.DataFrame, title: str, columns: list[str], digits: int = 3) 
 def _write(frame: pd.DataFrame, path: Path | None, what: str, *, index: bool = False) -> None:
     if path is None:
         return
-    from qualquant.pipelines.exports import write_table
+    from qualquant.io import write_table
 
     write_table(frame, path, index=index)
     console.print(f"{what}: {len(frame)} rows -> {path}")

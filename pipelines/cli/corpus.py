@@ -22,7 +22,7 @@ from rich.table import Table
 from qualquant import corpus
 from qualquant.corpus.errors import CorpusError, CorpusWarning
 from qualquant.pipelines.cli._common import console, err_console, make_app
-from qualquant.pipelines.exports import write_table
+from qualquant.io import write_table
 
 app = make_app("Transcripts: ingest files into segments, pseudonymise, summarise.")
 
@@ -227,7 +227,7 @@ def read_segments_table(path: Path) -> pd.DataFrame:
     cell that does not parse is an error naming the file, row and column.
     """
     from qualquant.corpus.collection import SEGMENTS_SCHEMA
-    from qualquant.corpus.tables import read_table
+    from qualquant.io import read_table
 
     suffix = path.suffix.lower()
     if not path.is_file():

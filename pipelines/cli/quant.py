@@ -28,6 +28,7 @@ from qualquant.quant.render import (
     render_tests,
 )
 from qualquant.pipelines.cli._common import console, fit_table, make_app
+from qualquant.pipelines.cli.quant_check import register as register_check
 
 app = make_app("Survey statistics: frequencies, crosstabs, association tables, correlations, reliability.")
 
@@ -55,7 +56,7 @@ def _print(rt: RenderedTable) -> None:
 def _write(out: Optional[Path], tidy: pd.DataFrame, rendered: list[RenderedTable], as_rendered: bool) -> None:
     if out is None:
         return
-    from qualquant.pipelines.exports import write_table
+    from qualquant.io import write_table
 
     if as_rendered:
         frames = []
@@ -288,7 +289,8 @@ def write_sections(sections: dict[str, pd.DataFrame], out: Path, *, title: str) 
     -------
     pathlib.Path
     """
-    from qualquant.pipelines.exports import TABLE_SUFFIXES, ExportFormatError, write_markdown_tables, write_table, write_workbook
+    from qualquant.errors import ExportFormatError
+    from qualquant.io import TABLE_SUFFIXES, write_markdown_tables, write_table, write_workbook
 
     suffix = out.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -379,10 +381,4 @@ def alpha_cmd(
     _write(out, tidy, [rt], rendered)
 
 
-try:
-    from qualquant.pipelines.cli.quant_check import register as _register_check
-except ModuleNotFoundError as _exc:  # the check command is built separately
-    if _exc.name != "qualquant.pipelines.cli.quant_check":
-        raise
-else:
-    _register_check(app)
+register_check(app)  # ``qualquant quant check`` (pipelines/cli/quant_check.py)

@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         summary = ", ".join(f"{tally[v]} {v}" for v in _VERDICT_STYLE if v in tally)
         console.print(f"{len(result)} result{'s' if len(result) != 1 else ''}: {summary}")
         if out is not None:
-            from qualquant.pipelines.exports import write_table
+            from qualquant.io import write_table
 
             written = write_table(result, out)
             console.print(f"Written: {written if written is not None else out}")

@@ -44,8 +44,8 @@ def refi_import(
 ) -> None:
     """Import codes, source texts and codings from a REFI-QDA file; list everything not imported."""
     from qualquant.coding.refi import codebook_to_toml, read_qdc, read_qdpx
-    from qualquant.corpus._atomic import atomic_write_text
-    from qualquant.pipelines.exports import write_table
+    from qualquant.io import atomic_write_text
+    from qualquant.io import write_table
 
     suffix = file.suffix.lower()
     if suffix not in (".qdpx", ".qdc"):

@@ -12,6 +12,7 @@ import typer
 
 from qualquant.pipelines import DEMO_DIR
 from qualquant.pipelines.cli._common import console
+from qualquant.pipelines.cli._progress import RichReporter
 from qualquant.pipelines.errors import PipelineError
 
 __all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
@@ -96,7 +97,8 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
         if token_env:
             update["token_env"] = token_env
         study.config = study.config.model_copy(update={"labelstudio": section.model_copy(update=update)})
-    return StudyRun(study, labelstudio=labelstudio).run(force=force, show_progress=show_progress)
+    reporter = RichReporter() if show_progress else None
+    return StudyRun(study, labelstudio=labelstudio).run(force=force, show_progress=show_progress, reporter=reporter)
 
 
 def init_study(directory: Path, *, title: str | None = None) -> Path:
@@ -107,7 +109,7 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
     PipelineError
         ``directory/study.toml`` already exists (nothing is overwritten).
     """
-    from qualquant.corpus._atomic import atomic_write_bytes, atomic_write_text
+    from qualquant.io import atomic_write_bytes, atomic_write_text
     from qualquant.pipelines.study._config import STUDY_TEMPLATE
 
     directory = Path(directory)
@@ -203,5 +205,6 @@ def register(app: typer.Typer) -> None:
 
         study = open_study(study_file, out=out, labelstudio=labelstudio)
         t0 = time.perf_counter()
-        result = study.run(only=stage or None, force=force, show_progress=not quiet)
+        result = study.run(only=stage or None, force=force, show_progress=not quiet,
+                           reporter=None if quiet else RichReporter())
         _summary(result, time.perf_counter() - t0)

@@ -28,11 +28,11 @@ import typer
 from rich.table import Table
 
 from qualquant.coding.errors import TopicModelError
-from qualquant.corpus._atomic import atomic_write_text
+from qualquant.io import atomic_write_text
 from qualquant.pipelines.cli._common import console, make_app
 from qualquant.pipelines.cli._inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
                                  read_codings, users_for)
-from qualquant.pipelines.exports import write_table
+from qualquant.io import write_table
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 

@@ -46,7 +46,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qualquant import pipelines
-from qualquant.corpus._atomic import atomic_write_text
+from qualquant.errors import QualquantError
+from qualquant.io import atomic_write_text
 from qualquant.pipelines.demo.coders import (
     PLAN_DIR,
     SEED,
@@ -61,7 +62,6 @@ from qualquant.pipelines.demo.coders import (
     read_plans,
     to_results,
 )
-from qualquant.quant.errors import QualquantError
 
 __all__ = [
     "CodingPlan",
@@ -341,8 +341,6 @@ def _summary(result: RoundTripResult) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m qualquant.pipelines.demo.codings [--out FILE] [--transcripts IDS] [--seed N]``."""
-    from qualquant.pipelines.cli._common import console, err_console
-
     parser = argparse.ArgumentParser(
         prog="python -m qualquant.pipelines.demo.codings",
         description="Code the demo transcripts as two coders through a real Label Studio server and "
@@ -356,18 +354,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     ids = [t.strip() for t in args.transcripts.split(",") if t.strip()] if args.transcripts else None
     if ids is not None and args.out is None:
-        err_console.print("Error: a partial run (--transcripts) needs --out FILE; the shipped demo export "
-                          "holds all twenty interviews.", markup=False, highlight=False, soft_wrap=True)
+        print("Error: a partial run (--transcripts) needs --out FILE; the shipped demo export "
+              "holds all twenty interviews.", file=sys.stderr)
         return 1
     out = args.out or EXPORT_PATH
     try:
         result = run(out, transcript_ids=ids, seed=args.seed)
     except QualquantError as exc:
-        err_console.print(f"Error: {' '.join(str(exc).split())}", markup=False, highlight=False, soft_wrap=True)
+        print(f"Error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 1
     for line in _summary(result):
-        console.print(line, markup=False, highlight=False, soft_wrap=True)
-    console.print(f"wrote {out} and {users_path(out).name}", markup=False, highlight=False, soft_wrap=True)
+        print(line)
+    print(f"wrote {out} and {users_path(out).name}")
     return 0
 
 

@@ -554,8 +554,7 @@ def update_overrides(path: str | os.PathLike[str], display: pd.DataFrame) -> tup
         that are no longer in the study (kept, but unused), and overrides whose
         proposal changed since they were written.
     """
-    from qualquant.corpus._atomic import atomic_write_text
-    from qualquant.pipelines.exports import neutralize_formulas
+    from qualquant.io import atomic_write_text, neutralize_formulas
 
     p = Path(path)
     existing = read_overrides(p)

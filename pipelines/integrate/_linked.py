@@ -366,9 +366,9 @@ def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str
     Variables per code: ``c_<code>`` (0 "not coded" / 1 "coded", nominal),
     ``n_<code>`` (number of coded passages, scale) and ``cov_<code>``
     (percent of the participant's text covered, scale). Written atomically
-    (:func:`qualquant.quant.write_survey`; the CSV via :func:`qualquant.pipelines.exports.write_table`).
+    (:func:`qualquant.quant.write_survey`; the CSV via :func:`qualquant.io.write_table`).
     """
-    from qualquant.pipelines.exports import write_table
+    from qualquant.io import write_table
     from qualquant.quant.survey import Survey, SurveyMeta, write_survey
 
     code_labels = dict(code_labels or {})

@@ -1,27 +1,29 @@
-"""Run a study: every stage in order, with progress, skipping what has not changed.
+"""The stage base types: what a stage is, what it sees, what a run reports, and how a stage is keyed.
 
 A stage (:class:`Stage`) reads some input files and settings, uses the
 tables of earlier stages and writes files under the study's ``out/``
-folder. Before running a stage the runner computes its *key*: a SHA-256 of
-the stage name and version, its settings (the study.toml sections it reads,
-as canonical JSON), the content of its input files (named relative to the
-study or output folder, never by an absolute path: see :func:`input_label`)
-and the content of the tables it uses from earlier stages, so moving the
-study or its output folder elsewhere reuses every stage. When the key equals
-the one stored in ``out/.state.json`` and every output file is still there
-with the content the stage wrote, the stage is skipped. Because keys use the
-*content* of upstream tables, a rerun that produces identical tables stops
-the cascade.
+folder, through the :class:`Context` it is given. Before running a stage the
+run loop (:mod:`qualquant.pipelines.stages._run`) computes its *key*
+(:func:`stage_key`): a SHA-256 of the stage name and version, its settings
+(the study.toml sections it reads, as canonical JSON), the content of its
+input files (named relative to the study or output folder, never by an
+absolute path: see :func:`input_label`) and the content of the tables it uses
+from earlier stages, so moving the study or its output folder elsewhere
+reuses every stage. The keys, outputs and warnings of the stages are kept in
+``out/.state.json`` (:data:`STATE_FILE`).
 
 Tables pass between stages in memory and are also cached in
-``out/.cache/<stage>/<table>.parquet`` (exact round trip, unlike the
-user-facing CSVs whose formula-like cells are neutralised), so a later
-stage can run while an earlier one is skipped.
+``out/.cache/<stage>/<table>.parquet`` (:data:`CACHE_DIR`; exact round trip,
+unlike the user-facing CSVs whose formula-like cells are neutralised), so a
+later stage can run while an earlier one is skipped.
 
-A stage whose building block is genuinely absent (``ModuleNotFoundError``
-for that very module, e.g. ``coding.topics``) is reported as *unavailable*
-with one warning line; the run goes on. Any other error stops the run with
-a :class:`qualquant.pipelines.errors.PipelineError` naming the stage.
+A run tells what happens to a :class:`RunReporter` (silent by default; the
+command line passes one that draws a progress bar).
+
+This module imports neither the stage registry nor the run loop: the registry
+(:mod:`~qualquant.pipelines.stages._registry`) and the output stages
+(:mod:`~qualquant.pipelines.stages._output`) import it, and the run loop
+imports them.
 """
 
 from __future__ import annotations
@@ -29,18 +31,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 import pandas as pd
 
-from qualquant.corpus._atomic import atomic_write, atomic_write_text, make_dirs
-from qualquant.pipelines.errors import PipelineError
+from qualquant.io import atomic_write, atomic_write_text, make_dirs
 from qualquant.pipelines.study import Study
 
-__all__ = ["Context", "RunResult", "Stage", "StageOutcome", "StageUnavailable", "run_stages", "run_study"]
+__all__ = ["CACHE_DIR", "STATE_FILE", "Context", "PlainReporter", "RunReporter", "RunResult", "Stage", "StageOutcome",
+           "StageUnavailable", "file_hash", "input_label", "read_state", "stage_key", "write_state"]
 
 STATE_FILE = ".state.json"
 CACHE_DIR = ".cache"
@@ -76,7 +78,7 @@ class Stage:
 
     name: str
     title: str
-    run: Callable[["Context"], None]
+    run: Callable[[Context], None]
     sections: tuple[str, ...] = ()
     inputs: Callable[[Study], list[Path]] = lambda study: []
     uses: tuple[str, ...] = ()
@@ -123,12 +125,17 @@ class Context:
     study : Study
     options : dict, optional
         Run options (e.g. ``labelstudio_url`` for a live pull).
+    stages : sequence of Stage, optional
+        The stages of the run, in order (the ``exports`` stage lists their
+        warnings and counts in this order); the run loop passes its own.
     """
 
-    def __init__(self, study: Study, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, study: Study, options: dict[str, Any] | None = None, *,
+                 stages: Sequence[Stage] = ()) -> None:
         self.study = study
         self.out = study.out
         self.options = dict(options or {})
+        self.stages: tuple[Stage, ...] = tuple(stages)
         self._tables: dict[str, pd.DataFrame] = {}
         self._objects: dict[str, Any] = {}
         self._stage: str | None = None
@@ -147,8 +154,8 @@ class Context:
         return p
 
     def write(self, df: pd.DataFrame, name: str) -> Path:
-        """Write a table with :func:`qualquant.pipelines.exports.write_table` (atomic, formula cells neutralised)."""
-        from qualquant.pipelines.exports import write_table
+        """Write a table with :func:`qualquant.io.write_table` (atomic, formula cells neutralised)."""
+        from qualquant.io import write_table
 
         return Path(write_table(df, self.path(name)))
 
@@ -263,7 +270,8 @@ def stage_key(stage: Stage, study: Study, ctx: Context) -> str:
     return _sha(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
-def _read_state(out: Path) -> dict[str, Any]:
+def read_state(out: Path) -> dict[str, Any]:
+    """The state file of ``out`` (``{}`` when absent or damaged)."""
     p = out / STATE_FILE
     if not p.exists():
         return {}
@@ -273,175 +281,53 @@ def _read_state(out: Path) -> dict[str, Any]:
         return {}  # a damaged state file only costs a full rerun
 
 
-def _write_state(out: Path, state: dict[str, Any]) -> None:
+def write_state(out: Path, state: dict[str, Any]) -> None:
+    """Write the state file of ``out`` atomically."""
     atomic_write_text(out / STATE_FILE, json.dumps(state, indent=1, sort_keys=True, ensure_ascii=False))
 
 
-def _unchanged(entry: dict[str, Any] | None, key: str, out: Path) -> bool:
-    if not entry or entry.get("key") != key or entry.get("status") != "ran":
-        return False
-    for rel, digest in entry.get("outputs", {}).items():
-        if file_hash(out / rel) != digest:
-            return False
-    for rel in entry.get("tables", []):
-        if not (out / CACHE_DIR / rel).exists():
-            return False
-    return True
+# --------------------------------------------------------------------------- reporting
 
 
-# --------------------------------------------------------------------------- running
+class RunReporter:
+    """What a run tells as it goes; this base class is silent.
 
-
-def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, options: dict[str, Any] | None = None,
-               only: Iterable[str] | None = None, console=None, show_progress: bool = True) -> RunResult:
-    """Run ``stages`` in order, skipping unchanged ones.
-
-    Parameters
-    ----------
-    study : Study
-    stages : sequence of Stage
-    force : bool
-        Run every stage even when unchanged.
-    options : dict, optional
-        Run options passed to the stages (part of every stage key).
-    only : iterable of str, optional
-        Run only these stages (the others are left as they are).
-    console : rich.console.Console, optional
-        Where progress is drawn (default: :data:`qualquant.pipelines.cli._common.console`).
-    show_progress : bool
-
-    Returns
-    -------
-    RunResult
-
-    Raises
-    ------
-    PipelineError
-        A stage failed (the message names it); state of the stages before it is saved.
+    The run loop calls, in order: :meth:`start` once, then per stage
+    :meth:`stage_started`, any number of :meth:`stage_progress` (messages of
+    the stage, via :attr:`Context.progress`) and :meth:`stage_done` with its
+    :class:`StageOutcome` (status ``ran``, ``skipped``, ``unavailable`` or
+    ``not selected``), and :meth:`stop` at the end, also when a stage fails.
+    Subclass it to show progress (the command line draws a progress bar).
     """
-    from qualquant.quant.errors import QualquantError
 
-    out = study.out
-    make_dirs(out)
-    state = _read_state(out)
-    ctx = Context(study, options)
-    outcomes: list[StageOutcome] = []
-    only_set = set(only) if only is not None else None
-    progress, task = _progress(console, show_progress, len(stages))
-    try:
-        for stage in stages:
-            if progress is not None:
-                progress.update(task, description=f"[bold]{stage.title}[/bold]")
-                ctx.progress = lambda message, _s=stage: progress.update(task, description=f"[bold]{_s.title}[/bold]: {message}")
-            entry = state.get(stage.name)
-            if only_set is not None and stage.name not in only_set:
-                outcomes.append(StageOutcome(stage.name, "not selected", warnings=list((entry or {}).get("warnings", []))))
-                _advance(progress, task)
-                continue
-            key = stage_key(stage, study, ctx)
-            always = stage.always or stage.name in set(ctx.options.get("always", ()))
-            if not force and not always and _unchanged(entry, key, out):
-                outcomes.append(StageOutcome(stage.name, "skipped", outputs=sorted(entry["outputs"]),
-                                             warnings=list(entry.get("warnings", []))))
-                _log(console, progress, f"[dim]- {stage.title}: unchanged, skipped[/dim]")
-                _advance(progress, task)
-                continue
-            ctx._stage, ctx._written, ctx._warnings = stage.name, [], []
-            t0 = time.perf_counter()
-            try:
-                stage.run(ctx)
-                status = "ran"
-            except StageUnavailable as exc:
-                status = "unavailable"
-                ctx._warnings.append(str(exc))
-            except QualquantError as exc:
-                _save_partial(out, state, outcomes)
-                raise PipelineError(f"Stage {stage.name!r} failed: {exc}") from exc
-            seconds = time.perf_counter() - t0
-            outputs = {rel: file_hash(out / rel) for rel in ctx._written}
-            tables = sorted(k.split("/", 1)[1] + ".parquet" for k in ctx._tables if k.startswith(stage.name + "/"))
-            state[stage.name] = {
-                "key": stage_key(stage, study, ctx) if status == "ran" else "",
-                "status": status,
-                "outputs": outputs,
-                "tables": [f"{stage.name}/{t}" for t in tables],
-                "warnings": list(ctx._warnings),
-            }
-            _write_state(out, state)
-            outcomes.append(StageOutcome(stage.name, status, seconds, sorted(outputs), list(ctx._warnings)))
-            mark = "[green]✓[/green]" if status == "ran" else "[yellow]![/yellow]"
-            _log(console, progress, f"{mark} {stage.title} ({seconds:.1f} s)" +
-                 ("" if status == "ran" else f" [yellow]{status}[/yellow]"))
-            for w in ctx._warnings:
-                _log(console, progress, f"  [yellow]warning:[/yellow] {_escape(w)}")
-            _advance(progress, task)
-    finally:
-        if progress is not None:
-            progress.stop()
-    return RunResult(out, outcomes)
+    def start(self, stages: Sequence[Stage]) -> None:
+        """The run begins with these stages."""
+
+    def stage_started(self, stage: Stage) -> None:
+        """``stage`` is considered (it may still be skipped)."""
+
+    def stage_progress(self, stage: Stage, message: str) -> None:
+        """A message from inside ``stage`` (e.g. ``"reading INT01.txt (1/20)"``)."""
+
+    def stage_done(self, stage: Stage, outcome: StageOutcome) -> None:
+        """``stage`` is finished: ran, skipped, unavailable or not selected."""
+
+    def stop(self) -> None:
+        """The run ends (normally or with an error)."""
 
 
-def _save_partial(out: Path, state: dict, outcomes: list) -> None:
-    _write_state(out, state)
+class PlainReporter(RunReporter):
+    """Prints one plain line per stage (and its warnings) to standard output."""
 
-
-def _progress(console, show: bool, total: int):
-    if not show:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    if console is None:
-        from qualquant.pipelines.cli._common import console as default_console
-
-        console = default_console
-    progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console, transient=True)
-    progress.start()
-    return progress, progress.add_task("starting", total=total)
-
-
-def _advance(progress, task) -> None:
-    if progress is not None:
-        progress.advance(task)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
-def _log(console, progress, message: str) -> None:
-    if progress is not None:
-        progress.console.print(message)
-
-
-def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | None = None,
-              only: Iterable[str] | None = None, console=None, show_progress: bool = True) -> RunResult:
-    """Run every stage of the standard pipeline (:data:`qualquant.pipelines.stages.STAGES`) on ``study``.
-
-    Before any stage runs, every survey variable named in ``study.toml`` is
-    checked against the survey file's variable names
-    (:func:`qualquant.pipelines.study._check.check_survey_variables`), so a misspelt
-    name fails at once rather than when the survey stage is reached; so are
-    the code ids and topic numbers of ``[[constructs]]``
-    (:func:`qualquant.pipelines.study._check.check_construct_codes`).
-
-    Raises
-    ------
-    StudyConfigError
-        A survey variable named in the study is not in the survey file, or a
-        construct names a code that is not in the codebook or a topic that
-        cannot exist (the message names the key, its line, the name and close
-        matches).
-    PipelineError
-        A stage failed.
-    """
-    from qualquant.pipelines.stages import STAGES
-    from qualquant.pipelines.study._check import check_construct_codes, check_survey_variables
-
-    check_survey_variables(study)
-    check_construct_codes(study)
-
-    return run_stages(study, STAGES, force=force, options=options, only=only, console=console,
-                      show_progress=show_progress)
+    def stage_done(self, stage: Stage, outcome: StageOutcome) -> None:
+        """Print what happened to ``stage``."""
+        if outcome.status == "not selected":
+            return
+        if outcome.status == "skipped":
+            print(f"- {stage.title}: unchanged, skipped", flush=True)
+            return
+        mark = "✓" if outcome.status == "ran" else "!"
+        status = "" if outcome.status == "ran" else f" {outcome.status}"
+        print(f"{mark} {stage.title} ({outcome.seconds:.1f} s){status}", flush=True)
+        for w in outcome.warnings:
+            print(f"  warning: {w}", flush=True)

@@ -7,7 +7,9 @@ the cases, transcripts and survey rows used at each stage
 ``report`` writes the self-contained ``report.html``.
 
 They are listed in :data:`qualquant.pipelines.stages.STAGES` with the others and are
-importable from :mod:`qualquant.pipelines.stages` too.
+importable from :mod:`qualquant.pipelines.stages` too. They know the run's stages
+only through :attr:`Context.stages` (this module imports the stage base types,
+never the registry or the run loop).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 
 import pandas as pd
 
-from qualquant.pipelines.stages._run import STATE_FILE, Context
+from qualquant.pipelines.stages._base import STATE_FILE, Context
 
 __all__ = ["EXPORT_TABLES", "export_tables", "stage_exports", "stage_report", "warnings_frame"]
 
@@ -66,12 +68,13 @@ def export_tables(ctx: Context) -> dict[str, pd.DataFrame]:
 
 
 def warnings_frame(ctx: Context) -> pd.DataFrame:
-    """Every warning stored for the stages before ``exports`` (from this run or the state file)."""
-    from qualquant.pipelines.stages import STAGES  # the stage order; imported here as stages imports this module
+    """Every warning stored for the run's stages before ``exports`` (from this run or the state file).
 
+    The stages and their order are those of the run (:attr:`Context.stages`).
+    """
     state = json.loads((ctx.out / STATE_FILE).read_text(encoding="utf-8")) if (ctx.out / STATE_FILE).exists() else {}
     rows = []
-    for stage in STAGES:
+    for stage in ctx.stages:
         if stage.name in ("exports", "report"):
             continue
         entry = state.get(stage.name, {})
@@ -84,17 +87,15 @@ def warnings_frame(ctx: Context) -> pd.DataFrame:
 
 def stage_exports(ctx: Context) -> None:
     """Write ``tables.xlsx``, ``tables.md`` and ``warnings.csv``."""
-    from qualquant.pipelines.exports import write_markdown_tables, write_workbook
-
+    from qualquant.io import write_markdown_tables, write_workbook
     from qualquant.pipelines.reconciliation import reconciliation_counts
-    from qualquant.pipelines.stages import STAGES
 
     sheets = export_tables(ctx)
     warn = warnings_frame(ctx)
     ctx.put("warnings", warn)
     ctx.write(warn, "warnings.csv")
     sheets["warnings"] = warn
-    counts = reconciliation_counts(ctx.table, [s.name for s in STAGES])
+    counts = reconciliation_counts(ctx.table, [s.name for s in ctx.stages])
     ctx.put("reconciliation_counts", counts)
     ctx.write(counts, "reconciliation_counts.csv")
     sheets["reconciliation_counts"] = counts

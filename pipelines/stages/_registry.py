@@ -1,4 +1,4 @@
-"""The stages of a study run (used by :func:`qualquant.pipelines.stages._run.run_study` and ``qualquant demo``).
+"""The stage registry: :data:`STAGES`, the stages of ``qualquant run`` and ``qualquant demo``, in order.
 
 ======================  ======================================================  =====================================
 stage                   what it does                                            files (under ``out/``)
@@ -38,10 +38,10 @@ from typing import Any
 
 import pandas as pd
 
-from qualquant.pipelines.stages._run import Context, Stage, StageUnavailable
-from qualquant.pipelines.stages._output import EXPORT_TABLES, export_tables, stage_exports, stage_report, warnings_frame
+from qualquant.pipelines.stages._base import Context, Stage, StageUnavailable
+from qualquant.pipelines.stages._output import stage_exports, stage_report
 
-__all__ = ["EXPORT_TABLES", "STAGES", "export_tables", "load_corpus", "require", "warnings_frame"]
+__all__ = ["STAGES", "load_corpus", "require"]
 
 
 def require(module: str, what: str):
@@ -109,7 +109,7 @@ def _corpus_inputs(study) -> list[Path]:
 
 def stage_corpus(ctx: Context) -> None:
     from qualquant.corpus.anonymize import write_mapping
-    from qualquant.pipelines.exports import to_markdown
+    from qualquant.io import to_markdown
 
     corp, mapping = load_corpus(ctx)
     segments = corp.segments_frame()

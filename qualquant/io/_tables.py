@@ -6,7 +6,7 @@ back as the text ``"False"`` (which is *true* in Python), an id such as
 ``"01"`` as the number ``1`` and a nullable integer as ``1.0``. A
 :class:`TableSchema` names every column's type, and :func:`read_table` parses
 each cell by it, so a table reads back exactly as it was written; a cell that
-does not parse is a :class:`~qualquant.corpus.errors.TableValueError` naming the file,
+does not parse is a :class:`~qualquant.errors.TableValueError` naming the file,
 the row (as a spreadsheet numbers it: the header is row 1) and the column.
 
 Column kinds
@@ -30,7 +30,7 @@ column (pandas ``boolean``). In a column that is not nullable it is an error.
 
 Formula cells
 -------------
-The writer (:func:`qualquant.pipelines.exports.write_table`) puts an apostrophe before
+The writer (:func:`qualquant.io.write_table`) puts an apostrophe before
 a text cell that a spreadsheet would run as a formula (one starting with
 ``= + - @``, a tab or a carriage return) or that starts with an apostrophe
 itself (:func:`escape_formula`) in CSV and XLSX files; :func:`read_table`
@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qualquant.corpus.errors import TableReadError, TableValueError
+from qualquant.errors import TableReadError, TableValueError
 
 __all__ = ["FORMULA_START", "Column", "TableSchema", "escape_formula", "read_table", "unescape_formula"]
 
@@ -74,7 +74,7 @@ def escape_formula(value: Any) -> Any:
     >>> escape_formula("=1+1"), escape_formula("ok"), escape_formula("'quoted"), escape_formula(-1)
     ("'=1+1", 'ok', "''quoted", -1)
     """
-    if isinstance(value, str) and value.startswith(FORMULA_START + ("'",)):
+    if isinstance(value, str) and value.startswith((*FORMULA_START, "'")):
         return "'" + value
     return value
 
@@ -87,7 +87,7 @@ def unescape_formula(value: Any) -> Any:
     >>> unescape_formula("'=1+1"), unescape_formula("''quoted"), unescape_formula("'plain")
     ('=1+1', "'quoted", "'plain")
     """
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith(FORMULA_START + ("'",)):
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1:].startswith((*FORMULA_START, "'")):
         return value[1:]
     return value
 

@@ -13,18 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from qualquant.corpus._atomic import atomic_write, atomic_write_text
-from qualquant.corpus.tables import escape_formula
-from qualquant.quant.errors import QualquantError
+from qualquant.errors import ExportFormatError
+from qualquant.io._atomic import atomic_write, atomic_write_text
+from qualquant.io._tables import escape_formula
 
 __all__ = [
-    "ExportFormatError", "TABLE_SUFFIXES", "neutralize_formulas", "to_markdown", "write_table", "sheet_names",
+    "TABLE_SUFFIXES", "neutralize_formulas", "to_markdown", "write_table", "sheet_names",
     "write_workbook", "write_markdown_tables",
 ]
-
-
-class ExportFormatError(QualquantError, ValueError):
-    """A table cannot be written in the requested format."""
 
 
 #: Formats :func:`write_table` writes, by file extension.
@@ -37,8 +33,8 @@ def neutralize_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     A string starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     gets a leading ``'``; so does one that starts with ``'`` itself, so that
-    :func:`qualquant.corpus.tables.read_table` reads every cell back exactly as it was
-    (:func:`qualquant.corpus.tables.escape_formula`). Numbers are left alone.
+    :func:`qualquant.io.read_table` reads every cell back exactly as it was
+    (:func:`qualquant.io.escape_formula`). Numbers are left alone.
 
     Examples
     --------
