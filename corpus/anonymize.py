@@ -18,18 +18,19 @@ import bisect
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence, overload
+from typing import overload
 
 import pandas as pd
 
-from qualquant.io import atomic_write
 from qualquant.corpus.collection import Corpus
 from qualquant.corpus.errors import AnonymizationError
 from qualquant.corpus.model import Segment, Transcript
 from qualquant.corpus.names import NameIndex, inflected_forms, possessive_forms
 from qualquant.corpus.names_file import TAG_KINDS, coerce_names, fold, read_names, split_people
+from qualquant.io import atomic_write
 
 __all__ = [
     "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",
@@ -136,7 +137,7 @@ def _phone_end(text: str, start: int, end: int) -> int | None:
     return None
 
 
-def _pattern_findings(text: str, known_addresses: "re.Pattern[str] | None" = None,
+def _pattern_findings(text: str, known_addresses: re.Pattern[str] | None = None,
                       address_keys: Mapping[tuple[str, str], str] | None = None) -> list[tuple[int, _Finding]]:
     found = []
     for kind, priority, rx in _PATTERNS:
@@ -164,7 +165,7 @@ def _address_core(street: str, house: str) -> tuple[str, str]:
     return (fold(street), re.sub(r"\s+", "", house.casefold()))
 
 
-def _known_addresses(transcripts: Sequence[Transcript]) -> tuple["re.Pattern[str] | None", dict]:
+def _known_addresses(transcripts: Sequence[Transcript]) -> tuple[re.Pattern[str] | None, dict]:
     """A pattern for streets with house numbers (in digits) already found in full addresses.
 
     ``Кенесары, 65, квартира 112`` makes ``Кенесары 65`` (a building chat's name, say)
@@ -221,8 +222,8 @@ def _term_patterns(terms: Sequence[tuple[str, str]], *, case_sensitive: bool = T
 
 
 def find_identifiers(
-    text: str, names: "NameIndex | None" = None, *, case_sensitive: bool = True,
-    known_addresses: "re.Pattern[str] | None" = None, address_keys: Mapping[tuple[str, str], str] | None = None,
+    text: str, names: NameIndex | None = None, *, case_sensitive: bool = True,
+    known_addresses: re.Pattern[str] | None = None, address_keys: Mapping[tuple[str, str], str] | None = None,
     terms: Sequence[_Term] = (),
 ) -> list[_Finding]:
     """Return non-overlapping findings in ``text`` (placeholders are never touched).
@@ -288,7 +289,7 @@ def anonymize(corpus_or_transcripts: Iterable[Transcript], names=..., **kwargs) 
 
 def anonymize(
     corpus_or_transcripts,
-    names: "str | os.PathLike[str] | Iterable[str | Sequence[str]] | None" = None,
+    names: str | os.PathLike[str] | Iterable[str | Sequence[str]] | None = None,
     *,
     start_counter: Mapping[str, int] | None = None,
     case_sensitive: bool = True,

@@ -10,9 +10,9 @@ functions other commands (``qualquant demo``) reuse.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence
 
 import pandas as pd
 import typer
@@ -21,8 +21,8 @@ from rich.table import Table
 
 from qualquant import corpus
 from qualquant.corpus.errors import CorpusError, CorpusWarning
-from qualquant.pipelines.cli._common import console, err_console, make_app
 from qualquant.io import write_table
+from qualquant.pipelines.cli._common import console, err_console, make_app
 
 app = make_app("Transcripts: ingest files into segments, pseudonymise, summarise.")
 
@@ -34,20 +34,20 @@ class IngestResult:
     """What :func:`ingest_corpus` produced."""
 
     corpus: corpus.Corpus
-    mapping: Optional[pd.DataFrame]
-    segments_path: Optional[Path]
-    mapping_path: Optional[Path]
+    mapping: pd.DataFrame | None
+    segments_path: Path | None
+    mapping_path: Path | None
 
 
 def ingest_corpus(
     paths: Sequence[str | Path],
     *,
-    cases: Optional[str | Path] = None,
+    cases: str | Path | None = None,
     case_id_column: str = "case_id",
-    case_column: Optional[str] = None,
-    names: Optional[str | Path] = None,
-    mapping_out: Optional[str | Path] = None,
-    out: Optional[str | Path] = None,
+    case_column: str | None = None,
+    names: str | Path | None = None,
+    mapping_out: str | Path | None = None,
+    out: str | Path | None = None,
     show_progress: bool = True,
 ) -> IngestResult:
     """Read, match, optionally pseudonymise and write a corpus.
@@ -123,7 +123,7 @@ PRIVATE_KEY_WARNING = ("{path} links every pseudonym to the real name or identif
                        "of shared folders and version control.")
 
 
-def default_mapping_path(out: Optional[str | Path]) -> Path:
+def default_mapping_path(out: str | Path | None) -> Path:
     """``private/pseudonym_key.csv`` in the folder of ``out``, or in the current folder without ``out``.
 
     Examples
@@ -239,13 +239,16 @@ def read_segments_table(path: Path) -> pd.DataFrame:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: List[str] = typer.Argument(..., help="Transcript files, folders or glob patterns (.txt, .md, .docx, .vtt, .srt)."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases table (.csv, .tsv or .xlsx) keyed by case id."),
+    paths: list[str] = typer.Argument(..., help="Transcript files, folders or glob patterns (.txt, .md, .docx, .vtt, .srt)."),
+    cases: Path | None = typer.Option(None, "--cases", help="Cases table (.csv, .tsv or .xlsx) keyed by case id."),
     case_id_column: str = typer.Option("case_id", "--case-id-column", help="Column of the cases table holding case ids."),
-    case_column: Optional[str] = typer.Option(None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."),
-    anonymize: Optional[Path] = typer.Option(None, "--anonymize", help="Names file (one person per line: canonical, variants...): pseudonymise names, e-mails, phones, URLs, Telegram and IINs."),
-    mapping_out: Optional[Path] = typer.Option(None, "--mapping-out", help="Where to write the private pseudonym mapping (.csv, .xlsx, .parquet) with --anonymize; default private/pseudonym_key.csv next to --out (or in the current folder without --out). Keep it out of shared folders."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the segments table to FILE.parquet, .csv, .xlsx or .md."),
+    case_column: str | None = typer.Option(None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."),
+    anonymize: Path | None = typer.Option(None, "--anonymize", help=("Names file (one person per line: canonical, variants...): "
+                                                                               "pseudonymise names, e-mails, phones, URLs, Telegram and IINs.")),
+    mapping_out: Path | None = typer.Option(None, "--mapping-out", help=("Where to write the private pseudonym mapping (.csv, .xlsx, .parquet) with "
+                                                                                     "--anonymize; default private/pseudonym_key.csv next to --out (or in the "
+                                                                                     "current folder without --out). Keep it out of shared folders.")),
+    out: Path | None = typer.Option(None, "--out", help="Write the segments table to FILE.parquet, .csv, .xlsx or .md."),
 ) -> None:
     """Read transcripts into speaker segments and print a summary."""
     result = ingest_corpus(paths, cases=cases, case_id_column=case_id_column, case_column=case_column,
@@ -263,7 +266,7 @@ def ingest_cmd(
 @app.command("stats")
 def stats_cmd(
     file: Path = typer.Argument(..., help="Segments table written by 'qualquant corpus ingest --out' (.csv, .xlsx, .parquet)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Also write the statistics to FILE.csv, .xlsx, .parquet or .md."),
+    out: Path | None = typer.Option(None, "--out", help="Also write the statistics to FILE.csv, .xlsx, .parquet or .md."),
 ) -> None:
     """Summarise a segments table: segments and words per transcript and role."""
     stats = segments_stats(read_segments_table(file))

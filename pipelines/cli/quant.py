@@ -10,12 +10,13 @@ the crosstab (:func:`crosstab_sections`, :func:`write_sections`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
 
 import pandas as pd
 import typer
 
 from qualquant import quant
+from qualquant.pipelines.cli._common import console, fit_table, make_app
+from qualquant.pipelines.cli.quant_check import register as register_check
 from qualquant.quant.errors import StatisticInputError
 from qualquant.quant.render import (
     RenderedTable,
@@ -27,8 +28,6 @@ from qualquant.quant.render import (
     render_measures,
     render_tests,
 )
-from qualquant.pipelines.cli._common import console, fit_table, make_app
-from qualquant.pipelines.cli.quant_check import register as register_check
 
 app = make_app("Survey statistics: frequencies, crosstabs, association tables, correlations, reliability.")
 
@@ -39,7 +38,7 @@ CodebookOpt = typer.Option(None, "--codebook", help="Variable codebook for a .cs
 RenderedOpt = typer.Option(False, "--rendered", help="With --out: write the table as printed, not the full-precision tidy table.")
 
 
-def _load(path: Path, codebook: Optional[Path]) -> quant.Survey:
+def _load(path: Path, codebook: Path | None) -> quant.Survey:
     return quant.read_survey(path, codebook=codebook)
 
 
@@ -53,7 +52,7 @@ def _print(rt: RenderedTable) -> None:
         console.print(note, highlight=False, markup=False)
 
 
-def _write(out: Optional[Path], tidy: pd.DataFrame, rendered: list[RenderedTable], as_rendered: bool) -> None:
+def _write(out: Path | None, tidy: pd.DataFrame, rendered: list[RenderedTable], as_rendered: bool) -> None:
     if out is None:
         return
     from qualquant.io import write_table
@@ -75,10 +74,10 @@ def _write(out: Optional[Path], tidy: pd.DataFrame, rendered: list[RenderedTable
 @app.command("freq")
 def freq_cmd(
     file: Path = FileArg,
-    variables: List[str] = typer.Argument(..., help="One or more variables."),
-    weights: Optional[str] = WeightsOpt,
-    codebook: Optional[Path] = CodebookOpt,
-    out: Optional[Path] = OutOpt,
+    variables: list[str] = typer.Argument(..., help="One or more variables."),
+    weights: str | None = WeightsOpt,
+    codebook: Path | None = CodebookOpt,
+    out: Path | None = OutOpt,
     rendered: bool = RenderedOpt,
 ) -> None:
     """Frequency tables (SPSS FREQUENCIES) with valid, missing and cumulative percentages."""
@@ -95,7 +94,7 @@ def freq_cmd(
     _write(out, pd.concat(tidy, ignore_index=True), shown, rendered)
 
 
-def _parse_scores(specs: List[str]) -> tuple[Optional[list[float]], Optional[list[float]]]:
+def _parse_scores(specs: list[str]) -> tuple[list[float] | None, list[float] | None]:
     row = col = None
     for spec in specs:
         side, sep, values = spec.partition("=")
@@ -118,12 +117,12 @@ def crosstab_cmd(
     file: Path = FileArg,
     row: str = typer.Argument(..., help="Row variable."),
     col: str = typer.Argument(..., help="Column variable."),
-    weights: Optional[str] = WeightsOpt,
-    scores: List[str] = typer.Option([], "--scores", help="Linear-by-linear scores: row=1,2,3 and/or col=0,0.5,1.5 (repeatable)."),
+    weights: str | None = WeightsOpt,
+    scores: list[str] = typer.Option([], "--scores", help="Linear-by-linear scores: row=1,2,3 and/or col=0,0.5,1.5 (repeatable)."),
     exact: bool = typer.Option(False, "--exact", help="Fisher-Freeman-Halton exact test for tables larger than 2x2."),
     percent: str = typer.Option("row", "--percent", help="Percentages shown: row, col, total or none."),
-    codebook: Optional[Path] = CodebookOpt,
-    out: Optional[Path] = typer.Option(
+    codebook: Path | None = CodebookOpt,
+    out: Path | None = typer.Option(
         None, "--out", help="Write the whole crosstab (crosstabulation, expected counts, adjusted residuals, tests, "
                             "measures, footnotes) to FILE.xlsx (a sheet each), FILE.md (a section each) or FILE.csv "
                             "(one after another; first column 'section')."),
@@ -187,7 +186,7 @@ def _cell_table(frame: pd.DataFrame, fmt=None) -> pd.DataFrame:
     return body.reset_index(drop=True)
 
 
-def crosstab_sections(res, *, percent: Optional[str] = "row", rendered: bool = False) -> dict[str, pd.DataFrame]:
+def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = False) -> dict[str, pd.DataFrame]:
     """Every part of a crosstab as tables, for ``qualquant quant crosstab --out``.
 
     Parameters
@@ -322,11 +321,11 @@ def write_sections(sections: dict[str, pd.DataFrame], out: Path, *, title: str) 
 def assoc_cmd(
     file: Path = FileArg,
     outcome: str = typer.Argument(..., help="Outcome variable (columns of each crosstab)."),
-    factors: List[str] = typer.Argument(..., help="Factors, one table row each."),
-    weights: Optional[str] = WeightsOpt,
+    factors: list[str] = typer.Argument(..., help="Factors, one table row each."),
+    weights: str | None = WeightsOpt,
     style: str = typer.Option("apa", "--style", help="p-value style: apa (< .001) or seed (<0.001)."),
-    codebook: Optional[Path] = CodebookOpt,
-    out: Optional[Path] = OutOpt,
+    codebook: Path | None = CodebookOpt,
+    out: Path | None = OutOpt,
     rendered: bool = RenderedOpt,
 ) -> None:
     """Association table of one outcome against many factors (chi-square, df, p, Cramer's V, N)."""
@@ -340,13 +339,13 @@ def assoc_cmd(
 @app.command("corr")
 def corr_cmd(
     file: Path = FileArg,
-    variables: List[str] = typer.Argument(..., help="Two or more numeric variables."),
+    variables: list[str] = typer.Argument(..., help="Two or more numeric variables."),
     method: str = typer.Option("pearson", "--method", help="pearson, spearman or kendall."),
     listwise: bool = typer.Option(False, "--listwise", help="Listwise instead of pairwise deletion."),
-    weights: Optional[str] = WeightsOpt,
+    weights: str | None = WeightsOpt,
     style: str = typer.Option("spss", "--style", help="spss (.368**) or seed (,368**)."),
-    codebook: Optional[Path] = CodebookOpt,
-    out: Optional[Path] = OutOpt,
+    codebook: Path | None = CodebookOpt,
+    out: Path | None = OutOpt,
     rendered: bool = RenderedOpt,
 ) -> None:
     """Correlation matrix with two-tailed p and N per pair, printed as a starred lower triangle."""
@@ -363,10 +362,10 @@ def corr_cmd(
 @app.command("alpha")
 def alpha_cmd(
     file: Path = FileArg,
-    items: List[str] = typer.Argument(..., help="Two or more scale items (already in the same direction)."),
-    weights: Optional[str] = WeightsOpt,
-    codebook: Optional[Path] = CodebookOpt,
-    out: Optional[Path] = OutOpt,
+    items: list[str] = typer.Argument(..., help="Two or more scale items (already in the same direction)."),
+    weights: str | None = WeightsOpt,
+    codebook: Path | None = CodebookOpt,
+    out: Path | None = OutOpt,
     rendered: bool = RenderedOpt,
 ) -> None:
     """Cronbach's alpha (raw and standardized) with item-total statistics."""

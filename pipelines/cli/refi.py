@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -39,13 +38,12 @@ app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, A
 @app.command("import")
 def refi_import(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
-    out_dir: Optional[Path] = typer.Option(None, "--out-dir",
+    out_dir: Path | None = typer.Option(None, "--out-dir",
                                            help="Folder for the results (default: FILE's name without extension)."),
 ) -> None:
     """Import codes, source texts and codings from a REFI-QDA file; list everything not imported."""
     from qualquant.coding.refi import codebook_to_toml, read_qdc, read_qdpx
-    from qualquant.io import atomic_write_text
-    from qualquant.io import write_table
+    from qualquant.io import atomic_write_text, write_table
 
     suffix = file.suffix.lower()
     if suffix not in (".qdpx", ".qdc"):
@@ -89,15 +87,15 @@ def refi_import(
 
 @app.command("export")
 def refi_export(
-    corpus_paths: Optional[list[str]] = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok; "
+    corpus_paths: list[str] | None = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok; "
                                                      "default: the --study's)."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases table for --corpus."),
-    anonymize: Optional[Path] = ANONYMIZE_OPTION,
-    study: Optional[Path] = STUDY_OPTION,
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook TOML (default: the --study's)."),
-    codings: Optional[Path] = typer.Option(None, "--codings", help="Codings table (.csv/.xlsx/.parquet) or Label "
+    cases: Path | None = typer.Option(None, "--cases", help="Cases table for --corpus."),
+    anonymize: Path | None = ANONYMIZE_OPTION,
+    study: Path | None = STUDY_OPTION,
+    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook TOML (default: the --study's)."),
+    codings: Path | None = typer.Option(None, "--codings", help="Codings table (.csv/.xlsx/.parquet) or Label "
                                            "Studio export (default: the --study's export)."),
-    users: Optional[Path] = USERS_OPTION,
+    users: Path | None = USERS_OPTION,
     out: Path = typer.Option(..., "--out", help="The .qdpx file to write."),
     offsets: str = typer.Option("codepoints", "--offsets",
                                 help="How positions are counted: codepoints (ATLAS.ti, MAXQDA) or utf16 (NVivo)."),

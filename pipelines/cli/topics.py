@@ -21,18 +21,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import pandas as pd
 import typer
 from rich.table import Table
 
 from qualquant.coding.errors import TopicModelError
-from qualquant.io import atomic_write_text
+from qualquant.io import atomic_write_text, write_table
 from qualquant.pipelines.cli._common import console, make_app
-from qualquant.pipelines.cli._inputs import (ANONYMIZE_OPTION, STUDY_OPTION, USERS_OPTION, Inputs, export_argument,
-                                 read_codings, users_for)
-from qualquant.io import write_table
+from qualquant.pipelines.cli._inputs import (
+    ANONYMIZE_OPTION,
+    STUDY_OPTION,
+    USERS_OPTION,
+    Inputs,
+    export_argument,
+    read_codings,
+    users_for,
+)
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 
@@ -61,9 +66,9 @@ def _path(value) -> str | None:
     return str(Path(value).resolve()) if value else None
 
 
-def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optional[str],
-                   id_column: Optional[str], language: Optional[str], study: Optional[Path] = None,
-                   anonymize: Optional[Path] = None):
+def load_documents(paths: list[str], *, cases: str | None, text_column: str | None,
+                   id_column: str | None, language: str | None, study: Path | None = None,
+                   anonymize: Path | None = None):
     """Return ``(docs, covariates, source)`` for the given inputs.
 
     Parameters
@@ -145,7 +150,7 @@ def load_documents(paths: List[str], *, cases: Optional[str], text_column: Optio
     return corp, corp.cases, source
 
 
-def corpus_from_source(source: dict, *, anonymize: Optional[Path] = None):
+def corpus_from_source(source: dict, *, anonymize: Path | None = None):
     """Read again the corpus a model was fitted on, as ``source.json`` records it (None for a CSV).
 
     ``anonymize`` pseudonymises a corpus that the model read raw (models fitted
@@ -171,7 +176,7 @@ def corpus_from_source(source: dict, *, anonymize: Optional[Path] = None):
     return corp
 
 
-def _study_settings(study: Optional[Path], paths: List[str]):
+def _study_settings(study: Path | None, paths: list[str]):
     """The ``[topics]`` settings, roles and codebook of the study in play (None without one)."""
     if study is None and paths:
         return None
@@ -202,37 +207,37 @@ def _print_table(frame: pd.DataFrame, title: str, *, digits: int = 3) -> None:
 
 @app.command("fit")
 def fit(
-    paths: Optional[List[str]] = typer.Argument(None, help="Transcripts (files, folders, globs) or one CSV of "
+    paths: list[str] | None = typer.Argument(None, help="Transcripts (files, folders, globs) or one CSV of "
                                                  "documents; default: the --study's transcripts, or the demo "
                                                  "study's when no --study is given."),
-    study: Optional[Path] = typer.Option(None, "--study", help="study.toml: its transcripts (pseudonymised as "
+    study: Path | None = typer.Option(None, "--study", help="study.toml: its transcripts (pseudonymised as "
                                          "configured), cases and [topics] settings as defaults."),
-    k: Optional[int] = typer.Option(None, "--k", help="Number of topics."),
-    k_range: Optional[str] = typer.Option(None, "--k-range", help="Choose K by coherence in A:B (inclusive; "
+    k: int | None = typer.Option(None, "--k", help="Number of topics."),
+    k_range: str | None = typer.Option(None, "--k-range", help="Choose K by coherence in A:B (inclusive; "
                                           "default with a study: its [topics] k_range)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed of the model saved (default: the study's "
+    seed: int | None = typer.Option(None, "--seed", help="Random seed of the model saved (default: the study's "
                                        "[topics] seed, else 0)."),
-    seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per K with --k-range (seed, seed+1, ...; "
+    seeds: int | None = typer.Option(None, "--seeds", help="Seeds per K with --k-range (seed, seed+1, ...; "
                                         "default 3; with a study and no --seed, its [topics] seeds)."),
-    unit: Optional[str] = typer.Option(None, "--unit", help="Document unit: segment, transcript or window "
+    unit: str | None = typer.Option(None, "--unit", help="Document unit: segment, transcript or window "
                                        "(default: the study's, else segment)."),
     out: Path = typer.Option(DEFAULT_MODEL, "--out", help="Model directory to write."),
-    cases: Optional[str] = typer.Option(None, "--cases", help="Cases table for transcripts."),
-    anonymize: Optional[Path] = ANONYMIZE_OPTION,
-    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text column of a CSV of documents."),
-    id_column: Optional[str] = typer.Option(None, "--id-column", help="Id column of a CSV (default: row number)."),
-    language: Optional[str] = typer.Option(None, "--language", help="Language (CSV default: en; transcripts: "
+    cases: str | None = typer.Option(None, "--cases", help="Cases table for transcripts."),
+    anonymize: Path | None = ANONYMIZE_OPTION,
+    text_column: str | None = typer.Option(None, "--text-column", help="Text column of a CSV of documents."),
+    id_column: str | None = typer.Option(None, "--id-column", help="Id column of a CSV (default: row number)."),
+    language: str | None = typer.Option(None, "--language", help="Language (CSV default: en; transcripts: "
                                            "the study's, else detected)."),
-    passes: Optional[int] = typer.Option(None, "--passes", help="Training passes (default: the study's, else 10)."),
-    iterations: Optional[int] = typer.Option(None, "--iterations", help="Inference iterations per document "
+    passes: int | None = typer.Option(None, "--passes", help="Training passes (default: the study's, else 10)."),
+    iterations: int | None = typer.Option(None, "--iterations", help="Inference iterations per document "
                                              "(default: the study's, else 200)."),
-    coherence: Optional[str] = typer.Option(None, "--coherence", help="c_v, u_mass or c_npmi (default: the "
+    coherence: str | None = typer.Option(None, "--coherence", help="c_v, u_mass or c_npmi (default: the "
                                             "study's, else c_v)."),
     no_below: int = typer.Option(2, "--no-below", help="Keep lemmas in at least this many documents."),
     no_above: float = typer.Option(0.5, "--no-above", help="Keep lemmas in at most this share of documents."),
-    codebook: Optional[Path] = typer.Option(None, "--seed-codebook", help="Codebook whose seed words guide topics "
+    codebook: Path | None = typer.Option(None, "--seed-codebook", help="Codebook whose seed words guide topics "
                                             "(default: the study's codebook when its [topics] seeded = true)."),
-    stop_words: Optional[str] = typer.Option(None, "--stop-words", help="Extra lemmas to leave out, comma-separated."),
+    stop_words: str | None = typer.Option(None, "--stop-words", help="Extra lemmas to leave out, comma-separated."),
 ) -> None:
     """Fit a topic model and save it (K fixed with --k, or chosen by coherence with --k-range)."""
     from qualquant.coding.topics import TopicModel, select_n_topics
@@ -305,7 +310,7 @@ def show(
     model_dir: Path = typer.Option(DEFAULT_MODEL, "--model", help="Model directory written by `topics fit`."),
     n_terms: int = typer.Option(8, "--n-terms", help="Terms per topic."),
     segments: int = typer.Option(2, "--segments", help="Representative segments per topic."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the topic terms table (.csv/.xlsx/.md)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the topic terms table (.csv/.xlsx/.md)."),
 ) -> None:
     """Show topics: top terms with surface forms, prevalence, coherence and representative segments."""
     model = _load_model(model_dir)
@@ -319,18 +324,18 @@ def show(
 
 @app.command("compare-codes")
 def compare_codes_cmd(
-    codings: Optional[Path] = typer.Argument(None, help="Codings table (.csv/.xlsx/.parquet from `coding import`) "
+    codings: Path | None = typer.Argument(None, help="Codings table (.csv/.xlsx/.parquet from `coding import`) "
                                              "or a Label Studio export; default: the export of the study the "
                                              "model was fitted on (or of --study)."),
     model_dir: Path = typer.Option(DEFAULT_MODEL, "--model", help="Model directory written by `topics fit`."),
-    study: Optional[Path] = STUDY_OPTION,
-    anonymize: Optional[Path] = ANONYMIZE_OPTION,
-    users: Optional[Path] = USERS_OPTION,
-    codebook: Optional[Path] = typer.Option(None, "--codebook", help="Codebook (for a Label Studio export; "
+    study: Path | None = STUDY_OPTION,
+    anonymize: Path | None = ANONYMIZE_OPTION,
+    users: Path | None = USERS_OPTION,
+    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook (for a Label Studio export; "
                                             "default: the study's)."),
     min_coded: int = typer.Option(3, "--min-coded", help="Least documents a code needs to be tested."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the alignment table."),
-    candidates_out: Optional[Path] = typer.Option(None, "--candidates-out", help="Write candidate new themes."),
+    out: Path | None = typer.Option(None, "--out", help="Write the alignment table."),
+    candidates_out: Path | None = typer.Option(None, "--candidates-out", help="Write candidate new themes."),
 ) -> None:
     """Line topics up with human codes (Mann-Whitney U, BH-adjusted) and list candidate new themes.
 
@@ -362,8 +367,8 @@ def compare_codes_cmd(
         write_table(result.candidate_segments, candidates_out)
 
 
-def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Optional[Path],
-                    codebook: Optional[Path]) -> Inputs:
+def _compare_inputs(model_dir: Path, *, study: Path | None, anonymize: Path | None,
+                    codebook: Path | None) -> Inputs:
     """Corpus, codebook and exports for ``compare-codes``: the --study's, else those of the model's source."""
     from qualquant.coding.codebook import read_codebook
     from qualquant.pipelines.cli._inputs import resolve_inputs
@@ -386,7 +391,7 @@ def _compare_inputs(model_dir: Path, *, study: Optional[Path], anonymize: Option
     return Inputs(corpus=corp, codebook=read_codebook(codebook) if codebook is not None else None, exports=exports)
 
 
-def _read_codings(path: Path, inputs: Inputs, users: Optional[Path]) -> pd.DataFrame:
+def _read_codings(path: Path, inputs: Inputs, users: Path | None) -> pd.DataFrame:
     """A codings table as it is, or an export validated against the corpus (every record set aside counted)."""
     read = read_codings(path, inputs.corpus, inputs.codebook, users_for(path, users))
     issues = read.issues
@@ -404,16 +409,16 @@ def _read_codings(path: Path, inputs: Inputs, users: Optional[Path]) -> pd.DataF
 
 @app.command("effects")
 def effects(
-    by: Optional[str] = typer.Option(None, "--by", help="Case attribute (e.g. legal_status, treatment)."),
-    formula: Optional[str] = typer.Option(None, "--formula", help="Right-hand side, e.g. 'treatment + pid_rep'."),
+    by: str | None = typer.Option(None, "--by", help="Case attribute (e.g. legal_status, treatment)."),
+    formula: str | None = typer.Option(None, "--formula", help="Right-hand side, e.g. 'treatment + pid_rep'."),
     model_dir: Path = typer.Option(DEFAULT_MODEL, "--model", help="Model directory written by `topics fit`."),
-    cases: Optional[Path] = typer.Option(None, "--cases", help="Cases table (default: the one the model used)."),
+    cases: Path | None = typer.Option(None, "--cases", help="Cases table (default: the one the model used)."),
     level: str = typer.Option("case", "--level", help="case or document."),
     n_sims: int = typer.Option(200, "--n-sims", help="Draws for the method of composition."),
     refits: int = typer.Option(0, "--refits", help="Extra refits with other seeds pooled into the draws."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the effects table."),
-    svg: Optional[Path] = typer.Option(None, "--svg", help="Write a point-range plot (SVG)."),
+    out: Path | None = typer.Option(None, "--out", help="Write the effects table."),
+    svg: Path | None = typer.Option(None, "--svg", help="Write a point-range plot (SVG)."),
 ) -> None:
     """Topic prevalence by case attributes (OLS, stm-style intervals that carry model uncertainty)."""
     from qualquant.coding.topics import effects_to_svg, estimate_effects
