@@ -16,8 +16,13 @@ import pytest
 from _pytest.doctest import DoctestModule
 
 ROOT = Path(__file__).resolve().parent
-PACKAGE_FOLDERS = {"qualquant": "qualquant", "corpus": "qualquant.corpus", "coding": "qualquant.coding",
-                   "quant": "qualquant.quant", "pipelines": "qualquant.pipelines"}
+PACKAGE_FOLDERS = {
+    "qualquant": "qualquant",
+    "corpus": "qualquant.corpus",
+    "coding": "qualquant.coding",
+    "quant": "qualquant.quant",
+    "pipelines": "qualquant.pipelines",
+}
 
 
 def installed_name(path: Path) -> str | None:

@@ -51,8 +51,11 @@ def _child_scaled(copies: int, workdir: str) -> dict:
         for p in src:
             shutil.copyfile(p, folder / f"{p.stem}_{k:03d}{p.suffix}")
     codebook = read_codebook(demo / "codebook.toml")
-    exports = sorted(p for p in (demo / "labelstudio").glob("*.json") if not p.name.endswith(".users.json")) \
-        if (demo / "labelstudio").is_dir() else []
+    exports = (
+        sorted(p for p in (demo / "labelstudio").glob("*.json") if not p.name.endswith(".users.json"))
+        if (demo / "labelstudio").is_dir()
+        else []
+    )
     t0 = time.perf_counter()
     corp = corpus.read_corpus(folder, language="ru")
     t_read = time.perf_counter() - t0
@@ -80,8 +83,15 @@ def _child_scaled(copies: int, workdir: str) -> dict:
         theme_frequencies(codings, corp, codebook)
         t_mat = time.perf_counter() - t1
     seconds = time.perf_counter() - t0
-    return {"transcripts": len(corp), "segments": sum(len(t.segments) for t in corp), "seconds": seconds,
-            "read_s": t_read, "anonymize_s": t_anon, "matrices_s": t_mat, "codings_rows": n_codings}
+    return {
+        "transcripts": len(corp),
+        "segments": sum(len(t.segments) for t in corp),
+        "seconds": seconds,
+        "read_s": t_read,
+        "anonymize_s": t_anon,
+        "matrices_s": t_mat,
+        "codings_rows": n_codings,
+    }
 
 
 def _run_child(args: list[str]) -> dict:
@@ -105,17 +115,23 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         demo = _run_child(["--child", "demo", "--out", str(Path(tmp) / "demo")])
-        print(f"demo (whole pipeline, {os.cpu_count()} cores): {demo['seconds']:.1f} s "
-              f"(target <= 60 s: ratio {demo['seconds'] / 60:.2f}), max RSS {demo['max_rss_mb']:.0f} MiB")
+        print(
+            f"demo (whole pipeline, {os.cpu_count()} cores): {demo['seconds']:.1f} s "
+            f"(target <= 60 s: ratio {demo['seconds'] / 60:.2f}), max RSS {demo['max_rss_mb']:.0f} MiB"
+        )
         print("  per stage (s): " + ", ".join(f"{k} {v}" for k, v in demo["stages"].items()))
         scaled = _run_child(["--child", "scaled", "--copies", str(args.copies), "--out", str(Path(tmp) / "scaled")])
         per_t = scaled["seconds"] / max(1, scaled["transcripts"])
-        print(f"demo corpus x{args.copies} = {scaled['transcripts']} transcripts, {scaled['segments']} segments: "
-              f"{scaled['seconds']:.1f} s (read {scaled['read_s']:.1f} s, pseudonymise {scaled['anonymize_s']:.1f} s), "
-              f"{per_t * 1000:.1f} ms per transcript, max RSS {scaled['max_rss_mb']:.0f} MiB")
+        print(
+            f"demo corpus x{args.copies} = {scaled['transcripts']} transcripts, {scaled['segments']} segments: "
+            f"{scaled['seconds']:.1f} s (read {scaled['read_s']:.1f} s, pseudonymise {scaled['anonymize_s']:.1f} s), "
+            f"{per_t * 1000:.1f} ms per transcript, max RSS {scaled['max_rss_mb']:.0f} MiB"
+        )
         if scaled["codings_rows"]:
-            print(f"  coding matrices (case x code coverage + theme frequencies) on {scaled['codings_rows']} "
-                  f"consensus rows: {scaled['matrices_s']:.1f} s")
+            print(
+                f"  coding matrices (case x code coverage + theme frequencies) on {scaled['codings_rows']} "
+                f"consensus rows: {scaled['matrices_s']:.1f} s"
+            )
         else:
             print("  coding matrices: not measured (no Label Studio export shipped in pipelines/demo_data/labelstudio)")
 

@@ -79,10 +79,12 @@ def _rate(n_tokens: int, seconds: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=7,
-                        help="time each measurement N times and keep the fastest (default 7)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="pass the corpus N times (a larger corpus with the same vocabulary)")
+    parser.add_argument(
+        "--rounds", type=int, default=7, help="time each measurement N times and keep the fastest (default 7)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="pass the corpus N times (a larger corpus with the same vocabulary)"
+    )
     args = parser.parse_args()
 
     demo = Path(pipelines.__file__).parent / "demo_data" / "transcripts"
@@ -98,16 +100,14 @@ def main() -> int:
     stock_wall, stock_cpu, our_wall, our_cpu, warm_wall, ratios = [], [], [], [], [], []
     for _ in range(args.rounds):
         stock_docs = [stock.make_doc(text) for text in texts]
-        stock_docs, wall, cpu = _timed(
-            lambda: list(stock_lemmatizer.pipe(stock_docs, batch_size=stock.batch_size)))  # noqa: B023 - called in this iteration
+        stock_docs, wall, cpu = _timed(lambda: list(stock_lemmatizer.pipe(stock_docs, batch_size=stock.batch_size)))  # noqa: B023 - called in this iteration
         stock_wall.append(wall)
         stock_cpu.append(cpu)
 
         ours = make_pipeline("ru")
         component = ours.get_pipe(RU_LEMMATIZER)
         our_docs = [ours.make_doc(text) for text in texts]
-        our_docs, wall, cpu = _timed(
-            lambda: list(component.pipe(our_docs, batch_size=ours.batch_size)))  # noqa: B023 - called in this iteration
+        our_docs, wall, cpu = _timed(lambda: list(component.pipe(our_docs, batch_size=ours.batch_size)))  # noqa: B023 - called in this iteration
         our_wall.append(wall)
         our_cpu.append(cpu)
         ratios.append(stock_wall[-1] / wall)
@@ -115,8 +115,7 @@ def main() -> int:
         n_forms, n_analysed = component.n_cached, component.n_analysed
 
         warm_docs = [ours.make_doc(text) for text in texts]
-        warm_docs, wall, _ = _timed(
-            lambda: list(component.pipe(warm_docs, batch_size=ours.batch_size)))  # noqa: B023 - called in this iteration
+        warm_docs, wall, _ = _timed(lambda: list(component.pipe(warm_docs, batch_size=ours.batch_size)))  # noqa: B023 - called in this iteration
         warm_wall.append(wall)
         check.add(stock_docs, warm_docs)
     n_tokens = sum(len(doc) for doc in stock_docs)
@@ -137,28 +136,36 @@ def main() -> int:
 
     best_ratio = min(stock_wall) / min(our_wall)
     cpu_ratio = min(stock_cpu) / min(our_cpu)
-    print(f"corpus: {len(corpus)} transcripts, {len(texts)} segment texts, {n_tokens:,} tokens, "
-          f"{n_forms:,} distinct forms, {n_analysed:,} analysed (case variants share)")
-    print(f"lemmatizer component, same tokens, best of {args.rounds} rounds, "
-          "new pipeline each round:")
+    print(
+        f"corpus: {len(corpus)} transcripts, {len(texts)} segment texts, {n_tokens:,} tokens, "
+        f"{n_forms:,} distinct forms, {n_analysed:,} analysed (case variants share)"
+    )
+    print(f"lemmatizer component, same tokens, best of {args.rounds} rounds, new pipeline each round:")
     print(f"  stock pymorphy3     : {_rate(n_tokens, min(stock_wall))}")
     print(f"  qualquant, cold     : {_rate(n_tokens, min(our_wall))}")
-    print(f"  ratio               : {best_ratio:12.1f}x  (target >= {TARGET:g}x: "
-          f"{'met' if best_ratio >= TARGET else 'NOT met'})")
-    print(f"  per-round ratios    : min {min(ratios):.1f}x, "
-          f"median {statistics.median(ratios):.1f}x, "
-          f"max {max(ratios):.1f}x")
-    print(f"  CPU-time ratio      : {cpu_ratio:12.1f}x  (stock {min(stock_cpu) * 1000:.1f} ms, "
-          f"qualquant {min(our_cpu) * 1000:.1f} ms)")
-    print(f"  qualquant, warm     : {_rate(n_tokens, min(warm_wall))}  "
-          f"ratio {min(stock_wall) / min(warm_wall):.1f}x (second pass, memos filled)")
+    print(
+        f"  ratio               : {best_ratio:12.1f}x  (target >= {TARGET:g}x: "
+        f"{'met' if best_ratio >= TARGET else 'NOT met'})"
+    )
+    print(
+        f"  per-round ratios    : min {min(ratios):.1f}x, "
+        f"median {statistics.median(ratios):.1f}x, "
+        f"max {max(ratios):.1f}x"
+    )
+    print(
+        f"  CPU-time ratio      : {cpu_ratio:12.1f}x  (stock {min(stock_cpu) * 1000:.1f} ms, "
+        f"qualquant {min(our_cpu) * 1000:.1f} ms)"
+    )
+    print(
+        f"  qualquant, warm     : {_rate(n_tokens, min(warm_wall))}  "
+        f"ratio {min(stock_wall) / min(warm_wall):.1f}x (second pass, memos filled)"
+    )
     print("whole pipeline, tokenizer + lemmatizer, fresh pipelines (for information):")
     print(f"  tokenizer only      : {_rate(n_tokens, min(tok_wall))}")
     print(f"  stock pymorphy3     : {_rate(n_tokens, min(stock_pipe_wall))}")
     print(f"  qualquant           : {_rate(n_tokens, min(our_pipe_wall))}")
     print(f"  ratio               : {min(stock_pipe_wall) / min(our_pipe_wall):12.1f}x")
-    print(f"lemma mismatches      : {check.count:12d} of {check.tokens:,} token comparisons "
-          "(must be 0)")
+    print(f"lemma mismatches      : {check.count:12d} of {check.tokens:,} token comparisons (must be 0)")
     for text, expected, got in check.examples:
         print(f"  {text!r}: stock {expected!r}, ours {got!r}")
     return 1 if check.count else 0

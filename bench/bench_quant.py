@@ -45,8 +45,10 @@ def main() -> None:
         quant.crosstab(df, "row", "col")
 
     t_base, t_ours = best_pair(baseline_crosstab, ours_crosstab)
-    print(f"crosstab 1M rows, 5x7, all statistics: qualquant {t_ours * 1000:.1f} ms, "
-          f"pandas.crosstab + chi2_contingency {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 2)")
+    print(
+        f"crosstab 1M rows, 5x7, all statistics: qualquant {t_ours * 1000:.1f} ms, "
+        f"pandas.crosstab + chi2_contingency {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 2)"
+    )
 
     k, m = 30, 100_000
     x = rng.normal(size=(m, k)) + rng.normal(size=(m, 1))
@@ -54,12 +56,16 @@ def main() -> None:
     wide = pd.DataFrame(x, columns=[f"v{i}" for i in range(k)])
     cols = list(wide.columns)
     t_base, t_ours = best_pair(lambda: wide.corr(), lambda: quant.correlation_matrix(wide, cols))
-    print(f"correlation matrix 30 vars x 100k rows, pairwise, with p and N: qualquant {t_ours * 1000:.1f} ms, "
-          f"DataFrame.corr() {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 1.5)")
+    print(
+        f"correlation matrix 30 vars x 100k rows, pairwise, with p and N: qualquant {t_ours * 1000:.1f} ms, "
+        f"DataFrame.corr() {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 1.5)"
+    )
     full = wide.fillna(0.0)
     t_base, t_ours = best_pair(lambda: full.corr(), lambda: quant.correlation_matrix(full, cols))
-    print(f"correlation matrix 30 vars x 100k rows, no missing: qualquant {t_ours * 1000:.1f} ms, "
-          f"DataFrame.corr() {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 1.5)")
+    print(
+        f"correlation matrix 30 vars x 100k rows, no missing: qualquant {t_ours * 1000:.1f} ms, "
+        f"DataFrame.corr() {t_base * 1000:.1f} ms, ratio {t_ours / t_base:.2f} (goal <= 1.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -38,9 +38,15 @@ def demo_lemmas() -> list[list[str]]:
 
 
 def ours(docs_iter, workers=WORKERS):
-    model = TopicModel(PARAMS["num_topics"], passes=PARAMS["passes"], iterations=PARAMS["iterations"],
-                       chunksize=PARAMS["chunksize"], random_state=PARAMS["random_state"], workers=workers,
-                       coherence=None)
+    model = TopicModel(
+        PARAMS["num_topics"],
+        passes=PARAMS["passes"],
+        iterations=PARAMS["iterations"],
+        chunksize=PARAMS["chunksize"],
+        random_state=PARAMS["random_state"],
+        workers=workers,
+        coherence=None,
+    )
     return model.fit(docs_iter)
 
 
@@ -96,9 +102,11 @@ def main() -> None:
         for factor in (1, 4):
             docs = base * factor
             b_min, b_med, o_min, o_med = compare_times(docs, workers)
-            print(f"  {engine:<12} {factor:>2}x ({len(docs):>4} docs): bare gensim {b_min:5.2f} / {b_med:5.2f}, "
-                  f"qualquant {o_min:5.2f} / {o_med:5.2f}, ratio of medians {o_med / b_med:.3f} "
-                  f"(min {o_min / b_min:.3f}; goal <= 1.1)")
+            print(
+                f"  {engine:<12} {factor:>2}x ({len(docs):>4} docs): bare gensim {b_min:5.2f} / {b_med:5.2f}, "
+                f"qualquant {o_min:5.2f} / {o_med:5.2f}, ratio of medians {o_med / b_med:.3f} "
+                f"(min {o_min / b_min:.3f}; goal <= 1.1)"
+            )
 
     print("\n2) peak traced memory while fitting (MiB)")
     previous = None
@@ -108,8 +116,10 @@ def main() -> None:
         m_bare = peak_mib(bare, docs)
         per_doc = m_ours * 2**20 / len(docs)
         growth = f", x{m_ours / previous:.2f} vs previous" if previous else ""
-        print(f"  {factor:>2}x ({len(docs):>5} docs): qualquant {m_ours:7.2f} MiB ({per_doc:,.0f} B/doc{growth}), "
-              f"bare gensim {m_bare:7.2f} MiB, ratio {m_ours / m_bare:.2f}")
+        print(
+            f"  {factor:>2}x ({len(docs):>5} docs): qualquant {m_ours:7.2f} MiB ({per_doc:,.0f} B/doc{growth}), "
+            f"bare gensim {m_bare:7.2f} MiB, ratio {m_ours / m_bare:.2f}"
+        )
         previous = m_ours
 
 

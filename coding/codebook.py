@@ -50,9 +50,23 @@ _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 # A colour-blind-safe palette (Okabe & Ito 2008) extended with Tableau 10, used
 # when a code has no colour of its own.
 _PALETTE = (
-    "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7",
-    "#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2",
-    "#7F7F7F", "#BCBD22", "#17BECF",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#1F77B4",
+    "#FF7F0E",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#E377C2",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
 )
 _TEXT_FIELDS = ("name", "description", "inclusion", "exclusion")
 _CODE_KEYS = set(_TEXT_FIELDS) | {"id", "facet", "parent", "color", "examples", "seed_words"}
@@ -171,8 +185,10 @@ class Code:
     def text(self, field_name: str, language: str | None = None) -> str:
         """A text field (``name``, ``description``, ``inclusion``, ``exclusion``) in ``language``."""
         mapping = {
-            "name": self.names, "description": self.descriptions,
-            "inclusion": self.inclusions, "exclusion": self.exclusions,
+            "name": self.names,
+            "description": self.descriptions,
+            "inclusion": self.inclusions,
+            "exclusion": self.exclusions,
         }[field_name]
         return _pick(mapping, language, self.default_language)
 
@@ -295,7 +311,7 @@ class Codebook:
         if isinstance(languages, str):
             languages = [languages]
         if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages) or not languages:
-            raise CodebookError(f"{where}: codebook.languages must be a list of language codes like [\"en\", \"ru\"].")
+            raise CodebookError(f'{where}: codebook.languages must be a list of language codes like ["en", "ru"].')
         default_language = languages[0]
         title = meta.get("title", "Codebook")
         if not isinstance(title, str):
@@ -351,7 +367,7 @@ class Codebook:
                 raise CodebookError(f"{cwhere}: `seed_words` must be a list of words.")
             color = item.get("color") or _PALETTE[(i - 1) % len(_PALETTE)]
             if not isinstance(color, str):
-                raise CodebookError(f"{cwhere}: `color` must be text like \"#1F77B4\".")
+                raise CodebookError(f'{cwhere}: `color` must be text like "#1F77B4".')
             codes.append(
                 Code(
                     id=code_id,
@@ -360,8 +376,12 @@ class Codebook:
                     descriptions=_freeze_text(
                         item.get("description"), where=cwhere, field_name="description", required=True
                     ),
-                    inclusions=_freeze_text(item.get("inclusion"), where=cwhere, field_name="inclusion", required=False),
-                    exclusions=_freeze_text(item.get("exclusion"), where=cwhere, field_name="exclusion", required=False),
+                    inclusions=_freeze_text(
+                        item.get("inclusion"), where=cwhere, field_name="inclusion", required=False
+                    ),
+                    exclusions=_freeze_text(
+                        item.get("exclusion"), where=cwhere, field_name="exclusion", required=False
+                    ),
                     examples=tuple(x.strip() for x in examples),
                     parent=parent,
                     color=color,
@@ -484,7 +504,7 @@ class Codebook:
         """
         language = language or self.default_language
         lines = ["<View>"]
-        lines.append('  <Style>.qq-context { color: #555; font-style: italic; }</Style>')
+        lines.append("  <Style>.qq-context { color: #555; font-style: italic; }</Style>")
         if context:
             lines.append('  <View className="qq-context">')
             lines.append('    <Text name="context" value="$context" granularity="word"/>')
@@ -493,10 +513,8 @@ class Codebook:
             codes = self.codes_in(facet.id)
             if not codes:
                 continue
-            lines.append(f"  <Header value={quoteattr(facet.label(language, self.default_language))} size=\"5\"/>")
-            lines.append(
-                f'  <Labels name={quoteattr(facet.id)} toName="text" choice="multiple" showInline="true">'
-            )
+            lines.append(f'  <Header value={quoteattr(facet.label(language, self.default_language))} size="5"/>')
+            lines.append(f'  <Labels name={quoteattr(facet.id)} toName="text" choice="multiple" showInline="true">')
             for code in codes:
                 hint = code.text("description", language)
                 label = code.text("name", language) or code.id

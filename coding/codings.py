@@ -61,22 +61,25 @@ __all__ = [
 #: The codings table's columns and their types, for reading it back from CSV/XLSX/Parquet
 #: (:func:`read_codings_table`). A file must have the ``required`` columns; the others
 #: are filled in when absent (``source`` "human", ``ground_truth`` False, the rest empty).
-CODINGS_SCHEMA = TableSchema("codings table", (
-    Column("coder", "str"),
-    Column("source", "str", required=False, default="human"),
-    Column("transcript_id", "str", nullable=True),
-    Column("segment_id", "str", nullable=True),
-    Column("code", "str"),
-    Column("start", "int"),
-    Column("end", "int"),
-    Column("text", "str", nullable=True, required=False),
-    Column("task_id", "int", nullable=True, required=False),
-    Column("annotation_id", "int", nullable=True, required=False),
-    Column("result_id", "str", nullable=True, required=False),
-    Column("created_at", "str", nullable=True, required=False),
-    Column("updated_at", "str", nullable=True, required=False),
-    Column("ground_truth", "bool", required=False, default=False),
-))
+CODINGS_SCHEMA = TableSchema(
+    "codings table",
+    (
+        Column("coder", "str"),
+        Column("source", "str", required=False, default="human"),
+        Column("transcript_id", "str", nullable=True),
+        Column("segment_id", "str", nullable=True),
+        Column("code", "str"),
+        Column("start", "int"),
+        Column("end", "int"),
+        Column("text", "str", nullable=True, required=False),
+        Column("task_id", "int", nullable=True, required=False),
+        Column("annotation_id", "int", nullable=True, required=False),
+        Column("result_id", "str", nullable=True, required=False),
+        Column("created_at", "str", nullable=True, required=False),
+        Column("updated_at", "str", nullable=True, required=False),
+        Column("ground_truth", "bool", required=False, default=False),
+    ),
+)
 
 CODINGS_COLUMNS: tuple[str, ...] = CODINGS_SCHEMA.names
 
@@ -189,10 +192,16 @@ def codings_frame(spans: Iterable[CodedSpan]) -> pd.DataFrame:
     if len(df):
         key = df[["transcript_id", "segment_id", "result_id"]].fillna("").astype(str)
         df = (
-            df.assign(_t=key["transcript_id"], _s=key["segment_id"], _r=key["result_id"],
-                      _task=df["task_id"].fillna(-1), _ann=df["annotation_id"].fillna(-1))
-            .sort_values(["_t", "_s", "start", "end", "code", "coder", "source", "_task", "_ann", "_r"],
-                         kind="mergesort")
+            df.assign(
+                _t=key["transcript_id"],
+                _s=key["segment_id"],
+                _r=key["result_id"],
+                _task=df["task_id"].fillna(-1),
+                _ann=df["annotation_id"].fillna(-1),
+            )
+            .sort_values(
+                ["_t", "_s", "start", "end", "code", "coder", "source", "_task", "_ann", "_r"], kind="mergesort"
+            )
             .drop(columns=["_t", "_s", "_r", "_task", "_ann"])
             .reset_index(drop=True)
         )
@@ -232,7 +241,7 @@ def _stitch(rows: pd.DataFrame) -> list[tuple[int, int, str]]:
         if merged and s <= merged[-1][1]:
             cur = merged[-1]
             if e > cur[1]:
-                cur[2] = cur[2] + t[cur[1] - s:]
+                cur[2] = cur[2] + t[cur[1] - s :]
                 cur[1] = e
         else:
             merged.append([s, e, t])

@@ -52,8 +52,17 @@ from qualquant.coding.stats import benjamini_hochberg
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]
 
 COOCCURRENCE_COLUMNS = (
-    "code_a", "code_b", "n_segments", "n_both", "n_a", "n_b", "jaccard", "odds_ratio", "p_value",
-    "p_adjusted", "n_overlapping_spans",
+    "code_a",
+    "code_b",
+    "n_segments",
+    "n_both",
+    "n_a",
+    "n_b",
+    "jaccard",
+    "odds_ratio",
+    "p_value",
+    "p_adjusted",
+    "n_overlapping_spans",
 )
 
 
@@ -120,8 +129,9 @@ def cooccurrence(
     """
     check_codings(codings, corpus, what="cooccurrence")
     rows = select_coder(codings, coder, rule=rule)
-    matrix = segment_code_matrix(rows, corpus, roles=roles, codebook=codebook,
-                                 codes=code_order(codings, codebook, codes))
+    matrix = segment_code_matrix(
+        rows, corpus, roles=roles, codebook=codebook, codes=code_order(codings, codebook, codes)
+    )
     units = unit_segments(corpus, roles)
     rows = rows[rows["segment_id"].isin(set(units["segment_id"]))].copy()
     rows["_span"] = span_keys(rows)
@@ -142,12 +152,21 @@ def cooccurrence(
             odds, p = float(result.statistic), float(result.pvalue)
         else:
             odds, p = float("nan"), float("nan")
-        records.append({
-            "code_a": code_a, "code_b": code_b, "n_segments": n_segments, "n_both": n_both, "n_a": n_a,
-            "n_b": n_b, "jaccard": n_both / union if union else float("nan"), "odds_ratio": odds,
-            "p_value": p, "p_adjusted": float("nan"),
-            "n_overlapping_spans": overlaps.get((code_a, code_b), 0),
-        })
+        records.append(
+            {
+                "code_a": code_a,
+                "code_b": code_b,
+                "n_segments": n_segments,
+                "n_both": n_both,
+                "n_a": n_a,
+                "n_b": n_b,
+                "jaccard": n_both / union if union else float("nan"),
+                "odds_ratio": odds,
+                "p_value": p,
+                "p_adjusted": float("nan"),
+                "n_overlapping_spans": overlaps.get((code_a, code_b), 0),
+            }
+        )
     out = pd.DataFrame(records, columns=list(COOCCURRENCE_COLUMNS))
     if len(out):
         out["p_adjusted"] = benjamini_hochberg(out["p_value"].to_numpy(dtype=float))

@@ -5,9 +5,17 @@ from __future__ import annotations
 from qualquant.errors import QualquantError
 
 __all__ = [
-    "CodingError", "CodebookError", "UnknownCodeError", "ExportFormatError", "LabelStudioError",
-    "TopicModelError", "LabelStudioNotInstalledError", "LabelStudioTokenError", "PushConflictError",
-    "AgreementError", "RefiError",
+    "CodingError",
+    "CodebookError",
+    "UnknownCodeError",
+    "ExportFormatError",
+    "LabelStudioError",
+    "TopicModelError",
+    "LabelStudioNotInstalledError",
+    "LabelStudioTokenError",
+    "PushConflictError",
+    "AgreementError",
+    "RefiError",
 ]
 
 

@@ -66,11 +66,30 @@ __all__ = [
 
 MATRIX_VALUES = ("presence", "count", "coverage")
 THEME_FREQUENCY_COLUMNS = (
-    "code", "facet", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans", "coverage",
+    "code",
+    "facet",
+    "n_cases",
+    "n_cases_total",
+    "pct_cases",
+    "n_segments",
+    "n_spans",
+    "coverage",
 )
 MISSING_GROUP = "(missing)"
-EXCLUDED_CODINGS_COLUMNS = ("coder", "source", "transcript_id", "segment_id", "role", "code", "start", "end",
-                            "task_id", "annotation_id", "result_id", "reason")
+EXCLUDED_CODINGS_COLUMNS = (
+    "coder",
+    "source",
+    "transcript_id",
+    "segment_id",
+    "role",
+    "code",
+    "start",
+    "end",
+    "task_id",
+    "annotation_id",
+    "result_id",
+    "reason",
+)
 
 # The same word pattern as corpus.model.count_words (checked by a test).
 _WORD_RE = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -79,11 +98,13 @@ _NEEDED = ("coder", "source", "transcript_id", "segment_id", "code", "start", "e
 
 # ----------------------------------------------------------------- helpers
 
+
 def check_codings(codings: pd.DataFrame, corpus, *, what: str) -> None:
     """Raise a :class:`CodingError` unless ``codings`` can be placed on ``corpus`` segments."""
     if not isinstance(codings, pd.DataFrame):
-        raise CodingError(f"{what}: codings must be a pandas DataFrame (the codings table), "
-                          f"not {type(codings).__name__}.")
+        raise CodingError(
+            f"{what}: codings must be a pandas DataFrame (the codings table), not {type(codings).__name__}."
+        )
     missing = [c for c in _NEEDED if c not in codings.columns]
     if missing:
         raise CodingError(
@@ -192,10 +213,21 @@ def unit_segments(corpus, roles: Sequence[str] | None) -> pd.DataFrame:
         case = transcript.metadata.get("case_id") or transcript.id
         for seg in transcript.segments:
             if roles is None or seg.role in roles:
-                rows.append((transcript.id, str(case), seg.segment_id, seg.role, seg.start, seg.end, seg.text,
-                             sum(1 for _ in _WORD_RE.finditer(seg.text))))
-    frame = pd.DataFrame(rows, columns=["transcript_id", "case_id", "segment_id", "role", "start", "end",
-                                        "text", "n_words"])
+                rows.append(
+                    (
+                        transcript.id,
+                        str(case),
+                        seg.segment_id,
+                        seg.role,
+                        seg.start,
+                        seg.end,
+                        seg.text,
+                        sum(1 for _ in _WORD_RE.finditer(seg.text)),
+                    )
+                )
+    frame = pd.DataFrame(
+        rows, columns=["transcript_id", "case_id", "segment_id", "role", "start", "end", "text", "n_words"]
+    )
     for column in ("start", "end", "n_words"):
         frame[column] = frame[column].astype("int64")
     return frame
@@ -215,8 +247,7 @@ def span_keys(rows: pd.DataFrame) -> pd.Series:
     return key.where(~no_id, "row:" + pd.Series(rows.index.astype(str), index=rows.index))
 
 
-def excluded_codings(codings: pd.DataFrame, corpus, *,
-                     roles: Sequence[str] | None = ("participant",)) -> pd.DataFrame:
+def excluded_codings(codings: pd.DataFrame, corpus, *, roles: Sequence[str] | None = ("participant",)) -> pd.DataFrame:
     """The coding rows that the matrices leave out: codings on segments outside ``roles``.
 
     Parameters
@@ -256,8 +287,14 @@ def excluded_codings(codings: pd.DataFrame, corpus, *,
     out_rows = codings[~seg_roles.isin(roles_t)]
     what = " or ".join(roles_t)
     what = ("an " if what[:1] in "aeiou" else "a ") + what if what else "an analysed"
-    frame = pd.DataFrame({c: (out_rows[c] if c in out_rows.columns else None) for c in EXCLUDED_CODINGS_COLUMNS
-                          if c not in ("role", "reason")}, index=out_rows.index)
+    frame = pd.DataFrame(
+        {
+            c: (out_rows[c] if c in out_rows.columns else None)
+            for c in EXCLUDED_CODINGS_COLUMNS
+            if c not in ("role", "reason")
+        },
+        index=out_rows.index,
+    )
     frame.insert(4, "role", seg_roles[out_rows.index].where(seg_roles[out_rows.index].notna(), "(unknown segment)"))
     frame["reason"] = f"coded segment is not {what} turn: not used for matrices"
     return frame.reset_index(drop=True)[list(EXCLUDED_CODINGS_COLUMNS)]
@@ -285,8 +322,9 @@ def segment_code_long(rows: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     rows = rows[rows["segment_id"].isin(set(units["segment_id"]))]
     out_cols = ["segment_id", "code", "n_spans", "covered_words"]
     if rows.empty:
-        return pd.DataFrame({c: pd.Series([], dtype="int64" if c in ("n_spans", "covered_words") else object)
-                             for c in out_cols})
+        return pd.DataFrame(
+            {c: pd.Series([], dtype="int64" if c in ("n_spans", "covered_words") else object) for c in out_cols}
+        )
     seg_start = dict(zip(units["segment_id"], units["start"]))
     seg_text = dict(zip(units["segment_id"], units["text"]))
     word_cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -297,13 +335,15 @@ def segment_code_long(rows: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     for i, (segment_id, code) in enumerate(zip(rows["segment_id"], rows["code"])):
         groups.setdefault((segment_id, code), []).append(i)
     records = []
-    for (segment_id, code) in sorted(groups):
+    for segment_id, code in sorted(groups):
         idx = groups[(segment_id, code)]
         if segment_id not in word_cache:
             base = seg_start[segment_id]
             spans_w = [(m.start() + base, m.end() + base) for m in _WORD_RE.finditer(seg_text[segment_id])]
-            word_cache[segment_id] = (np.array([w[0] for w in spans_w], dtype=np.int64),
-                                      np.array([w[1] for w in spans_w], dtype=np.int64))
+            word_cache[segment_id] = (
+                np.array([w[0] for w in spans_w], dtype=np.int64),
+                np.array([w[1] for w in spans_w], dtype=np.int64),
+            )
         ws, we = word_cache[segment_id]
         covered = 0
         if len(ws):
@@ -328,6 +368,7 @@ def _prepare(codings, corpus, coder, rule, roles, what):
 
 
 # ---------------------------------------------------------------- matrices
+
 
 def segment_code_matrix(
     codings: pd.DataFrame,
@@ -461,6 +502,7 @@ def case_code_matrix(
 
 # -------------------------------------------------------- theme frequencies
 
+
 def theme_frequencies(
     codings: pd.DataFrame,
     corpus,
@@ -530,8 +572,9 @@ def theme_frequencies(
         table = getattr(corpus, "cases", None)
         if table is None or by not in getattr(table, "columns", ()):
             available = ", ".join(map(str, getattr(table, "columns", []))) or "none (no cases table)"
-            raise CodingError(f"theme_frequencies: by={by!r} is not a column of the cases table; "
-                              f"available: {available}.")
+            raise CodingError(
+                f"theme_frequencies: by={by!r} is not a column of the cases table; available: {available}."
+            )
         values = table[by].reindex(cases)
         groups: dict[str, list[Any]] = {}
         for case, val in zip(cases, values):

@@ -112,9 +112,15 @@ def mann_whitney(x: Sequence[float], y: Sequence[float]) -> MannWhitneyResult:
     method = "exact" if min(len(xa), len(ya)) <= EXACT_MAX_N and not ties else "asymptotic"
     res = mannwhitneyu(xa, ya, alternative="two-sided", method=method, use_continuity=True)
     u = float(res.statistic)
-    return MannWhitneyResult(statistic=u, p_value=float(res.pvalue),
-                             rank_biserial=2.0 * u / (len(xa) * len(ya)) - 1.0, method=method,
-                             n_x=len(xa), n_y=len(ya), ties=ties)
+    return MannWhitneyResult(
+        statistic=u,
+        p_value=float(res.pvalue),
+        rank_biserial=2.0 * u / (len(xa) * len(ya)) - 1.0,
+        method=method,
+        n_x=len(xa),
+        n_y=len(ya),
+        ties=ties,
+    )
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:

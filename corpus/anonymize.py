@@ -33,8 +33,15 @@ from qualquant.corpus.names_file import TAG_KINDS, coerce_names, fold, read_name
 from qualquant.io import atomic_write
 
 __all__ = [
-    "KINDS", "MAPPING_COLUMNS", "PLACEHOLDER_RE", "anonymize", "find_identifiers", "inflected_forms",
-    "possessive_forms", "read_names", "write_mapping",
+    "KINDS",
+    "MAPPING_COLUMNS",
+    "PLACEHOLDER_RE",
+    "anonymize",
+    "find_identifiers",
+    "inflected_forms",
+    "possessive_forms",
+    "read_names",
+    "write_mapping",
 ]
 
 #: Placeholder kinds, in the order they are reported.
@@ -47,13 +54,16 @@ _TLDS = "kz|ru|com|org|net|info|io|me|su|uz|kg|by|ua|рф|қаз"
 # Numbers in house and flat numbers: digits (``17``, ``17Б``, ``17/2``) or cardinal numerals
 # written out in words, up to three (``двести сорок семь``), with an optional letter (``семнадцать Б``).
 _UNITS = "один|одна|два|две|три|четыре|пять|шесть|семь|восемь|девять"
-_TEENS = ("десять|одиннадцать|двенадцать|тринадцать|четырнадцать|пятнадцать|шестнадцать|семнадцать"
-          "|восемнадцать|девятнадцать")
+_TEENS = (
+    "десять|одиннадцать|двенадцать|тринадцать|четырнадцать|пятнадцать|шестнадцать|семнадцать|восемнадцать|девятнадцать"
+)
 _TENS = "двадцать|тридцать|сорок|пятьдесят|шестьдесят|семьдесят|восемьдесят|девяносто"
 _HUNDREDS = "сто|двести|триста|четыреста|пятьсот|шестьсот|семьсот|восемьсот|девятьсот"
 _NUMWORD = rf"(?:{_HUNDREDS}|{_TENS}|{_TEENS}|{_UNITS})(?!\w)"
-_ORDINAL_FLOOR = (r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|одиннадцат|двенадцат)"
-                  r"[а-я]{0,3}\s+этаж")
+_ORDINAL_FLOOR = (
+    r"(?:перв|втор|трет|четв[её]рт|пят|шест|седьм|восьм|девят|десят|одиннадцат|двенадцат)"
+    r"[а-я]{0,3}\s+этаж"
+)
 _DIGITS = r"\d{1,4}(?:(?:[а-яА-Я]|\s[А-Я])(?!\w))?(?:/\d+)?(?!\d|[.,]\d)"
 # (atomic, so that "двести восемьдесят тысяч" is not read as house "двести" before "восемьдесят")
 _NUMWORDS = rf"(?>{_NUMWORD}(?:\s+{_NUMWORD}){{0,2}})(?!\s+{_NUMWORD})"
@@ -61,8 +71,10 @@ _NUMBER = rf"(?:{_DIGITS}|{_NUMWORDS}(?:\s+[А-Я](?!\w))?)"
 _FLAT = rf"(?:,?\s*(?:кв\.?|квартира)\s*{_NUMBER})"
 # A street or microdistrict named by one or two capitalised words, or with a number (Самал-2).
 _STREET = r"(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?(?:-\d{1,2})?)"
-_UNITS_AFTER = (r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|доллар|минут|мин\b|час|сек|дн|ден|недел|сут|человек|раз"
-                r"|процент|%|градус|км|кило|метр|штук|мес|сот))")
+_UNITS_AFTER = (
+    r"(?!\s*(?:тыс|тенге|тг|лет|год|рубл|доллар|минут|мин\b|час|сек|дн|ден|недел|сут|человек|раз"
+    r"|процент|%|градус|км|кило|метр|штук|мес|сот))"
+)
 
 # (kind, priority, pattern); lower priority number wins an overlap of equal start
 _PATTERNS = (
@@ -73,32 +85,60 @@ _PATTERNS = (
     ("TELEGRAM", 1, re.compile(r"(?<![\w@.])@[A-Za-z][A-Za-z0-9_]{3,31}(?![\w@])")),
     # +7 or 8, then a 3- to 5-digit operator or city code (in brackets or not) and the rest, ten
     # digits in all: checked by _phone_end, which also trims a trailing group of another number.
-    ("PHONE", 3, re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?(?:\([3-9]\d{2,4}\)|\(?[3-9]\d{2,4}\)?)(?:[ \t-]?\d{1,4}){1,5}(?!\d)")),
+    (
+        "PHONE",
+        3,
+        re.compile(r"(?<![\w+])(?:\+7|8)[ \t-]?(?:\([3-9]\d{2,4}\)|\(?[3-9]\d{2,4}\)?)(?:[ \t-]?\d{1,4}){1,5}(?!\d)"),
+    ),
     ("IIN", 4, re.compile(r"(?<!\d)\d{12}(?!\d)")),
     # Street addresses. A street keyword with a capitalised name and optional house and flat
     # numbers ("ул. Жандосова, 58", "микрорайон Аксай-4"); "на/по Name, 34" (a street named in
     # passing, not followed by a unit such as "тысяч" or "лет"); "Name, 65, квартира 112" and
     # "Name, дом 12" with digits or numerals in words ("Кенесары, пятьдесят два, квартира
     # семнадцать", "Батыс-2, дом семнадцать Б"); "Name, 37, девятый этаж"; "12 Baker Street".
-    ("ADDRESS", 4, re.compile(
-        r"(?<![\w-])(?:ул\.|улиц[аеуыи]|проспект[аеу]?|пр-т|просп\.|мкр\.?|микрорайон[аеу]?|переул(?:ок|ка|ке)"
-        r"|бульвар[аеу]?|шоссе)\s*[«\"]?(?P<street>[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?)[»\"]?"
-        rf"(?:,?\s*(?:(?:д\.|дом)\s*(?P<house>{_NUMBER})|(?P<house2>\d{{1,4}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d))))?"
-        rf"{_FLAT}?")),
-    ("ADDRESS", 4, re.compile(
-        r"(?:(?<=\bна\s)|(?<=\bпо\s))(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?),\s*"
-        rf"(?P<house>\d{{1,3}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d)|{_NUMWORDS})"
-        rf"{_FLAT}?" + _UNITS_AFTER)),
-    ("ADDRESS", 4, re.compile(
-        rf"(?<![\w-]){_STREET}(?:\s+же)?,\s*(?:дом|д\.)\s*(?P<house>{_NUMBER}){_FLAT}?")),
-    ("ADDRESS", 4, re.compile(
-        rf"(?<![\w-]){_STREET},\s*(?P<house>{_NUMBER})(?:,\s*(?:кв\.?|квартира)\s*{_NUMBER}|(?=,\s*{_ORDINAL_FLOOR}))")),
+    (
+        "ADDRESS",
+        4,
+        re.compile(
+            r"(?<![\w-])(?:ул\.|улиц[аеуыи]|проспект[аеу]?|пр-т|просп\.|мкр\.?|микрорайон[аеу]?|переул(?:ок|ка|ке)"
+            r"|бульвар[аеу]?|шоссе)\s*[«\"]?(?P<street>[А-ЯЁ][\w-]*(?:\s+[А-ЯЁ][\w-]*)?)[»\"]?"
+            rf"(?:,?\s*(?:(?:д\.|дом)\s*(?P<house>{_NUMBER})|(?P<house2>\d{{1,4}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d))))?"
+            rf"{_FLAT}?"
+        ),
+    ),
+    (
+        "ADDRESS",
+        4,
+        re.compile(
+            r"(?:(?<=\bна\s)|(?<=\bпо\s))(?P<street>[А-ЯЁ][а-яё]+(?:[ -][А-ЯЁ][а-яё]+)?),\s*"
+            rf"(?P<house>\d{{1,3}}[а-яА-Я]?(?:/\d+)?(?!\d|[.,]\d)|{_NUMWORDS})"
+            rf"{_FLAT}?" + _UNITS_AFTER
+        ),
+    ),
+    ("ADDRESS", 4, re.compile(rf"(?<![\w-]){_STREET}(?:\s+же)?,\s*(?:дом|д\.)\s*(?P<house>{_NUMBER}){_FLAT}?")),
+    (
+        "ADDRESS",
+        4,
+        re.compile(
+            rf"(?<![\w-]){_STREET},\s*(?P<house>{_NUMBER})(?:,\s*(?:кв\.?|квартира)\s*{_NUMBER}|(?=,\s*{_ORDINAL_FLOOR}))"
+        ),
+    ),
     # a street named after someone, in the genitive (Бажова, Розыбакиева, Пушкина), and a number
-    ("ADDRESS", 4, re.compile(
-        r"(?<![\w-])(?P<street>[А-ЯЁ][а-яё]+(?:ова|ева|ёва|ина|ына|ского|цкого))(?:\s+же)?,\s*"
-        rf"(?P<house>{_NUMBER}){_FLAT}?" + _UNITS_AFTER)),
-    ("ADDRESS", 4, re.compile(
-        r"(?<![\w-])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Lane)")),
+    (
+        "ADDRESS",
+        4,
+        re.compile(
+            r"(?<![\w-])(?P<street>[А-ЯЁ][а-яё]+(?:ова|ева|ёва|ина|ына|ского|цкого))(?:\s+же)?,\s*"
+            rf"(?P<house>{_NUMBER}){_FLAT}?" + _UNITS_AFTER
+        ),
+    ),
+    (
+        "ADDRESS",
+        4,
+        re.compile(
+            r"(?<![\w-])\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St\.|Avenue|Ave\.|Road|Rd\.|Boulevard|Blvd\.|Lane)"
+        ),
+    ),
 )
 _MAX_PASSES = 10
 _TRAILING_PUNCT = ".,;:!?)»\"'"
@@ -137,8 +177,9 @@ def _phone_end(text: str, start: int, end: int) -> int | None:
     return None
 
 
-def _pattern_findings(text: str, known_addresses: re.Pattern[str] | None = None,
-                      address_keys: Mapping[tuple[str, str], str] | None = None) -> list[tuple[int, _Finding]]:
+def _pattern_findings(
+    text: str, known_addresses: re.Pattern[str] | None = None, address_keys: Mapping[tuple[str, str], str] | None = None
+) -> list[tuple[int, _Finding]]:
     found = []
     for kind, priority, rx in _PATTERNS:
         for m in rx.finditer(text):
@@ -187,8 +228,10 @@ def _known_addresses(transcripts: Sequence[Transcript]) -> tuple[re.Pattern[str]
                 break
     if not keys:
         return None, keys
-    streets = sorted({"".join("[её]" if ch == "е" else re.escape(ch) for ch in street) for street, _ in keys},
-                     key=lambda s: (-len(s), s))
+    streets = sorted(
+        {"".join("[её]" if ch == "е" else re.escape(ch) for ch in street) for street, _ in keys},
+        key=lambda s: (-len(s), s),
+    )
     houses = sorted({re.escape(house) for _, house in keys}, key=lambda h: (-len(h), h))
     pattern = re.compile(
         rf"(?<![\w-])(?P<street>{'|'.join(streets)})[,\s]+(?P<house>{'|'.join(houses)})(?![\w/])", re.I
@@ -222,8 +265,12 @@ def _term_patterns(terms: Sequence[tuple[str, str]], *, case_sensitive: bool = T
 
 
 def find_identifiers(
-    text: str, names: NameIndex | None = None, *, case_sensitive: bool = True,
-    known_addresses: re.Pattern[str] | None = None, address_keys: Mapping[tuple[str, str], str] | None = None,
+    text: str,
+    names: NameIndex | None = None,
+    *,
+    case_sensitive: bool = True,
+    known_addresses: re.Pattern[str] | None = None,
+    address_keys: Mapping[tuple[str, str], str] | None = None,
     terms: Sequence[_Term] = (),
 ) -> list[_Finding]:
     """Return non-overlapping findings in ``text`` (placeholders are never touched).
@@ -236,7 +283,8 @@ def find_identifiers(
     blocked = [(m.start(), m.end()) for m in PLACEHOLDER_RE.finditer(text)]
     listed = [
         (-1, _Finding(m.start(), m.end(), term.kind, term.key, m.group(0)))
-        for term in terms for m in term.pattern.finditer(text)
+        for term in terms
+        for m in term.pattern.finditer(text)
     ]
     chosen_terms = _non_overlapping(listed, blocked)
     candidates = _pattern_findings(text, known_addresses, address_keys)
@@ -284,7 +332,9 @@ def anonymize(corpus_or_transcripts: Corpus, names=..., **kwargs) -> tuple[Corpu
 @overload
 def anonymize(corpus_or_transcripts: Transcript, names=..., **kwargs) -> tuple[Transcript, pd.DataFrame]: ...
 @overload
-def anonymize(corpus_or_transcripts: Iterable[Transcript], names=..., **kwargs) -> tuple[tuple[Transcript, ...], pd.DataFrame]: ...
+def anonymize(
+    corpus_or_transcripts: Iterable[Transcript], names=..., **kwargs
+) -> tuple[tuple[Transcript, ...], pd.DataFrame]: ...
 
 
 def anonymize(
@@ -395,9 +445,14 @@ def anonymize(
         # neighbours (``Алексей+7 701...`` -> ``[NAME_1]+7 701...``), and the
         # result must be a fixed point so that a second call changes nothing.
         for _ in range(_MAX_PASSES):
-            findings = find_identifiers(t.text, index, case_sensitive=case_sensitive,
-                                        known_addresses=known_addresses, address_keys=address_keys,
-                                        terms=terms)
+            findings = find_identifiers(
+                t.text,
+                index,
+                case_sensitive=case_sensitive,
+                known_addresses=known_addresses,
+                address_keys=address_keys,
+                terms=terms,
+            )
             if not findings:
                 break
             edits = []
@@ -428,17 +483,16 @@ def _start_numbers(transcripts: Sequence[Transcript], start_counter: Mapping[str
     start = {kind: highest[kind] + 1 for kind in KINDS}
     for kind, value in (start_counter or {}).items():
         if kind not in KINDS:
-            raise AnonymizationError(
-                f"start_counter: unknown kind {kind!r}; use one of {', '.join(KINDS)}."
-            )
+            raise AnonymizationError(f"start_counter: unknown kind {kind!r}; use one of {', '.join(KINDS)}.")
         if int(value) < 1:
             raise AnonymizationError(f"start_counter[{kind!r}] must be at least 1, not {value}.")
         start[kind] = int(value)
     return start
 
 
-def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool,
-           terms: Sequence[_Term] = ()) -> Transcript:
+def _apply(
+    t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool, terms: Sequence[_Term] = ()
+) -> Transcript:
     if not edits:
         return t
     pieces, starts, new_starts, new_ends = [], [], [], []
@@ -485,8 +539,9 @@ def _apply(t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_s
     return replace(t, text=text, segments=tuple(segments), metadata={**t.metadata, "pseudonymized": True})
 
 
-def _anonymize_label(label: str, index: NameIndex, numbering: _Numbering, case_sensitive: bool,
-                     terms: Sequence[_Term] = ()) -> str:
+def _anonymize_label(
+    label: str, index: NameIndex, numbering: _Numbering, case_sensitive: bool, terms: Sequence[_Term] = ()
+) -> str:
     if not label:
         return label
     findings = find_identifiers(label, index, case_sensitive=case_sensitive, terms=terms)
@@ -501,8 +556,14 @@ def _mapping_frame(counts: Counter, order: list[str]) -> pd.DataFrame:
         {"original": original, "pseudonym": pseudonym, "kind": kind, "transcript_id": tid, "count": n}
         for (tid, kind, pseudonym, original), n in counts.items()
     ]
-    rows.sort(key=lambda r: (KINDS.index(r["kind"]), int(r["pseudonym"].rsplit("_", 1)[1][:-1]),
-                             position[r["transcript_id"]], r["original"]))
+    rows.sort(
+        key=lambda r: (
+            KINDS.index(r["kind"]),
+            int(r["pseudonym"].rsplit("_", 1)[1][:-1]),
+            position[r["transcript_id"]],
+            r["original"],
+        )
+    )
     frame = pd.DataFrame(rows, columns=list(MAPPING_COLUMNS))
     frame["count"] = frame["count"].astype("int64")
     return frame

@@ -12,7 +12,9 @@ from qualquant.corpus.encoding import decode_bytes
 from qualquant.corpus.errors import CasesFileError, TranscriptReadError
 
 __all__ = [
-    "CASE_SUFFIXES", "read_cases", "coerce_cases",
+    "CASE_SUFFIXES",
+    "read_cases",
+    "coerce_cases",
 ]
 
 CASE_SUFFIXES = (".csv", ".tsv", ".xlsx")
@@ -54,8 +56,7 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
     suffix = path.suffix.lower()
     if suffix not in CASE_SUFFIXES:
         raise CasesFileError(
-            f"{path}: unsupported cases file type {suffix or '(no extension)'!r}; use "
-            f"{', '.join(CASE_SUFFIXES)}."
+            f"{path}: unsupported cases file type {suffix or '(no extension)'!r}; use {', '.join(CASE_SUFFIXES)}."
         )
     if not path.is_file():
         raise CasesFileError(f"{path}: no such file. Check the path of the cases table.")

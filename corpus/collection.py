@@ -22,28 +22,44 @@ from qualquant.corpus.speakers import SpeakerPatterns
 from qualquant.io import Column, TableSchema
 
 __all__ = [
-    "RECONCILIATION_COLUMNS", "SEGMENT_COLUMNS", "SEGMENTS_SCHEMA", "Corpus", "expand_paths", "read_corpus",
+    "RECONCILIATION_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "SEGMENTS_SCHEMA",
+    "Corpus",
+    "expand_paths",
+    "read_corpus",
 ]
 
 RECONCILIATION_COLUMNS = ("kind", "file", "case_id", "message")
 SEGMENT_COLUMNS = (
-    "transcript_id", "segment_id", "index", "speaker", "role", "start", "end", "text",
-    "n_words", "timestamp",
+    "transcript_id",
+    "segment_id",
+    "index",
+    "speaker",
+    "role",
+    "start",
+    "end",
+    "text",
+    "n_words",
+    "timestamp",
 )
 #: The segments table (:meth:`Corpus.segments_frame`) for reading it back with
 #: :func:`qualquant.io.read_table`: ids and text as text, offsets and counts as whole numbers.
-SEGMENTS_SCHEMA = TableSchema("segments table", (
-    Column("transcript_id", "str"),
-    Column("segment_id", "str"),
-    Column("index", "int", required=False),
-    Column("speaker", "str", nullable=True, required=False),
-    Column("role", "str"),
-    Column("start", "int", required=False),
-    Column("end", "int", required=False),
-    Column("text", "str", nullable=True, required=False),
-    Column("n_words", "int"),
-    Column("timestamp", "str", nullable=True, required=False),
-))
+SEGMENTS_SCHEMA = TableSchema(
+    "segments table",
+    (
+        Column("transcript_id", "str"),
+        Column("segment_id", "str"),
+        Column("index", "int", required=False),
+        Column("speaker", "str", nullable=True, required=False),
+        Column("role", "str"),
+        Column("start", "int", required=False),
+        Column("end", "int", required=False),
+        Column("text", "str", nullable=True, required=False),
+        Column("n_words", "int"),
+        Column("timestamp", "str", nullable=True, required=False),
+    ),
+)
 
 
 def _empty_reconciliation() -> pd.DataFrame:
@@ -142,8 +158,18 @@ class Corpus:
             corpus order.
         """
         rows = [
-            (s.transcript_id, s.segment_id, s.index, s.speaker, s.role, s.start, s.end, s.text,
-             count_words(s.text), s.timestamp)
+            (
+                s.transcript_id,
+                s.segment_id,
+                s.index,
+                s.speaker,
+                s.role,
+                s.start,
+                s.end,
+                s.text,
+                count_words(s.text),
+                s.timestamp,
+            )
             for s in self.segments()
         ]
         frame = pd.DataFrame.from_records(rows, columns=list(SEGMENT_COLUMNS))
@@ -165,24 +191,38 @@ class Corpus:
         rows = []
         for t in self.transcripts:
             roles = Counter(s.role for s in t.segments)
-            rows.append({
-                "transcript_id": t.id,
-                "case_id": t.metadata.get("case_id"),
-                "language": t.language,
-                "encoding": t.encoding,
-                "format": t.metadata.get("format"),
-                "source_path": t.source_path,
-                "n_chars": len(t.text),
-                "n_segments": len(t.segments),
-                "n_interviewer": roles["interviewer"],
-                "n_participant": roles["participant"],
-                "n_other": roles["other"],
-                "n_words": t.n_words,
-                "n_words_participant": sum(s.n_words for s in t.segments_by_role("participant")),
-            })
-        columns = ["transcript_id", "case_id", "language", "encoding", "format", "source_path",
-                   "n_chars", "n_segments", "n_interviewer", "n_participant", "n_other",
-                   "n_words", "n_words_participant"]
+            rows.append(
+                {
+                    "transcript_id": t.id,
+                    "case_id": t.metadata.get("case_id"),
+                    "language": t.language,
+                    "encoding": t.encoding,
+                    "format": t.metadata.get("format"),
+                    "source_path": t.source_path,
+                    "n_chars": len(t.text),
+                    "n_segments": len(t.segments),
+                    "n_interviewer": roles["interviewer"],
+                    "n_participant": roles["participant"],
+                    "n_other": roles["other"],
+                    "n_words": t.n_words,
+                    "n_words_participant": sum(s.n_words for s in t.segments_by_role("participant")),
+                }
+            )
+        columns = [
+            "transcript_id",
+            "case_id",
+            "language",
+            "encoding",
+            "format",
+            "source_path",
+            "n_chars",
+            "n_segments",
+            "n_interviewer",
+            "n_participant",
+            "n_other",
+            "n_words",
+            "n_words_participant",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def summary(self) -> dict[str, Any]:
@@ -348,10 +388,14 @@ def read_corpus(
         if progress is not None:
             progress(i, len(files), path)
     for path in skipped:
-        problems.append(_entry(
-            "skipped_file", path, None,
-            f"{path.name}: not a transcript format ({', '.join(SUPPORTED_SUFFIXES)}); not read.",
-        ))
+        problems.append(
+            _entry(
+                "skipped_file",
+                path,
+                None,
+                f"{path.name}: not a transcript format ({', '.join(SUPPORTED_SUFFIXES)}); not read.",
+            )
+        )
     if have_cases:
         transcripts = _match_cases(transcripts, case_table, case_column, problems)
     reconciliation = pd.DataFrame(problems, columns=list(RECONCILIATION_COLUMNS)).astype(object)
@@ -361,8 +405,7 @@ def read_corpus(
 
 
 def _entry(kind: str, file: Path | str | None, case_id: str | None, message: str) -> dict[str, Any]:
-    return {"kind": kind, "file": None if file is None else str(file), "case_id": case_id,
-            "message": message}
+    return {"kind": kind, "file": None if file is None else str(file), "case_id": case_id, "message": message}
 
 
 def _match_cases(
@@ -398,20 +441,28 @@ def _match_cases(
     for t in transcripts:
         case_id = key_to_case.get(t.id)
         if case_id is None:
-            problems.append(_entry(
-                "transcript_without_case", t.source_path, None,
-                f"Transcript {t.id} has no row in the cases table; it is kept without case data. "
-                "Add a row for it or fix the id.",
-            ))
+            problems.append(
+                _entry(
+                    "transcript_without_case",
+                    t.source_path,
+                    None,
+                    f"Transcript {t.id} has no row in the cases table; it is kept without case data. "
+                    "Add a row for it or fix the id.",
+                )
+            )
             out.append(t)
             continue
         matched.add(case_id)
         out.append(replace(t, metadata={**t.metadata, "case_id": case_id}))
     for case_id in cases.index:
         if case_id not in matched:
-            problems.append(_entry(
-                "case_without_transcript", None, case_id,
-                f"Case {case_id} has no transcript; its row stays in the cases table. "
-                "Add the transcript file or check its name.",
-            ))
+            problems.append(
+                _entry(
+                    "case_without_transcript",
+                    None,
+                    case_id,
+                    f"Case {case_id} has no transcript; its row stays in the cases table. "
+                    "Add the transcript file or check its name.",
+                )
+            )
     return out

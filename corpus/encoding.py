@@ -16,7 +16,10 @@ from pathlib import Path
 from qualquant.corpus.errors import TranscriptReadError
 
 __all__ = [
-    "ENCODINGS", "normalize_text", "decode_bytes", "read_text_file",
+    "ENCODINGS",
+    "normalize_text",
+    "decode_bytes",
+    "read_text_file",
 ]
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1251")
@@ -92,9 +95,7 @@ def decode_bytes(data: bytes, *, source: str) -> tuple[str, str]:
     case dominates (KOI8-R read as Windows-1251 comes out mostly upper case).
     """
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise TranscriptReadError(
-            f"{source}: the file is UTF-32 text, which is not supported. Re-save it as UTF-8."
-        )
+        raise TranscriptReadError(f"{source}: the file is UTF-32 text, which is not supported. Re-save it as UTF-8.")
     if data.startswith(codecs.BOM_UTF8):
         return _strict(data, "utf-8-sig", source), "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -125,8 +126,7 @@ def decode_bytes(data: bytes, *, source: str) -> tuple[str, str]:
     problem = _cp1251_implausible(text)
     if problem:
         raise TranscriptReadError(
-            f"{source}: cannot decode the file: {utf8_problem}, and as Windows-1251 {problem}. "
-            "Re-save it as UTF-8."
+            f"{source}: cannot decode the file: {utf8_problem}, and as Windows-1251 {problem}. Re-save it as UTF-8."
         )
     return text, "cp1251"
 

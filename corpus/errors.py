@@ -5,9 +5,17 @@ from __future__ import annotations
 from qualquant.errors import QualquantError, TableReadError, TableValueError
 
 __all__ = [
-    "CorpusError", "TranscriptReadError", "CasesFileError", "SpeakerPatternError", "NamesFileError",
-    "AnonymizationError", "LanguagePipelineError", "CorpusWarning", "NoSpeakerLabelsWarning",
-    "TableReadError", "TableValueError",
+    "CorpusError",
+    "TranscriptReadError",
+    "CasesFileError",
+    "SpeakerPatternError",
+    "NamesFileError",
+    "AnonymizationError",
+    "LanguagePipelineError",
+    "CorpusWarning",
+    "NoSpeakerLabelsWarning",
+    "TableReadError",
+    "TableValueError",
 ]
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "KAZAKH_LETTERS", "detect_language",
+    "KAZAKH_LETTERS",
+    "detect_language",
 ]
 
 #: Letters used in Kazakh Cyrillic but not in Russian.

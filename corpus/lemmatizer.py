@@ -161,9 +161,17 @@ class MemoRussianLemmatizer(RussianLemmatizer):
     The memos belong to the component: a new pipeline starts empty.
     """
 
-    def __init__(self, vocab, model: Model | None, name: str = RU_LEMMATIZER, *,
-                 mode: str = "pymorphy3", overwrite: bool = False,
-                 scorer: Callable | None = None, max_cache: int = 2_000_000) -> None:
+    def __init__(
+        self,
+        vocab,
+        model: Model | None,
+        name: str = RU_LEMMATIZER,
+        *,
+        mode: str = "pymorphy3",
+        overwrite: bool = False,
+        scorer: Callable | None = None,
+        max_cache: int = 2_000_000,
+    ) -> None:
         fast = mode in ("pymorphy3", "pymorphy3_lookup")
         if fast:
             # the stock __init__ keeps an existing analyzer: share the loaded dictionaries
@@ -234,8 +242,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         Strings added inside a zone are transient; a memoised lemma hash whose
         string is gone would not resolve. Entries from before the zone stay.
         """
-        saved = (self._generation, self._keys, self._values,
-                 len(self.memo), len(self._forms), len(self._hashes))
+        saved = (self._generation, self._keys, self._values, len(self.memo), len(self._forms), len(self._hashes))
         try:
             yield mem
         finally:
@@ -353,8 +360,10 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                                 size = len(paradigm) // 3
                                 form = (
                                     prefixes[paradigm[2 * size]]
-                                    + fixed_word[len(prefixes[paradigm[2 * size + idx]]):
-                                                 len(fixed_word) - len(suffixes[paradigm[idx]])]
+                                    + fixed_word[
+                                        len(prefixes[paradigm[2 * size + idx]]) : len(fixed_word)
+                                        - len(suffixes[paradigm[idx]])
+                                    ]
                                     + suffixes[paradigm[0]]
                                 )
                             else:
@@ -446,10 +455,10 @@ def _units_as_expected(analyzer) -> bool:
     )
 
 
-def _make_ru(nlp: Language, model: Model | None, name: str, mode: str, overwrite: bool,
-             max_cache: int) -> MemoRussianLemmatizer:
-    return MemoRussianLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite,
-                                 max_cache=max_cache)
+def _make_ru(
+    nlp: Language, model: Model | None, name: str, mode: str, overwrite: bool, max_cache: int
+) -> MemoRussianLemmatizer:
+    return MemoRussianLemmatizer(nlp.vocab, model, name, mode=mode, overwrite=overwrite, max_cache=max_cache)
 
 
 def _lowercase_lemmas(doc: Doc) -> Doc:
@@ -467,8 +476,7 @@ def register() -> None:
         Russian.factory(
             RU_LEMMATIZER,
             assigns=["token.lemma"],
-            default_config={"model": None, "mode": "pymorphy3", "overwrite": False,
-                            "max_cache": 2_000_000},
+            default_config={"model": None, "mode": "pymorphy3", "overwrite": False, "max_cache": 2_000_000},
         )(_make_ru)
     if not Language.has_factory(LOWERCASE_LEMMATIZER):
         Language.component(LOWERCASE_LEMMATIZER, assigns=["token.lemma"])(_lowercase_lemmas)

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from qualquant.corpus.errors import CorpusError
 
 __all__ = [
-    "ROLES", "count_words", "segment_id", "Segment", "Transcript",
+    "ROLES",
+    "count_words",
+    "segment_id",
+    "Segment",
+    "Transcript",
 ]
 
 ROLES = ("interviewer", "participant", "other")
@@ -90,13 +94,10 @@ class Segment:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise CorpusError(
-                f"Segment {self.segment_id}: role {self.role!r} is not one of {', '.join(ROLES)}."
-            )
+            raise CorpusError(f"Segment {self.segment_id}: role {self.role!r} is not one of {', '.join(ROLES)}.")
         if not 0 <= self.start <= self.end:
             raise CorpusError(
-                f"Segment {self.segment_id}: offsets start={self.start}, end={self.end} are not "
-                "0 <= start <= end."
+                f"Segment {self.segment_id}: offsets start={self.start}, end={self.end} are not 0 <= start <= end."
             )
         if len(self.text) != self.end - self.start:
             raise CorpusError(
@@ -159,8 +160,7 @@ class Transcript:
                 )
             if seg.segment_id != segment_id(self.id, position):
                 raise CorpusError(
-                    f"Transcript {self.id}: segment id {seg.segment_id!r} should be "
-                    f"{segment_id(self.id, position)!r}."
+                    f"Transcript {self.id}: segment id {seg.segment_id!r} should be {segment_id(self.id, position)!r}."
                 )
             if seg.start < previous_end:
                 raise CorpusError(
@@ -169,8 +169,7 @@ class Transcript:
                 )
             if self.text[seg.start : seg.end] != seg.text:
                 raise CorpusError(
-                    f"Transcript {self.id}: segment {seg.segment_id} text differs from "
-                    f"text[{seg.start}:{seg.end}]."
+                    f"Transcript {self.id}: segment {seg.segment_id} text differs from text[{seg.start}:{seg.end}]."
                 )
             previous_end = seg.end
 

@@ -79,11 +79,35 @@ _SIBILANTS = "жшчщц"
 _VELARS_AND_SIBILANTS = "гкхжшчщ"
 _ADJ_ENDINGS = ("", "а", "о", "ы", "у", "ой", "ым", "ых", "ом", "ого", "ому", "ою", "ыми")
 _PATRONYMIC_RE = re.compile(r"(?:ич|ыч|вна|чна|шна)$")
-_STREET_PREPOSITIONS = frozenset({
-    "на", "по", "возле", "около", "напротив", "вдоль", "угол", "углу", "улица", "улице", "улицу",
-    "улицы", "ул", "проспект", "проспекте", "пр", "до", "от", "с", "со", "за", "между", "перекресток",
-    "перекрёсток", "пересечении",
-})
+_STREET_PREPOSITIONS = frozenset(
+    {
+        "на",
+        "по",
+        "возле",
+        "около",
+        "напротив",
+        "вдоль",
+        "угол",
+        "углу",
+        "улица",
+        "улице",
+        "улицу",
+        "улицы",
+        "ул",
+        "проспект",
+        "проспекте",
+        "пр",
+        "до",
+        "от",
+        "с",
+        "со",
+        "за",
+        "между",
+        "перекресток",
+        "перекрёсток",
+        "пересечении",
+    }
+)
 _PREVIOUS_WORD_RE = re.compile(r"(?<![\w-])([^\W\d_]+)\.?[ \t]+\Z")
 _NEXT_CHAR_RE = re.compile(r"[ \t]*(\S)")
 
@@ -108,14 +132,18 @@ def _lexeme_forms(word: str) -> frozenset[str] | None:
     """
     parses = _morph().parse(word)
     named = [
-        p for p in parses
+        p
+        for p in parses
         if {"Name", "Surn", "Patr"} & set(p.tag.grammemes)
-        and "nomn" in p.tag.grammemes and p.tag.number in ("sing", None)
+        and "nomn" in p.tag.grammemes
+        and p.tag.number in ("sing", None)
     ]
-    chosen = named or [
-        p for p in parses
-        if p.tag.POS == "NOUN" and "nomn" in p.tag.grammemes and fold(p.normal_form) == fold(word)
-    ][:1]
+    chosen = (
+        named
+        or [
+            p for p in parses if p.tag.POS == "NOUN" and "nomn" in p.tag.grammemes and fold(p.normal_form) == fold(word)
+        ][:1]
+    )
     if not chosen:
         return None
     forms = set()
@@ -397,7 +425,11 @@ class NameIndex:
             for k, word in enumerate(phrase):
                 start, end, _ = tokens[i + k]
                 token = text[start:end]
-                if fold(token) not in word.forms or (word.is_name and case_sensitive and not token[0].isupper()) or (k and not _PHRASE_GAP_RE.fullmatch(text, tokens[i + k - 1][1], start)):
+                if (
+                    fold(token) not in word.forms
+                    or (word.is_name and case_sensitive and not token[0].isupper())
+                    or (k and not _PHRASE_GAP_RE.fullmatch(text, tokens[i + k - 1][1], start))
+                ):
                     ok = False
                 if not ok:
                     break
@@ -426,8 +458,11 @@ class NameIndex:
             return None
         # a form that is mostly a common word (Тем, Машины, Тема for Тёма) is a name only when
         # capitalised inside a sentence; the listed word itself always is (Вера, Роман)
-        if ((entry.tier > 0 or token.casefold() != entry.listed) and mainly_common(token, entry.listed)
-                and (not capitalised or (start == compound[0] and _sentence_initial(text, start)))):
+        if (
+            (entry.tier > 0 or token.casefold() != entry.listed)
+            and mainly_common(token, entry.listed)
+            and (not capitalised or (start == compound[0] and _sentence_initial(text, start)))
+        ):
             return None
         if entry.tier == 3 and _street_name_position(text, compound[0], compound[1]):
             return None

@@ -16,18 +16,57 @@ from pathlib import Path
 from qualquant.corpus.errors import NamesFileError
 
 __all__ = [
-    "COMMON_WORDS", "TAG_KINDS", "WORD_RE", "coerce_names", "fold", "read_names", "split_people", "tagged_term",
+    "COMMON_WORDS",
+    "TAG_KINDS",
+    "WORD_RE",
+    "coerce_names",
+    "fold",
+    "read_names",
+    "split_people",
+    "tagged_term",
     "validate_people",
 ]
 
 #: Kinship terms and honorifics that accompany names (folded: ``ё`` -> ``е``).
 #: They belong to a phrase (``дядя Коля``) and are never a name on their own.
-COMMON_WORDS = frozenset({
-    "дядя", "тетя", "отец", "брат", "сестра", "мать", "мама", "папа", "сын", "дочь",
-    "бабушка", "дедушка", "баба", "дед", "батюшка", "матушка", "господин", "госпожа",
-    "товарищ", "ага", "аға", "агай", "ағай", "апай", "апа", "әпке", "апке", "эже", "әже",
-    "тате", "апашка", "байке", "мырза", "ханым",
-})
+COMMON_WORDS = frozenset(
+    {
+        "дядя",
+        "тетя",
+        "отец",
+        "брат",
+        "сестра",
+        "мать",
+        "мама",
+        "папа",
+        "сын",
+        "дочь",
+        "бабушка",
+        "дедушка",
+        "баба",
+        "дед",
+        "батюшка",
+        "матушка",
+        "господин",
+        "госпожа",
+        "товарищ",
+        "ага",
+        "аға",
+        "агай",
+        "ағай",
+        "апай",
+        "апа",
+        "әпке",
+        "апке",
+        "эже",
+        "әже",
+        "тате",
+        "апашка",
+        "байке",
+        "мырза",
+        "ханым",
+    }
+)
 
 #: Kinds a names-file line can be tagged with (``[ADDRESS] Курмангазы, сто двенадцать``);
 #: ``OTHER`` is for identifiers of no other kind, such as an employer's name.
@@ -119,7 +158,9 @@ def tagged_term(variant: str) -> tuple[str, str] | None:
     return m.group(1).upper(), " ".join(m.group(2).split())
 
 
-def split_people(people: tuple[tuple[str, ...], ...]) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]:
+def split_people(
+    people: tuple[tuple[str, ...], ...],
+) -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, str], ...]]:
     """Split validated names entries into people and tagged ``(kind, term)`` pairs, in order."""
     persons, terms = [], []
     for variants in people:
@@ -148,18 +189,14 @@ def _validate_tagged(number: int, variants: tuple[str, ...], source: str) -> str
     kind, term = m.group(1).upper(), " ".join(m.group(2).split())
     if kind not in TAG_KINDS:
         hint = " (a person's line takes no tag)" if kind == "NAME" else ""
-        raise NamesFileError(
-            f"{source} line {number}: unknown tag [{m.group(1)}]{hint}; use one of {tags}."
-        )
+        raise NamesFileError(f"{source} line {number}: unknown tag [{m.group(1)}]{hint}; use one of {tags}.")
     if not any(ch.isalnum() for ch in term):
         raise NamesFileError(
             f"{source} line {number}: the tag [{kind}] has no term after it; write the text to "
             f"replace on the same line ('[{kind}] ...')."
         )
     if re.search(r"\[[A-Z]+_\d+\]", term):
-        raise NamesFileError(
-            f"{source} line {number}: the term {term!r} holds a placeholder; list the original text."
-        )
+        raise NamesFileError(f"{source} line {number}: the term {term!r} holds a placeholder; list the original text.")
     return f"[{kind}] {term}"
 
 
@@ -233,7 +270,4 @@ def _variant_words(variant: str) -> list[tuple[str, bool]]:
     """
     parts = _PART_RE.findall(variant)
     any_capital = any(p[0].isupper() for p in parts)
-    return [
-        (p, fold(p) not in COMMON_WORDS and not (any_capital and p[0].islower() and len(parts) > 1))
-        for p in parts
-    ]
+    return [(p, fold(p) not in COMMON_WORDS and not (any_capital and p[0].islower() and len(parts) > 1)) for p in parts]

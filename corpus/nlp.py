@@ -25,47 +25,199 @@ from qualquant.corpus.language import detect_language
 from qualquant.corpus.lemmatizer import LOWERCASE_LEMMATIZER, RU_LEMMATIZER
 
 __all__ = [
-    "BowBuilder", "BowCorpus", "FILLERS", "build_bow", "content_lemmas", "detect_language", "lemmas_and_tokens",
-    "make_pipeline", "segment_lemmas", "stop_words",
+    "BowBuilder",
+    "BowCorpus",
+    "FILLERS",
+    "build_bow",
+    "content_lemmas",
+    "detect_language",
+    "lemmas_and_tokens",
+    "make_pipeline",
+    "segment_lemmas",
+    "stop_words",
 ]
 
 #: Interview fillers per language, added to spaCy's stop words. Phrases are
 #: removed as token sequences.
 FILLERS: dict[str, frozenset[str]] = {
-    "ru": frozenset({
-        "ну", "вот", "как бы", "типа", "короче", "это самое", "значит", "собственно",
-        "в общем", "вообще", "вообще-то", "блин", "ладно", "так сказать", "получается",
-        "это", "угу", "ага", "мм", "ммм", "эм", "эмм", "э", "ээ", "эээ", "хм", "ой", "да",
-        "нет", "ок", "окей", "слушай", "слушайте", "понимаешь", "понимаете", "знаешь",
-        "знаете", "скажем", "допустим", "наверное", "просто", "реально", "прям", "чисто",
-        "какой-то", "как-то", "что-то", "кто-то", "где-то", "вроде", "вроде бы",
-        # verbs of speaking and knowing that frame almost every answer ("я говорю", "не знаю",
-        # "мне кажется"); as lemmas they dominate topic models without telling topics apart
-        "говорить", "сказать", "рассказать", "рассказывать", "знать", "думать", "казаться",
-        "спросить", "спрашивать",
-        # evaluative fillers and counting words ("честно", "нормально", "раз", "день", "неделя")
-        # that mark time and frequency in every story rather than what it is about
-        "честно", "нормально", "конечно", "раз", "день", "неделя", "месяц", "год",
-        "лет",  # the genitive plural of "год" ("пять лет"), which the lemmatizer keeps as its own lemma
-        # function words missing from spaCy's Russian list: particles, prepositions,
-        # conjunctions and pronominal adverbs ("ни копейки", "против", "сюда", "всё равно")
-        "ни", "ль", "пускай", "небось", "дескать", "давай", "давайте", "всё-таки", "все-таки",
-        "то-то", "ну-ка", "ну-ну", "неа", "прямо",
-        "против", "возле", "вдоль", "внутри", "насчёт", "вследствие", "ввиду", "путём", "подле",
-        "позади", "впереди", "поперёк", "из-за", "из-под", "ото", "изо", "обо", "подо", "предо", "безо",
-        "причём", "причем", "словно", "нежели", "абы",
-        "сюда", "некого", "кое-что", "кое-кто", "кое-где", "кое-как", "нипочём", "итого",
-        "всё равно", "все равно", "в основном", "как раз", "то есть", "в смысле",
-    }),
-    "en": frozenset({
-        "um", "uh", "uhm", "erm", "er", "hmm", "mm", "yeah", "yes", "okay", "ok", "like",
-        "you know", "i mean", "kind of", "sort of", "basically", "actually", "really",
-        "well", "right", "so", "just", "literally",
-    }),
-    "kk": frozenset({
-        "енді", "яғни", "әлгі", "мына", "ғой", "қой", "ой", "иә", "жоқ", "да", "де",
-        "сонымен", "негізі", "бәлкім",
-    }),
+    "ru": frozenset(
+        {
+            "ну",
+            "вот",
+            "как бы",
+            "типа",
+            "короче",
+            "это самое",
+            "значит",
+            "собственно",
+            "в общем",
+            "вообще",
+            "вообще-то",
+            "блин",
+            "ладно",
+            "так сказать",
+            "получается",
+            "это",
+            "угу",
+            "ага",
+            "мм",
+            "ммм",
+            "эм",
+            "эмм",
+            "э",
+            "ээ",
+            "эээ",
+            "хм",
+            "ой",
+            "да",
+            "нет",
+            "ок",
+            "окей",
+            "слушай",
+            "слушайте",
+            "понимаешь",
+            "понимаете",
+            "знаешь",
+            "знаете",
+            "скажем",
+            "допустим",
+            "наверное",
+            "просто",
+            "реально",
+            "прям",
+            "чисто",
+            "какой-то",
+            "как-то",
+            "что-то",
+            "кто-то",
+            "где-то",
+            "вроде",
+            "вроде бы",
+            # verbs of speaking and knowing that frame almost every answer ("я говорю", "не знаю",
+            # "мне кажется"); as lemmas they dominate topic models without telling topics apart
+            "говорить",
+            "сказать",
+            "рассказать",
+            "рассказывать",
+            "знать",
+            "думать",
+            "казаться",
+            "спросить",
+            "спрашивать",
+            # evaluative fillers and counting words ("честно", "нормально", "раз", "день", "неделя")
+            # that mark time and frequency in every story rather than what it is about
+            "честно",
+            "нормально",
+            "конечно",
+            "раз",
+            "день",
+            "неделя",
+            "месяц",
+            "год",
+            "лет",  # the genitive plural of "год" ("пять лет"), which the lemmatizer keeps as its own lemma
+            # function words missing from spaCy's Russian list: particles, prepositions,
+            # conjunctions and pronominal adverbs ("ни копейки", "против", "сюда", "всё равно")
+            "ни",
+            "ль",
+            "пускай",
+            "небось",
+            "дескать",
+            "давай",
+            "давайте",
+            "всё-таки",
+            "все-таки",
+            "то-то",
+            "ну-ка",
+            "ну-ну",
+            "неа",
+            "прямо",
+            "против",
+            "возле",
+            "вдоль",
+            "внутри",
+            "насчёт",
+            "вследствие",
+            "ввиду",
+            "путём",
+            "подле",
+            "позади",
+            "впереди",
+            "поперёк",
+            "из-за",
+            "из-под",
+            "ото",
+            "изо",
+            "обо",
+            "подо",
+            "предо",
+            "безо",
+            "причём",
+            "причем",
+            "словно",
+            "нежели",
+            "абы",
+            "сюда",
+            "некого",
+            "кое-что",
+            "кое-кто",
+            "кое-где",
+            "кое-как",
+            "нипочём",
+            "итого",
+            "всё равно",
+            "все равно",
+            "в основном",
+            "как раз",
+            "то есть",
+            "в смысле",
+        }
+    ),
+    "en": frozenset(
+        {
+            "um",
+            "uh",
+            "uhm",
+            "erm",
+            "er",
+            "hmm",
+            "mm",
+            "yeah",
+            "yes",
+            "okay",
+            "ok",
+            "like",
+            "you know",
+            "i mean",
+            "kind of",
+            "sort of",
+            "basically",
+            "actually",
+            "really",
+            "well",
+            "right",
+            "so",
+            "just",
+            "literally",
+        }
+    ),
+    "kk": frozenset(
+        {
+            "енді",
+            "яғни",
+            "әлгі",
+            "мына",
+            "ғой",
+            "қой",
+            "ой",
+            "иә",
+            "жоқ",
+            "да",
+            "де",
+            "сонымен",
+            "негізі",
+            "бәлкім",
+        }
+    ),
 }
 
 _MARK_RE = re.compile(r"\[[^\[\]\n]{0,80}\]|\{[^{}\n]{0,80}\}|<[^<>\n]{0,80}>")
@@ -215,9 +367,7 @@ def lemmas_and_tokens(texts: Iterable[str], language: str, extra_stop_words: Ite
         yield _content(doc, stops, phrases)
 
 
-def content_lemmas(
-    texts: Iterable[str], language: str, *, extra_stop_words: Iterable[str] = ()
-) -> list[list[str]]:
+def content_lemmas(texts: Iterable[str], language: str, *, extra_stop_words: Iterable[str] = ()) -> list[list[str]]:
     """Return the content-word lemmas of each text.
 
     Parameters
@@ -395,8 +545,9 @@ class BowBuilder:
         return dictionary, BowCorpus(self._docs, remap)
 
 
-def build_bow(docs_iterable: Iterable[Sequence[str]], *, no_below: int = 2, no_above: float = 0.5,
-              keep_n: int | None = None):
+def build_bow(
+    docs_iterable: Iterable[Sequence[str]], *, no_below: int = 2, no_above: float = 0.5, keep_n: int | None = None
+):
     """Return ``(gensim Dictionary, streamed bag-of-words corpus)`` for token lists.
 
     See :class:`BowBuilder` for the parameters and the memory behaviour.

@@ -22,7 +22,8 @@ from qualquant.corpus.speakers import SpeakerPatterns, Turn, split_turns
 from qualquant.corpus.subtitles import parse_srt, parse_vtt
 
 __all__ = [
-    "SUPPORTED_SUFFIXES", "read_transcript",
+    "SUPPORTED_SUFFIXES",
+    "read_transcript",
 ]
 
 #: File extensions :func:`read_transcript` understands.

@@ -24,38 +24,116 @@ from typing import Any
 from qualquant.corpus.errors import SpeakerPatternError
 
 __all__ = [
-    "DEFAULT_LABELS", "DEFAULT_NUMBERED", "DEFAULT_INTERVIEWER", "INTERVIEWER_KEYWORDS", "DEFAULT_OTHER",
-    "TIMESTAMP_PATTERN", "SpeakerPatterns", "Turn", "TurnSplit", "split_turns",
+    "DEFAULT_LABELS",
+    "DEFAULT_NUMBERED",
+    "DEFAULT_INTERVIEWER",
+    "INTERVIEWER_KEYWORDS",
+    "DEFAULT_OTHER",
+    "TIMESTAMP_PATTERN",
+    "SpeakerPatterns",
+    "Turn",
+    "TurnSplit",
+    "split_turns",
 ]
 
 #: Labels recognised by default (case-insensitive), Russian then English.
 DEFAULT_LABELS = (
-    "Интервьюер", "Интервьюерка", "Интервьюэр", "Исследователь", "Исследовательница",
-    "Модератор", "Вопрос", "Респондент", "Респондентка", "Информант", "Информантка",
-    "Участник", "Участница", "Ответ", "Инт", "Рес", "И", "Р", "В", "О",
-    "Interviewer", "Interviewee", "Researcher", "Moderator", "Respondent",
-    "Participant", "Question", "Answer", "Int", "Resp", "I", "Q", "A", "R", "P",
+    "Интервьюер",
+    "Интервьюерка",
+    "Интервьюэр",
+    "Исследователь",
+    "Исследовательница",
+    "Модератор",
+    "Вопрос",
+    "Респондент",
+    "Респондентка",
+    "Информант",
+    "Информантка",
+    "Участник",
+    "Участница",
+    "Ответ",
+    "Инт",
+    "Рес",
+    "И",
+    "Р",
+    "В",
+    "О",
+    "Interviewer",
+    "Interviewee",
+    "Researcher",
+    "Moderator",
+    "Respondent",
+    "Participant",
+    "Question",
+    "Answer",
+    "Int",
+    "Resp",
+    "I",
+    "Q",
+    "A",
+    "R",
+    "P",
 )
 #: Label stems that take a number (``P1``, ``Респондент 2``).
 DEFAULT_NUMBERED = (
-    "P", "R", "Р", "Респондент", "Респондентка", "Информант", "Участник", "Участница",
-    "Participant", "Respondent", "Speaker", "Спикер", "Interviewee", "Interviewer",
-    "Интервьюер", "И", "I",
+    "P",
+    "R",
+    "Р",
+    "Респондент",
+    "Респондентка",
+    "Информант",
+    "Участник",
+    "Участница",
+    "Participant",
+    "Respondent",
+    "Speaker",
+    "Спикер",
+    "Interviewee",
+    "Interviewer",
+    "Интервьюер",
+    "И",
+    "I",
 )
 #: Labels meaning the interviewer (compared case-insensitively, trailing dot ignored).
 DEFAULT_INTERVIEWER = (
-    "Интервьюер", "Интервьюерка", "Интервьюэр", "Исследователь", "Исследовательница",
-    "Модератор", "Вопрос", "Инт", "И", "В",
-    "Interviewer", "Researcher", "Moderator", "Question", "Int", "I", "Q",
+    "Интервьюер",
+    "Интервьюерка",
+    "Интервьюэр",
+    "Исследователь",
+    "Исследовательница",
+    "Модератор",
+    "Вопрос",
+    "Инт",
+    "И",
+    "В",
+    "Interviewer",
+    "Researcher",
+    "Moderator",
+    "Question",
+    "Int",
+    "I",
+    "Q",
 )
 #: Words that make any label an interviewer label (``Анна (интервьюер)``).
 INTERVIEWER_KEYWORDS = (
-    "интервьюер", "интервьюерка", "исследователь", "исследовательница", "модератор",
-    "interviewer", "researcher", "moderator",
+    "интервьюер",
+    "интервьюерка",
+    "исследователь",
+    "исследовательница",
+    "модератор",
+    "interviewer",
+    "researcher",
+    "moderator",
 )
 #: Labels that are neither interviewer nor participant.
 DEFAULT_OTHER = (
-    "Переводчик", "Переводчица", "Примечание", "Комментарий", "Translator", "Note", "Comment",
+    "Переводчик",
+    "Переводчица",
+    "Примечание",
+    "Комментарий",
+    "Translator",
+    "Note",
+    "Comment",
 )
 
 _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
@@ -143,9 +221,7 @@ class SpeakerPatterns:
         if isinstance(value, cls):
             return value
         if not isinstance(value, Mapping):
-            raise SpeakerPatternError(
-                f"speakers must be a SpeakerPatterns or a dict, not {type(value).__name__}."
-            )
+            raise SpeakerPatternError(f"speakers must be a SpeakerPatterns or a dict, not {type(value).__name__}.")
         known = {f.name for f in fields(cls)}
         kwargs: dict[str, Any] = {}
         extend = {"add_interviewer": "interviewer", "add_labels": "labels", "add_other": "other"}
@@ -154,8 +230,7 @@ class SpeakerPatterns:
                 kwargs[key] = item
             elif key not in extend:
                 raise SpeakerPatternError(
-                    f"Unknown speaker setting {key!r}; use one of "
-                    f"{', '.join(sorted(known | set(extend)))}."
+                    f"Unknown speaker setting {key!r}; use one of {', '.join(sorted(known | set(extend)))}."
                 )
         for key, target in extend.items():
             if key in value:
@@ -224,9 +299,7 @@ def _compile(patterns: SpeakerPatterns) -> re.Pattern[str]:
     if patterns.patterns:
         alternatives.append(rf"(?P<custom>{'|'.join(f'(?:{p})' for p in patterns.patterns)})")
     if patterns.names:
-        alternatives.append(
-            rf"(?P<name>{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{0,2}}(?:[ \t]*\([^()\n:]{{1,40}}\))?)"
-        )
+        alternatives.append(rf"(?P<name>{_NAME_WORD}(?:[ \t]{_NAME_WORD}){{0,2}}(?:[ \t]*\([^()\n:]{{1,40}}\))?)")
     if not alternatives:
         alternatives.append(r"(?!)")
     ts = TIMESTAMP_PATTERN if patterns.timestamps else r"(?!)"
@@ -287,14 +360,11 @@ def split_turns(text: str, speakers: SpeakerPatterns | Mapping[str, Any] | None 
             if m.group("after") is not None or not is_name:
                 candidates.append(m)
         line_start = line_end + 1
-    name_counts = Counter(
-        _label_key(m.group("speaker")) for m in candidates if m.groupdict().get("name") is not None
-    )
+    name_counts = Counter(_label_key(m.group("speaker")) for m in candidates if m.groupdict().get("name") is not None)
     hits = [
         m
         for m in candidates
-        if m.groupdict().get("name") is None
-        or name_counts[_label_key(m.group("speaker"))] >= patterns.min_name_turns
+        if m.groupdict().get("name") is None or name_counts[_label_key(m.group("speaker"))] >= patterns.min_name_turns
     ]
     if not hits:
         start, end = _trim(text, 0, length)
@@ -313,9 +383,7 @@ def split_turns(text: str, speakers: SpeakerPatterns | Mapping[str, Any] | None 
         if timestamp:
             timestamp = timestamp.strip("[]()")
         label_start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip(" \t")))
-        turns.append(
-            Turn(speaker, patterns.role_of(speaker), label_start, m.end(), start, end, timestamp)
-        )
+        turns.append(Turn(speaker, patterns.role_of(speaker), label_start, m.end(), start, end, timestamp))
     return TurnSplit(tuple(turns), True)
 
 

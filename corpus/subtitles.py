@@ -19,7 +19,10 @@ from qualquant.corpus.errors import TranscriptReadError
 from qualquant.corpus.speakers import SpeakerPatterns, Turn, _compile, _label_key
 
 __all__ = [
-    "Cue", "parse_vtt", "parse_srt", "format_ms",
+    "Cue",
+    "parse_vtt",
+    "parse_srt",
+    "format_ms",
 ]
 
 _TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+.*)?$")
@@ -127,8 +130,9 @@ def _blocks(lines: list[str], *, skip_first: bool):
         yield start, block
 
 
-def _block_cue(block: list[str], first_line: int, source: str, time_re: re.Pattern[str], fmt: str,
-               what: str) -> Cue | None:
+def _block_cue(
+    block: list[str], first_line: int, source: str, time_re: re.Pattern[str], fmt: str, what: str
+) -> Cue | None:
     """The cue of one subtitle block: a timing line (first or second line), then the text lines.
 
     ``what`` names the block in the error ("cue" in WebVTT, "subtitle block" in SubRip).
@@ -137,8 +141,7 @@ def _block_cue(block: list[str], first_line: int, source: str, time_re: re.Patte
     if timing_at is None:
         noun = what.split()[-1]
         raise TranscriptReadError(
-            f"{source} line {first_line}: {what} without a timing line "
-            f"('{fmt} --> {fmt}'). Fix or remove the {noun}."
+            f"{source} line {first_line}: {what} without a timing line ('{fmt} --> {fmt}'). Fix or remove the {noun}."
         )
     line_no = first_line + timing_at
     start_ms = _timing(block[timing_at], time_re, source, line_no, fmt)
@@ -154,8 +157,7 @@ def _timing(line: str, time_re: re.Pattern[str], source: str, line_no: int, fmt:
             if t is None:
                 break
             times.append(
-                ((int(t.group("h") or 0) * 60 + int(t.group("m"))) * 60 + int(t.group("s"))) * 1000
-                + int(t.group("ms"))
+                ((int(t.group("h") or 0) * 60 + int(t.group("m"))) * 60 + int(t.group("s"))) * 1000 + int(t.group("ms"))
             )
     if len(times) != 2:
         raise TranscriptReadError(

@@ -5,7 +5,10 @@ from __future__ import annotations
 from qualquant.errors import QualquantError
 
 __all__ = [
-    "StudyConfigError", "PipelineError", "IntegrationError", "OverridesFileError",
+    "StudyConfigError",
+    "PipelineError",
+    "IntegrationError",
+    "OverridesFileError",
 ]
 
 

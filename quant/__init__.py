@@ -18,10 +18,23 @@ from qualquant.quant.render import RenderedTable, render_correlation_matrix
 from qualquant.quant.survey import Survey, SurveyMeta, read_survey, write_survey
 
 __all__ = [
-    "Survey", "SurveyMeta", "read_survey", "write_survey",
-    "frequencies", "crosstab", "crosstab_from_counts", "CrosstabResult", "association_table",
-    "correlation_matrix", "render_correlation_matrix", "RenderedTable",
-    "cronbach_alpha", "CronbachAlphaResult", "reverse_code",
-    "ordinal_logit", "binary_logit", "ModelResult",
+    "Survey",
+    "SurveyMeta",
+    "read_survey",
+    "write_survey",
+    "frequencies",
+    "crosstab",
+    "crosstab_from_counts",
+    "CrosstabResult",
+    "association_table",
+    "correlation_matrix",
+    "render_correlation_matrix",
+    "RenderedTable",
+    "cronbach_alpha",
+    "CronbachAlphaResult",
+    "reverse_code",
+    "ordinal_logit",
+    "binary_logit",
+    "ModelResult",
     "check_reported",
 ]

@@ -379,31 +379,87 @@ def _canon(name: object) -> str:
     return s
 
 
-_CHI_NAMES = {"chi2", "χ2", "χ^2", "χ²", "chi^2", "chi²", "chi-square", "chi square", "chi_square",
-              "chisquare", "chi-squared", "chisq", "x2", "x^2", "x²", "pearson chi-square",
-              "pearson chi2", "pearson χ2", "value"}
-_STAT_NAMES = {"chi2": _CHI_NAMES, "t": {"t", "t value", "t-value", "t_value"},
-               "F": {"f", "f value", "f-value", "f_value"}, "z": {"z", "z value", "z-value", "z_value"},
-               "r": {"r", "rho", "ρ", "r_s", "rs", "pearson r", "spearman rho", "correlation"}}
+_CHI_NAMES = {
+    "chi2",
+    "χ2",
+    "χ^2",
+    "χ²",
+    "chi^2",
+    "chi²",
+    "chi-square",
+    "chi square",
+    "chi_square",
+    "chisquare",
+    "chi-squared",
+    "chisq",
+    "x2",
+    "x^2",
+    "x²",
+    "pearson chi-square",
+    "pearson chi2",
+    "pearson χ2",
+    "value",
+}
+_STAT_NAMES = {
+    "chi2": _CHI_NAMES,
+    "t": {"t", "t value", "t-value", "t_value"},
+    "F": {"f", "f value", "f-value", "f_value"},
+    "z": {"z", "z value", "z-value", "z_value"},
+    "r": {"r", "rho", "ρ", "r_s", "rs", "pearson r", "spearman rho", "correlation"},
+}
 _GENERIC_STAT = {"statistic", "stat", "test statistic", "test_statistic"}
 _DF_NAMES = {"df", "d.f.", "d.f", "degrees of freedom", "df1"}
 _DF2_NAMES = {"df2"}
-_P_NAMES = {"p", "p-value", "p value", "p_value", "pvalue", "p-level", "sig", "sig.", "significance",
-            "asymp. sig. (2-sided)", "asymptotic significance (2-sided)", "sig. (2-tailed)", "p (2-tailed)"}
+_P_NAMES = {
+    "p",
+    "p-value",
+    "p value",
+    "p_value",
+    "pvalue",
+    "p-level",
+    "sig",
+    "sig.",
+    "significance",
+    "asymp. sig. (2-sided)",
+    "asymptotic significance (2-sided)",
+    "sig. (2-tailed)",
+    "p (2-tailed)",
+}
 _N_NAMES = {"n", "sample size", "valid n"}
 _TEST_NAMES = {"test", "test_type", "statistic_type"}
 _LABEL_HINTS = ("factor", "label", "variable", "characteristic", "name", "item", "predictor")
-_TEST_ALIASES = {"chi2": "chi2", "χ2": "chi2", "chi-square": "chi2", "chisq": "chi2", "chi square": "chi2",
-                 "g2": "chi2", "likelihood ratio": "chi2", "t": "t", "f": "F", "z": "z", "r": "r",
-                 "rho": "r", "spearman": "r", "pearson": "r"}
+_TEST_ALIASES = {
+    "chi2": "chi2",
+    "χ2": "chi2",
+    "chi-square": "chi2",
+    "chisq": "chi2",
+    "chi square": "chi2",
+    "g2": "chi2",
+    "likelihood ratio": "chi2",
+    "t": "t",
+    "f": "F",
+    "z": "z",
+    "r": "r",
+    "rho": "r",
+    "spearman": "r",
+    "pearson": "r",
+}
 _CELL_P_RE = re.compile(rf"^\s*(?:[pP]\s*)?(?P<comp>[=<>≤≥]|<=|>=)?\s*(?P<p>{_PNUM})\s*$")
 _CELL_STAT_RE = re.compile(rf"^\s*(?P<comp>[=<>])?\s*(?P<stat>{_NUM})\s*$")
 
 
 def _find_columns(columns: list[str]) -> dict[str, str | None]:
     canon = {c: _canon(c) for c in columns}
-    found: dict[str, str | None] = {"stat": None, "stat_test": None, "df": None, "df2": None, "p": None,
-                                    "n": None, "test": None, "label": None}
+    found: dict[str, str | None] = {
+        "stat": None,
+        "stat_test": None,
+        "df": None,
+        "df2": None,
+        "p": None,
+        "n": None,
+        "test": None,
+        "label": None,
+    }
     for col, name in canon.items():
         norm_name, _ = _normalise(name)
         norm_name = norm_name.lower()
@@ -462,8 +518,13 @@ def parse_table(table: pd.DataFrame, *, n: int | None = None, where: str = "tabl
     found = _find_columns(columns)
     if found["stat"] is None or found["p"] is None:
         missing = [k for k in ("stat", "p") if found[k] is None]
-        what = " and ".join({"stat": "a statistic column (chi2, χ2, chi-square, t, F, z, r or statistic)",
-                             "p": "a p column (p, p-value, sig.)"}[k] for k in missing)
+        what = " and ".join(
+            {
+                "stat": "a statistic column (chi2, χ2, chi-square, t, F, z, r or statistic)",
+                "p": "a p column (p, p-value, sig.)",
+            }[k]
+            for k in missing
+        )
         raise ReportedStatisticParseError(
             f"{where}: cannot find {what} among the columns {columns}. "
             "Name the columns e.g. 'factor, chi2, df, p' (one reported result per row)."
@@ -472,7 +533,10 @@ def parse_table(table: pd.DataFrame, *, n: int | None = None, where: str = "tabl
     if label_col is None:
         used = {v for k, v in found.items() if k != "stat_test" and v is not None}
         for col in columns:
-            if col not in used and table[col].map(lambda v: isinstance(v, str) and not _NUM_RE.match(v.strip())).mean() > 0.5:
+            if (
+                col not in used
+                and table[col].map(lambda v: isinstance(v, str) and not _NUM_RE.match(v.strip())).mean() > 0.5
+            ):
                 label_col = col
                 break
     results = []
@@ -493,8 +557,9 @@ def _cell_text(value: object) -> str | None:
     return text or None
 
 
-def _row_result(i: int, cells: dict, found: dict, label_col: str | None, n_arg: int | None,
-                where: str) -> ReportedResult:
+def _row_result(
+    i: int, cells: dict, found: dict, label_col: str | None, n_arg: int | None, where: str
+) -> ReportedResult:
     label = _cell_text(cells[label_col]) if label_col else None
     stat_cell = _cell_text(cells[found["stat"]])
     p_cell = _cell_text(cells[found["p"]])
@@ -559,9 +624,20 @@ def _row_result(i: int, cells: dict, found: dict, label_col: str | None, n_arg: 
     if problem is None:
         bad = value_problem(stat_text, p_text)
         problem = f"row {i}: {bad}" if bad else None
-    return ReportedResult(source=source, label=label, test=test, statistic_text=stat_text,
-                          test_comparison=tcomp, df1=df1, df2=df2, n=n_val, n_origin=n_origin,
-                          p_text=p_text, p_comparison=p_comp, problem=problem)
+    return ReportedResult(
+        source=source,
+        label=label,
+        test=test,
+        statistic_text=stat_text,
+        test_comparison=tcomp,
+        df1=df1,
+        df2=df2,
+        n=n_val,
+        n_origin=n_origin,
+        p_text=p_text,
+        p_comparison=p_comp,
+        problem=problem,
+    )
 
 
 _TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xls"}
@@ -583,8 +659,7 @@ def read_reported_source(source: str | Path) -> pd.DataFrame | str:
             return pd.read_excel(path, dtype=str, keep_default_na=False)
         if suffix in (".csv", ".tsv"):
             sep = "\t" if suffix == ".tsv" else None
-            return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, engine="python",
-                               encoding="utf-8-sig")
+            return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding="utf-8-sig")
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError, ValueError, pd.errors.ParserError) as exc:
         raise ReportedStatisticParseError(

@@ -72,15 +72,17 @@ def association_table(
     for factor in factors:
         res = crosstab(survey, factor, outcome, weights=weights)
         e = res.expected.to_numpy()[res.counts.to_numpy().sum(axis=1) > 0][:, res.counts.to_numpy().sum(axis=0) > 0]
-        rows.append({
-            "factor": res.row_variable,
-            "label": survey.variable_label(res.row_variable),
-            "statistic": res.tests.loc["pearson_chi2", "statistic"],
-            "df": res.tests.loc["pearson_chi2", "df"],
-            "p_value": res.tests.loc["pearson_chi2", "p_value"],
-            "cramers_v": res.measures.loc["cramers_v", "value"],
-            "n": res.n,
-            "min_expected": float(e.min()),
-            "cells_expected_below_5": float((e < 5).mean()),
-        })
+        rows.append(
+            {
+                "factor": res.row_variable,
+                "label": survey.variable_label(res.row_variable),
+                "statistic": res.tests.loc["pearson_chi2", "statistic"],
+                "df": res.tests.loc["pearson_chi2", "df"],
+                "p_value": res.tests.loc["pearson_chi2", "p_value"],
+                "cramers_v": res.measures.loc["cramers_v", "value"],
+                "n": res.n,
+                "min_expected": float(e.min()),
+                "cells_expected_below_5": float((e < 5).mean()),
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -38,9 +38,23 @@ from qualquant.quant.render import format_p
 __all__ = ["check_reported", "recompute_p", "CHECK_COLUMNS"]
 
 CHECK_COLUMNS = [
-    "source", "label", "test", "statistic", "df1", "df2", "n", "reported", "reported_p",
-    "reported_comparison", "recomputed_p", "recomputed_p_low", "recomputed_p_high", "expected_df",
-    "p_at_expected_df", "verdict", "reason",
+    "source",
+    "label",
+    "test",
+    "statistic",
+    "df1",
+    "df2",
+    "n",
+    "reported",
+    "reported_p",
+    "reported_comparison",
+    "recomputed_p",
+    "recomputed_p_low",
+    "recomputed_p_high",
+    "expected_df",
+    "p_at_expected_df",
+    "verdict",
+    "reason",
 ]
 
 _SYMBOL = {"chi2": "χ2", "r": "r", "t": "t", "F": "F", "z": "z"}
@@ -118,8 +132,16 @@ def _count_key(label: str | None, counts: Mapping) -> tuple[int, int] | None:
 
 def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dict:
     row = {c: None for c in CHECK_COLUMNS}
-    row.update(source=rec.source, label=rec.label, test=rec.test, df1=rec.df1, df2=rec.df2, n=rec.n,
-               reported_p=rec.p_text, reported_comparison=rec.p_comparison)
+    row.update(
+        source=rec.source,
+        label=rec.label,
+        test=rec.test,
+        df1=rec.df1,
+        df2=rec.df2,
+        n=rec.n,
+        reported_p=rec.p_text,
+        reported_comparison=rec.p_comparison,
+    )
     sym = _SYMBOL[rec.test]
 
     def error(reason: str) -> dict:
@@ -134,8 +156,10 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
     df1, df2 = rec.df1, rec.df2
     if rec.test == "r" and df1 is None:
         if rec.n is None:
-            return error("a correlation needs N or df: write r(785) = .37, or give N (N = 787 in the "
-                         "text, an n column, or the n argument)")
+            return error(
+                "a correlation needs N or df: write r(785) = .37, or give N (N = 787 in the "
+                "text, an n column, or the n argument)"
+            )
         df1 = float(rec.n - 2)
         row["df1"] = df1
     needs = {"chi2": df1 is None, "t": df1 is None, "F": df1 is None or df2 is None, "r": False, "z": False}
@@ -170,14 +194,14 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
     row.update(recomputed_p=computed, recomputed_p_low=p_low, recomputed_p_high=p_high)
     # p-values span many orders of magnitude: three significant digits
     shown, shown_low, shown_high = (format_p(v, style="sig3", missing="nan") for v in (computed, p_low, p_high))
-    interval = (f"any {sym} in [{low_stat:.{stat_dec + 1}f}, {up_stat:.{stat_dec + 1}f}] gives "
-                f"p in [{shown_low}, {shown_high}]")
+    interval = (
+        f"any {sym} in [{low_stat:.{stat_dec + 1}f}, {up_stat:.{stat_dec + 1}f}] gives p in [{shown_low}, {shown_high}]"
+    )
     reasons: list[str] = []
     inconsistent = False
     if pcomp == "=" and p_rep <= 0:
         inconsistent = True
-        reasons.append(f"p cannot be exactly 0; report p < .{'0' * (max(p_dec, 3) - 1)}1 "
-                       f"(recomputed p = {shown})")
+        reasons.append(f"p cannot be exactly 0; report p < .{'0' * (max(p_dec, 3) - 1)}1 (recomputed p = {shown})")
     else:
         h = 0.5 * 10.0 ** (-p_dec)
         tol = 1e-12
@@ -196,14 +220,14 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
             reasons.append(f"reported p {pcomp} {rec.p_text} agrees with recomputed p = {shown} ({interval})")
         else:
             inconsistent = True
-            reasons.append(f"reported p {pcomp} {rec.p_text} does not match recomputed p = {shown} "
-                           f"({interval})")
+            reasons.append(f"reported p {pcomp} {rec.p_text} does not match recomputed p = {shown} ({interval})")
     gross = inconsistent and _decision_error(p_rep, computed, tcomp, pcomp, alpha)
     if gross:
         rep_sig = "significant" if (p_rep <= alpha and pcomp != ">") else "non-significant"
         new_sig = "significant" if computed <= alpha else "non-significant"
-        reasons.append(f"gross inconsistency: reported as {rep_sig} but the recomputed p is {new_sig} "
-                       f"at alpha = {alpha:g}")
+        reasons.append(
+            f"gross inconsistency: reported as {rep_sig} but the recomputed p is {new_sig} at alpha = {alpha:g}"
+        )
 
     if rec.test == "chi2" and counts:
         rc = _count_key(rec.label, counts)
@@ -216,8 +240,9 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
                 row["p_at_expected_df"] = p_exp
             if df1 != expected:
                 inconsistent = True
-                msg = (f"df = {_fmt_df(df1)} does not fit the category counts: ({r_cat} - 1) x ({c_cat} - 1) "
-                       f"= {expected}")
+                msg = (
+                    f"df = {_fmt_df(df1)} does not fit the category counts: ({r_cat} - 1) x ({c_cat} - 1) = {expected}"
+                )
                 if expected >= 1:
                     shown_exp = format_p(row["p_at_expected_df"], style="sig3", missing="nan")
                     msg += f"; with df = {expected}, {sym} = {rec.statistic_text} gives p = {shown_exp}"
@@ -342,8 +367,11 @@ def check_reported(
         if not records:
             shown = " ".join(text_or_table.split())
             shown = shown if len(shown) <= 120 else shown[:117] + "..."
-            hint = (" It mentions a p value, but no test statistic (χ2, r, t, F, z) with its value directly before it."
-                    if has_candidate(text_or_table) else "")
+            hint = (
+                " It mentions a p value, but no test statistic (χ2, r, t, F, z) with its value directly before it."
+                if has_candidate(text_or_table)
+                else ""
+            )
             raise ReportedStatisticParseError(
                 f"no reported statistic found in '{shown}'.{hint} {ACCEPTED_EXAMPLE[0].upper()}{ACCEPTED_EXAMPLE[1:]}."
             )
@@ -355,8 +383,11 @@ def check_reported(
     out = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     for col in ("statistic", "df1", "df2", "recomputed_p", "recomputed_p_low", "recomputed_p_high", "p_at_expected_df"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
-    out["n"] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in out["n"]],
-                        dtype="Int64")
-    out["expected_df"] = pd.array([None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
-                                   for v in out["expected_df"]], dtype="Int64")
+    out["n"] = pd.array(
+        [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in out["n"]], dtype="Int64"
+    )
+    out["expected_df"] = pd.array(
+        [None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v) for v in out["expected_df"]],
+        dtype="Int64",
+    )
     return out

@@ -87,7 +87,9 @@ def correlation_matrix(
         raise StatisticInputError("Each variable may appear only once in a correlation matrix.")
     for c in names:
         if not pd.api.types.is_numeric_dtype(prep.frame[c].dtype) or pd.api.types.is_bool_dtype(prep.frame[c].dtype):
-            raise StatisticInputError(f"Variable {c!r} is not numeric ({prep.frame[c].dtype}); correlations need numbers.")
+            raise StatisticInputError(
+                f"Variable {c!r} is not numeric ({prep.frame[c].dtype}); correlations need numbers."
+            )
     x = prep.frame.to_numpy(dtype=float, na_value=np.nan)
     w = prep.weights
     keep = w > 0
@@ -115,15 +117,22 @@ def correlation_matrix(
             p = np.where(np.abs(r) >= 1.0 - 1e-15, 0.0, p)
             p = np.where(np.isnan(r) | (dfree <= 0), np.nan, p)
     iu = np.triu_indices(k, 1)
-    out = pd.DataFrame({
-        "var1": [names[i] for i in iu[0]],
-        "var2": [names[j] for j in iu[1]],
-        "statistic": r[iu],
-        "p_value": p[iu],
-        "n": n[iu].astype(float),
-    }, columns=COLUMNS)
-    out.attrs.update(variables=[str(c) for c in names], labels=[prep.survey.variable_label(c) for c in names],
-                     method=method, missing=missing)
+    out = pd.DataFrame(
+        {
+            "var1": [names[i] for i in iu[0]],
+            "var2": [names[j] for j in iu[1]],
+            "statistic": r[iu],
+            "p_value": p[iu],
+            "n": n[iu].astype(float),
+        },
+        columns=COLUMNS,
+    )
+    out.attrs.update(
+        variables=[str(c) for c in names],
+        labels=[prep.survey.variable_label(c) for c in names],
+        method=method,
+        missing=missing,
+    )
     return out
 
 
@@ -151,9 +160,9 @@ def _pearson(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         mf = m.astype(float)
         g = np.concatenate([xw, mw], axis=1).T @ np.concatenate([x0, mf, x0 * x0], axis=1)
         sxy = g[:k, :k]
-        sx = g[:k, k:2 * k]  # sum of x_i over the cases where x_j is valid too
-        n = g[k:, k:2 * k]
-        sxx = g[k:, 2 * k:].T  # sum of x_i^2 over the cases where x_j is valid
+        sx = g[:k, k : 2 * k]  # sum of x_i over the cases where x_j is valid too
+        n = g[k:, k : 2 * k]
+        sxx = g[k:, 2 * k :].T  # sum of x_i^2 over the cases where x_j is valid
     with np.errstate(invalid="ignore", divide="ignore"):
         num = sxy - sx * sx.T / n
         vx = sxx - sx * sx / n

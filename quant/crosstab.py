@@ -79,11 +79,17 @@ class CrosstabResult:
         """Long table, one row per cell: ``row, col, count, expected, row_percent,
         col_percent, total_percent, std_residual, adjusted_residual``."""
         parts = {
-            "count": self.counts, "expected": self.expected, "row_percent": self.row_percent,
-            "col_percent": self.col_percent, "total_percent": self.total_percent,
-            "std_residual": self.std_residuals, "adjusted_residual": self.adjusted_residuals,
+            "count": self.counts,
+            "expected": self.expected,
+            "row_percent": self.row_percent,
+            "col_percent": self.col_percent,
+            "total_percent": self.total_percent,
+            "std_residual": self.std_residuals,
+            "adjusted_residual": self.adjusted_residuals,
         }
-        long = {k: v.stack(future_stack=True) if _has_future_stack() else v.stack(dropna=False) for k, v in parts.items()}
+        long = {
+            k: v.stack(future_stack=True) if _has_future_stack() else v.stack(dropna=False) for k, v in parts.items()
+        }
         out = pd.DataFrame(long)
         out.index.names = ["row", "col"]
         return out.reset_index()
@@ -254,8 +260,20 @@ def crosstab(
     c_index = _labelled_index(survey, cname, c_levels)
     rs = _scores(row_scores, r_levels, r_index, rname, codes_as_scores(survey, rname, r_levels))
     cs = _scores(col_scores, c_levels, c_index, cname, codes_as_scores(survey, cname, c_levels))
-    return _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, str(rname), str(cname),
-                    from_data=True, extra_notes=extra_notes)
+    return _analyse(
+        table,
+        r_index,
+        c_index,
+        rs,
+        cs,
+        exact,
+        n_resamples,
+        random_state,
+        str(rname),
+        str(cname),
+        from_data=True,
+        extra_notes=extra_notes,
+    )
 
 
 _NONINTEGER = ("round", "truncate", "asis")
@@ -272,18 +290,21 @@ def _whole(x: np.ndarray, how: str) -> np.ndarray:
 def _noninteger_note(how: str, by: str, fractional_cases: bool, fractional_cells: bool) -> tuple[str, ...]:
     if how == "asis":
         if fractional_cells:
-            return ("Weighted cell counts are not whole numbers and are used as is (COUNT = ASIS); "
-                    "SPSS by default rounds them (COUNT = CELL ROUND).",)
+            return (
+                "Weighted cell counts are not whole numbers and are used as is (COUNT = ASIS); "
+                "SPSS by default rounds them (COUNT = CELL ROUND).",
+            )
         return ()
     if by == "case" and fractional_cases:
         what = "rounded to the nearest integer" if how == "round" else "truncated to integers"
-        return (f"Non-integer case weights were {what} before the cells were counted (COUNT = CASE "
-                f"{how.upper()}).",)
+        return (f"Non-integer case weights were {what} before the cells were counted (COUNT = CASE {how.upper()}).",)
     if by == "cell" and fractional_cells:
         what = "rounded to the nearest integer" if how == "round" else "truncated to integers"
         default = " as SPSS CROSSTABS does by default" if how == "round" else ""
-        return (f"Non-integer weighted cell counts were {what} before any statistic was computed{default} "
-                f"(COUNT = CELL {how.upper()}).",)
+        return (
+            f"Non-integer weighted cell counts were {what} before any statistic was computed{default} "
+            f"(COUNT = CELL {how.upper()}).",
+        )
     return ()
 
 
@@ -348,7 +369,9 @@ def crosstab_from_counts(
         r_index = pd.Index(row_labels if row_labels is not None else range(1, arr.shape[0] + 1))
         c_index = pd.Index(col_labels if col_labels is not None else range(1, arr.shape[1] + 1))
     if arr.ndim != 2 or len(r_index) != arr.shape[0] or len(c_index) != arr.shape[1]:
-        raise EmptyTableError(f"Table of shape {arr.shape} does not match {len(r_index)} row and {len(c_index)} column labels.")
+        raise EmptyTableError(
+            f"Table of shape {arr.shape} does not match {len(r_index)} row and {len(c_index)} column labels."
+        )
     if not np.isfinite(arr).all() or (arr < 0).any():
         raise EmptyTableError("Counts must be finite and >= 0; the table has a negative, missing or infinite cell.")
     if np.allclose(arr, np.round(arr)) and arr.sum() <= _MAX_EXACT_N:  # larger N: refused by _analyse
@@ -357,8 +380,7 @@ def crosstab_from_counts(
     c_levels = np.arange(1, arr.shape[1] + 1, dtype=float)
     rs = _scores(row_scores, r_levels, r_index, "row")
     cs = _scores(col_scores, c_levels, c_index, "column")
-    return _analyse(arr, r_index, c_index, rs, cs, exact, n_resamples, random_state, "row", "column",
-                    from_data=False)
+    return _analyse(arr, r_index, c_index, rs, cs, exact, n_resamples, random_state, "row", "column", from_data=False)
 
 
 # --------------------------------------------------------------------------- internals
@@ -404,8 +426,9 @@ def _scores(given: Any, levels: np.ndarray, index: pd.Index, what: str, codes: n
     return arr
 
 
-def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, rname, cname, *, from_data,
-             extra_notes=()):
+def _analyse(
+    table, r_index, c_index, rs, cs, exact, n_resamples, random_state, rname, cname, *, from_data, extra_notes=()
+):
     table = np.asarray(table)
     n = float(table.sum())
     if n <= 0:
@@ -488,13 +511,16 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
             res = fisher_rxc_exact(int_table)
         except TooLargeForExact:
             res = fisher_rxc_monte_carlo(int_table, n_resamples=n_resamples, random_state=random_state)
-            note = (f"Fisher-Freeman-Halton p-value based on {n_resamples} Monte Carlo tables (seed {random_state}); "
-                    f"standard error {res.p_value_se:.4f}. The exact network was too large.")
+            note = (
+                f"Fisher-Freeman-Halton p-value based on {n_resamples} Monte Carlo tables (seed {random_state}); "
+                f"standard error {res.p_value_se:.4f}. The exact network was too large."
+            )
             if res.p_value == 0:
                 note += f" No simulated table was as extreme: p < {3.0 / n_resamples:.4f} (95% upper bound)."
             notes.append(note)
-        rows["fisher_exact"] = _test_row(np.nan, np.nan, res.p_value, method=res.method,
-                                         n_resamples=res.n_resamples, p_value_se=res.p_value_se)
+        rows["fisher_exact"] = _test_row(
+            np.nan, np.nan, res.p_value, method=res.method, n_resamples=res.n_resamples, p_value_se=res.p_value_se
+        )
     if rounded and "fisher_exact" in rows:
         notes.append("Fisher's exact test used the weighted counts rounded to integers.")
     notes.extend(extra_notes)
@@ -516,11 +542,21 @@ def _analyse(table, r_index, c_index, rs, cs, exact, n_resamples, random_state, 
         return pd.DataFrame(x, index=r_index.copy(), columns=c_index.copy())
 
     return CrosstabResult(
-        counts=frame(table), expected=frame(expected), row_percent=frame(row_pct), col_percent=frame(col_pct),
-        total_percent=frame(total_pct), std_residuals=frame(std_res), adjusted_residuals=frame(adj_res),
-        tests=tests, measures=measures, footnotes=tuple(notes), n=n,
-        row_scores=tuple(float(x) for x in rs), col_scores=tuple(float(x) for x in cs),
-        row_variable=rname, col_variable=cname,
+        counts=frame(table),
+        expected=frame(expected),
+        row_percent=frame(row_pct),
+        col_percent=frame(col_pct),
+        total_percent=frame(total_pct),
+        std_residuals=frame(std_res),
+        adjusted_residuals=frame(adj_res),
+        tests=tests,
+        measures=measures,
+        footnotes=tuple(notes),
+        n=n,
+        row_scores=tuple(float(x) for x in rs),
+        col_scores=tuple(float(x) for x in cs),
+        row_variable=rname,
+        col_variable=cname,
     )
 
 
@@ -548,8 +584,15 @@ def _phi_2x2(sub: np.ndarray) -> float:
 
 
 def _test_row(statistic, dof, p, one=np.nan, *, method="asymptotic", n_resamples=0, p_value_se=0.0):
-    return {"statistic": float(statistic), "df": float(dof), "p_value": float(p), "p_value_one_sided": float(one),
-            "method": method, "n_resamples": int(n_resamples), "p_value_se": float(p_value_se)}
+    return {
+        "statistic": float(statistic),
+        "df": float(dof),
+        "p_value": float(p),
+        "p_value_one_sided": float(one),
+        "method": method,
+        "n_resamples": int(n_resamples),
+        "p_value_se": float(p_value_se),
+    }
 
 
 def _score_correlation(table: np.ndarray, rs: np.ndarray, cs: np.ndarray) -> float:

@@ -12,8 +12,15 @@ from __future__ import annotations
 from qualquant.errors import OutputWriteError, QualquantError
 
 __all__ = [
-    "QualquantError", "SurveyFormatError", "VariableNotFoundError", "StatisticInputError",
-    "ReportedStatisticParseError", "WeightError", "ConstantVariableError", "EmptyTableError", "ModelFitError",
+    "QualquantError",
+    "SurveyFormatError",
+    "VariableNotFoundError",
+    "StatisticInputError",
+    "ReportedStatisticParseError",
+    "WeightError",
+    "ConstantVariableError",
+    "EmptyTableError",
+    "ModelFitError",
     "OutputWriteError",
 ]
 

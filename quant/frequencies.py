@@ -90,31 +90,89 @@ def frequencies(data: Any, variable: str, *, weights: Any = None) -> pd.DataFram
     for value, n in vg.items():
         vp = 100.0 * n / valid_total if valid_total > 0 else np.nan
         cum += vp
-        rows.append(dict(section="valid", value=value, label=_label(survey, name, value), n=float(n),
-                         percent=100.0 * n / total if total > 0 else np.nan, valid_percent=vp, cumulative_percent=cum))
+        rows.append(
+            dict(
+                section="valid",
+                value=value,
+                label=_label(survey, name, value),
+                n=float(n),
+                percent=100.0 * n / total if total > 0 else np.nan,
+                valid_percent=vp,
+                cumulative_percent=cum,
+            )
+        )
     missing_total = total - valid_total
     if missing_total > 0 or (~valid).any():
-        rows.append(dict(section="valid_total", value=np.nan, label="Total", n=valid_total,
-                         percent=100.0 * valid_total / total if total > 0 else np.nan,
-                         valid_percent=100.0 if valid_total > 0 else np.nan, cumulative_percent=np.nan))
+        rows.append(
+            dict(
+                section="valid_total",
+                value=np.nan,
+                label="Total",
+                n=valid_total,
+                percent=100.0 * valid_total / total if total > 0 else np.nan,
+                valid_percent=100.0 if valid_total > 0 else np.nan,
+                cumulative_percent=np.nan,
+            )
+        )
         for value, n in grouped(user_missing.to_numpy()).items():
-            rows.append(dict(section="missing", value=value, label=_label(survey, name, value), n=float(n),
-                             percent=100.0 * n / total if total > 0 else np.nan,
-                             valid_percent=np.nan, cumulative_percent=np.nan))
+            rows.append(
+                dict(
+                    section="missing",
+                    value=value,
+                    label=_label(survey, name, value),
+                    n=float(n),
+                    percent=100.0 * n / total if total > 0 else np.nan,
+                    valid_percent=np.nan,
+                    cumulative_percent=np.nan,
+                )
+            )
         if system_missing.any():
             n = float(w[system_missing].sum())
-            rows.append(dict(section="missing", value=np.nan, label="System", n=n,
-                             percent=100.0 * n / total if total > 0 else np.nan,
-                             valid_percent=np.nan, cumulative_percent=np.nan))
-        rows.append(dict(section="missing_total", value=np.nan, label="Total", n=missing_total,
-                         percent=100.0 * missing_total / total if total > 0 else np.nan,
-                         valid_percent=np.nan, cumulative_percent=np.nan))
-        rows.append(dict(section="total", value=np.nan, label="Total", n=total, percent=100.0 if total > 0 else np.nan,
-                         valid_percent=np.nan, cumulative_percent=np.nan))
+            rows.append(
+                dict(
+                    section="missing",
+                    value=np.nan,
+                    label="System",
+                    n=n,
+                    percent=100.0 * n / total if total > 0 else np.nan,
+                    valid_percent=np.nan,
+                    cumulative_percent=np.nan,
+                )
+            )
+        rows.append(
+            dict(
+                section="missing_total",
+                value=np.nan,
+                label="Total",
+                n=missing_total,
+                percent=100.0 * missing_total / total if total > 0 else np.nan,
+                valid_percent=np.nan,
+                cumulative_percent=np.nan,
+            )
+        )
+        rows.append(
+            dict(
+                section="total",
+                value=np.nan,
+                label="Total",
+                n=total,
+                percent=100.0 if total > 0 else np.nan,
+                valid_percent=np.nan,
+                cumulative_percent=np.nan,
+            )
+        )
     else:
-        rows.append(dict(section="valid_total", value=np.nan, label="Total", n=valid_total,
-                         percent=100.0 if total > 0 else np.nan, valid_percent=100.0 if total > 0 else np.nan,
-                         cumulative_percent=np.nan))
+        rows.append(
+            dict(
+                section="valid_total",
+                value=np.nan,
+                label="Total",
+                n=valid_total,
+                percent=100.0 if total > 0 else np.nan,
+                valid_percent=100.0 if total > 0 else np.nan,
+                cumulative_percent=np.nan,
+            )
+        )
     out = pd.DataFrame(rows, columns=COLUMNS)
     out.attrs["variable"] = str(name)
     out.attrs["variable_label"] = survey.variable_label(name)

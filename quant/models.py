@@ -17,8 +17,17 @@ from qualquant.quant.errors import ConstantVariableError, ModelFitError, Statist
 __all__ = ["ModelResult", "ordinal_logit", "binary_logit"]
 
 COLUMNS = [
-    "term", "kind", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high",
-    "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high",
+    "term",
+    "kind",
+    "estimate",
+    "std_error",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "odds_ratio",
+    "odds_ratio_ci_low",
+    "odds_ratio_ci_high",
 ]
 
 
@@ -100,10 +109,22 @@ def _tidy(names, kinds, est, se, level, with_or) -> pd.DataFrame:
         orr = np.where(with_or, np.exp(est), np.nan)
         or_lo = np.where(with_or, np.exp(lo), np.nan)
         or_hi = np.where(with_or, np.exp(hi), np.nan)
-    return pd.DataFrame({
-        "term": names, "kind": kinds, "estimate": est, "std_error": se, "statistic": stat, "p_value": p,
-        "ci_low": lo, "ci_high": hi, "odds_ratio": orr, "odds_ratio_ci_low": or_lo, "odds_ratio_ci_high": or_hi,
-    }, columns=COLUMNS)
+    return pd.DataFrame(
+        {
+            "term": names,
+            "kind": kinds,
+            "estimate": est,
+            "std_error": se,
+            "statistic": stat,
+            "p_value": p,
+            "ci_low": lo,
+            "ci_high": hi,
+            "odds_ratio": orr,
+            "odds_ratio_ci_low": or_lo,
+            "odds_ratio_ci_high": or_hi,
+        },
+        columns=COLUMNS,
+    )
 
 
 def ordinal_logit(
@@ -205,8 +226,14 @@ def ordinal_logit(
     se_cuts = np.sqrt(np.diag(cov_th))
     names = terms + [f"{_fmt(levels[k])}|{_fmt(levels[k + 1])}" for k in range(len(levels) - 1)]
     kinds = ["predictor"] * kx + ["threshold"] * len(cuts)
-    table = _tidy(names, kinds, np.concatenate([beta, cuts]), np.concatenate([se_beta, se_cuts]), ci,
-                  np.array([True] * kx + [False] * len(cuts)))
+    table = _tidy(
+        names,
+        kinds,
+        np.concatenate([beta, cuts]),
+        np.concatenate([se_beta, se_cuts]),
+        ci,
+        np.array([True] * kx + [False] * len(cuts)),
+    )
     counts = yc.value_counts(sort=False).to_numpy(dtype=float)
     ll0 = float(np.sum(counts * np.log(counts / counts.sum())))
     llf = float(fit.llf)
@@ -298,7 +325,9 @@ def binary_logit(
                 converged = bool(fit.mle_retvals.get("converged", True))
                 aic = float(fit.aic)
         except Exception as exc:  # PerfectSeparationError, singular matrix
-            raise ModelFitError(f"binary_logit of {yname!r} failed: {exc}. Check for separation or collinear predictors.") from None
+            raise ModelFitError(
+                f"binary_logit of {yname!r} failed: {exc}. Check for separation or collinear predictors."
+            ) from None
     if not converged:
         raise ModelFitError(f"binary_logit of {yname!r} did not converge; check for separation.")
     est = np.asarray(fit.params, dtype=float)

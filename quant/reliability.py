@@ -15,8 +15,12 @@ from qualquant.quant.errors import ConstantVariableError, StatisticInputError
 __all__ = ["CronbachAlphaResult", "cronbach_alpha", "reverse_code"]
 
 ITEM_COLUMNS = [
-    "item", "scale_mean_if_deleted", "scale_variance_if_deleted",
-    "corrected_item_total_correlation", "squared_multiple_correlation", "alpha_if_deleted",
+    "item",
+    "scale_mean_if_deleted",
+    "scale_variance_if_deleted",
+    "corrected_item_total_correlation",
+    "squared_multiple_correlation",
+    "alpha_if_deleted",
 ]
 
 
@@ -47,8 +51,9 @@ class CronbachAlphaResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary: ``alpha, alpha_standardized, n_items, n``."""
-        return pd.DataFrame([{"alpha": self.alpha, "alpha_standardized": self.alpha_standardized,
-                              "n_items": self.n_items, "n": self.n}])
+        return pd.DataFrame(
+            [{"alpha": self.alpha, "alpha_standardized": self.alpha_standardized, "n_items": self.n_items, "n": self.n}]
+        )
 
 
 def cronbach_alpha(data: Any, items: Sequence[str], *, weights: Any = None) -> CronbachAlphaResult:
@@ -135,14 +140,16 @@ def cronbach_alpha(data: Any, items: Sequence[str], *, weights: Any = None) -> C
         with np.errstate(invalid="ignore", divide="ignore"):
             r_it = cov_item_rest / np.sqrt(item_var[i] * rest_var)
             a_del = (k - 1) / (k - 2) * (1 - item_var[rest].sum() / rest_var) if k > 2 else np.nan
-        rows.append({
-            "item": name,
-            "scale_mean_if_deleted": float(means[rest].sum()),
-            "scale_variance_if_deleted": float(rest_var),
-            "corrected_item_total_correlation": float(r_it),
-            "squared_multiple_correlation": float(smc[i]) if k > 2 else np.nan,
-            "alpha_if_deleted": float(a_del),
-        })
+        rows.append(
+            {
+                "item": name,
+                "scale_mean_if_deleted": float(means[rest].sum()),
+                "scale_variance_if_deleted": float(rest_var),
+                "corrected_item_total_correlation": float(r_it),
+                "squared_multiple_correlation": float(smc[i]) if k > 2 else np.nan,
+                "alpha_if_deleted": float(a_del),
+            }
+        )
     table = pd.DataFrame(rows, columns=ITEM_COLUMNS)
     return CronbachAlphaResult(float(alpha), float(alpha_std), n, k, table)
 

@@ -16,11 +16,22 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "RenderedTable", "format_number", "format_p", "stars",
-    "render_correlation_matrix", "render_crosstab", "render_crosstab_cells", "crosstab_layout",
-    "render_tests", "render_measures",
-    "render_frequencies", "render_association_table", "render_alpha", "render_model",
-    "SIG_01", "SIG_05",
+    "RenderedTable",
+    "format_number",
+    "format_p",
+    "stars",
+    "render_correlation_matrix",
+    "render_crosstab",
+    "render_crosstab_cells",
+    "crosstab_layout",
+    "render_tests",
+    "render_measures",
+    "render_frequencies",
+    "render_association_table",
+    "render_alpha",
+    "render_model",
+    "SIG_01",
+    "SIG_05",
 ]
 
 SIG_01 = "**. Correlation is significant at the 0.01 level (2-tailed)."
@@ -129,8 +140,9 @@ def _letters(notes: list[str]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- correlation
 
 
-def render_correlation_matrix(result: pd.DataFrame, *, style: str = "spss", decimals: int = 3,
-                              labels: bool = True) -> RenderedTable:
+def render_correlation_matrix(
+    result: pd.DataFrame, *, style: str = "spss", decimals: int = 3, labels: bool = True
+) -> RenderedTable:
     """Lower-triangle correlation matrix with significance stars.
 
     Parameters
@@ -226,18 +238,29 @@ def render_crosstab(result: Any, *, percent: str | None = "row", decimals: int =
         if pct is not None:
             p = pct.loc[lab]
             rtot = {"row": 100.0, "col": 100.0 * tot / n, "total": 100.0 * tot / n}[percent]
-            rows.append([format_number(v, decimals) + "%" if not pd.isna(v) else "." for v in p.tolist()]
-                        + [format_number(rtot, decimals) + "%"])
-            within = ("within " + str(result.row_variable) if percent == "row"
-                      else "within " + str(result.col_variable) if percent == "col" else "of Total")
+            rows.append(
+                [format_number(v, decimals) + "%" if not pd.isna(v) else "." for v in p.tolist()]
+                + [format_number(rtot, decimals) + "%"]
+            )
+            within = (
+                "within " + str(result.row_variable)
+                if percent == "row"
+                else "within " + str(result.col_variable)
+                if percent == "col"
+                else "of Total"
+            )
             index.append(f"{lab} % {within}")
     rows.append([_count(v) for v in col_tot.tolist()] + [_count(n)])
     index.append("Total Count")
     if pct is not None:
-        tp = {"row": 100.0 * col_tot / n, "col": pd.Series(100.0, index=col_tot.index), "total": 100.0 * col_tot / n}[percent]
+        tp = {"row": 100.0 * col_tot / n, "col": pd.Series(100.0, index=col_tot.index), "total": 100.0 * col_tot / n}[
+            percent
+        ]
         rows.append([format_number(v, decimals) + "%" for v in tp.tolist()] + [format_number(100.0, decimals) + "%"])
         index.append("Total %")
-    table = pd.DataFrame(rows, index=pd.Index(index, name=f"{result.row_variable} * {result.col_variable}"), columns=cols)
+    table = pd.DataFrame(
+        rows, index=pd.Index(index, name=f"{result.row_variable} * {result.col_variable}"), columns=cols
+    )
     return RenderedTable(table, f"{result.row_variable} * {result.col_variable} Crosstabulation", ())
 
 
@@ -296,8 +319,14 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
         lines.append({"row": str(label), "cell": "count", **dict(zip(cols, values.tolist())), "Total": total})
         if pct is not None:
             row_total = 100.0 if percent == "row" else (100.0 * total / n if n else np.nan)
-            lines.append({"row": str(label), "cell": _PERCENTS[percent],
-                          **dict(zip(cols, pct.loc[label].tolist())), "Total": row_total})
+            lines.append(
+                {
+                    "row": str(label),
+                    "cell": _PERCENTS[percent],
+                    **dict(zip(cols, pct.loc[label].tolist())),
+                    "Total": row_total,
+                }
+            )
     lines.append({"row": "Total", "cell": "count", **dict(zip(cols, col_total.tolist())), "Total": n})
     if pct is not None:
         shares = [100.0] * len(cols) if percent == "col" else (100.0 * col_total / n).tolist()
@@ -305,8 +334,9 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
     return pd.DataFrame(lines, columns=["row", "cell", *cols, "Total"])
 
 
-def render_crosstab_cells(cells: pd.DataFrame, *, row_variable: str, col_variable: str,
-                          percent: str | None = "row", decimals: int = 1) -> RenderedTable:
+def render_crosstab_cells(
+    cells: pd.DataFrame, *, row_variable: str, col_variable: str, percent: str | None = "row", decimals: int = 1
+) -> RenderedTable:
     """SPSS-style crosstabulation from the long cells of a crosstab (as the study pipeline stores them).
 
     Parameters
@@ -338,8 +368,12 @@ def render_crosstab_cells(cells: pd.DataFrame, *, row_variable: str, col_variabl
         is_count = line["cell"] == "count"
         index.append(line["row"] if is_count else "")
         shown.append("Count" if is_count else what[percent])
-        rows.append([_count(line[c]) if is_count
-                     else "." if pd.isna(line[c]) else format_number(line[c], decimals) + "%" for c in values])
+        rows.append(
+            [
+                _count(line[c]) if is_count else "." if pd.isna(line[c]) else format_number(line[c], decimals) + "%"
+                for c in values
+            ]
+        )
     cols = [f"{c} (category)" if c in ("", str(row_variable)) else c for c in values]
     table = pd.DataFrame(rows, index=pd.Index(index, name=str(row_variable)), columns=cols)
     table.insert(0, "", shown)
@@ -358,8 +392,11 @@ _TEST_NAMES = {
 def render_tests(result: Any) -> RenderedTable:
     """SPSS "Chi-Square Tests" table (Value, df, Asymptotic Significance, Exact Sig.)."""
     tests = result.tests
-    order = [k for k in ("pearson_chi2", "continuity_correction", "likelihood_ratio", "fisher_exact", "linear_by_linear")
-             if k in tests.index]
+    order = [
+        k
+        for k in ("pearson_chi2", "continuity_correction", "likelihood_ratio", "fisher_exact", "linear_by_linear")
+        if k in tests.index
+    ]
     cols = ["Value", "df", "Asymptotic Significance (2-sided)", "Exact Sig. (2-sided)", "Exact Sig. (1-sided)"]
     rows = []
     for key in order:
@@ -367,13 +404,29 @@ def render_tests(result: Any) -> RenderedTable:
         if key == "fisher_exact":
             mc = t["method"] == "monte_carlo"
             two = format_p(t["p_value"], style="spss") + (f" (MC, SE {t['p_value_se']:.4f})" if mc else "")
-            rows.append(["", "", "", two, format_p(t["p_value_one_sided"], style="spss") if not pd.isna(t["p_value_one_sided"]) else ""])
+            rows.append(
+                [
+                    "",
+                    "",
+                    "",
+                    two,
+                    format_p(t["p_value_one_sided"], style="spss") if not pd.isna(t["p_value_one_sided"]) else "",
+                ]
+            )
         else:
-            rows.append([format_number(t["statistic"], 3), format_number(t["df"], 0),
-                         format_p(t["p_value"], style="spss"), "", ""])
+            rows.append(
+                [
+                    format_number(t["statistic"], 3),
+                    format_number(t["df"], 0),
+                    format_p(t["p_value"], style="spss"),
+                    "",
+                    "",
+                ]
+            )
     rows.append([_count(result.n), "", "", "", ""])
-    table = pd.DataFrame(rows, index=pd.Index([_TEST_NAMES[k] for k in order] + ["N of Valid Cases"], name=""),
-                         columns=cols)
+    table = pd.DataFrame(
+        rows, index=pd.Index([_TEST_NAMES[k] for k in order] + ["N of Valid Cases"], name=""), columns=cols
+    )
     return RenderedTable(table, "Chi-Square Tests", _letters(list(result.footnotes)))
 
 
@@ -381,10 +434,16 @@ def render_measures(result: Any) -> RenderedTable:
     """SPSS "Symmetric Measures" table."""
     names = {"phi": "Phi", "cramers_v": "Cramer's V", "contingency_coefficient": "Contingency Coefficient"}
     m = result.measures
-    rows = [[format_number(m.loc[k, "value"], 3, leading_zero=False), format_p(m.loc[k, "p_value"], style="spss")] for k in names]
+    rows = [
+        [format_number(m.loc[k, "value"], 3, leading_zero=False), format_p(m.loc[k, "p_value"], style="spss")]
+        for k in names
+    ]
     rows.append([_count(result.n), ""])
-    table = pd.DataFrame(rows, index=pd.Index(list(names.values()) + ["N of Valid Cases"], name="Nominal by Nominal"),
-                         columns=["Value", "Approximate Significance"])
+    table = pd.DataFrame(
+        rows,
+        index=pd.Index(list(names.values()) + ["N of Valid Cases"], name="Nominal by Nominal"),
+        columns=["Value", "Approximate Significance"],
+    )
     return RenderedTable(table, "Symmetric Measures", ())
 
 
@@ -400,12 +459,18 @@ def render_frequencies(freq: pd.DataFrame, *, decimals: int = 1) -> RenderedTabl
         first = group not in seen
         seen.add(group)
         index.append(f"{group if first else ''} {r.label}".strip())
-        rows.append([_count(r.n), format_number(r.percent, decimals),
-                     "" if pd.isna(r.valid_percent) else format_number(r.valid_percent, decimals),
-                     "" if pd.isna(r.cumulative_percent) else format_number(r.cumulative_percent, decimals)])
+        rows.append(
+            [
+                _count(r.n),
+                format_number(r.percent, decimals),
+                "" if pd.isna(r.valid_percent) else format_number(r.valid_percent, decimals),
+                "" if pd.isna(r.cumulative_percent) else format_number(r.cumulative_percent, decimals),
+            ]
+        )
     title = freq.attrs.get("variable_label") or freq.attrs.get("variable", "")
-    table = pd.DataFrame(rows, index=pd.Index(index, name=""),
-                         columns=["Frequency", "Percent", "Valid Percent", "Cumulative Percent"])
+    table = pd.DataFrame(
+        rows, index=pd.Index(index, name=""), columns=["Frequency", "Percent", "Valid Percent", "Cumulative Percent"]
+    )
     return RenderedTable(table, str(title), ())
 
 
@@ -416,10 +481,18 @@ def render_association_table(table: pd.DataFrame, *, style: str = "apa") -> Rend
     """
     rows = []
     for r in table.itertuples(index=False):
-        rows.append([format_number(r.statistic, 2), format_number(r.df, 0), format_p(r.p_value, style=style),
-                     format_number(r.cramers_v, 3, leading_zero=False), _count(r.n)])
-    out = pd.DataFrame(rows, index=pd.Index(list(table["label"]), name="Factor"),
-                       columns=["χ2", "df", "p", "Cramér's V", "N"])
+        rows.append(
+            [
+                format_number(r.statistic, 2),
+                format_number(r.df, 0),
+                format_p(r.p_value, style=style),
+                format_number(r.cramers_v, 3, leading_zero=False),
+                _count(r.n),
+            ]
+        )
+    out = pd.DataFrame(
+        rows, index=pd.Index(list(table["label"]), name="Factor"), columns=["χ2", "df", "p", "Cramér's V", "N"]
+    )
     notes = []
     weak = table[table["cells_expected_below_5"] > 0.2]
     if len(weak):
@@ -430,17 +503,32 @@ def render_association_table(table: pd.DataFrame, *, style: str = "apa") -> Rend
 def render_alpha(result: Any) -> RenderedTable:
     """SPSS "Item-Total Statistics" with alpha in the title."""
     it = result.item_total
-    rows = [[format_number(r.scale_mean_if_deleted, 2), format_number(r.scale_variance_if_deleted, 3),
-             format_number(r.corrected_item_total_correlation, 3, leading_zero=False),
-             format_number(r.squared_multiple_correlation, 3, leading_zero=False),
-             format_number(r.alpha_if_deleted, 3, leading_zero=False)] for r in it.itertuples(index=False)]
-    table = pd.DataFrame(rows, index=pd.Index(list(it["item"]), name="Item"),
-                         columns=["Scale Mean if Item Deleted", "Scale Variance if Item Deleted",
-                                  "Corrected Item-Total Correlation", "Squared Multiple Correlation",
-                                  "Cronbach's Alpha if Item Deleted"])
-    title = (f"Cronbach's alpha = {format_number(result.alpha, 3, leading_zero=False)}, standardized "
-             f"{format_number(result.alpha_standardized, 3, leading_zero=False)}, {result.n_items} items, "
-             f"N = {_count(result.n)}")
+    rows = [
+        [
+            format_number(r.scale_mean_if_deleted, 2),
+            format_number(r.scale_variance_if_deleted, 3),
+            format_number(r.corrected_item_total_correlation, 3, leading_zero=False),
+            format_number(r.squared_multiple_correlation, 3, leading_zero=False),
+            format_number(r.alpha_if_deleted, 3, leading_zero=False),
+        ]
+        for r in it.itertuples(index=False)
+    ]
+    table = pd.DataFrame(
+        rows,
+        index=pd.Index(list(it["item"]), name="Item"),
+        columns=[
+            "Scale Mean if Item Deleted",
+            "Scale Variance if Item Deleted",
+            "Corrected Item-Total Correlation",
+            "Squared Multiple Correlation",
+            "Cronbach's Alpha if Item Deleted",
+        ],
+    )
+    title = (
+        f"Cronbach's alpha = {format_number(result.alpha, 3, leading_zero=False)}, standardized "
+        f"{format_number(result.alpha_standardized, 3, leading_zero=False)}, {result.n_items} items, "
+        f"N = {_count(result.n)}"
+    )
     return RenderedTable(table, title, ())
 
 
@@ -450,11 +538,24 @@ def render_model(result: Any) -> RenderedTable:
     rows = []
     for r in t.itertuples(index=False):
         orr = "" if pd.isna(r.odds_ratio) else format_number(r.odds_ratio, 2)
-        ci = "" if pd.isna(r.odds_ratio) else f"[{format_number(r.odds_ratio_ci_low, 2)}, {format_number(r.odds_ratio_ci_high, 2)}]"
-        rows.append([format_number(r.estimate, 3), format_number(r.std_error, 3), format_number(r.statistic, 2),
-                     format_p(r.p_value), orr, ci])
-    table = pd.DataFrame(rows, index=pd.Index(list(t["term"]), name="Term"),
-                         columns=["B", "SE", "z", "p", "OR", "95% CI (OR)"])
+        ci = (
+            ""
+            if pd.isna(r.odds_ratio)
+            else f"[{format_number(r.odds_ratio_ci_low, 2)}, {format_number(r.odds_ratio_ci_high, 2)}]"
+        )
+        rows.append(
+            [
+                format_number(r.estimate, 3),
+                format_number(r.std_error, 3),
+                format_number(r.statistic, 2),
+                format_p(r.p_value),
+                orr,
+                ci,
+            ]
+        )
+    table = pd.DataFrame(
+        rows, index=pd.Index(list(t["term"]), name="Term"), columns=["B", "SE", "z", "p", "OR", "95% CI (OR)"]
+    )
     title = f"N = {_count(result.n)}, McFadden R2 = {format_number(result.pseudo_r2, 3)}"
     return RenderedTable(table, title, ())
 

@@ -139,7 +139,11 @@ def check_variable(df: pd.DataFrame, name: Any, source: str = "") -> Any:
         lowered = {n.lower(): n for n in names}
         close = [lowered[m] for m in difflib.get_close_matches(str(name).lower(), list(lowered), n=5, cutoff=0.5)]
     where = f" in {source}" if source else ""
-    hint = f" Close matches: {', '.join(close)}." if close else f" Variables: {', '.join(names[:20])}{' ...' if len(names) > 20 else ''}."
+    hint = (
+        f" Close matches: {', '.join(close)}."
+        if close
+        else f" Variables: {', '.join(names[:20])}{' ...' if len(names) > 20 else ''}."
+    )
     raise VariableNotFoundError(f"Variable {name!r} not found{where}.{hint}")
 
 
@@ -320,8 +324,15 @@ def _read_table(p: Path, codebook: str | os.PathLike[str] | None) -> Survey:
     meta = SurveyMeta(source=p.name, delimiter=delimiter)
     if codebook is not None:
         meta = read_codebook(codebook, columns=list(df.columns), source=p.name)
-        meta = SurveyMeta(meta.variable_labels, meta.value_labels, meta.missing_values, meta.measure_levels,
-                          meta.file_label, meta.source, delimiter)
+        meta = SurveyMeta(
+            meta.variable_labels,
+            meta.value_labels,
+            meta.missing_values,
+            meta.measure_levels,
+            meta.file_label,
+            meta.source,
+            delimiter,
+        )
     return Survey(df, meta)
 
 
@@ -352,8 +363,11 @@ def read_codebook(path: str | os.PathLike[str], *, columns: list[str] | None = N
     """
     p = Path(path)
     try:
-        cb = (pd.read_csv(p, dtype=str, sep=sniff_delimiter(p)) if p.suffix.lower() == ".csv"
-              else pd.read_excel(p, dtype=str))
+        cb = (
+            pd.read_csv(p, dtype=str, sep=sniff_delimiter(p))
+            if p.suffix.lower() == ".csv"
+            else pd.read_excel(p, dtype=str)
+        )
     except Exception as exc:
         raise SurveyFormatError(f"{p}: cannot be read as a codebook ({type(exc).__name__}: {exc}).") from None
     if "variable" not in cb.columns:
@@ -389,9 +403,13 @@ def read_codebook(path: str | os.PathLike[str], *, columns: list[str] | None = N
                 if part.startswith("-"):
                     lo = "-" + lo
                 try:
-                    rngs.append((_number(lo, strict=True), _number(hi, strict=True)) if sep else (_number(part), _number(part)))
+                    rngs.append(
+                        (_number(lo, strict=True), _number(hi, strict=True)) if sep else (_number(part), _number(part))
+                    )
                 except ValueError:
-                    raise SurveyFormatError(f"{p} line {line}: missing value {part!r} is not a number or 'low-high' range.") from None
+                    raise SurveyFormatError(
+                        f"{p} line {line}: missing value {part!r} is not a number or 'low-high' range."
+                    ) from None
             missing[var] = rngs
         if _cell(row, "measure"):
             level = _cell(row, "measure").lower()
@@ -437,8 +455,7 @@ def stamp_sav_header(path: str | os.PathLike[str], when: datetime | None = None)
     """
     if when is None:
         epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-        when = (datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit()
-                else datetime(2000, 1, 1, tzinfo=UTC))
+        when = datetime.fromtimestamp(int(epoch), tz=UTC) if epoch.isdigit() else datetime(2000, 1, 1, tzinfo=UTC)
     months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
     date = f"{when.day:02d} {months[when.month - 1]} {when.year % 100:02d}".encode("ascii")
     clock = when.strftime("%H:%M:%S").encode("ascii")
@@ -487,10 +504,14 @@ def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
     cols = set(map(str, df.columns))
     labels = {c: meta.variable_labels.get(c) for c in df.columns}
     value_labels = {k: v for k, v in meta.value_labels.items() if k in cols}
+
     def write(tmp: Path) -> None:
         if suffix == ".dta":
             pyreadstat.write_dta(
-                df, str(tmp), file_label=meta.file_label, column_labels=labels,
+                df,
+                str(tmp),
+                file_label=meta.file_label,
+                column_labels=labels,
                 variable_value_labels={k: {int(a): b for a, b in v.items()} for k, v in value_labels.items()},
             )
         else:
@@ -499,10 +520,17 @@ def write_survey(survey: Survey, path: str | os.PathLike[str]) -> Path:
                 if var not in cols:
                     continue
                 missing[var] = [lo if lo == hi else {"lo": lo, "hi": hi} for lo, hi in rngs]
-            measures = {k: v for k, v in meta.measure_levels.items() if k in cols and v in ("nominal", "ordinal", "scale")}
+            measures = {
+                k: v for k, v in meta.measure_levels.items() if k in cols and v in ("nominal", "ordinal", "scale")
+            }
             pyreadstat.write_sav(
-                df, str(tmp), file_label=meta.file_label, column_labels=labels, compress=suffix == ".zsav",
-                variable_value_labels=value_labels, missing_ranges=missing or None,
+                df,
+                str(tmp),
+                file_label=meta.file_label,
+                column_labels=labels,
+                compress=suffix == ".zsav",
+                variable_value_labels=value_labels,
+                missing_ranges=missing or None,
                 variable_measure=measures or None,
             )
             stamp_sav_header(tmp)

@@ -70,51 +70,130 @@ def _cats(*rows: tuple) -> tuple[Category, ...]:
 # the text, chi2 = 35.48); the generator tunes the strength of each
 # association towards it.
 FACTORS: tuple[Variable, ...] = (
-    Variable("gender", "Gender", "nominal", _cats(
-        (1, "Male", 295, 1), (2, "Female", 492, 2)), 22.14),
-    Variable("age_group", "Age", "ordinal", _cats(
-        (1, "18–24", 41, 6), (2, "25–34", 103, 5), (3, "35–44", 333, 4), (4, "45–54", 130, 3),
-        (5, "55–64", 158, 2), (6, "65+", 22, 1)), 475.47),
-    Variable("residence", "Place of residence", "nominal", _cats(
-        (1, "Taldykorgan (urban – regional capital)", 219, 3),
-        (2, "Tekeli (urban – city of regional significance)", 100, 3),
-        (3, "Panfilov district (Zharkent) (semi-urban – district centre)", 40, 2),
-        (4, "Sarkand (semi-urban – district centre)", 15, 2),
-        (5, "Alakol District (Usharal) (semi-urban – district centre)", 50, 2),
-        (6, "Karatal District (Ushtobe) (semi-urban – district centre)", 226, 2),
-        (7, "Aksu District (rural)", 19, 1),
-        (8, "Eskeldi District (rural)", 56, 1),
-        (9, "Kerbulak District (rural)", 14, 1),
-        (10, "Koksu District (rural)", 48, 1)), 210.33),
-    Variable("marital_status", "Marital status", "nominal", _cats(
-        (1, "Single (never married)", 131, 2), (2, "Married", 549, 3), (3, "Divorced", 73, 1),
-        (4, "Widowed", 34, 1)), 101.51),
-    Variable("children", "Number of children", "ordinal", _cats(
-        (1, "No children", 141, 1), (2, "1–2 children", 234, 2), (3, "3–4 children", 272, 3),
-        (4, "More than 4 children", 140, 4)), 80.22),
-    Variable("education", "Education", "ordinal", _cats(
-        (1, "No formal education", 17, 1), (2, "Primary and general secondary education", 91, 2),
-        (3, "Secondary vocational education (college)", 169, 3),
-        (4, "Higher education (bachelor's degree)", 426, 4),
-        (5, "Postgraduate education (master's, doctoral)", 84, 5)), 155.77),
-    Variable("employment", "Employment status", "nominal", _cats(
-        (1, "Employee in the public sector", 237, 4), (2, "Employee in the private sector", 74, 3),
-        (3, "Entrepreneur", 108, 3), (4, "Self-employed", 52, 2), (5, "Student", 138, 4),
-        (6, "Homemaker", 60, 2), (7, "Pensioner", 29, 1), (8, "Unemployed", 37, 1), (9, "Other", 52, 2)), 187.94),
-    Variable("material_situation", "Material situation", "ordinal", _cats(
-        (1, "Insufficient even for food", 40, 1),
-        (2, "Enough for food, but buying clothes is difficult", 91, 2),
-        (3, "Enough for daily expenses, but large purchases are difficult", 247, 3),
-        (4, "Enough for all necessities, but cannot afford a car or housing", 218, 4),
-        (5, "Enough for everything, including expensive purchases (car, housing, etc.)", 125, 5),
-        (9, "Difficult to answer", 66, 3)), 92.88),
-    Variable("country_of_origin", "Country of residence before migration", "nominal", _cats(
-        (1, "China (PRC)", 568, 3), (2, "Uzbekistan", 85, 1), (3, "Mongolia", 50, 3), (4, "Russia", 56, 1),
-        (5, "Kyrgyzstan", 20, 2), (6, "Turkmenistan", 8, 2)), 160.65),
+    Variable("gender", "Gender", "nominal", _cats((1, "Male", 295, 1), (2, "Female", 492, 2)), 22.14),
+    Variable(
+        "age_group",
+        "Age",
+        "ordinal",
+        _cats(
+            (1, "18–24", 41, 6),
+            (2, "25–34", 103, 5),
+            (3, "35–44", 333, 4),
+            (4, "45–54", 130, 3),
+            (5, "55–64", 158, 2),
+            (6, "65+", 22, 1),
+        ),
+        475.47,
+    ),
+    Variable(
+        "residence",
+        "Place of residence",
+        "nominal",
+        _cats(
+            (1, "Taldykorgan (urban – regional capital)", 219, 3),
+            (2, "Tekeli (urban – city of regional significance)", 100, 3),
+            (3, "Panfilov district (Zharkent) (semi-urban – district centre)", 40, 2),
+            (4, "Sarkand (semi-urban – district centre)", 15, 2),
+            (5, "Alakol District (Usharal) (semi-urban – district centre)", 50, 2),
+            (6, "Karatal District (Ushtobe) (semi-urban – district centre)", 226, 2),
+            (7, "Aksu District (rural)", 19, 1),
+            (8, "Eskeldi District (rural)", 56, 1),
+            (9, "Kerbulak District (rural)", 14, 1),
+            (10, "Koksu District (rural)", 48, 1),
+        ),
+        210.33,
+    ),
+    Variable(
+        "marital_status",
+        "Marital status",
+        "nominal",
+        _cats(
+            (1, "Single (never married)", 131, 2), (2, "Married", 549, 3), (3, "Divorced", 73, 1), (4, "Widowed", 34, 1)
+        ),
+        101.51,
+    ),
+    Variable(
+        "children",
+        "Number of children",
+        "ordinal",
+        _cats(
+            (1, "No children", 141, 1),
+            (2, "1–2 children", 234, 2),
+            (3, "3–4 children", 272, 3),
+            (4, "More than 4 children", 140, 4),
+        ),
+        80.22,
+    ),
+    Variable(
+        "education",
+        "Education",
+        "ordinal",
+        _cats(
+            (1, "No formal education", 17, 1),
+            (2, "Primary and general secondary education", 91, 2),
+            (3, "Secondary vocational education (college)", 169, 3),
+            (4, "Higher education (bachelor's degree)", 426, 4),
+            (5, "Postgraduate education (master's, doctoral)", 84, 5),
+        ),
+        155.77,
+    ),
+    Variable(
+        "employment",
+        "Employment status",
+        "nominal",
+        _cats(
+            (1, "Employee in the public sector", 237, 4),
+            (2, "Employee in the private sector", 74, 3),
+            (3, "Entrepreneur", 108, 3),
+            (4, "Self-employed", 52, 2),
+            (5, "Student", 138, 4),
+            (6, "Homemaker", 60, 2),
+            (7, "Pensioner", 29, 1),
+            (8, "Unemployed", 37, 1),
+            (9, "Other", 52, 2),
+        ),
+        187.94,
+    ),
+    Variable(
+        "material_situation",
+        "Material situation",
+        "ordinal",
+        _cats(
+            (1, "Insufficient even for food", 40, 1),
+            (2, "Enough for food, but buying clothes is difficult", 91, 2),
+            (3, "Enough for daily expenses, but large purchases are difficult", 247, 3),
+            (4, "Enough for all necessities, but cannot afford a car or housing", 218, 4),
+            (5, "Enough for everything, including expensive purchases (car, housing, etc.)", 125, 5),
+            (9, "Difficult to answer", 66, 3),
+        ),
+        92.88,
+    ),
+    Variable(
+        "country_of_origin",
+        "Country of residence before migration",
+        "nominal",
+        _cats(
+            (1, "China (PRC)", 568, 3),
+            (2, "Uzbekistan", 85, 1),
+            (3, "Mongolia", 50, 3),
+            (4, "Russia", 56, 1),
+            (5, "Kyrgyzstan", 20, 2),
+            (6, "Turkmenistan", 8, 2),
+        ),
+        160.65,
+    ),
     # Legal status: the paper reports no counts; these are invented.
-    Variable("legal_status", "Legal status in Kazakhstan", "nominal", _cats(
-        (1, "Citizenship of Kazakhstan", 512, 3), (2, "Permanent residence permit", 181, 2),
-        (3, "Temporary residence permit", 94, 1)), 35.48),
+    Variable(
+        "legal_status",
+        "Legal status in Kazakhstan",
+        "nominal",
+        _cats(
+            (1, "Citizenship of Kazakhstan", 512, 3),
+            (2, "Permanent residence permit", 181, 2),
+            (3, "Temporary residence permit", 94, 1),
+        ),
+        35.48,
+    ),
 )
 
 # The ten Table 3 indicators in the table's order; belonging first. Wording:
@@ -124,49 +203,102 @@ FACTORS: tuple[Variable, ...] = (
 # published positive correlations among access to services, administrative
 # difficulties and discrimination coherent).
 ITEMS: tuple[Variable, ...] = (
-    Variable("belonging", "Do you feel yourself to be part of the local community?", "ordinal", _cats(
-        (1, "Not at all", .09), (2, "Rather not", .15), (3, "Partly", .22), (4, "Rather yes", .31),
-        (5, "Completely", .23))),
-    Variable("close_local_friends", "How many close friends do you have among local residents?", "ordinal", _cats(
-        (1, "None", .18), (2, "One or two", .34), (3, "Three to five", .30), (4, "More than five", .18))),
-    Variable("understand_cultural_norms", "How well do you understand local cultural norms and traditions?",
-             "ordinal", _cats((1, "Not at all", .04), (2, "Poorly", .10), (3, "Partly", .24), (4, "Well", .39),
-                              (5, "Very well", .23))),
-    Variable("free_time_with_locals", "How often do you spend your free time with local residents?", "ordinal",
-             _cats((1, "Never", .07), (2, "Rarely", .20), (3, "Sometimes", .34), (4, "Often", .27),
-                   (5, "Very often", .12))),
-    Variable("cultural_events", "How often do you participate in local cultural events?", "ordinal", _cats(
-        (1, "Never", .22), (2, "Rarely", .35), (3, "Sometimes", .30), (4, "Often", .13))),
-    Variable("ngo_participation",
-             "Do you participate in the activities of local public or non-governmental organizations?",
-             "ordinal", _cats((1, "No, never", .62), (2, "Occasionally", .28), (3, "Regularly", .10))),
-    Variable("gov_services_access", "How do you assess the accessibility of government services?", "ordinal",
-             _cats((1, "Very difficult to access", .08), (2, "Rather difficult to access", .19),
-                   (3, "Neither easy nor difficult", .30), (4, "Rather easy to access", .30),
-                   (5, "Very easy to access", .13))),
-    Variable("admin_difficulties",
-             "Have you experienced difficulties in completing administrative procedures or obtaining legal status?",
-             "ordinal", _cats((1, "Yes, often", .17), (2, "Yes, sometimes", .33), (3, "Rarely", .25),
-                              (4, "No, never", .25))),
-    Variable("discrimination", "Have you experienced discrimination because you are a repatriate?", "ordinal",
-             _cats((1, "Yes, often", .08), (2, "Yes, sometimes", .22), (3, "Rarely", .25), (4, "No, never", .45))),
-    Variable("identity_comfort", "How comfortable do you feel expressing your cultural identity?", "ordinal",
-             _cats((1, "Very uncomfortable", .05), (2, "Rather uncomfortable", .12), (3, "Neutral", .25),
-                   (4, "Rather comfortable", .35), (5, "Very comfortable", .23))),
+    Variable(
+        "belonging",
+        "Do you feel yourself to be part of the local community?",
+        "ordinal",
+        _cats(
+            (1, "Not at all", 0.09),
+            (2, "Rather not", 0.15),
+            (3, "Partly", 0.22),
+            (4, "Rather yes", 0.31),
+            (5, "Completely", 0.23),
+        ),
+    ),
+    Variable(
+        "close_local_friends",
+        "How many close friends do you have among local residents?",
+        "ordinal",
+        _cats((1, "None", 0.18), (2, "One or two", 0.34), (3, "Three to five", 0.30), (4, "More than five", 0.18)),
+    ),
+    Variable(
+        "understand_cultural_norms",
+        "How well do you understand local cultural norms and traditions?",
+        "ordinal",
+        _cats(
+            (1, "Not at all", 0.04), (2, "Poorly", 0.10), (3, "Partly", 0.24), (4, "Well", 0.39), (5, "Very well", 0.23)
+        ),
+    ),
+    Variable(
+        "free_time_with_locals",
+        "How often do you spend your free time with local residents?",
+        "ordinal",
+        _cats(
+            (1, "Never", 0.07), (2, "Rarely", 0.20), (3, "Sometimes", 0.34), (4, "Often", 0.27), (5, "Very often", 0.12)
+        ),
+    ),
+    Variable(
+        "cultural_events",
+        "How often do you participate in local cultural events?",
+        "ordinal",
+        _cats((1, "Never", 0.22), (2, "Rarely", 0.35), (3, "Sometimes", 0.30), (4, "Often", 0.13)),
+    ),
+    Variable(
+        "ngo_participation",
+        "Do you participate in the activities of local public or non-governmental organizations?",
+        "ordinal",
+        _cats((1, "No, never", 0.62), (2, "Occasionally", 0.28), (3, "Regularly", 0.10)),
+    ),
+    Variable(
+        "gov_services_access",
+        "How do you assess the accessibility of government services?",
+        "ordinal",
+        _cats(
+            (1, "Very difficult to access", 0.08),
+            (2, "Rather difficult to access", 0.19),
+            (3, "Neither easy nor difficult", 0.30),
+            (4, "Rather easy to access", 0.30),
+            (5, "Very easy to access", 0.13),
+        ),
+    ),
+    Variable(
+        "admin_difficulties",
+        "Have you experienced difficulties in completing administrative procedures or obtaining legal status?",
+        "ordinal",
+        _cats((1, "Yes, often", 0.17), (2, "Yes, sometimes", 0.33), (3, "Rarely", 0.25), (4, "No, never", 0.25)),
+    ),
+    Variable(
+        "discrimination",
+        "Have you experienced discrimination because you are a repatriate?",
+        "ordinal",
+        _cats((1, "Yes, often", 0.08), (2, "Yes, sometimes", 0.22), (3, "Rarely", 0.25), (4, "No, never", 0.45)),
+    ),
+    Variable(
+        "identity_comfort",
+        "How comfortable do you feel expressing your cultural identity?",
+        "ordinal",
+        _cats(
+            (1, "Very uncomfortable", 0.05),
+            (2, "Rather uncomfortable", 0.12),
+            (3, "Neutral", 0.25),
+            (4, "Rather comfortable", 0.35),
+            (5, "Very comfortable", 0.23),
+        ),
+    ),
 )
 
 # Seed Table 3 (lower triangle, SPSS ",368" written as .368), items in ITEMS order.
 _TABLE3_LOWER = (
     (),
-    (.368,),
-    (.351, .280),
-    (.184, .088, .227),
-    (.013, .013, .197, .287),
-    (-.044, .037, .189, .208, .230),
-    (.116, -.015, .084, .085, .036, .053),
-    (.061, .010, .007, -.002, -.021, -.005, .301),
-    (.105, .004, .022, .029, .008, .003, .308, .324),
-    (.078, -.045, .028, .038, .039, .011, .237, .294, .266),
+    (0.368,),
+    (0.351, 0.280),
+    (0.184, 0.088, 0.227),
+    (0.013, 0.013, 0.197, 0.287),
+    (-0.044, 0.037, 0.189, 0.208, 0.230),
+    (0.116, -0.015, 0.084, 0.085, 0.036, 0.053),
+    (0.061, 0.010, 0.007, -0.002, -0.021, -0.005, 0.301),
+    (0.105, 0.004, 0.022, 0.029, 0.008, 0.003, 0.308, 0.324),
+    (0.078, -0.045, 0.028, 0.038, 0.039, 0.011, 0.237, 0.294, 0.266),
 )
 
 
@@ -286,8 +418,9 @@ def _ordered_as_scored(codes: np.ndarray, belonging: np.ndarray, var: Variable, 
     return all(cat_means[hi.code] > cat_means[lo.code] for hi in big for lo in big if hi.score > lo.score)
 
 
-def _factor_codes(belong_latent: np.ndarray, belonging: np.ndarray, var: Variable,
-                  rng: np.random.Generator, max_draws: int = 50) -> np.ndarray:
+def _factor_codes(
+    belong_latent: np.ndarray, belonging: np.ndarray, var: Variable, rng: np.random.Generator, max_draws: int = 50
+) -> np.ndarray:
     """Codes of one factor, its association with belonging tuned to the target chi-square.
 
     latent = a * belonging latent + sqrt(1 - a^2) * noise; a is found by
@@ -316,8 +449,7 @@ def _factor_codes(belong_latent: np.ndarray, belonging: np.ndarray, var: Variabl
         if _ordered_as_scored(codes, belonging, var):
             return codes
     raise ModelFitError(
-        f"could not generate {var.name} with belonging in the reported order in {max_draws} draws; "
-        "use another seed"
+        f"could not generate {var.name} with belonging in the reported order in {max_draws} draws; use another seed"
     )
 
 

@@ -38,13 +38,22 @@ DATA = REPO / "tests" / "data"
 
 # Folders a test may read besides the repository: the interpreter and its
 # libraries, temporary folders, and the Label Studio server's own environment.
-_ALLOWED_ROOTS: list[Path] = [Path(p).resolve() for p in {
-    sys.prefix, sys.base_prefix, sys.exec_prefix, tempfile.gettempdir(),
-    *(p for p in sys.path if p and Path(p).is_absolute())}]
+_ALLOWED_ROOTS: list[Path] = [
+    Path(p).resolve()
+    for p in {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        tempfile.gettempdir(),
+        *(p for p in sys.path if p and Path(p).is_absolute()),
+    }
+]
 if os.environ.get("QUALQUANT_LABEL_STUDIO"):
     _ALLOWED_ROOTS.append(Path(os.environ["QUALQUANT_LABEL_STUDIO"]).resolve().parents[1])
 _TEMP = Path(tempfile.gettempdir()).resolve()
-_SIBLINGS_AT_START = frozenset(p.name for p in REPO.parent.iterdir() if p != REPO) if REPO.parent == _TEMP else frozenset()
+_SIBLINGS_AT_START = (
+    frozenset(p.name for p in REPO.parent.iterdir() if p != REPO) if REPO.parent == _TEMP else frozenset()
+)
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND
 _OUTSIDE_EVENTS = {"open", "os.listdir", "os.scandir", "glob.glob", "shutil.copyfile", "os.chdir"}
 _guard_state: dict[str, list[str] | None] = {"seen": None}
@@ -69,8 +78,12 @@ def outside_repository(path: str | os.PathLike[str], *, reading: bool = True) ->
         return False
     # Folders below the repository's parent that are the interpreter's or temporary.
     for root in _ALLOWED_ROOTS:
-        if (parent in root.parents and REPO not in root.parents and root != REPO
-                and (resolved == root or root in resolved.parents)):
+        if (
+            parent in root.parents
+            and REPO not in root.parents
+            and root != REPO
+            and (resolved == root or root in resolved.parents)
+        ):
             return False
     if parent == _TEMP:
         top = resolved.relative_to(parent).parts[0]
@@ -127,9 +140,10 @@ def _only_repository_files(request):
         if module.__name__ not in _checked_modules:
             _checked_modules[module.__name__] = configured_paths_outside(module)
         if _checked_modules[module.__name__]:
-            pytest.fail(f"{module.__name__} configures data paths outside the repository (copy the "
-                        "files into tests/data with their licence and origin): "
-                        + "; ".join(_checked_modules[module.__name__]))
+            pytest.fail(
+                f"{module.__name__} configures data paths outside the repository (copy the "
+                "files into tests/data with their licence and origin): " + "; ".join(_checked_modules[module.__name__])
+            )
     seen: list[str] = []
     _guard_state["seen"] = seen
     try:
@@ -137,8 +151,10 @@ def _only_repository_files(request):
     finally:
         _guard_state["seen"] = None
     if seen:
-        pytest.fail("test read outside the repository (copy the file into tests/data with its "
-                    "licence and origin): " + "; ".join(sorted(set(seen))))
+        pytest.fail(
+            "test read outside the repository (copy the file into tests/data with its "
+            "licence and origin): " + "; ".join(sorted(set(seen)))
+        )
 
 
 def _missing(what: str) -> None:

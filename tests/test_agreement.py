@@ -38,13 +38,15 @@ EXPECTED = pd.read_csv(REF / "expected.csv")
 
 
 def expected(dataset: str, statistic: str, level: str = "nominal") -> tuple[float, float]:
-    row = EXPECTED[(EXPECTED["dataset"] == dataset) & (EXPECTED["statistic"] == statistic)
-                   & (EXPECTED["level"] == level)]
+    row = EXPECTED[
+        (EXPECTED["dataset"] == dataset) & (EXPECTED["statistic"] == statistic) & (EXPECTED["level"] == level)
+    ]
     assert len(row) == 1, (dataset, statistic, level)
     return float(row["value"].iloc[0]), float(row["tolerance"].iloc[0])
 
 
 # ------------------------------------------------------------ helpers
+
 
 def make_corpus(segment_texts: dict[str, list[tuple[str, str]]]) -> Corpus:
     """Transcripts from (role, text) turns, joined by newlines; segment offsets exact."""
@@ -55,8 +57,11 @@ def make_corpus(segment_texts: dict[str, list[tuple[str, str]]]) -> Corpus:
             if i:
                 text += "\n"
                 pos += 1
-            segments.append(Segment(tid, f"{tid}:{i:04d}", i, "P" if role == "participant" else "I", role,
-                                    pos, pos + len(turn), turn))
+            segments.append(
+                Segment(
+                    tid, f"{tid}:{i:04d}", i, "P" if role == "participant" else "I", role, pos, pos + len(turn), turn
+                )
+            )
             text += turn
             pos += len(turn)
         transcripts.append(Transcript(tid, text, "en", {"case_id": tid}, None, "utf-8", tuple(segments)))
@@ -69,11 +74,23 @@ def span(corpus, coder, segment_id, code, rel_start=0, rel_end=None, rid=None, a
     seg = next(s for s in t.segments if s.segment_id == segment_id)
     s = seg.start + rel_start
     e = seg.end if rel_end is None else seg.start + rel_end
-    return CodedSpan(coder, "human", tid, segment_id, code, s, e, t.text[s:e], 1, ann,
-                     rid or f"{coder}:{segment_id}:{code}:{rel_start}")
+    return CodedSpan(
+        coder,
+        "human",
+        tid,
+        segment_id,
+        code,
+        s,
+        e,
+        t.text[s:e],
+        1,
+        ann,
+        rid or f"{coder}:{segment_id}:{code}:{rel_start}",
+    )
 
 
 # ------------------------------------------------- published references
+
 
 def test_krippendorff_2011_all_levels():
     data = pd.read_csv(REF / "krippendorff2011_4coders_12units.csv")
@@ -93,8 +110,9 @@ def test_krippendorff_nominal_string_labels_and_absent_rows():
 def test_krippendorff_ordinal_categorical():
     data = pd.read_csv(REF / "krippendorff2011_4coders_12units.csv").dropna()
     names = ["very low", "low", "mid", "high", "very high"]
-    data["value"] = pd.Categorical(data["value"].astype(int).map(lambda v: names[v - 1]), categories=names,
-                                   ordered=True)
+    data["value"] = pd.Categorical(
+        data["value"].astype(int).map(lambda v: names[v - 1]), categories=names, ordered=True
+    )
     value, tol = expected("krippendorff2011_4coders_12units", "krippendorff_alpha", "ordinal")
     got = krippendorff_alpha(data, unit="unit", coder="observer", value="value", level="ordinal")
     assert got == pytest.approx(value, abs=tol)
@@ -148,6 +166,7 @@ def test_cohen_wikipedia_2x2():
 
 # ---------------------------------------------- codings -> agreement table
 
+
 def section_a_codings():
     """Krippendorff (2011) section A as codings: code 'x' present/absent in 10 participant turns."""
     turns = [("interviewer", "Question?")] + [("participant", f"Answer number {i} here.") for i in range(10)]
@@ -200,18 +219,22 @@ def test_overall_pools_unit_code_decisions():
 def test_missing_coder_is_not_absent():
     turns = [("participant", "First answer text."), ("participant", "Second answer text.")]
     corpus = make_corpus({"T1": turns, "T2": turns})
-    spans = [span(corpus, "A", "T1:0000", "x"), span(corpus, "B", "T1:0000", "x", ann=2),
-             span(corpus, "A", "T2:0000", "x"), span(corpus, "C", "T1:0001", "x", ann=3)]
+    spans = [
+        span(corpus, "A", "T1:0000", "x"),
+        span(corpus, "B", "T1:0000", "x", ann=2),
+        span(corpus, "A", "T2:0000", "x"),
+        span(corpus, "C", "T1:0001", "x", ann=3),
+    ]
     codings = codings_frame(spans)
     # B coded only T1 (inferred from codings); C coded only T1
     table = agreement_table(codings, corpus, n_boot=0).set_index("code")
     assert table.loc["x", "n_coders"] == 3
-    assert table.loc["x", "n_units"] == 2          # T1's two segments; T2 has only A
+    assert table.loc["x", "n_units"] == 2  # T1's two segments; T2 has only A
     assert table.loc["x", "n_units_complete"] == 2
     # an annotation with no spans makes B present-but-absent in T2
-    annotations = pd.DataFrame({"coder": ["A", "A", "B", "B", "C"],
-                                "transcript_id": ["T1", "T2", "T1", "T2", "T1"],
-                                "segment_id": [None] * 5})
+    annotations = pd.DataFrame(
+        {"coder": ["A", "A", "B", "B", "C"], "transcript_id": ["T1", "T2", "T1", "T2", "T1"], "segment_id": [None] * 5}
+    )
     table2 = agreement_table(codings, corpus, annotations=annotations, n_boot=0).set_index("code")
     assert table2.loc["x", "n_units"] == 4
     assert table2.loc["x", "n_units_complete"] == 2
@@ -237,8 +260,9 @@ def test_bootstrap_is_seeded_and_deterministic():
 def test_rare_code_reports_valid_resamples_and_a_note():
     # A code applied in 2 of 20 segments: A in segments 0 and 1, B in segment 0.
     corpus = make_corpus({"T1": [("participant", f"Answer number {i:02d}.") for i in range(20)]})
-    codings = codings_frame([span(corpus, "A", "T1:0000", "x"), span(corpus, "A", "T1:0001", "x"),
-                             span(corpus, "B", "T1:0000", "x", ann=2)])
+    codings = codings_frame(
+        [span(corpus, "A", "T1:0000", "x"), span(corpus, "A", "T1:0001", "x"), span(corpus, "B", "T1:0000", "x", ann=2)]
+    )
     annotations = pd.DataFrame({"coder": ["A", "B"], "transcript_id": ["T1", "T1"], "segment_id": [None, None]})
     n_boot = 2000
     table = agreement_table(codings, corpus, annotations=annotations, n_boot=n_boot, seed=5).set_index("code")
@@ -294,8 +318,10 @@ def test_kappas_in_range_and_alpha_invariant_to_coder_order(rows):
     for name in ("cohen_kappa", "fleiss_kappa"):
         v = point[name]
         assert math.isnan(v) or -1 - 1e-9 <= v <= 1 + 1e-9
-    long = pd.DataFrame([(u, f"c{j}", x[u, j]) for u in range(x.shape[0]) for j in range(x.shape[1])],
-                        columns=["unit", "coder", "value"])
+    long = pd.DataFrame(
+        [(u, f"c{j}", x[u, j]) for u in range(x.shape[0]) for j in range(x.shape[1])],
+        columns=["unit", "coder", "value"],
+    )
     a = krippendorff_alpha(long, unit="unit", coder="coder", value="value")
     reordered = long.assign(coder=long["coder"].map(lambda c: f"z{9 - int(c[1:])}")).iloc[::-1]
     b = krippendorff_alpha(reordered, unit="unit", coder="coder", value="value")
@@ -307,10 +333,15 @@ def test_kappas_in_range_and_alpha_invariant_to_coder_order(rows):
 
 # ----------------------------------------------------------- span level
 
+
 def test_span_agreement_counts_like_nvivo():
     corpus = make_corpus({"T1": [("interviewer", "Q?"), ("participant", "abcdefghij"), ("participant", "klmnopqrst")]})
-    spans = [span(corpus, "A", "T1:0001", "x", 0, 6), span(corpus, "B", "T1:0001", "x", 4, 10, ann=2),
-             span(corpus, "A", "T1:0002", "x", 0, 2), span(corpus, "B", "T1:0002", "y", 0, 10, ann=2)]
+    spans = [
+        span(corpus, "A", "T1:0001", "x", 0, 6),
+        span(corpus, "B", "T1:0001", "x", 4, 10, ann=2),
+        span(corpus, "A", "T1:0002", "x", 0, 2),
+        span(corpus, "B", "T1:0002", "y", 0, 10, ann=2),
+    ]
     codings = codings_frame(spans)
     table = span_agreement(codings, corpus)
     assert list(table.columns) == list(SPAN_AGREEMENT_COLUMNS)
@@ -344,6 +375,7 @@ def test_disagreements_for_adjudication():
 
 # --------------------------------------------------------------- errors
 
+
 def test_errors_are_clear():
     corpus, codings = section_a_codings()
     with pytest.raises(AgreementError, match="at least two coders; found 1"):
@@ -364,8 +396,13 @@ def test_errors_are_clear():
     with pytest.raises(AgreementError, match="coder 'a' has 2 values for unit 1"):
         krippendorff_alpha(dup, unit="u", coder="c", value="v")
     with pytest.raises(AgreementError, match="needs numbers"):
-        krippendorff_alpha(pd.DataFrame({"u": [1, 1], "c": ["a", "b"], "v": ["x", "y"]}), unit="u", coder="c",
-                           value="v", level="interval")
+        krippendorff_alpha(
+            pd.DataFrame({"u": [1, 1], "c": ["a", "b"], "v": ["x", "y"]}),
+            unit="u",
+            coder="c",
+            value="v",
+            level="interval",
+        )
     assert isinstance(AgreementError("x"), ValueError)
 
 
@@ -411,11 +448,23 @@ def test_leoka_real_export_agreement_per_label():
     for r in codings.itertuples(index=False):
         tid = str(r.task_id)
         for sid, s, e in split_by_segments(corpus[tid], int(r.start), int(r.end)):
-            rows.append(CodedSpan(r.coder, r.source, tid, sid, r.code, s, e, corpus[tid].text[s:e], r.task_id,
-                                  r.annotation_id, r.result_id))
+            rows.append(
+                CodedSpan(
+                    r.coder,
+                    r.source,
+                    tid,
+                    sid,
+                    r.code,
+                    s,
+                    e,
+                    corpus[tid].text[s:e],
+                    r.task_id,
+                    r.annotation_id,
+                    r.result_id,
+                )
+            )
     mapped = codings_frame(rows)
-    annotations = result.annotations.assign(transcript_id=result.annotations["task_id"].astype(str),
-                                            segment_id=None)
+    annotations = result.annotations.assign(transcript_id=result.annotations["task_id"].astype(str), segment_id=None)
     table = agreement_table(mapped, corpus, annotations=annotations, n_boot=200, seed=0)
     labels = sorted(set(codings["code"]))
     assert list(table["code"]) == labels + ["overall"]
@@ -427,16 +476,24 @@ def test_leoka_real_export_agreement_per_label():
     covered = {(c, str(t)) for c, t in zip(result.annotations["coder"], result.annotations["task_id"])}
     for label in ("Person", "Firearm"):
         present = {(r.coder, r.segment_id) for r in mapped[mapped["code"] == label].itertuples()}
-        data = [[(1.0 if (c, s.segment_id) in present else 0.0) if (c, s.transcript_id) in covered else np.nan
-                 for t in corpus for s in t.segments] for c in coders]
+        data = [
+            [
+                (1.0 if (c, s.segment_id) in present else 0.0) if (c, s.transcript_id) in covered else np.nan
+                for t in corpus
+                for s in t.segments
+            ]
+            for c in coders
+        ]
         direct = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
         got = table.set_index("code").loc[label, "krippendorff_alpha"]
         assert got == pytest.approx(direct), label
     spans = span_agreement(mapped, corpus, annotations=annotations)
     assert set(spans["code"]) == set(labels)
     assert spans["kappa"].dropna().between(-1, 1).all()
-    assert ((spans["chars_a_only"] + spans["chars_b_only"] + spans["chars_both"] + spans["chars_neither"])
-            == spans["n_chars"]).all()
+    assert (
+        (spans["chars_a_only"] + spans["chars_b_only"] + spans["chars_both"] + spans["chars_neither"])
+        == spans["n_chars"]
+    ).all()
 
 
 # ------------------------------------------------- predictions as a coder
@@ -445,12 +502,16 @@ def test_leoka_real_export_agreement_per_label():
 # (T1:0000-0004, T2:0000-0004), two human coders and one model. The model's codes
 # are known, so every statistic can be recomputed independently below.
 _PRESENCE = {
-    "a": {"h1": [1, 1, 0, 0, 1, 0, 1, 0, 0, 1],
-          "h2": [1, 0, 0, 0, 1, 0, 1, 1, 0, 1],
-          "model-v1": [1, 1, 0, 1, 1, 0, 0, 0, 0, 1]},
-    "b": {"h1": [0, 0, 1, 1, 0, 0, 0, 1, 0, 0],
-          "h2": [0, 0, 1, 1, 0, 1, 0, 1, 0, 0],
-          "model-v1": [0, 1, 1, 0, 0, 0, 0, 1, 1, 0]},
+    "a": {
+        "h1": [1, 1, 0, 0, 1, 0, 1, 0, 0, 1],
+        "h2": [1, 0, 0, 0, 1, 0, 1, 1, 0, 1],
+        "model-v1": [1, 1, 0, 1, 1, 0, 0, 0, 0, 1],
+    },
+    "b": {
+        "h1": [0, 0, 1, 1, 0, 0, 0, 1, 0, 0],
+        "h2": [0, 0, 1, 1, 0, 1, 0, 1, 0, 0],
+        "model-v1": [0, 1, 1, 0, 0, 0, 0, 1, 1, 0],
+    },
 }
 
 
@@ -465,8 +526,21 @@ def _with_predictions():
             for seg_id, v in zip(segments, values):
                 if v:
                     s = span(corpus, coder, seg_id, code, 0, 6)
-                    rows.append(CodedSpan(coder, source, s.transcript_id, s.segment_id, code, s.start, s.end,
-                                          s.text, 1, 1, s.result_id))
+                    rows.append(
+                        CodedSpan(
+                            coder,
+                            source,
+                            s.transcript_id,
+                            s.segment_id,
+                            code,
+                            s.start,
+                            s.end,
+                            s.text,
+                            1,
+                            1,
+                            s.result_id,
+                        )
+                    )
     return corpus, codings_frame(rows)
 
 
@@ -482,8 +556,7 @@ def _reference(codes, coders):
     counts = np.column_stack([len(coders) - ones, ones])
     pairs = [(i, j) for i in range(len(coders)) for j in range(i + 1, len(coders))]
     pct = 100 * np.mean([np.mean([matrix[i, u] == matrix[j, u] for i, j in pairs]) for u in range(matrix.shape[1])])
-    kappa = (sm_fleiss_kappa(counts, method="fleiss") if len(coders) > 2
-             else cohen_kappa_score(matrix[0], matrix[1]))
+    kappa = sm_fleiss_kappa(counts, method="fleiss") if len(coders) > 2 else cohen_kappa_score(matrix[0], matrix[1])
     return alpha, kappa, pct
 
 

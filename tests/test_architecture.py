@@ -60,7 +60,7 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess:
 
 # Printed as JSON by a separate interpreter (the one running the tests has already
 # imported qualquant from the repository, where grimp would not find the subpackages).
-_GRAPH_SCRIPT = r'''
+_GRAPH_SCRIPT = r"""
 import json, sys
 import grimp
 
@@ -116,7 +116,7 @@ print(json.dumps({
     "importers": {ext: sorted(graph.find_modules_that_directly_import(ext))
                   for ext in ("typer", "rich", "gensim", "spacy") if ext in graph.modules},
 }))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +134,12 @@ def graph(tree) -> dict:
 def test_the_import_graph_covers_the_installed_package(graph):
     """The checks see every module of the four packages (not only the top folder) and their imports."""
     modules = set(graph["modules"])
-    for folder, name in (("corpus", "qualquant.corpus"), ("coding", "qualquant.coding"),
-                         ("quant", "qualquant.quant"), ("pipelines", "qualquant.pipelines")):
+    for folder, name in (
+        ("corpus", "qualquant.corpus"),
+        ("coding", "qualquant.coding"),
+        ("quant", "qualquant.quant"),
+        ("pipelines", "qualquant.pipelines"),
+    ):
         files = [p for p in (REPO / folder).rglob("*.py") if "demo_data" not in p.parts]
         assert len([m for m in modules if m == name or m.startswith(name + ".")]) == len(files), folder
     assert {"qualquant.io", "qualquant.errors", "qualquant.pipelines.stages._run"} <= modules
@@ -161,15 +165,18 @@ def test_import_contracts_are_kept(tree):
 
 def test_only_the_command_line_imports_typer_and_rich(graph):
     """The same rule as the contract, named module by module when it breaks."""
-    outside = [m for ext in ("typer", "rich") for m in graph["importers"].get(ext, [])
-               if not m.startswith("qualquant.pipelines.cli")]
+    outside = [
+        m
+        for ext in ("typer", "rich")
+        for m in graph["importers"].get(ext, [])
+        if not m.startswith("qualquant.pipelines.cli")
+    ]
     assert outside == [], f"typer/rich imported outside qualquant.pipelines.cli: {outside}"
 
 
 def test_quant_imports_neither_gensim_nor_spacy(graph):
     """The statistics stay light: quant never imports gensim or spaCy (also a contract)."""
-    nlp = [m for ext in ("gensim", "spacy") for m in graph["importers"].get(ext, [])
-           if m.startswith("qualquant.quant")]
+    nlp = [m for ext in ("gensim", "spacy") for m in graph["importers"].get(ext, []) if m.startswith("qualquant.quant")]
     assert nlp == []
 
 

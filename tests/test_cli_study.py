@@ -34,25 +34,35 @@ def _make_study(tmp_path: Path) -> Path:
     root = tmp_path / "study"
     for i, (city, extra) in enumerate([("Алматы", ""), ("Астане", "Зовут меня Тимур."), ("Караганде", "")], start=1):
         (root / "transcripts" / f"P0{i}.txt").write_text(TRANSCRIPT.format(city=city, extra=extra), encoding="utf-8")
-    pd.DataFrame({"case_id": ["P01", "P02", "P03"], "age": [24, 31, 46], "status": ["a", "b", "a"],
-                  "belonging": [4, 2, 3]}).to_csv(root / "cases.csv", index=False)
+    pd.DataFrame(
+        {"case_id": ["P01", "P02", "P03"], "age": [24, 31, 46], "status": ["a", "b", "a"], "belonging": [4, 2, 3]}
+    ).to_csv(root / "cases.csv", index=False)
     (root / "names.txt").write_text("Тимур\n", encoding="utf-8")
     rng = np.random.default_rng(0)
     n = 120
     friends = rng.integers(1, 5, n)
-    pd.DataFrame({"friends": friends, "belonging": np.clip(friends + rng.integers(-1, 2, n), 1, 5),
-                  "age_group": rng.choice(["18–29", "30–44", "45+"], n)}).to_csv(root / "survey" / "s.csv", index=False)
+    pd.DataFrame(
+        {
+            "friends": friends,
+            "belonging": np.clip(friends + rng.integers(-1, 2, n), 1, 5),
+            "age_group": rng.choice(["18–29", "30–44", "45+"], n),
+        }
+    ).to_csv(root / "survey" / "s.csv", index=False)
     text = (root / "study.toml").read_text(encoding="utf-8")
-    text = text.replace('[topics]\nenabled = true', '[topics]\nenabled = false')
+    text = text.replace("[topics]\nenabled = true", "[topics]\nenabled = false")
     text = text.replace('path = ""                      # .sav', 'path = "survey/s.csv"         # .sav')
     text = text.replace('outcome = ""\n', 'outcome = "belonging"\n', 1)
-    text = text.replace('correlations = []', 'correlations = ["friends", "belonging"]')
-    text = text.replace('attributes = []                # case attributes crossed',
-                        'attributes = ["status", "age"]  # case attributes crossed')
-    text += ('\n[[constructs]]\nid = "local_ties"\nlabel = "Local ties"\ncodes = ["bridging"]\n'
-             'survey_variables = ["friends"]\noutcome = "belonging"\n'
-             '\n[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\n'
-             'bins = [18, 30, 45, 120]\nlabels = ["18–29", "30–44", "45+"]\n')
+    text = text.replace("correlations = []", 'correlations = ["friends", "belonging"]')
+    text = text.replace(
+        "attributes = []                # case attributes crossed",
+        'attributes = ["status", "age"]  # case attributes crossed',
+    )
+    text += (
+        '\n[[constructs]]\nid = "local_ties"\nlabel = "Local ties"\ncodes = ["bridging"]\n'
+        'survey_variables = ["friends"]\noutcome = "belonging"\n'
+        '\n[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\n'
+        'bins = [18, 30, 45, 120]\nlabels = ["18–29", "30–44", "45+"]\n'
+    )
     (root / "study.toml").write_text(text, encoding="utf-8")
     return root / "study.toml"
 
@@ -76,9 +86,21 @@ def test_run_small_study_then_skip_unchanged_then_rerun_changed(tmp_path):
     out = toml.parent / "out"
     first = runner.invoke(app, ["run", str(toml), "--quiet"])
     assert first.exit_code == 0, first.output
-    for name in ("segments.csv", "corpus_summary.md", "codings.csv", "survey_table3.csv", "joint_display.csv",
-                 "representativeness.csv", "tables.xlsx", "tables.md", "report.html", "warnings.csv",
-                 "private/pseudonym_key.csv", "joint_display_overrides.csv", "linked_cases.csv"):
+    for name in (
+        "segments.csv",
+        "corpus_summary.md",
+        "codings.csv",
+        "survey_table3.csv",
+        "joint_display.csv",
+        "representativeness.csv",
+        "tables.xlsx",
+        "tables.md",
+        "report.html",
+        "warnings.csv",
+        "private/pseudonym_key.csv",
+        "joint_display_overrides.csv",
+        "linked_cases.csv",
+    ):
         assert (out / name).is_file(), name
     assert "no codings export shipped" in first.output
     assert "PRIVATE" in first.output
@@ -135,14 +157,18 @@ def test_run_checks_survey_variables_before_any_stage(tmp_path):
 
 def test_run_stops_at_a_misspelt_construct_code_with_one_error_line(tmp_path):
     toml = _make_study(tmp_path)
-    toml.write_text(toml.read_text(encoding="utf-8").replace('codes = ["bridging"]', 'codes = ["bridgng"]'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('codes = ["bridging"]', 'codes = ["bridgng"]'), encoding="utf-8"
+    )
     result = runner.invoke(app, ["run", str(toml), "--quiet"])
     assert result.exit_code == 1
     lines = [ln for ln in result.output.splitlines() if ln.strip()]
     assert len(lines) == 1, result.output
-    assert re.match(r"Error: study\.toml, line \d+: \[\[constructs\]\] #1 \(local_ties\) codes names 'bridgng', "
-                    r"which is not a code of the codebook codebook\.toml; did you mean 'bridging'", lines[0]), lines[0]
+    assert re.match(
+        r"Error: study\.toml, line \d+: \[\[constructs\]\] #1 \(local_ties\) codes names 'bridgng', "
+        r"which is not a code of the codebook codebook\.toml; did you mean 'bridging'",
+        lines[0],
+    ), lines[0]
     assert not (toml.parent / "out" / "joint_display.csv").exists()  # no false "silence" written
 
 
@@ -208,8 +234,9 @@ def test_run_reconciliation_warnings_show_a_missing_case_id_as_empty(tmp_path):
     recon = [w for stage, w in result.warnings if "transcript_without_case" in w]
     assert len(recon) == 1
     # the file is named relative to the study folder, so outputs and stage keys do not change when it moves
-    assert recon[0].startswith("corpus reconciliation: transcript_without_case transcripts/C1.txt: Transcript C1 "
-                               "has no row")
+    assert recon[0].startswith(
+        "corpus reconciliation: transcript_without_case transcripts/C1.txt: Transcript C1 has no row"
+    )
     cli = runner.invoke(app, ["run", str(toml), "--stage", "corpus", "--force", "--quiet"])
     assert cli.exit_code == 0, cli.output
     assert "transcript_without_case" in cli.output and "nan" not in cli.output
@@ -220,5 +247,7 @@ def test_demo_out_that_cannot_be_created_is_one_error_line(tmp_path):
     target = tmp_path / "file.txt" / "demo"
     result = runner.invoke(app, ["demo", "--out", str(target), "--quiet"])
     assert result.exit_code == 1
-    assert result.stderr.strip() == (f"Error: {target}: cannot write the folder ({tmp_path / 'file.txt'} is a file, "
-                                     "not a folder). Choose another --out path, or a folder you can write to.")
+    assert result.stderr.strip() == (
+        f"Error: {target}: cannot write the folder ({tmp_path / 'file.txt'} is a file, "
+        "not a folder). Choose another --out path, or a folder you can write to."
+    )

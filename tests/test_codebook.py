@@ -128,10 +128,13 @@ def test_check_code_ids_names_each_unknown_id_where_and_close_ids(demo):
     with pytest.raises(UnknownCodeError) as err:
         check_code_ids(["bridgng", "bonding", "zzz", "bridgng"], demo, where="study.toml, line 9: codes")
     msg = str(err.value)
-    assert "study.toml, line 9: codes names 'bridgng', which is not a code of the codebook codebook.toml; " \
-           "did you mean 'bridging'" in msg
+    assert (
+        "study.toml, line 9: codes names 'bridgng', which is not a code of the codebook codebook.toml; "
+        "did you mean 'bridging'" in msg
+    )
     assert "names 'zzz'" in msg and "no similar code (codes: bonding, bridging, linking" in msg
     assert msg.count("'bridgng'") == 1 and msg.endswith("Fix the id or add the code to the codebook.")
     assert isinstance(err.value, CodebookError) and isinstance(err.value, ValueError)
     assert unknown_code_ids(["a", "b"], ["a"], where="--code") == [
-        "--code names 'b', which is not among the codes of the codings table; no similar code (codes: a)."]
+        "--code names 'b', which is not among the codes of the codings table; no similar code (codes: a)."
+    ]

@@ -79,7 +79,7 @@ def test_asymptotic_with_ties_matches_tie_corrected_normal_approximation():
     n1, n2 = len(x), len(y)
     n = n1 + n2
     _, counts = np.unique(x + y, return_counts=True)
-    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - (counts ** 3 - counts).sum() / (n * (n - 1))))
+    sigma = math.sqrt(n1 * n2 / 12 * ((n + 1) - (counts**3 - counts).sum() / (n * (n - 1))))
     u = sum((a > b) + 0.5 * (a == b) for a in x for b in y)
     z = (abs(u - n1 * n2 / 2) - 0.5) / sigma
     assert res.statistic == u

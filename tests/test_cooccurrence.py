@@ -76,8 +76,12 @@ def test_counts_jaccard_fisher():
 
 def test_same_segment_without_overlap_and_multilabel_span():
     corpus = make_corpus(3)
-    spans = [code_span(corpus, 0, "a", 0, 4, "x1"), code_span(corpus, 0, "b", 10, 15, "x2"),
-             code_span(corpus, 1, "a", 0, 8, "both"), code_span(corpus, 1, "b", 0, 8, "both")]
+    spans = [
+        code_span(corpus, 0, "a", 0, 4, "x1"),
+        code_span(corpus, 0, "b", 10, 15, "x2"),
+        code_span(corpus, 1, "a", 0, 8, "both"),
+        code_span(corpus, 1, "b", 0, 8, "both"),
+    ]
     row = cooccurrence(codings_frame(spans), corpus).iloc[0]
     assert row["n_both"] == 2
     assert row["n_overlapping_spans"] == 1  # one Label Studio span carrying both labels
@@ -85,8 +89,12 @@ def test_same_segment_without_overlap_and_multilabel_span():
 
 def test_overlap_only_within_one_coder_and_consensus():
     corpus = make_corpus(4)
-    spans = [code_span(corpus, 0, "a", 0, 8, "r1", "A"), code_span(corpus, 0, "b", 0, 8, "r2", "B"),
-             code_span(corpus, 0, "a", 0, 8, "r3", "B"), code_span(corpus, 0, "b", 2, 9, "r4", "A")]
+    spans = [
+        code_span(corpus, 0, "a", 0, 8, "r1", "A"),
+        code_span(corpus, 0, "b", 0, 8, "r2", "B"),
+        code_span(corpus, 0, "a", 0, 8, "r3", "B"),
+        code_span(corpus, 0, "b", 2, 9, "r4", "A"),
+    ]
     codings = codings_frame(spans)
     with pytest.raises(ValueError, match="holds 2 coders"):
         cooccurrence(codings, corpus)

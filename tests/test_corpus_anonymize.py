@@ -52,8 +52,7 @@ def test_names_file_errors(tmp_path):
     with pytest.raises(NamesFileError) as info:
         read_names(bad)
     assert str(info.value) == (
-        f"{bad} lines 1 and 2: 'Алексей' is listed for two people. Keep it on one line so it gets "
-        "one pseudonym."
+        f"{bad} lines 1 and 2: 'Алексей' is listed for two people. Keep it on one line so it gets one pseudonym."
     )
     bad.write_text("Агент 007\n", encoding="utf-8")
     with pytest.raises(NamesFileError, match="line 1: 'Агент 007' is not a name"):
@@ -71,15 +70,21 @@ def test_russian_case_forms_are_recognised():
 
 
 def test_names_and_identifiers_are_replaced_with_stable_pseudonyms(tmp_path, names_file):
-    t1 = _transcript(tmp_path, "INT01.txt", (
-        "Интервьюер: Алексей, расскажите про Тимура.\n"
-        "Тимур: Я позвонил Алексею, потом Лёше: +7 (701) 123-45-67, почта timur.k@mail.kz.\n"
-        "Интервьюер: А Анна Петровна?\n"
-        "Тимур: Пишите @timur_kz или t.me/timur_kz, сайт https://example.kz/page. ИИН 900101300123.\n"
-    ))
-    t2 = _transcript(tmp_path, "INT02.txt", (
-        "И: С Лёшей знакомы?\nР: Да, звонил ему на 8 701 123 45 67. Вера в лучшее, а вера — это важно.\n"
-    ))
+    t1 = _transcript(
+        tmp_path,
+        "INT01.txt",
+        (
+            "Интервьюер: Алексей, расскажите про Тимура.\n"
+            "Тимур: Я позвонил Алексею, потом Лёше: +7 (701) 123-45-67, почта timur.k@mail.kz.\n"
+            "Интервьюер: А Анна Петровна?\n"
+            "Тимур: Пишите @timur_kz или t.me/timur_kz, сайт https://example.kz/page. ИИН 900101300123.\n"
+        ),
+    )
+    t2 = _transcript(
+        tmp_path,
+        "INT02.txt",
+        ("И: С Лёшей знакомы?\nР: Да, звонил ему на 8 701 123 45 67. Вера в лучшее, а вера — это важно.\n"),
+    )
     (a1, a2), mapping = anonymize([t1, t2], names=names_file)
     assert a1.text == (
         "Интервьюер: [NAME_1], расскажите про [NAME_2].\n"
@@ -90,8 +95,10 @@ def test_names_and_identifiers_are_replaced_with_stable_pseudonyms(tmp_path, nam
     assert a2.text == "И: С [NAME_1] знакомы?\nР: Да, звонил ему на [PHONE_1]. Вера в лучшее, а вера — это важно.\n"
     # segments remapped (not re-parsed): labels that were names keep turn and role
     assert [(s.speaker, s.role) for s in a1.segments] == [
-        ("Интервьюер", "interviewer"), ("[NAME_2]", "participant"),
-        ("Интервьюер", "interviewer"), ("[NAME_2]", "participant"),
+        ("Интервьюер", "interviewer"),
+        ("[NAME_2]", "participant"),
+        ("Интервьюер", "interviewer"),
+        ("[NAME_2]", "participant"),
     ]
     for t in (a1, a2):
         for s in t.segments:
@@ -135,7 +142,9 @@ def test_corpus_in_corpus_out_keeps_cases(tmp_path):
     assert not anon["INT01"].text.count("Илья")
     assert (mapping["kind"] == "NAME").any()
     vadim = [s for s in anon["INT11"].segments if s.role == "participant"]
-    assert {s.speaker for s in vadim} == {"[NAME_" + mapping.loc[mapping["original"] == "Вадим", "pseudonym"].iloc[0].split("_")[1]}
+    assert {s.speaker for s in vadim} == {
+        "[NAME_" + mapping.loc[mapping["original"] == "Вадим", "pseudonym"].iloc[0].split("_")[1]
+    }
     for t in anon:
         assert [s.role for s in t.segments] == [s.role for s in corpus[t.id].segments]
         for s in t.segments:
@@ -158,12 +167,44 @@ def test_write_mapping_is_private_and_atomic(tmp_path, names_file):
 @given(
     body=st.lists(
         st.one_of(
-            st.sampled_from(["Алексей", "Алексея", "Лёшей", "Тимур", "+7 701 123 45 67", "a@b.kz",
-                             "@someone", "123456789012", "[NAME_1]", " ", "\n", ",", "И:", "Р:",
-                             "Катины", "Катиным", "Тем", "Темой", "Тёма", "дядя", "Дядя", "Ержан-аги",
-                             "ага", "-", ".", "на ", "8 (7252) 40-17-93", "Кенесары, 65, квартира 112",
-                             "Кенесары 65", "[смеётся]", "Курмангазы, сто двенадцать",
-                             "Курмангазы, сто\nдвенадцать", "Казахтелеком", "[OTHER_1]"]),
+            st.sampled_from(
+                [
+                    "Алексей",
+                    "Алексея",
+                    "Лёшей",
+                    "Тимур",
+                    "+7 701 123 45 67",
+                    "a@b.kz",
+                    "@someone",
+                    "123456789012",
+                    "[NAME_1]",
+                    " ",
+                    "\n",
+                    ",",
+                    "И:",
+                    "Р:",
+                    "Катины",
+                    "Катиным",
+                    "Тем",
+                    "Темой",
+                    "Тёма",
+                    "дядя",
+                    "Дядя",
+                    "Ержан-аги",
+                    "ага",
+                    "-",
+                    ".",
+                    "на ",
+                    "8 (7252) 40-17-93",
+                    "Кенесары, 65, квартира 112",
+                    "Кенесары 65",
+                    "[смеётся]",
+                    "Курмангазы, сто двенадцать",
+                    "Курмангазы, сто\nдвенадцать",
+                    "Казахтелеком",
+                    "[OTHER_1]",
+                ]
+            ),
             st.text(alphabet="абвгд ежз.,\n:", max_size=8),
         ),
         max_size=25,
@@ -176,9 +217,15 @@ def test_property_offsets_hold_and_second_pass_changes_nothing(tmp_path_factory,
 
     text = "И: " + body
     t = Transcript("P", text, "ru", segments=_segments("P", text, split_turns(text).turns))
-    names = [("Алексей", "Лёша"), ("Тимур",), ("Екатерина", "Катя"), ("Артём", "Тёма"),
-             ("Ержан", "Ержан-ага", "дядя Ержан"), "[ADDRESS] Курмангазы, сто двенадцать",
-             "[OTHER] Казахтелеком"]
+    names = [
+        ("Алексей", "Лёша"),
+        ("Тимур",),
+        ("Екатерина", "Катя"),
+        ("Артём", "Тёма"),
+        ("Ержан", "Ержан-ага", "дядя Ержан"),
+        "[ADDRESS] Курмангазы, сто двенадцать",
+        "[OTHER] Казахтелеком",
+    ]
     once, _ = anonymize(t, names=names)
     for s in once.segments:
         assert once.text[s.start : s.end] == s.text
@@ -248,8 +295,17 @@ def test_names_pymorphy_does_not_know_are_declined_by_their_ending():
 def test_possessives_of_listed_names_get_the_persons_pseudonym():
     from qualquant.corpus.anonymize import possessive_forms
 
-    assert {"катин", "катина", "катино", "катины", "катину", "катиной", "катиным", "катиных",
-            "катином"} <= possessive_forms("Катя")
+    assert {
+        "катин",
+        "катина",
+        "катино",
+        "катины",
+        "катину",
+        "катиной",
+        "катиным",
+        "катиных",
+        "катином",
+    } <= possessive_forms("Катя")
     assert "ерланов" in possessive_forms("Ерлан") and "сергеева" in possessive_forms("Сергей")
     # surnames, patronymics and names in other vowels have none
     assert possessive_forms("Петин") == possessive_forms("Петровна") == possessive_forms("Сауле") == frozenset()
@@ -266,8 +322,9 @@ def test_possessives_of_listed_names_get_the_persons_pseudonym():
     )  # "Машины" (cars) at the start of a sentence is the common noun, not Маша's
     assert set(mapping.loc[mapping["pseudonym"] == "[NAME_1]", "original"]) == {"Катя", "Катина", "Катиным", "Катины"}
     # a street named by a genitive looks like a possessive: not replaced after a preposition without a noun
-    text, _ = _anon("Консульство на Жандосова, офис возле Жандосова. Жандосова машина тут. Жандос пришёл.",
-                    [("Жандос",)])
+    text, _ = _anon(
+        "Консульство на Жандосова, офис возле Жандосова. Жандосова машина тут. Жандос пришёл.", [("Жандос",)]
+    )
     assert text == "Консульство на Жандосова, офис возле Жандосова. [NAME_1] машина тут. [NAME_1] пришёл."
 
 
@@ -297,9 +354,16 @@ def test_a_city_landline_keeps_one_pseudonym_across_spellings():
 
 
 def test_kinship_terms_and_honorifics_are_never_names_on_their_own():
-    names = [("Кенжебай", "дядя Коля", "Коля"), ("Александр", "отец Александр"),
-             ("Серик", "Серик ага", "Серик-ага"), ("Сауле", "Сауле апа"), ("Виктор", "Витька"),
-             ("Виктор Павлович", "Виктор Палыч"), ("Галина Петровна", "Галина"), ("Ольга Петровна", "Оля")]
+    names = [
+        ("Кенжебай", "дядя Коля", "Коля"),
+        ("Александр", "отец Александр"),
+        ("Серик", "Серик ага", "Серик-ага"),
+        ("Сауле", "Сауле апа"),
+        ("Виктор", "Витька"),
+        ("Виктор Павлович", "Виктор Палыч"),
+        ("Галина Петровна", "Галина"),
+        ("Ольга Петровна", "Оля"),
+    ]
     text, mapping = _anon(
         "Дядя его тост сказал. Дядя Коля пришёл, дядя Коли нет. Отец вообще не звонит. Отцу семьдесят. "
         "Отец Александр — священник, отец Александр добрый. Ага, понятно. Серик ага позвонил, "
@@ -321,8 +385,7 @@ def test_kinship_terms_and_honorifics_are_never_names_on_their_own():
 
 def test_forms_that_are_mostly_common_words_are_names_only_inside_a_sentence():
     # "Тем", "Тема", "Темой" are forms of Тёма written without ё, and common words
-    text, _ = _anon("Тем более что Тёма пришёл. Тема интересная. Мы с Темой ходили. С Тёмой тоже.",
-                    [("Артём", "Тёма")])
+    text, _ = _anon("Тем более что Тёма пришёл. Тема интересная. Мы с Темой ходили. С Тёмой тоже.", [("Артём", "Тёма")])
     assert text == "Тем более что [NAME_1] пришёл. Тема интересная. Мы с [NAME_1] ходили. С [NAME_1] тоже."
     # known ambiguity (documented): a listed name that is also a common noun is replaced when capitalised
     text, _ = _anon("Вера в лучшее помогает. Вера пришла, а вера — это важно.", ["Вера"])
@@ -333,14 +396,20 @@ def test_forms_that_are_mostly_common_words_are_names_only_inside_a_sentence():
     ("text", "expected"),
     [
         ("Адрес... ну, Нурсат, дом сто двенадцать, пятый этаж.", ["Нурсат, дом сто двенадцать"]),
-        ("Двушку взяли, Батыс-2, дом семнадцать Б, квартира сорок восемь. Вот.",
-         ["Батыс-2, дом семнадцать Б, квартира сорок восемь"]),
-        ("Это в Аксае, Аксай-4, дом двадцать три, квартира шестьдесят один.",
-         ["Аксай-4, дом двадцать три, квартира шестьдесят один"]),
+        (
+            "Двушку взяли, Батыс-2, дом семнадцать Б, квартира сорок восемь. Вот.",
+            ["Батыс-2, дом семнадцать Б, квартира сорок восемь"],
+        ),
+        (
+            "Это в Аксае, Аксай-4, дом двадцать три, квартира шестьдесят один.",
+            ["Аксай-4, дом двадцать три, квартира шестьдесят один"],
+        ),
         ("Снял комнату на Торайгырова же, дом семьдесят один, у бабушки.", ["Торайгырова же, дом семьдесят один"]),
         ("Нашли однушку, на Жандосова, пятьдесят восемь, там живём.", ["Жандосова, пятьдесят восемь"]),
-        ("Квартира на Розыбакиева, двести сорок семь, квартира пятьдесят восемь, трёшка.",
-         ["Розыбакиева, двести сорок семь, квартира пятьдесят восемь"]),
+        (
+            "Квартира на Розыбакиева, двести сорок семь, квартира пятьдесят восемь, трёшка.",
+            ["Розыбакиева, двести сорок семь, квартира пятьдесят восемь"],
+        ),
         ("Однушка здесь, Туран, тридцать семь, девятый этаж.", ["Туран, тридцать семь"]),
         ("Офис на ул. Абая, дом 12, кв. 5.", ["ул. Абая, дом 12, кв. 5"]),
         ("Живу на Манаса, 34.", ["Манаса, 34"]),
@@ -376,26 +445,54 @@ def test_demo_review_misses_do_not_survive():
     anonymised, mapping = anonymize(corpus, names=read_names(demo / "names.txt"))
     text = "\n".join(t.text for t in anonymised)
     survivors = [
-        form for form in (
+        form
+        for form in (
             # 1. inflected forms of listed names pymorphy3 does not know
-            "Полинки", "Максимкой", "Беки", "Бекой", "Ержан-аги", "Ержан-ага",
+            "Полинки",
+            "Максимкой",
+            "Беки",
+            "Бекой",
+            "Ержан-аги",
+            "Ержан-ага",
             # 2. possessives of listed names
-            "Оксанин", "Оксанины", "Катина", "Катины", "Катиным", "Петин",
+            "Оксанин",
+            "Оксанины",
+            "Катина",
+            "Катины",
+            "Катиным",
+            "Петин",
             # 3. landlines with 4-digit city codes
-            "8 (7252) 40-17-93", "8 (7112) 51-23-40",
+            "8 (7252) 40-17-93",
+            "8 (7112) 51-23-40",
             # 5. addresses, also written in words or as a chat's name
-            "Кенесары 65", "Кенесары, пятьдесят два", "Розыбакиева, двести", "Московской, двадцать",
-            "Нурсат, дом", "Самал-2, дом", "Батыс-2, дом", "Аксай-4, дом", "Торайгырова же, дом",
-            "Жандосова, пятьдесят", "Туран, тридцать", "Бажова, сорок", "Байзакова, двести",
-        ) if form in text
+            "Кенесары 65",
+            "Кенесары, пятьдесят два",
+            "Розыбакиева, двести",
+            "Московской, двадцать",
+            "Нурсат, дом",
+            "Самал-2, дом",
+            "Батыс-2, дом",
+            "Аксай-4, дом",
+            "Торайгырова же, дом",
+            "Жандосова, пятьдесят",
+            "Туран, тридцать",
+            "Бажова, сорок",
+            "Байзакова, двести",
+        )
+        if form in text
     ]
     assert survivors == []
     # 4. no over-matching: common words stay, phrases go to their person
     names = set(mapping.loc[mapping["kind"] == "NAME", "original"])
     assert not names & {"Дядя", "Отец", "Отцу", "Ага", "Тётя", "Петровна", "Палыч"}
     assert {"Виктор Палыч", "Галина Петровна", "Галины Петровны"} <= names
-    for kept in ("Отец вообще со мной не разговаривает", "Дядя его тост сказал", "Спасибо. Ага.",
-                 "Тётя его, [NAME_", "Машины обсуждаем"):
+    for kept in (
+        "Отец вообще со мной не разговаривает",
+        "Дядя его тост сказал",
+        "Спасибо. Ага.",
+        "Тётя его, [NAME_",
+        "Машины обсуждаем",
+    ):
         assert kept in text
     ids = mapping.loc[mapping["original"].isin(["Катя", "Катина", "Катины", "Катиным"]), "pseudonym"]
     assert ids.nunique() == 1
@@ -408,16 +505,20 @@ def test_demo_review_misses_do_not_survive():
 
 # ------------------------------------------------------------- tagged terms
 TAGGED = [
-    ("[ADDRESS] Курмангазы, сто двенадцать", "Живу тут. Курмангазы, сто двенадцать. Печка.",
-     "Живу тут. [ADDRESS_1]. Печка."),
-    ("[PHONE] два-ноль-один, пять-пять", "Звоните: два-ноль-один, пять-пять, вечером.",
-     "Звоните: [PHONE_1], вечером."),
-    ("[EMAIL] тимур собака мейл точка кз", "Пишите на тимур собака мейл точка кз, отвечу.",
-     "Пишите на [EMAIL_1], отвечу."),
+    (
+        "[ADDRESS] Курмангазы, сто двенадцать",
+        "Живу тут. Курмангазы, сто двенадцать. Печка.",
+        "Живу тут. [ADDRESS_1]. Печка.",
+    ),
+    ("[PHONE] два-ноль-один, пять-пять", "Звоните: два-ноль-один, пять-пять, вечером.", "Звоните: [PHONE_1], вечером."),
+    (
+        "[EMAIL] тимур собака мейл точка кз",
+        "Пишите на тимур собака мейл точка кз, отвечу.",
+        "Пишите на [EMAIL_1], отвечу.",
+    ),
     ("[URL] kenesary-chat", "Ссылка в профиле, kenesary-chat, найдёте.", "Ссылка в профиле, [URL_1], найдёте."),
     ("[TELEGRAM] Тимур из Уральска", "В телеге я Тимур из Уральска, пишите.", "В телеге я [TELEGRAM_1], пишите."),
-    ("[IIN] девяносто ноль один ноль один", "ИИН девяносто ноль один ноль один, записали?",
-     "ИИН [IIN_1], записали?"),
+    ("[IIN] девяносто ноль один ноль один", "ИИН девяносто ноль один ноль один, записали?", "ИИН [IIN_1], записали?"),
     ("[OTHER] Лапа помощи", "Волонтёрю в «Лапа помощи», там хорошо.", "Волонтёрю в «[OTHER_1]», там хорошо."),
 ]
 
@@ -439,8 +540,11 @@ def test_plain_person_lines_are_read_as_before_next_to_tagged_lines(tmp_path):
     path = tmp_path / "names.txt"
     path.write_text(NAMES + "[address]   Курмангазы,   сто двенадцать\n[ OTHER ] ТОО «Ромашка»\n", encoding="utf-8")
     assert read_names(path) == (
-        ("Алексей", "Лёша", "Лёха"), ("Тимур",), ("Анна Петровна",),
-        ("[ADDRESS] Курмангазы, сто двенадцать",), ("[OTHER] ТОО «Ромашка»",),
+        ("Алексей", "Лёша", "Лёха"),
+        ("Тимур",),
+        ("Анна Петровна",),
+        ("[ADDRESS] Курмангазы, сто двенадцать",),
+        ("[OTHER] ТОО «Ромашка»",),
     )
 
 
@@ -471,13 +575,17 @@ def test_a_tagged_term_wins_over_an_overlapping_pattern_match_and_name():
 
 
 def test_tagged_terms_are_idempotent_deterministic_and_keep_offsets(tmp_path):
-    text = ("И: Где вы живёте?\nР: Курмангазы, сто\nдвенадцать. Работаю в Казахтелеком.\n"
-            "И: А Алексей?\nР: Тоже в Казахтелеком, на Курмангазы, сто двенадцать.\n")
+    text = (
+        "И: Где вы живёте?\nР: Курмангазы, сто\nдвенадцать. Работаю в Казахтелеком.\n"
+        "И: А Алексей?\nР: Тоже в Казахтелеком, на Курмангазы, сто двенадцать.\n"
+    )
     t = _transcript(tmp_path, "INT01.txt", text)
     names = ["Алексей", "[ADDRESS] Курмангазы, сто двенадцать", "[OTHER] Казахтелеком"]
     once, mapping = anonymize(t, names=names)
-    assert once.text == ("И: Где вы живёте?\nР: [ADDRESS_1]. Работаю в [OTHER_1].\n"
-                         "И: А [NAME_1]?\nР: Тоже в [OTHER_1], на [ADDRESS_1].\n")
+    assert once.text == (
+        "И: Где вы живёте?\nР: [ADDRESS_1]. Работаю в [OTHER_1].\n"
+        "И: А [NAME_1]?\nР: Тоже в [OTHER_1], на [ADDRESS_1].\n"
+    )
     for s in once.segments:
         assert once.text[s.start : s.end] == s.text
     assert [s.role for s in once.segments] == [s.role for s in t.segments]
@@ -494,15 +602,19 @@ def test_tagged_terms_are_idempotent_deterministic_and_keep_offsets(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("[ADRESS] Курмангазы, сто двенадцать\n",
-         r"line 2: unknown tag \[ADRESS\]; use one of \[PHONE\], \[EMAIL\], \[URL\], \[TELEGRAM\], \[IIN\], "
-         r"\[ADDRESS\], \[OTHER\]\.$"),
+        (
+            "[ADRESS] Курмангазы, сто двенадцать\n",
+            r"line 2: unknown tag \[ADRESS\]; use one of \[PHONE\], \[EMAIL\], \[URL\], \[TELEGRAM\], \[IIN\], "
+            r"\[ADDRESS\], \[OTHER\]\.$",
+        ),
         ("[NAME] Алексей\n", r"line 2: unknown tag \[NAME\] \(a person's line takes no tag\)"),
         ("[ADDRESS Курмангазы\n", r"line 2: '\[ADDRESS Курмангазы' starts with '\[' but has no tag"),
         ("[ADDRESS]   # the address\n", r"line 2: the tag \[ADDRESS\] has no term after it"),
         ("[OTHER] [NAME_1] и партнёры\n", r"line 2: the term '\[NAME_1\] и партнёры' holds a placeholder"),
-        ("[OTHER] Курмангазы\n[ADDRESS] Курмангазы\n",
-         r"lines 2 and 3: 'Курмангазы' is tagged both \[OTHER\] and \[ADDRESS\]"),
+        (
+            "[OTHER] Курмангазы\n[ADDRESS] Курмангазы\n",
+            r"lines 2 and 3: 'Курмангазы' is tagged both \[OTHER\] and \[ADDRESS\]",
+        ),
     ],
 )
 def test_a_bad_tag_is_reported_with_file_and_line(tmp_path, content, message):
@@ -521,8 +633,13 @@ def test_demo_tagged_lines_remove_the_addresses_said_in_words():
     assert ("[ADDRESS] Курмангазы, сто двенадцать",) in people
     corpus = read_corpus(demo / "transcripts", cases=demo / "cases.csv")
     raw = "\n".join(t.text for t in corpus)
-    listed = ["Курмангазы, сто двенадцать", "Толе би, сто восемьдесят шесть", "Толе би, сто восемьдесят семь",
-              "Лапа помощи", "Mix"]
+    listed = [
+        "Курмангазы, сто двенадцать",
+        "Толе би, сто восемьдесят шесть",
+        "Толе би, сто восемьдесят семь",
+        "Лапа помощи",
+        "Mix",
+    ]
     assert all(term in raw for term in listed)  # the demo transcripts really say them
     anonymised, mapping = anonymize(corpus, names=people)
     text = "\n".join(t.text for t in anonymised)

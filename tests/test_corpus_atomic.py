@@ -78,6 +78,7 @@ def test_directory_is_swapped_whole(tmp_path):
     def write(content):
         def fill(tmp):
             (tmp / "a.txt").write_text(content, encoding="utf-8")
+
         return fill
 
     atomic_write_dir(target, write("one"))

@@ -69,9 +69,7 @@ def test_empty_case_id(tmp_path):
     path = _write(tmp_path / "cases.csv", "case_id,age\nINT01,27\n,30\n")
     with pytest.raises(CasesFileError) as info:
         read_cases(path)
-    assert str(info.value) == (
-        f"{path} line 3: empty case id in column 'case_id'. Fill in the id or delete the row."
-    )
+    assert str(info.value) == (f"{path} line 3: empty case id in column 'case_id'. Fill in the id or delete the row.")
 
 
 # ----------------------------------------------------------------- corpus
@@ -100,12 +98,13 @@ def test_reconciliation_lists_every_record_set_aside(small):
     ]
     row = rec[rec["kind"] == "transcript_without_case"].iloc[0]
     assert row["message"] == (
-        "Transcript A10 has no row in the cases table; it is kept without case data. "
-        "Add a row for it or fix the id."
+        "Transcript A10 has no row in the cases table; it is kept without case data. Add a row for it or fix the id."
     )
     assert len(corpus.cases) == 2  # nothing dropped
     assert corpus.summary()["reconciliation"] == {
-        "case_without_transcript": 1, "skipped_file": 1, "transcript_without_case": 1
+        "case_without_transcript": 1,
+        "skipped_file": 1,
+        "transcript_without_case": 1,
     }
 
 
@@ -139,8 +138,16 @@ def test_segments_frame_and_summary(small):
     corpus = read_corpus([small / "transcripts" / "A2.txt"])
     frame = corpus.segments_frame()
     assert list(frame.columns) == [
-        "transcript_id", "segment_id", "index", "speaker", "role", "start", "end", "text",
-        "n_words", "timestamp",
+        "transcript_id",
+        "segment_id",
+        "index",
+        "speaker",
+        "role",
+        "start",
+        "end",
+        "text",
+        "n_words",
+        "timestamp",
     ]
     assert frame["segment_id"].tolist() == ["A2:0000", "A2:0001"]
     assert frame["n_words"].tolist() == [2, 2]

@@ -100,8 +100,7 @@ def dictionary_forms():
 
     words = MorphAnalyzer(lang="ru").dictionary.words
     forms = []
-    for prefix in ("е", "ё", "пере", "по", "наи", "не", "сте", "мо", "тр", "при", "ко", "вы",
-                   "ж", "щ", "э", "ю", "я"):
+    for prefix in ("е", "ё", "пере", "по", "наи", "не", "сте", "мо", "тр", "при", "ко", "вы", "ж", "щ", "э", "ю", "я"):
         forms += list(islice(words.iterkeys(prefix), 0, 6000, 15))
     return forms + ["еще", "ещё", "все", "всё", "ее", "её", "елка", "ёлка", "осел", "осёл"]
 
@@ -109,8 +108,12 @@ def dictionary_forms():
 def test_dictionary_forms_in_every_letter_case_match_stock(dictionary_forms, stock_ru, ours_ru):
     rng = random.Random(7)
     mixed = ["".join(c.upper() if rng.random() < 0.5 else c for c in w) for w in dictionary_forms]
-    for words in (dictionary_forms, [w.upper() for w in dictionary_forms],
-                  [w.capitalize() for w in dictionary_forms], mixed):
+    for words in (
+        dictionary_forms,
+        [w.upper() for w in dictionary_forms],
+        [w.capitalize() for w in dictionary_forms],
+        mixed,
+    ):
         assert len(words) > 5000
         expected = _lemmas(stock_ru, words)
         assert _lemmas(ours_ru, words, batch=True) == expected
@@ -118,17 +121,104 @@ def test_dictionary_forms_in_every_letter_case_match_stock(dictionary_forms, sto
 
 
 _WORDS = [
-    "друзьями", "искали", "квартиру", "стекло", "мыла", "раму", "ещё", "еще", "всё", "все", "её",
-    "новой", "мои", "три", "мой", "красивая", "дети", "людей", "шли", "переехали", "Алматы",
-    "Москва", "по-русски", "по-западному", "кто-то", "смотри-ка", "интернет-магазин",
-    "человек-гора", "псевдокошка", "бутявкать", "двухъярусной", "релокантов", "сторис",
-    "тинькофф", "баурсаки", "жұмыс", "қазақша", "бір", "pdf", "Zoom", "iPhone", "COVID-19",
+    "друзьями",
+    "искали",
+    "квартиру",
+    "стекло",
+    "мыла",
+    "раму",
+    "ещё",
+    "еще",
+    "всё",
+    "все",
+    "её",
+    "новой",
+    "мои",
+    "три",
+    "мой",
+    "красивая",
+    "дети",
+    "людей",
+    "шли",
+    "переехали",
+    "Алматы",
+    "Москва",
+    "по-русски",
+    "по-западному",
+    "кто-то",
+    "смотри-ка",
+    "интернет-магазин",
+    "человек-гора",
+    "псевдокошка",
+    "бутявкать",
+    "двухъярусной",
+    "релокантов",
+    "сторис",
+    "тинькофф",
+    "баурсаки",
+    "жұмыс",
+    "қазақша",
+    "бір",
+    "pdf",
+    "Zoom",
+    "iPhone",
+    "COVID-19",
 ]
 _SPECIAL = [
-    "А", "а", "В", "И", "Ы", "ы", "Ъ", "Й", "Ё", "ё", "I", "V", "XIV", "xiv", "Mix", "MCM",
-    "inf", "INF", "Infinity", "nan", "NaN", "1e5", "1E5", "3,5", "1_000", "+7", "-", "--", "«",
-    "»", "...", "—", "\n", "\n\n", "  ", "\t", "İ", "ı", "K", "ſ", "ß", "ǅ", "Σ", "ς",
-    "по-", "-то", "кто-", "ПО-РУССКИ", "Кто-ТО", "ш", "Ш", "İки", "i\u0307ки", "Kİо",
+    "А",
+    "а",
+    "В",
+    "И",
+    "Ы",
+    "ы",
+    "Ъ",
+    "Й",
+    "Ё",
+    "ё",
+    "I",
+    "V",
+    "XIV",
+    "xiv",
+    "Mix",
+    "MCM",
+    "inf",
+    "INF",
+    "Infinity",
+    "nan",
+    "NaN",
+    "1e5",
+    "1E5",
+    "3,5",
+    "1_000",
+    "+7",
+    "-",
+    "--",
+    "«",
+    "»",
+    "...",
+    "—",
+    "\n",
+    "\n\n",
+    "  ",
+    "\t",
+    "İ",
+    "ı",
+    "K",
+    "ſ",
+    "ß",
+    "ǅ",
+    "Σ",
+    "ς",
+    "по-",
+    "-то",
+    "кто-",
+    "ПО-РУССКИ",
+    "Кто-ТО",
+    "ш",
+    "Ш",
+    "İки",
+    "i\u0307ки",
+    "Kİо",
 ]
 _ALPHABET = (
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ"
@@ -146,11 +236,14 @@ _TOKEN = st.one_of(
     st.text(alphabet=_ALPHABET, min_size=1, max_size=14),
     st.builds(_random_case, st.sampled_from(_WORDS), st.lists(st.booleans(), max_size=20)),
     st.sampled_from(_SPECIAL),
-    st.builds(lambda a, b: f"{a}-{b}", st.sampled_from(_WORDS + ["то", "ка", "таки"]),
-              st.sampled_from(_WORDS + ["то", "ка", "таки", "2"])),
-    st.builds(lambda a, b: a + b,
-              st.sampled_from(["по", "наи", "не", "пере", "супер", "анти", "ПО"]),
-              st.sampled_from(_WORDS)),
+    st.builds(
+        lambda a, b: f"{a}-{b}",
+        st.sampled_from(_WORDS + ["то", "ка", "таки"]),
+        st.sampled_from(_WORDS + ["то", "ка", "таки", "2"]),
+    ),
+    st.builds(
+        lambda a, b: a + b, st.sampled_from(["по", "наи", "не", "пере", "супер", "анти", "ПО"]), st.sampled_from(_WORDS)
+    ),
 )
 
 
@@ -170,8 +263,7 @@ def test_case_variants_that_pymorphy3_tells_apart(order, stock_ru):
     is only the abbreviation of широта; ``İ`` lower-cases to two characters, so
     ``İКИ`` is too short for pymorphy3's suffix guesser and ``i̇ки`` is not.
     """
-    pairs = [("ш", "Ш"), ("i\u0307ки", "İКИ"), ("i\u0307ки", "İки"), ("i\u0307шв", "İшв"),
-             ("ki\u0307о", "Kİо")]
+    pairs = [("ш", "Ш"), ("i\u0307ки", "İКИ"), ("i\u0307ки", "İки"), ("i\u0307шв", "İшв"), ("ki\u0307о", "Kİо")]
     words = [w for pair in pairs for w in pair[::order]]
     expected = _lemmas(stock_ru, words)
     lemma = dict(zip(words, expected))
@@ -182,15 +274,54 @@ def test_case_variants_that_pymorphy3_tells_apart(order, stock_ru):
         assert _lemmas(make_pipeline("ru"), words, batch=batch) == expected
 
 
-@pytest.mark.parametrize(("mode", "overwrite"), [
-    ("pymorphy3", False), ("pymorphy3", True), ("pymorphy3_lookup", False),
-])
+@pytest.mark.parametrize(
+    ("mode", "overwrite"),
+    [
+        ("pymorphy3", False),
+        ("pymorphy3", True),
+        ("pymorphy3_lookup", False),
+    ],
+)
 def test_tagged_tokens_and_existing_lemmas_match_stock(mode, overwrite):
     """With POS tags (as a tagger would set them) and preset lemmas, results match stock."""
-    words = ["стекло", "стекло", "мой", "мой", "три", "три", "красивая", "«", "стекло", "Мыла",
-             "мыла", "быстро", "и", "ДРУЗЬЯМИ", "друзьями", "»", "Друзьями"]
-    pos = ["NOUN", "VERB", "DET", "VERB", "NUM", "VERB", "ADJ", "PUNCT", "ADV", "VERB", "NOUN",
-           "ADV", "CCONJ", "NOUN", "X", "PUNCT", "INTJ"]
+    words = [
+        "стекло",
+        "стекло",
+        "мой",
+        "мой",
+        "три",
+        "три",
+        "красивая",
+        "«",
+        "стекло",
+        "Мыла",
+        "мыла",
+        "быстро",
+        "и",
+        "ДРУЗЬЯМИ",
+        "друзьями",
+        "»",
+        "Друзьями",
+    ]
+    pos = [
+        "NOUN",
+        "VERB",
+        "DET",
+        "VERB",
+        "NUM",
+        "VERB",
+        "ADJ",
+        "PUNCT",
+        "ADV",
+        "VERB",
+        "NOUN",
+        "ADV",
+        "CCONJ",
+        "NOUN",
+        "X",
+        "PUNCT",
+        "INTJ",
+    ]
     preset = {0: "предзаданная", 14: "тоже-предзаданная"}
     stock, ours = _stock(mode, overwrite), _ours(mode, overwrite)
     for batch in (False, True):
@@ -218,8 +349,7 @@ def test_memory_zone_forgets_only_what_it_memoised(stock_ru):
     assert inside == [t.lemma_ for t in stock_ru("Друзьями искали квартирку")]
 
 
-def test_without_the_expected_pymorphy3_units_only_the_memo_is_used(monkeypatch, demo_corpus,
-                                                                     stock_ru):
+def test_without_the_expected_pymorphy3_units_only_the_memo_is_used(monkeypatch, demo_corpus, stock_ru):
     monkeypatch.setattr(lemmatizer, "_units_as_expected", lambda analyzer: False)
     nlp = make_pipeline("ru")
     assert nlp.get_pipe(RU_LEMMATIZER)._dictionary_first is False
@@ -289,8 +419,11 @@ def test_segment_lemmas_table(demo_corpus):
         assert len(lemmas) == len(tokens)
         assert all(lemma == lemma.lower() and len(lemma) >= 2 for lemma in lemmas)
     texts = {s.segment_id: s.text for s in participant}
-    marked = [sid for sid, text in texts.items()
-              if "[смеётся]" in text and text.replace("[смеётся]", "").count("смеётся") == 0]
+    marked = [
+        sid
+        for sid, text in texts.items()
+        if "[смеётся]" in text and text.replace("[смеётся]", "").count("смеётся") == 0
+    ]
     assert marked, "the demo corpus has transcriber marks"
     by_id = dict(zip(frame["segment_id"], frame["tokens"]))
     assert all("смеётся" not in by_id[sid] for sid in marked)

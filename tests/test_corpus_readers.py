@@ -199,9 +199,7 @@ def test_koi8r_is_not_mistaken_for_cp1251():
 @pytest.mark.parametrize("data", [b"", b"   \n\n\t ", codecs.BOM_UTF8 + b"\n"])
 def test_empty_file_is_an_error(tmp_path, data):
     path = _write(tmp_path, "empty.txt", data)
-    assert _error(path) == (
-        f"{path}: the file is empty (no text). Put the transcript in it or leave the file out."
-    )
+    assert _error(path) == (f"{path}: the file is empty (no text). Put the transcript in it or leave the file out.")
 
 
 def test_docx_that_is_not_a_zip(tmp_path):
@@ -225,8 +223,7 @@ def test_vtt_cue_ending_before_it_starts(tmp_path):
     broken = VTT.replace("00:00:13.000 --> 00:00:15.500", "00:00:15.500 --> 00:00:13.000")
     path = _write(tmp_path, "INT08.vtt", broken.encode("utf-8"))
     assert _error(path) == (
-        f"{path} line 12: cue ends (00:00:13.000) before it starts (00:00:15.500). "
-        "Fix the cue timing in the file."
+        f"{path} line 12: cue ends (00:00:13.000) before it starts (00:00:15.500). Fix the cue timing in the file."
     )
 
 

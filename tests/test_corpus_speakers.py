@@ -27,10 +27,18 @@ def _turns(text, speakers=None):
 @pytest.mark.parametrize(
     "label, role",
     [
-        ("Интервьюер", "interviewer"), ("И", "interviewer"), ("Респондент", "participant"),
-        ("Р", "participant"), ("Interviewer", "interviewer"), ("I", "interviewer"),
-        ("Q", "interviewer"), ("A", "participant"), ("R", "participant"), ("P1", "participant"),
-        ("Респондент 2", "participant"), ("Модератор", "interviewer"),
+        ("Интервьюер", "interviewer"),
+        ("И", "interviewer"),
+        ("Респондент", "participant"),
+        ("Р", "participant"),
+        ("Interviewer", "interviewer"),
+        ("I", "interviewer"),
+        ("Q", "interviewer"),
+        ("A", "participant"),
+        ("R", "participant"),
+        ("P1", "participant"),
+        ("Респондент 2", "participant"),
+        ("Модератор", "interviewer"),
     ],
 )
 def test_default_labels(label, role):
@@ -66,8 +74,10 @@ def test_header_and_name_labels_need_two_turns():
     turns = _turns(text)
     assert turns[0] == ("", "other", "Интервью 11. Шымкент.", None)
     assert [t[:2] for t in turns[1:]] == [
-        ("Интервьюер", "interviewer"), ("Вадим", "participant"),
-        ("Интервьюер", "interviewer"), ("Вадим", "participant"),
+        ("Интервьюер", "interviewer"),
+        ("Вадим", "participant"),
+        ("Интервьюер", "interviewer"),
+        ("Вадим", "participant"),
     ]
     assert turns[2][2] == "Вадим.\nМосква: это не метка, это слово в реплике."
 
@@ -84,9 +94,7 @@ def test_custom_patterns_and_bad_configuration():
     text = "Гость-1: вопрос\nInformant_A: ответ\n"
     assert [t[:2] for t in _turns(text)] == [("", "participant")]  # no default label matches
     patterns = SpeakerPatterns(patterns=(r"Гость-\d", r"Informant_[A-Z]"), interviewer=("Гость-1",))
-    assert [t[:2] for t in _turns(text, patterns)] == [
-        ("Гость-1", "interviewer"), ("Informant_A", "participant")
-    ]
+    assert [t[:2] for t in _turns(text, patterns)] == [("Гость-1", "interviewer"), ("Informant_A", "participant")]
     with pytest.raises(SpeakerPatternError, match="not a valid regular expression"):
         SpeakerPatterns(patterns=("(unclosed",))
     with pytest.raises(SpeakerPatternError, match="Unknown speaker setting 'interviewers'"):
@@ -130,9 +138,12 @@ def _check_properties(text: str, patterns: SpeakerPatterns) -> None:
 _LABELS = st.sampled_from(["Интервьюер", "И", "Р", "P1", "Q", "A", "Тимур", "Анна Петровна", "[00:01:02] И", "**Р**"])
 _LINE = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40),
-    st.builds(lambda label, sep, rest: f"{label}{sep}{rest}", _LABELS,
-              st.sampled_from([":", ": ", " :", ":\t", ":  "]),
-              st.text(alphabet="абв гд:[]()0123456789.Ё\t \u00a0xyz", max_size=20)),
+    st.builds(
+        lambda label, sep, rest: f"{label}{sep}{rest}",
+        _LABELS,
+        st.sampled_from([":", ": ", " :", ":\t", ":  "]),
+        st.text(alphabet="абв гд:[]()0123456789.Ё\t \u00a0xyz", max_size=20),
+    ),
 )
 _TEXTS = st.lists(_LINE, max_size=12).map(lambda lines: "\n".join(lines))
 _PATTERNS = st.builds(
@@ -167,7 +178,8 @@ def test_arbitrary_text_with_default_patterns(text):
                 lambda s: s.strip() and not re.search(r"(^|\n)\s*[ИР]\s*:", s)
             ),
         ),
-        min_size=1, max_size=8,
+        min_size=1,
+        max_size=8,
     )
 )
 def test_constructed_turns_are_recovered(turns):

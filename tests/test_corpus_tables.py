@@ -21,13 +21,16 @@ from qualquant.corpus.errors import CorpusError, TableReadError, TableValueError
 from qualquant.io import Column, TableSchema, escape_formula, read_table, unescape_formula, write_table
 from qualquant.quant.errors import QualquantError
 
-SCHEMA = TableSchema("test table", (
-    Column("id", "str"),
-    Column("n", "int"),
-    Column("flag", "bool"),
-    Column("task", "int", nullable=True, required=False),
-    Column("note", "str", nullable=True, required=False),
-))
+SCHEMA = TableSchema(
+    "test table",
+    (
+        Column("id", "str"),
+        Column("n", "int"),
+        Column("flag", "bool"),
+        Column("task", "int", nullable=True, required=False),
+        Column("note", "str", nullable=True, required=False),
+    ),
+)
 
 
 def _csv(tmp_path, text: str):
@@ -37,8 +40,9 @@ def _csv(tmp_path, text: str):
 
 
 def test_booleans_in_every_accepted_spelling(tmp_path):
-    rows = "\n".join(f"a{k},{k},{flag}" for k, flag in enumerate(["True", "False", "true", "false", "1", "0",
-                                                                 "TRUE", "FALSE"]))
+    rows = "\n".join(
+        f"a{k},{k},{flag}" for k, flag in enumerate(["True", "False", "true", "false", "1", "0", "TRUE", "FALSE"])
+    )
     table = read_table(_csv(tmp_path, "id,n,flag\n" + rows + "\n"), SCHEMA)
     assert table["flag"].dtype == bool
     assert table["flag"].tolist() == [True, False, True, False, True, False, True, False]
@@ -49,8 +53,10 @@ def test_a_value_that_is_not_a_boolean_names_file_row_and_column(tmp_path, value
     path = _csv(tmp_path, f"id,n,flag\na,1,False\nb,2,{value}\n")
     with pytest.raises(TableValueError) as info:
         read_table(path, SCHEMA)
-    assert str(info.value) == (f"{path}: row 3, column 'flag' (C): {value!r} is not True or False; write True or "
-                               "False (or 1/0), or write the table again with qualquant.")
+    assert str(info.value) == (
+        f"{path}: row 3, column 'flag' (C): {value!r} is not True or False; write True or "
+        "False (or 1/0), or write the table again with qualquant."
+    )
     assert isinstance(info.value, ValueError) and isinstance(info.value, QualquantError)
     assert isinstance(info.value, (TableReadError, CorpusError))
 
@@ -62,11 +68,14 @@ def test_row_numbers_count_records_as_a_spreadsheet_shows_them(tmp_path):
         read_table(path, SCHEMA)
 
 
-@pytest.mark.parametrize("value, message", [
-    ("12.5", "'12.5' is not a whole number; write a whole number such as 12"),
-    ("abc", "'abc' is not a whole number"),
-    ("True", "'True' is not a whole number"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("12.5", "'12.5' is not a whole number; write a whole number such as 12"),
+        ("abc", "'abc' is not a whole number"),
+        ("True", "'True' is not a whole number"),
+    ],
+)
 def test_integers_must_be_whole_numbers(tmp_path, value, message):
     with pytest.raises(TableValueError, match=r"row 2, column 'n' \(B\): " + message):
         read_table(_csv(tmp_path, f"id,n,flag\na,{value},False\n"), SCHEMA)
@@ -76,8 +85,10 @@ def test_an_empty_cell_in_a_column_that_cannot_be_empty(tmp_path):
     path = _csv(tmp_path, "id,n,flag\na,1,False\nb,2,\n")
     with pytest.raises(TableValueError) as info:
         read_table(path, SCHEMA)
-    assert str(info.value) == (f"{path}: row 3, column 'flag' (C) is empty, but the column cannot be: fill it in, "
-                               "or write the table again with qualquant.")
+    assert str(info.value) == (
+        f"{path}: row 3, column 'flag' (C) is empty, but the column cannot be: fill it in, "
+        "or write the table again with qualquant."
+    )
 
 
 def test_ids_stay_text_and_nullable_integers_stay_integers(tmp_path):
@@ -90,8 +101,9 @@ def test_ids_stay_text_and_nullable_integers_stay_integers(tmp_path):
 
 def test_xlsx_number_cells_in_id_columns_are_ids_not_floats(tmp_path):
     path = tmp_path / "t.xlsx"
-    pd.DataFrame({"id": [1, 2.0, "03"], "n": [1.0, 2, "3"], "flag": [True, 0, "false"],
-                  "task": [1.0, None, 3.0]}).to_excel(path, index=False)
+    pd.DataFrame(
+        {"id": [1, 2.0, "03"], "n": [1.0, 2, "3"], "flag": [True, 0, "false"], "task": [1.0, None, 3.0]}
+    ).to_excel(path, index=False)
     table = read_table(path, SCHEMA)
     assert table["id"].tolist() == ["1", "2", "03"]
     assert table["n"].tolist() == [1, 2, 3] and table["flag"].tolist() == [True, False, False]
@@ -145,11 +157,13 @@ def test_text_a_spreadsheet_would_run_reads_back_unchanged(tmp_path, suffix):
 
 
 def _codings():
-    return codings_frame([
-        CodedSpan("a", "human", "01", "01:0001", "bonding", 0, 5, "- Да!", 1, 11, "r1", "2024-01-01", None, False),
-        CodedSpan("b", "human", "01", "01:0001", "bonding", 2, 5, "а!", 1, 12, "r2", None, None, True),
-        CodedSpan("b", "human", "01", "01:0002", "linking", 6, 9, "нет", 2, 12, "r3"),
-    ])
+    return codings_frame(
+        [
+            CodedSpan("a", "human", "01", "01:0001", "bonding", 0, 5, "- Да!", 1, 11, "r1", "2024-01-01", None, False),
+            CodedSpan("b", "human", "01", "01:0001", "bonding", 2, 5, "а!", 1, 12, "r2", None, None, True),
+            CodedSpan("b", "human", "01", "01:0002", "linking", 6, 9, "нет", 2, 12, "r3"),
+        ]
+    )
 
 
 def test_schemas_match_the_tables_they_describe():

@@ -15,12 +15,30 @@ import pytest
 from qualquant.pipelines.cli.study import run_demo
 from qualquant.pipelines.study import CONVERGENCE_LABELS
 
-REQUIRED = ("report.html", "segments.csv", "codings.csv", "agreement.csv", "theme_frequencies.csv", "topics.csv",
-            "joint_display.csv", "tables.xlsx", "corpus_summary.md", "coding_issues.csv",
-            "theme_frequencies_by_legal_status.csv", "topic_code_alignment.csv", "topic_effects.csv",
-            "survey_table1.csv", "survey_table2.csv", "survey_table3.csv", "quant_check.csv",
-            "linked_cases.csv", "quantitized_codes.sav", "quantitized_codes.csv", "representativeness.csv",
-            "private/pseudonym_key.csv")
+REQUIRED = (
+    "report.html",
+    "segments.csv",
+    "codings.csv",
+    "agreement.csv",
+    "theme_frequencies.csv",
+    "topics.csv",
+    "joint_display.csv",
+    "tables.xlsx",
+    "corpus_summary.md",
+    "coding_issues.csv",
+    "theme_frequencies_by_legal_status.csv",
+    "topic_code_alignment.csv",
+    "topic_effects.csv",
+    "survey_table1.csv",
+    "survey_table2.csv",
+    "survey_table3.csv",
+    "quant_check.csv",
+    "linked_cases.csv",
+    "quantitized_codes.sav",
+    "quantitized_codes.csv",
+    "representativeness.csv",
+    "private/pseudonym_key.csv",
+)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +127,7 @@ def test_codings_on_interviewer_turns_are_reported(tmp_path):
     transcript = corp[task["data"]["transcript_id"]]
     turn = next(s for s in transcript.segments if s.role == "interviewer")
     span = next(r for r in task["annotations"][0]["result"] if r.get("type") == "labels")
-    span["value"].update(start=turn.start, end=turn.end, text=transcript.text[turn.start:turn.end])
+    span["value"].update(start=turn.start, end=turn.end, text=transcript.text[turn.start : turn.end])
     n_labels = len(span["value"]["labels"])
     export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
 
@@ -151,15 +169,30 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
     corpus = dc.demo_corpus(ids)
     emails = {"coder_a": "coder.a@example.com", "coder_b": "coder.b@example.com"}
     user_ids = {email: uid for uid, email in client.users().items()}
-    sent = dc.round_trip(client, corpus=corpus, codebook=codebook, plans=dc.read_plans(codebook, transcript_ids=ids),
-                         users={c: user_ids[e] for c, e in emails.items()},
-                         coder_clients={c: labelstudio_server.client(e) for c, e in emails.items()},
-                         project_title="qualquant demo (live test)")
+    sent = dc.round_trip(
+        client,
+        corpus=corpus,
+        codebook=codebook,
+        plans=dc.read_plans(codebook, transcript_ids=ids),
+        users={c: user_ids[e] for c, e in emails.items()},
+        coder_clients={c: labelstudio_server.client(e) for c, e in emails.items()},
+        project_title="qualquant demo (live test)",
+    )
 
     token = labelstudio_server.admin.token
     out = tmp_path / "demo"
-    args = ["demo", "--out", str(out), "--quiet", "--labelstudio", labelstudio_server.url,
-            "--project", str(sent.project_id), "--token-env", "QQ_DEMO_TOKEN"]
+    args = [
+        "demo",
+        "--out",
+        str(out),
+        "--quiet",
+        "--labelstudio",
+        labelstudio_server.url,
+        "--project",
+        str(sent.project_id),
+        "--token-env",
+        "QQ_DEMO_TOKEN",
+    ]
     runner = CliRunner()
     monkeypatch.delenv("QQ_DEMO_TOKEN", raising=False)
     missing = runner.invoke(app, args)
@@ -176,8 +209,9 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
     assert set(codings["source"]) == {"human"}
     expected = sent.export.codings.assign(coder=sent.export.codings["coder"].map(emails))
     key = ["coder", "transcript_id", "code", "start", "end"]
-    assert sorted(codings[key].itertuples(index=False, name=None)) == \
-        sorted(expected[key].itertuples(index=False, name=None))
+    assert sorted(codings[key].itertuples(index=False, name=None)) == sorted(
+        expected[key].itertuples(index=False, name=None)
+    )
     # the raw export was snapshotted under the output folder, read-only, as the server sent it
     snapshots = sorted((out / "snapshots").iterdir())
     assert len(snapshots) == 1
@@ -189,8 +223,9 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
     agreement = pd.read_csv(out / "agreement.csv", encoding="utf-8-sig").set_index("code")
     assert set(agreement["coders"]) == {"coder.a@example.com; coder.b@example.com"}
     study = read_study(dc.DEMO / "study.toml")
-    direct = agreement_table(expected, corpus, codebook=codebook, roles=tuple(study.config.corpus.roles),
-                             n_boot=0).set_index("code")
+    direct = agreement_table(
+        expected, corpus, codebook=codebook, roles=tuple(study.config.corpus.roles), n_boot=0
+    ).set_index("code")
     assert agreement.loc["overall", "krippendorff_alpha"] == pytest.approx(direct.loc["overall", "krippendorff_alpha"])
     assert 0 < agreement.loc["overall", "krippendorff_alpha"] < 1
     # the token is in no file the run wrote
@@ -206,5 +241,7 @@ def test_demo_project_options_need_a_server(tmp_path):
 
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "x"), "--project", "7"])
     assert result.exit_code == 1
-    assert "Error: --project and --token-env choose the live Label Studio project; give its server with " \
-           "--labelstudio URL too." in " ".join(result.output.split())
+    assert (
+        "Error: --project and --token-env choose the live Label Studio project; give its server with "
+        "--labelstudio URL too." in " ".join(result.output.split())
+    )

@@ -80,10 +80,13 @@ def test_several_facets_are_applied_to_one_span(plans, codebook):
 
 def test_a_misplaced_quote_is_an_error_naming_file_and_quote(tmp_path, codebook, corpus):
     path = tmp_path / "INT02.toml"
-    path.write_text('transcript = "INT02"\n[[span]]\nquote = "этой фразы нет в интервью"\ncodes = ["bonding"]\n',
-                    encoding="utf-8")
+    path.write_text(
+        'transcript = "INT02"\n[[span]]\nquote = "этой фразы нет в интервью"\ncodes = ["bonding"]\n', encoding="utf-8"
+    )
     plan = dc.read_plan(path, codebook)
-    with pytest.raises(dc.CodingPlanError, match=r"INT02\.toml span 1: the quote 'этой фразы нет в интервью' is not found"):
+    with pytest.raises(
+        dc.CodingPlanError, match=r"INT02\.toml span 1: the quote 'этой фразы нет в интервью' is not found"
+    ):
         dc.coder_a_spans(plan, corpus["INT02"])
     path.write_text('transcript = "INT02"\n[[span]]\nquote = "[смеётся]"\ncodes = ["bonding"]\n', encoding="utf-8")
     with pytest.raises(dc.CodingPlanError, match=r"INT02\.toml span 1: the quote '\[смеётся\]' occurs \d+ times"):
@@ -98,7 +101,7 @@ def test_a_misplaced_quote_is_an_error_naming_file_and_quote(tmp_path, codebook,
         ('[[span]]\nquote = ""\ncodes = ["bonding"]\n', r"span 1: 'quote' must be a non-empty string"),
         ('[[span]]\nquote = "x"\ncodes = []\n', r"span 1: 'codes' must be a non-empty list"),
         ('transcript = "INT01"\n', r"has no \[\[span\]\] entries"),
-        ('[[span]\n', r"cannot read the coding plan"),
+        ("[[span]\n", r"cannot read the coding plan"),
     ],
 )
 def test_malformed_plans_are_clear_errors(tmp_path, codebook, body, message):
@@ -143,15 +146,17 @@ def test_coder_b_disagrees_realistically(corpus, coders):
                 changed += (other.start, other.end) != (span.start, span.end)
                 seg = next(s for s in corpus[tid].segments if s.segment_id == span.segment_id)
                 assert seg.start <= other.start < other.end <= seg.end  # B stays inside the turn
-    assert 0.40 <= confused / bridging <= 0.65          # about half of bridging -> linking
-    assert 0.06 <= missed / (kept + missed) <= 0.14     # about 10% missed
+    assert 0.40 <= confused / bridging <= 0.65  # about half of bridging -> linking
+    assert 0.06 <= missed / (kept + missed) <= 0.14  # about 10% missed
     assert 0.25 <= changed / sum(len(s) for s in a.values()) <= 0.50  # boundary differences
     a_keys = {(tid, s.start, s.end, c) for tid, spans in a.items() for s in spans for c in s.codes}
     b_over = [(tid, s, c) for tid, spans in b.items() for s in spans for c in s.codes]
-    extra = sum(1 for tid, s, c in b_over
-                if c != "linking" and not any(k[0] == tid and k[3] == c and k[1] < s.end and s.start < k[2]
-                                              for k in a_keys))
-    assert 0.03 <= extra / n_a <= 0.07                  # about 5% extra codes
+    extra = sum(
+        1
+        for tid, s, c in b_over
+        if c != "linking" and not any(k[0] == tid and k[3] == c and k[1] < s.end and s.start < k[2] for k in a_keys)
+    )
+    assert 0.03 <= extra / n_a <= 0.07  # about 5% extra codes
 
 
 def test_b_boundaries_fall_on_word_boundaries(corpus, coders):
@@ -189,7 +194,7 @@ def test_shipped_export_validates_against_corpus_and_codebook(shipped, corpus, c
     assert set(codings["coder"]) == {"coder_a", "coder_b"}
     assert set(codings["code"]) <= set(codebook.code_ids)
     for row in codings.itertuples():  # every span re-checked against the pseudonymised text
-        assert corpus[row.transcript_id].text[row.start:row.end] == row.text
+        assert corpus[row.transcript_id].text[row.start : row.end] == row.text
     per = shipped.annotations.groupby("transcript_id")["coder"].apply(set)
     assert len(per) == 20 and all(c == {"coder_a", "coder_b"} for c in per)
 
@@ -229,12 +234,18 @@ def test_round_trip_on_two_transcripts(labelstudio_server, codebook):
     admin = labelstudio_server.client()
     ids = {email: uid for uid, email in admin.users().items()}
     users = {"coder_a": ids[emails[1]], "coder_b": ids[emails[2]]}
-    coder_clients = {"coder_a": labelstudio_server.client(emails[1]),
-                     "coder_b": labelstudio_server.client(emails[2])}
+    coder_clients = {"coder_a": labelstudio_server.client(emails[1]), "coder_b": labelstudio_server.client(emails[2])}
     corpus = dc.demo_corpus(["INT03", "INT08"])  # INT08 comes from subtitles: turns hold line breaks
     plans = dc.read_plans(codebook, transcript_ids=["INT03", "INT08"])
-    result = dc.round_trip(admin, corpus=corpus, codebook=codebook, plans=plans, users=users,
-                           coder_clients=coder_clients, project_title="Demo codings (test)")
+    result = dc.round_trip(
+        admin,
+        corpus=corpus,
+        codebook=codebook,
+        plans=plans,
+        users=users,
+        coder_clients=coder_clients,
+        project_title="Demo codings (test)",
+    )
     export = result.export
     assert export.issues.empty and export.counts["n_tasks"] == 2
     got = {(r.coder, r.transcript_id, r.start, r.end, r.code) for r in export.codings.itertuples()}
@@ -245,15 +256,28 @@ def test_round_trip_on_two_transcripts(labelstudio_server, codebook):
     assert by_user == {users["coder_a"]: 2, users["coder_b"]: 2}
     # the same plans give the same spans as the shipped export (same pseudonymised text)
     shipped = json.loads(EXPORT.read_text(encoding="utf-8"))
-    old = {t["data"]["transcript_id"]: sorted((r["value"]["start"], r["value"]["end"], tuple(r["value"]["labels"]))
-                                             for a in t["annotations"] for r in a["result"]) for t in shipped}
-    new = {t["data"]["transcript_id"]: sorted((r["value"]["start"], r["value"]["end"], tuple(r["value"]["labels"]))
-                                             for a in t["annotations"] for r in a["result"]) for t in tasks}
+    old = {
+        t["data"]["transcript_id"]: sorted(
+            (r["value"]["start"], r["value"]["end"], tuple(r["value"]["labels"]))
+            for a in t["annotations"]
+            for r in a["result"]
+        )
+        for t in shipped
+    }
+    new = {
+        t["data"]["transcript_id"]: sorted(
+            (r["value"]["start"], r["value"]["end"], tuple(r["value"]["labels"]))
+            for a in t["annotations"]
+            for r in a["result"]
+        )
+        for t in tasks
+    }
     assert new == {k: old[k] for k in new}
     # a second push into the same project is refused instead of duplicating annotations
     with pytest.raises(Exception, match="fresh project"):
-        dc.round_trip(admin, corpus=corpus, codebook=codebook, plans=plans, users=users,
-                      project_title="Demo codings (test)")
+        dc.round_trip(
+            admin, corpus=corpus, codebook=codebook, plans=plans, users=users, project_title="Demo codings (test)"
+        )
     assert set(result.timings) == {"project_and_push", "annotate", "export_and_validate"}
 
 

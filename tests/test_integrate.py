@@ -61,11 +61,13 @@ def _segments():
 
 
 def test_case_code_table_presence_count_coverage():
-    cod = _codings([
-        ("consensus", "human", "A", "A:0001", "x", 11, 31, "t" * 20, "r1"),
-        ("consensus", "human", "A", "A:0001", "x", 21, 41, "t" * 20, "r2"),  # overlaps r1: 11..41 = 30 chars
-        ("consensus", "human", "B", "B:0001", "y", 50, 60, "t" * 10, "r3"),
-    ])
+    cod = _codings(
+        [
+            ("consensus", "human", "A", "A:0001", "x", 11, 31, "t" * 20, "r1"),
+            ("consensus", "human", "A", "A:0001", "x", 21, 41, "t" * 20, "r2"),  # overlaps r1: 11..41 = 30 chars
+            ("consensus", "human", "B", "B:0001", "y", 50, 60, "t" * 10, "r3"),
+        ]
+    )
     m = case_code_table(cod, _segments(), ["A", "B", "C"], ["x", "y"])
     assert m.loc["A", "c_x"] == 1 and m.loc["A", "n_x"] == 2
     assert m.loc["A", "cov_x"] == pytest.approx(30 / 100)
@@ -108,8 +110,7 @@ def _numeric_linked(with_code, without_code):
     """Cases with the code carry the values ``with_code``, cases without it ``without_code``."""
     values = list(with_code) + list(without_code)
     ids = pd.Index([f"C{i:02d}" for i in range(len(values))], name="case_id")
-    codes_m = pd.DataFrame({"c_x": [1] * len(with_code) + [0] * len(without_code), "n_x": 1, "cov_x": 0.1},
-                           index=ids)
+    codes_m = pd.DataFrame({"c_x": [1] * len(with_code) + [0] * len(without_code), "n_x": 1, "cov_x": 0.1}, index=ids)
     q = pd.DataFrame({"case_id": ids, "value": np.asarray(values, dtype=float)})
     return codes_m, q
 
@@ -153,8 +154,13 @@ def test_linked_cases_p_adjusted_is_benjamini_hochberg_over_every_test():
     for code in ("a", "b", "z"):
         present = rng.integers(0, 2, n) if code != "z" else np.zeros(n, dtype=int)  # z: nowhere, untested
         codes_m[f"c_{code}"], codes_m[f"n_{code}"], codes_m[f"cov_{code}"] = present, present, 0.1 * present
-    q = pd.DataFrame({"case_id": ids, "age": rng.permutation(np.arange(20, 20 + n)).astype(float),
-                      "status": rng.choice(["u", "v"], n)})
+    q = pd.DataFrame(
+        {
+            "case_id": ids,
+            "age": rng.permutation(np.arange(20, 20 + n)).astype(float),
+            "status": rng.choice(["u", "v"], n),
+        }
+    )
     tests = linked_cases(codes_m, q, attributes=["age", "status"], codes=["a", "b", "z"]).tests
     assert "p_adjusted" in tests.columns and len(tests) == 6
     tested = tests["p_value"].notna()
@@ -185,8 +191,7 @@ def test_linked_cases_sets_aside_cases_missing_from_questionnaire():
 
 
 def test_linked_cases_code_everywhere_is_reported_not_tested():
-    codes_m = pd.DataFrame({"c_x": [1, 1, 1], "n_x": 1, "cov_x": 0.1},
-                           index=pd.Index(["A", "B", "C"], name="case_id"))
+    codes_m = pd.DataFrame({"c_x": [1, 1, 1], "n_x": 1, "cov_x": 0.1}, index=pd.Index(["A", "B", "C"], name="case_id"))
     q = pd.DataFrame({"case_id": ["A", "B", "C"], "g": ["u", "v", "u"]})
     row = linked_cases(codes_m, q, attributes=["g"], codes=["x"]).tests.iloc[0]
     assert row["test"] == "none" and "every case" in row["note"]
@@ -216,22 +221,38 @@ def test_write_quantitized_round_trip_keeps_labels(tmp_path):
 # --------------------------------------------------------------------------- convergence rules
 
 
-@pytest.mark.parametrize("direction,expected,verdict", [
-    ("positive", "positive", "confirms"), ("negative", "positive", "contradicts"),
-    ("none", "positive", "not shown"), ("undirected", "positive", "undirected"),
-    ("undirected", "association", "confirms"), ("none", "association", "not shown"),
-    ("none", "none", "confirms"), ("positive", "none", "contradicts"), ("negative", "negative", "confirms"),
-])
+@pytest.mark.parametrize(
+    "direction,expected,verdict",
+    [
+        ("positive", "positive", "confirms"),
+        ("negative", "positive", "contradicts"),
+        ("none", "positive", "not shown"),
+        ("undirected", "positive", "undirected"),
+        ("undirected", "association", "confirms"),
+        ("none", "association", "not shown"),
+        ("none", "none", "confirms"),
+        ("positive", "none", "contradicts"),
+        ("negative", "negative", "confirms"),
+    ],
+)
 def test_variable_verdict(direction, expected, verdict):
     assert variable_verdict(direction, expected) == verdict
 
 
-@pytest.mark.parametrize("qual,verdicts,label", [
-    (False, [], "silence"), (False, ["confirms"], "silence"), (True, [], "silence"),
-    (True, ["confirms", "confirms"], "agreement"), (True, ["confirms", "not shown"], "partial agreement"),
-    (True, ["undirected"], "partial agreement"), (True, ["contradicts"], "dissonance"),
-    (True, ["not shown", "contradicts"], "dissonance"), (True, ["confirms", "contradicts"], "partial agreement"),
-])
+@pytest.mark.parametrize(
+    "qual,verdicts,label",
+    [
+        (False, [], "silence"),
+        (False, ["confirms"], "silence"),
+        (True, [], "silence"),
+        (True, ["confirms", "confirms"], "agreement"),
+        (True, ["confirms", "not shown"], "partial agreement"),
+        (True, ["undirected"], "partial agreement"),
+        (True, ["contradicts"], "dissonance"),
+        (True, ["not shown", "contradicts"], "dissonance"),
+        (True, ["confirms", "contradicts"], "partial agreement"),
+    ],
+)
 def test_propose_convergence(qual, verdicts, label):
     got, rule = propose_convergence(qual, verdicts)
     assert got == label and rule[0] in "1234"
@@ -246,11 +267,18 @@ def _survey(n=200, seed=1):
     belonging = np.clip(friends + rng.integers(-1, 2, n), 1, 5)
     noise = rng.integers(1, 5, n)
     status = rng.choice([1, 2, 3], n)
-    data = pd.DataFrame({"friends": friends.astype(float), "belonging": belonging.astype(float),
-                         "noise": noise.astype(float), "status": status.astype(float)})
-    meta = SurveyMeta(measure_levels={"friends": "ordinal", "belonging": "ordinal", "noise": "ordinal",
-                                      "status": "nominal"},
-                      value_labels={"status": {1: "citizen", 2: "permanent", 3: "temporary"}})
+    data = pd.DataFrame(
+        {
+            "friends": friends.astype(float),
+            "belonging": belonging.astype(float),
+            "noise": noise.astype(float),
+            "status": status.astype(float),
+        }
+    )
+    meta = SurveyMeta(
+        measure_levels={"friends": "ordinal", "belonging": "ordinal", "noise": "ordinal", "status": "nominal"},
+        value_labels={"status": {1: "citizen", 2: "permanent", 3: "temporary"}},
+    )
     return Survey(data, meta)
 
 
@@ -266,13 +294,19 @@ def test_joint_display_rules_and_columns():
     constructs = [
         Construct(id="ties", label="Local ties", codes=["ties"], survey_variables=["friends"], outcome="belonging"),
         Construct(id="noise", codes=["ties"], survey_variables=["noise"], outcome="belonging"),
-        Construct(id="status", codes=["ties"], survey_variables=["status"], expected_direction="association",
-                  outcome="belonging"),
+        Construct(
+            id="status",
+            codes=["ties"],
+            survey_variables=["status"],
+            expected_direction="association",
+            outcome="belonging",
+        ),
         Construct(id="lang", codes=["lang"], survey_variables=["friends"], outcome="belonging"),
         Construct(id="no_survey", codes=["ties"]),
     ]
-    display, evidence = joint_display(constructs, codings=_demo_codings(), case_ids=list("ABCD"), survey=_survey(),
-                                      min_cases=2, min_share=0.1)
+    display, evidence = joint_display(
+        constructs, codings=_demo_codings(), case_ids=list("ABCD"), survey=_survey(), min_cases=2, min_share=0.1
+    )
     d = display.set_index("construct")
     assert d.loc["ties", "convergence"] == "agreement"
     assert d.loc["ties", "n_cases"] == 4 and d.loc["ties", "pct_cases"] == 100.0
@@ -284,8 +318,7 @@ def test_joint_display_rules_and_columns():
     assert ev.loc["ties", "statistic"] == pytest.approx(ref.statistic)
     assert ev.loc["ties", "p_value"] == pytest.approx(ref.pvalue, rel=1e-6)
     assert ev.loc["status", "test"] == "pearson_chi2"
-    chi = stats.chi2_contingency(pd.crosstab(_survey().data["status"], _survey().data["belonging"]),
-                                 correction=False)
+    chi = stats.chi2_contingency(pd.crosstab(_survey().data["status"], _survey().data["belonging"]), correction=False)
     assert ev.loc["status", "statistic"] == pytest.approx(chi.statistic)
     assert set(display["convergence"]) <= {"agreement", "partial agreement", "silence", "dissonance"}
 
@@ -301,20 +334,23 @@ def test_exclude_values_treated_as_missing():
     data = s.data.copy()
     data.loc[:9, "friends"] = 9.0  # a "difficult to answer" code
     s9 = Survey(data, s.meta)
-    c = Construct(id="x", codes=["ties"], survey_variables=["friends"], outcome="belonging",
-                  exclude_values={"friends": [9]})
+    c = Construct(
+        id="x", codes=["ties"], survey_variables=["friends"], outcome="belonging", exclude_values={"friends": [9]}
+    )
     _, ev = joint_display([c], codings=_demo_codings(), case_ids=list("ABCD"), survey=s9)
     assert ev.iloc[0]["n"] == len(data) - 10
 
 
 def test_quotes_rule_prefers_segments_with_more_codes_and_distinct_cases():
-    cod = _codings([
-        ("consensus", "human", "A", "A:0001", "x", 11, 20, "short A one", "r1"),
-        ("consensus", "human", "A", "A:0002", "x", 30, 40, "A two", "r2"),
-        ("consensus", "human", "A", "A:0002", "y", 30, 40, "A two", "r3"),
-        ("consensus", "human", "B", "B:0001", "x", 11, 20, "B " + "word " * 80, "r4"),
-        ("consensus", "human", "C", "C:0001", "x", 11, 20, "C quote", "r5"),
-    ])
+    cod = _codings(
+        [
+            ("consensus", "human", "A", "A:0001", "x", 11, 20, "short A one", "r1"),
+            ("consensus", "human", "A", "A:0002", "x", 30, 40, "A two", "r2"),
+            ("consensus", "human", "A", "A:0002", "y", 30, 40, "A two", "r3"),
+            ("consensus", "human", "B", "B:0001", "x", 11, 20, "B " + "word " * 80, "r4"),
+            ("consensus", "human", "C", "C:0001", "x", 11, 20, "C quote", "r5"),
+        ]
+    )
     roles = {"A:0001": "participant", "A:0002": "participant", "B:0001": "participant", "C:0001": "interviewer"}
     quotes = choose_quotes(cod, ["x", "y"], segment_roles=roles, n_quotes=3, max_chars=60)
     assert [s for s, _ in quotes] == ["A:0002", "B:0001"]  # C is the interviewer; A's two-code segment first
@@ -345,8 +381,9 @@ def test_overrides_are_preserved_and_validated(tmp_path):
     _, warns = update_overrides(path, display2.iloc[[0, 2]])
     assert any("'b'" in w for w in warns)
     c = [Construct(id="a", codes=["ties"])]
-    out, _ = joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None,
-                           overrides=read_overrides(path))
+    out, _ = joint_display(
+        c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None, overrides=read_overrides(path)
+    )
     assert out.iloc[0]["convergence"] == "dissonance" and out.iloc[0]["proposed"] == "silence"
 
 
@@ -369,12 +406,15 @@ def test_rerun_refreshes_proposed_keeps_override_and_records_the_overridden_prop
     assert kept.loc["a", "my_notes"] == "checked with co-author"
     assert kept.loc["a", "proposed_when_overridden"] == "agreement"
     assert kept.loc["b", "proposed_when_overridden"] == ""  # no override: nothing to flag
-    assert any("'a'" in w and "proposal changed since your override (was 'agreement', now 'partial agreement')"
-               in w for w in warns)
+    assert any(
+        "'a'" in w and "proposal changed since your override (was 'agreement', now 'partial agreement')" in w
+        for w in warns
+    )
     # the display flags the row, whichever proposal the next run makes
     c = [Construct(id="a", codes=["ties"])]
-    out, _ = joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None,
-                           overrides=read_overrides(path))
+    out, _ = joint_display(
+        c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None, overrides=read_overrides(path)
+    )
     row = out.iloc[0]
     assert row["proposed"] == "silence" and row["convergence"] == "dissonance"
     assert bool(row["proposal_changed"]) and row["proposed_when_overridden"] == "agreement"
@@ -385,8 +425,13 @@ def test_rerun_refreshes_proposed_keeps_override_and_records_the_overridden_prop
     # the proposal is back to the one overridden: the record is cleared, no flag
     update_overrides(path, first)
     assert read_overrides(path).set_index("construct").loc["a", "proposed_when_overridden"] == ""
-    out, _ = joint_display([Construct(id="a", codes=["nothing"])], codings=_demo_codings(), case_ids=list("ABCD"),
-                           survey=None, overrides=read_overrides(path).assign(proposed="silence"))
+    out, _ = joint_display(
+        [Construct(id="a", codes=["nothing"])],
+        codings=_demo_codings(),
+        case_ids=list("ABCD"),
+        survey=None,
+        overrides=read_overrides(path).assign(proposed="silence"),
+    )
     assert not bool(out.iloc[0]["proposal_changed"]) and out.iloc[0]["proposed_when_overridden"] == ""
 
 
@@ -395,18 +440,27 @@ def test_joint_display_checks_codes_against_the_codebook_and_topics_against_k():
 
     book = Codebook([Code(cid, "f", {"": cid}, {"": "d"}, {}, {}) for cid in ("ties", "lang")], source="cb.toml")
     c = [Construct(id="x", codes=["ties", "tise"], survey_variables=[])]
-    with pytest.raises(UnknownCodeError, match=r"Construct 'x' codes names 'tise', which is not a code of the "
-                                               r"codebook cb\.toml; did you mean 'ties'\?"):
+    with pytest.raises(
+        UnknownCodeError,
+        match=r"Construct 'x' codes names 'tise', which is not a code of the "
+        r"codebook cb\.toml; did you mean 'ties'\?",
+    ):
         joint_display(c, codings=_demo_codings(), case_ids=list("ABCD"), survey=None, codebook=book)
-    with pytest.raises(IntegrationError, match=r"Construct 'y' names topic\(s\) 5, but the topic model has 5 "
-                                               r"topics, numbered 0 to 4"):
-        joint_display([Construct(id="y", topics=[1, 5])], codings=_demo_codings(), case_ids=list("ABCD"),
-                      survey=None, n_topics=5)
+    with pytest.raises(
+        IntegrationError,
+        match=r"Construct 'y' names topic\(s\) 5, but the topic model has 5 "
+        r"topics, numbered 0 to 4",
+    ):
+        joint_display(
+            [Construct(id="y", topics=[1, 5])], codings=_demo_codings(), case_ids=list("ABCD"), survey=None, n_topics=5
+        )
 
 
 def test_bad_override_names_row_and_value(tmp_path):
     path = tmp_path / "joint_display_overrides.csv"
-    pd.DataFrame({"construct": ["a", "b"], "override": ["", "agree"], "meta_inference": ["", ""]}).to_csv(path, index=False)
+    pd.DataFrame({"construct": ["a", "b"], "override": ["", "agree"], "meta_inference": ["", ""]}).to_csv(
+        path, index=False
+    )
     with pytest.raises(OverridesFileError, match=r"row 3 \(construct 'b'\): override 'agree'"):
         read_overrides(path)
 
@@ -437,20 +491,29 @@ def test_chi2_gof_statistic_and_monte_carlo_p():
     exact = _exact_multinomial_p(obs, p)
     se = math.sqrt(exact * (1 - exact) / 20000)
     assert abs(p_mc - exact) < 4 * se + 1e-4
-    assert chi2_gof_monte_carlo(obs, p, n_resamples=500, seed=3) == chi2_gof_monte_carlo(obs, p, n_resamples=500,
-                                                                                          seed=3)
+    assert chi2_gof_monte_carlo(obs, p, n_resamples=500, seed=3) == chi2_gof_monte_carlo(
+        obs, p, n_resamples=500, seed=3
+    )
 
 
 def test_representativeness_sets_aside_unmapped_cases():
-    cases = pd.DataFrame({"case_id": ["A", "B", "C", "D"], "age": [22, 30, 41, 30],
-                          "status": ["citizen", "temporary", "stay", None]})
+    cases = pd.DataFrame(
+        {"case_id": ["A", "B", "C", "D"], "age": [22, 30, 41, 30], "status": ["citizen", "temporary", "stay", None]}
+    )
     survey = _survey()
     survey.data["age_group"] = np.tile([1.0, 2.0, 3.0, 4.0], len(survey.data) // 4)
     survey.meta.value_labels["age_group"] = {1: "18–24", 2: "25–34", 3: "35–44", 4: "45+"}
-    rows = [RepresentativenessRow(case_column="age", survey_variable="age_group", bins=[18, 25, 35, 45, 120],
-                                  labels=["18–24", "25–34", "35–44", "45+"]),
-            RepresentativenessRow(case_column="status", survey_variable="status",
-                                  map={"citizen": "citizen", "temporary": "temporary"})]
+    rows = [
+        RepresentativenessRow(
+            case_column="age",
+            survey_variable="age_group",
+            bins=[18, 25, 35, 45, 120],
+            labels=["18–24", "25–34", "35–44", "45+"],
+        ),
+        RepresentativenessRow(
+            case_column="status", survey_variable="status", map={"citizen": "citizen", "temporary": "temporary"}
+        ),
+    ]
     res = representativeness(cases, survey, rows, n_resamples=2000, seed=0)
     age = res.distribution[res.distribution["variable"] == "age"].set_index("category")
     assert age["n_interviews"].tolist() == [1, 2, 1, 0] and age["pct_survey"].tolist() == [25.0] * 4
@@ -460,15 +523,18 @@ def test_representativeness_sets_aside_unmapped_cases():
     assert set(aside.index) == {"C", "D"}
     assert "missing" in aside.loc["D", "reason"] and "'stay'" in aside.loc["C", "reason"]
     with pytest.raises(IntegrationError, match="agegroup"):
-        representativeness(cases, survey, [RepresentativenessRow(case_column="age", survey_variable="agegroup",
-                                                                 map={"x": "y"})])
+        representativeness(
+            cases, survey, [RepresentativenessRow(case_column="age", survey_variable="agegroup", map={"x": "y"})]
+        )
 
 
 def test_case_code_table_leaves_out_codings_on_interviewer_turns():
-    cod = _codings([
-        ("consensus", "human", "A", "A:0001", "x", 11, 31, "t" * 20, "r1"),
-        ("consensus", "human", "B", "B:0000", "x", 0, 10, "question", "r2"),  # the interviewer's turn
-    ])
+    cod = _codings(
+        [
+            ("consensus", "human", "A", "A:0001", "x", 11, 31, "t" * 20, "r1"),
+            ("consensus", "human", "B", "B:0000", "x", 0, 10, "question", "r2"),  # the interviewer's turn
+        ]
+    )
     m = case_code_table(cod, _segments(), ["A", "B"], ["x"])
     assert m.loc["A", "c_x"] == 1
     assert (m.loc["B", "c_x"], m.loc["B", "n_x"], m.loc["B", "cov_x"]) == (0, 0, 0.0)
@@ -478,8 +544,11 @@ def _rep_setup():
     cases = pd.DataFrame({"case_id": ["A", "B", "C", "D"], "status": ["citizen", "temporary", "citizen", "citizen"]})
     survey = _survey(n=8)
     survey.data["status"] = [1.0, 1.0, 2.0, 3.0, 3.0, 3.0, 1.0, 2.0]
-    rows = [RepresentativenessRow(case_column="status", survey_variable="status",
-                                  map={"citizen": "citizen", "temporary": "temporary"})]
+    rows = [
+        RepresentativenessRow(
+            case_column="status", survey_variable="status", map={"citizen": "citizen", "temporary": "temporary"}
+        )
+    ]
     return cases, survey, rows
 
 
@@ -494,11 +563,14 @@ def test_representativeness_weighted_shares():
     assert d.loc["temporary", "expected"] == pytest.approx(4 * 3 / 8)
 
 
-@pytest.mark.parametrize("name,values,error,message", [
-    ("wieght", [1.0] * 8, VariableNotFoundError, r"'wieght' not found.*weight"),
-    ("weight", [1.0, -1.0, 1, 1, 1, 1, 1, 1], WeightError, r"negative in 1 row\(s\) \(row 1\)"),
-    ("weight", [1.0, 1, 1, np.nan, 1, 1, 1, 1], WeightError, r"missing or infinite in 1 row\(s\) \(row 3\)"),
-])
+@pytest.mark.parametrize(
+    "name,values,error,message",
+    [
+        ("wieght", [1.0] * 8, VariableNotFoundError, r"'wieght' not found.*weight"),
+        ("weight", [1.0, -1.0, 1, 1, 1, 1, 1, 1], WeightError, r"negative in 1 row\(s\) \(row 1\)"),
+        ("weight", [1.0, 1, 1, np.nan, 1, 1, 1, 1], WeightError, r"missing or infinite in 1 row\(s\) \(row 3\)"),
+    ],
+)
 def test_representativeness_weights_errors_are_clear(name, values, error, message):
     cases, survey, rows = _rep_setup()
     survey.data["weight"] = values
@@ -510,6 +582,7 @@ def test_representativeness_weights_errors_are_clear(name, values, error, messag
 def test_representativeness_is_re_exported_from_integrate():
     from qualquant.pipelines import integrate as integrate
     from qualquant.pipelines.integrate import _representativeness as rep
+
     for name in ("representativeness", "Representativeness", "chi2_gof_monte_carlo", "survey_labels"):
         assert getattr(integrate, name) is getattr(rep, name)
 

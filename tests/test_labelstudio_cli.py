@@ -61,8 +61,15 @@ def test_coding_import_writes_codings_and_issues(tmp_path):
     codings = pd.read_csv(out, encoding="utf-8-sig")
     assert sorted(codings.result_id) == ["gt1", "gt2", "ok1", "p1", "u16", "unk"]
     reasons = set(pd.read_csv(issues, encoding="utf-8-sig").reason)
-    assert {"utf16_offsets_repaired", "offset_out_of_range", "text_mismatch", "unknown_label",
-            "cancelled_annotation", "superseded_annotation", "draft_ignored"} <= reasons
+    assert {
+        "utf16_offsets_repaired",
+        "offset_out_of_range",
+        "text_mismatch",
+        "unknown_label",
+        "cancelled_annotation",
+        "superseded_annotation",
+        "draft_ignored",
+    } <= reasons
 
 
 def test_coding_import_leoka_summary():
@@ -79,16 +86,29 @@ def test_coding_import_missing_file_is_one_error_line(tmp_path):
 
 
 def test_labelstudio_status_without_token_names_the_variable(tmp_path):
-    result = _run("labelstudio", "status", "--project", "1", "--url", "http://127.0.0.1:9",
-                  "--token-env", "QQ_NO_SUCH_TOKEN_VAR", env={"QQ_NO_SUCH_TOKEN_VAR": ""})
+    result = _run(
+        "labelstudio",
+        "status",
+        "--project",
+        "1",
+        "--url",
+        "http://127.0.0.1:9",
+        "--token-env",
+        "QQ_NO_SUCH_TOKEN_VAR",
+        env={"QQ_NO_SUCH_TOKEN_VAR": ""},
+    )
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: No Label Studio API token: set the environment variable "
-                                    "QQ_NO_SUCH_TOKEN_VAR")
+    assert result.stderr.startswith(
+        "Error: No Label Studio API token: set the environment variable QQ_NO_SUCH_TOKEN_VAR"
+    )
 
 
 def test_every_command_has_help():
-    for group, commands in (("codebook", ["show", "labelstudio-config", "export"]),
-                            ("labelstudio", ["push", "pull", "status"]), ("coding", ["import"])):
+    for group, commands in (
+        ("codebook", ["show", "labelstudio-config", "export"]),
+        ("labelstudio", ["push", "pull", "status"]),
+        ("coding", ["import"]),
+    ):
         result = _run(group, "--help")
         assert result.exit_code == 0
         for command in commands:
@@ -102,19 +122,46 @@ def test_cli_push_pull_status_against_the_server(labelstudio_server, tmp_path):
     env = {"QQ_CLI_TOKEN": labelstudio_server.admin.token}
     common = ["--url", labelstudio_server.url, "--token-env", "QQ_CLI_TOKEN"]
     transcripts = sorted(str(p) for p in (DEMO / "transcripts").iterdir())[:2]
-    push = _run("labelstudio", "push", *transcripts, "--project", "CLI project", "--codebook", CODEBOOK,
-                "--cases", DEMO / "cases.csv", *common, env=env)
+    push = _run(
+        "labelstudio",
+        "push",
+        *transcripts,
+        "--project",
+        "CLI project",
+        "--codebook",
+        CODEBOOK,
+        "--cases",
+        DEMO / "cases.csv",
+        *common,
+        env=env,
+    )
     assert push.exit_code == 0, push.output
     assert "2 tasks created, 0 already present" in push.output
-    again = _run("labelstudio", "push", *transcripts, "--project", "CLI project", "--codebook", CODEBOOK,
-                 *common, env=env)
+    again = _run(
+        "labelstudio", "push", *transcripts, "--project", "CLI project", "--codebook", CODEBOOK, *common, env=env
+    )
     assert "0 tasks created, 2 already present" in again.output
     status = _run("labelstudio", "status", "--project", "CLI project", *common, env=env)
     assert status.exit_code == 0 and "annotated tasks" in status.output
     out = tmp_path / "codings.csv"
-    pull = _run("labelstudio", "pull", "--project", "CLI project", "--snapshots", tmp_path / "snaps",
-                "--codebook", CODEBOOK, "--corpus", transcripts[0], "--corpus", transcripts[1],
-                "--out", out, *common, env=env)
+    pull = _run(
+        "labelstudio",
+        "pull",
+        "--project",
+        "CLI project",
+        "--snapshots",
+        tmp_path / "snaps",
+        "--codebook",
+        CODEBOOK,
+        "--corpus",
+        transcripts[0],
+        "--corpus",
+        transcripts[1],
+        "--out",
+        out,
+        *common,
+        env=env,
+    )
     assert pull.exit_code == 0, pull.output
     assert len(list((tmp_path / "snaps").iterdir())) == 1
     assert labelstudio_server.admin.token not in push.output + status.output + pull.output

@@ -28,6 +28,7 @@ def _real(name: str) -> Path:
 
 # ------------------------------------------------------------------ real files
 
+
 def test_leoka_export_every_span_validates():
     """LEOKA team 8 (real Label Studio export): 130 tasks, 2,799 label spans, all valid."""
     result = read_export(_real("leoka_team8_export.json"))
@@ -50,14 +51,15 @@ def test_leoka_export_every_span_validates():
     raw = json.loads(_real("leoka_team8_export.json").read_text(encoding="utf-8"))
     texts = {t["id"]: t["data"]["text"] for t in raw}
     for row in result.codings.itertuples():
-        assert texts[row.task_id][row.start:row.end] == row.text
+        assert texts[row.task_id][row.start : row.end] == row.text
     assert result.codings["ground_truth"].any()
     annotators_per_task = result.annotations.groupby("task_id")["coder"].nunique()
     assert annotators_per_task.between(1, 3).all() and (annotators_per_task >= 2).sum() > 100
 
 
-@pytest.mark.parametrize("name", ["ls1.23.2_roundtrip_full.json", "ls1.23.2_roundtrip_min.json",
-                                  "ls1.23.2_roundtrip.csv"])
+@pytest.mark.parametrize(
+    "name", ["ls1.23.2_roundtrip_full.json", "ls1.23.2_roundtrip_min.json", "ls1.23.2_roundtrip.csv"]
+)
 def test_roundtrip_sample_emoji_offsets_are_code_points(name):
     result = read_export(_real(name))
     assert result.counts["n_spans"] == 13 and result.counts["n_spans_valid"] == 13
@@ -83,6 +85,7 @@ def test_roundtrip_formats_give_the_same_codings():
 
 # --------------------------------------------------------------- malformed file
 
+
 @pytest.fixture(scope="module")
 def malformed():
     return read_export(REF / "malformed_full.json", codebook=read_codebook(DEMO_CODEBOOK))
@@ -101,10 +104,13 @@ def test_malformed_each_case_handled(malformed):
     text = json.loads((REF / "malformed_full.json").read_text(encoding="utf-8"))[0]["data"]["text"]
     human = c[(c.source == "human") & (c.task_id == 101)]
     assert sorted(zip(human.result_id, human.code)) == [
-        ("ok1", "bonding"), ("u16", "online_offline_conversion"), ("unk", "housing")]
+        ("ok1", "bonding"),
+        ("u16", "online_offline_conversion"),
+        ("unk", "housing"),
+    ]
     assert (human.annotation_id == 11).all() and (human.coder == "user_1").all()
     repaired = human[human.result_id == "u16"].iloc[0]
-    assert text[repaired.start:repaired.end] == "встретились вживую" == repaired.text
+    assert text[repaired.start : repaired.end] == "встретились вживую" == repaired.text
     assert (repaired.start, repaired.end) == (61, 79)
     issue = _issue(malformed, "utf16_offsets_repaired")
     assert (issue.result_id, issue.action) == ("u16", "repaired")
@@ -123,7 +129,8 @@ def test_malformed_each_case_handled(malformed):
     assert choices.detail.tolist() == ["not a span result (type choices, 1 result(s)): not used for codings"]
     pred = c[c.source == "prediction"]
     assert pred[["coder", "code", "text", "annotation_id"]].values.tolist() == [
-        ["seed-model-v1", "online", "Telegram 📱", 7]]
+        ["seed-model-v1", "online", "Telegram 📱", 7]
+    ]
     gt = c[c.task_id == 102]
     assert gt.ground_truth.all() and sorted(gt.code) == ["bridging", "linking"]
     assert set(malformed.issues.action) == {"set_aside", "repaired", "not_used"}
@@ -149,16 +156,22 @@ def test_utf16_repair_in_csv(tmp_path):
     s = len(text[: text.index(frag)].encode("utf-16-le")) // 2
     span = [{"start": s, "end": s + len(frag), "text": frag, "labels": ["transnational"]}]
     path = tmp_path / "export.csv"
-    pd.DataFrame([{"annotation_id": 3, "annotator": 9, "scope": json.dumps(span, ensure_ascii=False),
-                   "id": 1, "text": text}]).to_csv(path, index=False)
+    pd.DataFrame(
+        [{"annotation_id": 3, "annotator": 9, "scope": json.dumps(span, ensure_ascii=False), "id": 1, "text": text}]
+    ).to_csv(path, index=False)
     result = read_export(path)
     row = result.codings.iloc[0]
-    assert (row.start, row.end, row.text, row.code) == (text.index(frag), text.index(frag) + len(frag), frag,
-                                                         "transnational")
+    assert (row.start, row.end, row.text, row.code) == (
+        text.index(frag),
+        text.index(frag) + len(frag),
+        frag,
+        "transnational",
+    )
     assert "utf16_offsets_repaired" in set(result.issues.reason)
 
 
 # ------------------------------------------------------------ corpus mapping
+
 
 def _toy_corpus():
     from qualquant import corpus
@@ -167,8 +180,9 @@ def _toy_corpus():
     q0 = text.index("Как")
     a0 = text.index("Через")
     segments = (
-        corpus.Segment("T1", "T1:0000", 0, "Интервьюер", "interviewer", q0, q0 + len("Как вы нашли жильё?"),
-                       "Как вы нашли жильё?"),
+        corpus.Segment(
+            "T1", "T1:0000", 0, "Интервьюер", "interviewer", q0, q0 + len("Как вы нашли жильё?"), "Как вы нашли жильё?"
+        ),
         corpus.Segment("T1", "T1:0001", 1, "Информант", "participant", a0, len(text), text[a0:]),
     )
     transcript = corpus.Transcript(id="T1", text=text, language="ru", segments=segments)
@@ -176,15 +190,34 @@ def _toy_corpus():
 
 
 def _task(task_id, data, result, ann_id=1, user=1):
-    return {"id": task_id, "data": data, "drafts": [], "predictions": [],
-            "annotations": [{"id": ann_id, "completed_by": user, "result": result, "was_cancelled": False,
-                             "ground_truth": False, "created_at": "x", "updated_at": "x"}]}
+    return {
+        "id": task_id,
+        "data": data,
+        "drafts": [],
+        "predictions": [],
+        "annotations": [
+            {
+                "id": ann_id,
+                "completed_by": user,
+                "result": result,
+                "was_cancelled": False,
+                "ground_truth": False,
+                "created_at": "x",
+                "updated_at": "x",
+            }
+        ],
+    }
 
 
 def _span(text, frag, label, rid, occurrence_start=0):
     s = text.index(frag, occurrence_start)
-    return {"id": rid, "type": "labels", "from_name": "f", "to_name": "text",
-            "value": {"start": s, "end": s + len(frag), "text": frag, "labels": [label]}}
+    return {
+        "id": rid,
+        "type": "labels",
+        "from_name": "f",
+        "to_name": "text",
+        "value": {"start": s, "end": s + len(frag), "text": frag, "labels": [label]},
+    }
 
 
 def test_spans_are_split_on_segments_in_canonical_offsets():
@@ -198,7 +231,7 @@ def test_spans_are_split_on_segments_in_canonical_offsets():
     assert rows[["segment_id", "text"]].values.tolist() == [["T1:0000", "жильё?"], ["T1:0001", "Через чат"]]
     assert (rows.result_id == "r1").all()
     for r in rows.itertuples():
-        assert text[r.start:r.end] == r.text
+        assert text[r.start : r.end] == r.text
     assert _issue(result, "span_outside_segments").result_id == "r2"
 
 
@@ -208,20 +241,23 @@ def test_segment_tasks_and_changed_text():
     good = {"text": turn.text, "transcript_id": "T1", "segment_id": turn.segment_id, "unit": "segment"}
     stale = {"text": turn.text + " (edited)", "transcript_id": "T1", "segment_id": turn.segment_id, "unit": "segment"}
     other = {"text": "hello", "transcript_id": "T9", "unit": "transcript"}
-    raw = json.dumps([
-        _task(1, good, [_span(turn.text, "чат земляков", "bonding", "a")]),
-        _task(2, stale, [_span(turn.text, "чат", "online", "b")], ann_id=2),
-        _task(3, other, [_span("hello", "hello", "online", "c")], ann_id=3),
-    ]).encode()
+    raw = json.dumps(
+        [
+            _task(1, good, [_span(turn.text, "чат земляков", "bonding", "a")]),
+            _task(2, stale, [_span(turn.text, "чат", "online", "b")], ann_id=2),
+            _task(3, other, [_span("hello", "hello", "online", "c")], ann_id=3),
+        ]
+    ).encode()
     result = parse_export(raw, corpus=corp)
     row = result.codings.iloc[0]
     assert len(result.codings) == 1
-    assert (row.segment_id, row.text, text[row.start:row.end]) == ("T1:0001", "чат земляков", "чат земляков")
+    assert (row.segment_id, row.text, text[row.start : row.end]) == ("T1:0001", "чат земляков", "чат земляков")
     assert _issue(result, "task_text_mismatch").task_id == 2
     assert _issue(result, "unknown_transcript").task_id == 3
 
 
 # ------------------------------------------------------------------ consensus
+
 
 def test_consensus_rules_and_ground_truth():
     corp, text = _toy_corpus()
@@ -232,10 +268,24 @@ def test_consensus_rules_and_ground_truth():
     c = _span(text, "потом встретились", "offline", "c")
     task = _task(1, data, [a, a2])
     task["annotations"] += [
-        {"id": 2, "completed_by": 2, "result": [b], "was_cancelled": False, "ground_truth": False,
-         "created_at": "x", "updated_at": "x"},
-        {"id": 3, "completed_by": 3, "result": [b, c], "was_cancelled": False, "ground_truth": False,
-         "created_at": "x", "updated_at": "x"},
+        {
+            "id": 2,
+            "completed_by": 2,
+            "result": [b],
+            "was_cancelled": False,
+            "ground_truth": False,
+            "created_at": "x",
+            "updated_at": "x",
+        },
+        {
+            "id": 3,
+            "completed_by": 3,
+            "result": [b, c],
+            "was_cancelled": False,
+            "ground_truth": False,
+            "created_at": "x",
+            "updated_at": "x",
+        },
     ]
     codings = parse_export(json.dumps([task]).encode(), corpus=corp).codings
     # votes per (segment, code): T1:0001 bonding 3/3, T1:0001 offline 1/3, T1:0000 online 1/3
@@ -243,7 +293,10 @@ def test_consensus_rules_and_ground_truth():
     assert majority[["segment_id", "code", "text"]].values.tolist() == [["T1:0001", "bonding", "Через чат земляков"]]
     union = consensus(codings, rule="union")
     assert sorted(zip(union.segment_id, union.code)) == [
-        ("T1:0000", "online"), ("T1:0001", "bonding"), ("T1:0001", "offline")]
+        ("T1:0000", "online"),
+        ("T1:0001", "bonding"),
+        ("T1:0001", "offline"),
+    ]
     assert (union.coder == "consensus").all()
     inter = consensus(codings, rule="intersection")
     assert inter.code.tolist() == ["bonding"]
@@ -263,12 +316,13 @@ def test_consensus_needs_segments():
 
 # ------------------------------------------------------------------ bad files
 
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (b"", "the file is empty"),
-        (b"{\"id\": 1}", "a Label Studio JSON export is a list of tasks, found a dict"),
-        (b"[{\"id\": ", "not valid JSON"),
+        (b'{"id": 1}', "a Label Studio JSON export is a list of tasks, found a dict"),
+        (b'[{"id": ', "not valid JSON"),
         (b"\xff\xfe\x00", "not UTF-8 text"),
         (b"a,b\n1,2\n", "no `id` column"),
     ],
@@ -283,11 +337,37 @@ def test_bad_files_raise_one_clear_error(tmp_path, content, message):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 300) | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "data", "text", "annotations", "result", "value", "start", "end", "labels",
-                         "type", "completed_by", "was_cancelled", "drafts", "predictions", "annotator",
-                         "annotation_id", "from_name", "model_version", "user", "updated_at"]),
-        inner, max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "data",
+                    "text",
+                    "annotations",
+                    "result",
+                    "value",
+                    "start",
+                    "end",
+                    "labels",
+                    "type",
+                    "completed_by",
+                    "was_cancelled",
+                    "drafts",
+                    "predictions",
+                    "annotator",
+                    "annotation_id",
+                    "from_name",
+                    "model_version",
+                    "user",
+                    "updated_at",
+                ]
+            ),
+            inner,
+            max_size=6,
+        )
+    ),
     max_leaves=30,
 )
 
@@ -330,10 +410,15 @@ def test_mangled_real_export_never_raises(data):
         assert row.text  # every kept span is a non-empty exact substring (checked in the reader)
 
 
-@pytest.mark.parametrize(("flag", "value", "kept"), [
-    ("was_cancelled", "false", True), ("was_cancelled", "true", False),
-    ("ground_truth", "False", True), ("was_cancelled", 0, True),
-])
+@pytest.mark.parametrize(
+    ("flag", "value", "kept"),
+    [
+        ("was_cancelled", "false", True),
+        ("was_cancelled", "true", False),
+        ("ground_truth", "False", True),
+        ("was_cancelled", 0, True),
+    ],
+)
 def test_true_false_fields_given_as_text_are_parsed_not_truthy(flag, value, kept):
     """``"false"`` is false: before, ``bool("false")`` cancelled the annotation and lost its codings."""
     tasks = json.loads(_real("ls1.23.2_roundtrip_full.json").read_text(encoding="utf-8"))

@@ -71,14 +71,20 @@ def _planned_spans(transcript, codebook, coder: str) -> list[dict]:
 def _result(transcript, codebook, spans):
     out = []
     for n, span in enumerate(spans):
-        out.append({
-            "id": f"{transcript.id}_{n}",
-            "from_name": codebook.facet_of(span["code"]),
-            "to_name": "text",
-            "type": "labels",
-            "value": {"start": span["start"], "end": span["end"], "text": transcript.text[span["start"]:span["end"]],
-                      "labels": [span["code"]]},
-        })
+        out.append(
+            {
+                "id": f"{transcript.id}_{n}",
+                "from_name": codebook.facet_of(span["code"]),
+                "to_name": "text",
+                "type": "labels",
+                "value": {
+                    "start": span["start"],
+                    "end": span["end"],
+                    "text": transcript.text[span["start"] : span["end"]],
+                    "labels": [span["code"]],
+                },
+            }
+        )
     return out
 
 
@@ -140,7 +146,7 @@ def test_pull_validates_every_span_and_matches_what_was_sent(project, demo_corpu
     got = sorted(pulled.codings[["coder", "transcript_id", "code", "start", "end"]].itertuples(index=False, name=None))
     assert got == sorted(project["sent"])
     for row in pulled.codings.itertuples():
-        assert demo_corpus[row.transcript_id].text[row.start:row.end] == row.text
+        assert demo_corpus[row.transcript_id].text[row.start : row.end] == row.text
         seg = next(s for s in demo_corpus[row.transcript_id].segments if s.segment_id == row.segment_id)
         assert seg.start <= row.start < row.end <= seg.end
     # the snapshot: raw bytes, read-only, timestamp + hash in the name, never overwritten
@@ -193,15 +199,28 @@ def test_segment_unit_round_trip(labelstudio_server, demo_corpus, codebook, tmp_
     frag = " ".join(words[1:3]) if len(words) > 2 else turn.text
     s = turn.text.index(frag)
     coder_b = {email: uid for uid, email in client.users().items()}["coder.b@example.com"]
-    client.annotate(int(task.id), [{"from_name": "scope", "to_name": "text", "type": "labels",
-                                    "value": {"start": s, "end": s + len(frag), "text": frag,
-                                              "labels": ["local"]}}], completed_by=coder_b)
+    client.annotate(
+        int(task.id),
+        [
+            {
+                "from_name": "scope",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": s, "end": s + len(frag), "text": frag, "labels": ["local"]},
+            }
+        ],
+        completed_by=coder_b,
+    )
     pulled = client.pull(project_id, snapshot_dir=tmp_path, codebook=codebook, corpus=demo_corpus)
     row = pulled.codings.iloc[0]
     assert len(pulled.codings) == 1 and pulled.issues.empty
-    assert (row.segment_id, row.start, row.end, row.coder) == (turn.segment_id, turn.start + s,
-                                                               turn.start + s + len(frag), "coder.b@example.com")
-    assert transcript.text[row.start:row.end] == frag
+    assert (row.segment_id, row.start, row.end, row.coder) == (
+        turn.segment_id,
+        turn.start + s,
+        turn.start + s + len(frag),
+        "coder.b@example.com",
+    )
+    assert transcript.text[row.start : row.end] == frag
     assert pulled.export.annotations.segment_id.tolist() == [turn.segment_id]
 
 
@@ -242,16 +261,29 @@ def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, c
     first, second = small.transcripts
     coder_a = {email: uid for uid, email in client.users().items()}["coder.a@example.com"]
     turn = next(s for s in first.segments if s.role == "participant")
-    client.annotate(task_of[first.id], _result(first, codebook, [{"start": turn.start, "end": turn.end,
-                                                                   "code": "bonding"}]), completed_by=coder_a)
+    client.annotate(
+        task_of[first.id],
+        _result(first, codebook, [{"start": turn.start, "end": turn.end, "code": "bonding"}]),
+        completed_by=coder_a,
+    )
     expected, preds = set(), []
-    for model, transcript, codes in (("hand-model-v1", first, ("bridging", "linking")),
-                                     ("hand-model-v1", second, ("bonding",)),
-                                     ("hand-model-v2", second, ("linking",))):
+    for model, transcript, codes in (
+        ("hand-model-v1", first, ("bridging", "linking")),
+        ("hand-model-v1", second, ("bonding",)),
+        ("hand-model-v2", second, ("linking",)),
+    ):
         turns = [s for s in transcript.segments if s.role == "participant"]
         spans = [{"start": s.start, "end": s.end, "code": c} for s, c in zip(turns[1:], codes)]
-        preds.append({"unit": "transcript", "transcript_id": transcript.id, "segment_id": None,
-                      "model_version": model, "score": 0.75, "result": _result(transcript, codebook, spans)})
+        preds.append(
+            {
+                "unit": "transcript",
+                "transcript_id": transcript.id,
+                "segment_id": None,
+                "model_version": model,
+                "score": 0.75,
+                "result": _result(transcript, codebook, spans),
+            }
+        )
         expected |= {(model, transcript.id, sp["code"], sp["start"], sp["end"]) for sp in spans}
     ids = push_predictions(client, project_id, preds)
     assert len(ids) == 3
@@ -265,15 +297,14 @@ def test_pull_merges_predictions_listed_by_id(labelstudio_server, demo_corpus, c
     # the merged snapshot sits next to it, read-only, and is the file parsed
     merged = pulled.merged
     assert merged is not None and pulled.parsed == merged and merged.parent == pulled.snapshot.parent
-    assert merged.name == pulled.snapshot.name[:-len(".json")] + ".with-predictions.json"
+    assert merged.name == pulled.snapshot.name[: -len(".json")] + ".with-predictions.json"
     assert not (merged.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
     codings = pulled.codings
     machine = codings[codings["source"] == "prediction"]
     got = set(machine[["coder", "transcript_id", "code", "start", "end"]].itertuples(index=False, name=None))
     assert got == expected
     human = codings[codings["source"] == "human"]
-    assert list(zip(human["coder"], human["code"], human["start"])) == [("coder.a@example.com", "bonding",
-                                                                         turn.start)]
+    assert list(zip(human["coder"], human["code"], human["start"])) == [("coder.a@example.com", "bonding", turn.start)]
     # reading the merged snapshot again gives the same codings (it is self-contained)
     again = read_export(merged, codebook=codebook, corpus=small, users=client.users())
     pd.testing.assert_frame_equal(again.codings, codings)
@@ -293,6 +324,7 @@ def test_generated_passwords_never_look_like_options(monkeypatch):
     import secrets
 
     from qualquant.coding.labelstudio import _server as ls_server
+
     monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-Dm8xQ")
     assert not ls_server._new_password().startswith("-")
 

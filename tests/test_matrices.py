@@ -30,8 +30,12 @@ DEMO = Path(pipelines.__file__).parent / "demo_data"
 def make_corpus():
     """Three cases; every participant turn has a known number of words."""
     turns = {
-        "C1": [("interviewer", "How did you come?"), ("participant", "We came by car with friends."),
-               ("interviewer", "And then?"), ("participant", "Then we rented a flat together.")],
+        "C1": [
+            ("interviewer", "How did you come?"),
+            ("participant", "We came by car with friends."),
+            ("interviewer", "And then?"),
+            ("participant", "Then we rented a flat together."),
+        ],
         "C2": [("interviewer", "Where do you work?"), ("participant", "I work remotely for a Moscow firm.")],
         "C3": [("interviewer", "Plans?"), ("participant", "Maybe stay, maybe leave.")],
     }
@@ -42,13 +46,17 @@ def make_corpus():
             if i:
                 text += "\n"
                 pos += 1
-            segments.append(Segment(tid, f"{tid}:{i:04d}", i, "P" if role == "participant" else "I", role,
-                                    pos, pos + len(turn), turn))
+            segments.append(
+                Segment(
+                    tid, f"{tid}:{i:04d}", i, "P" if role == "participant" else "I", role, pos, pos + len(turn), turn
+                )
+            )
             text += turn
             pos += len(turn)
         transcripts.append(Transcript(tid, text, "en", {"case_id": tid}, None, "utf-8", tuple(segments)))
-    cases = pd.DataFrame({"legal_status": ["permit", "temporary", "permit"]},
-                         index=pd.Index(["C1", "C2", "C3"], name="case_id"))
+    cases = pd.DataFrame(
+        {"legal_status": ["permit", "temporary", "permit"]}, index=pd.Index(["C1", "C2", "C3"], name="case_id")
+    )
     return Corpus(tuple(transcripts), cases)
 
 
@@ -67,14 +75,14 @@ def coded(corpus, coder, segment_id, code, word_from, word_to, rid):
 def setup():
     corpus = make_corpus()
     spans = [
-        coded(corpus, "A", "C1:0001", "bonding", 0, 6, "r1"),      # 6 of 6 words
-        coded(corpus, "A", "C1:0001", "offline", 1, 3, "r2"),      # 2 of 6
-        coded(corpus, "A", "C1:0003", "bonding", 0, 2, "r3"),      # 2 of 6
-        coded(corpus, "A", "C1:0003", "bonding", 4, 6, "r4"),      # +2 of 6 (second span)
-        coded(corpus, "A", "C1:0003", "housing", 3, 5, "r5"),      # 2 of 6
-        coded(corpus, "A", "C2:0001", "financial", 0, 3, "r6"),    # 3 of 7
-        coded(corpus, "A", "C3:0001", "plans_stay", 0, 2, "r7"),   # 2 of 4
-        coded(corpus, "A", "C1:0000", "bonding", 0, 2, "r8"),      # interviewer turn: not counted
+        coded(corpus, "A", "C1:0001", "bonding", 0, 6, "r1"),  # 6 of 6 words
+        coded(corpus, "A", "C1:0001", "offline", 1, 3, "r2"),  # 2 of 6
+        coded(corpus, "A", "C1:0003", "bonding", 0, 2, "r3"),  # 2 of 6
+        coded(corpus, "A", "C1:0003", "bonding", 4, 6, "r4"),  # +2 of 6 (second span)
+        coded(corpus, "A", "C1:0003", "housing", 3, 5, "r5"),  # 2 of 6
+        coded(corpus, "A", "C2:0001", "financial", 0, 3, "r6"),  # 3 of 7
+        coded(corpus, "A", "C3:0001", "plans_stay", 0, 2, "r7"),  # 2 of 4
+        coded(corpus, "A", "C1:0000", "bonding", 0, 2, "r8"),  # interviewer turn: not counted
     ]
     return corpus, codings_frame(spans)
 
@@ -97,8 +105,13 @@ def test_segment_code_matrix_values(setup):
     presence = segment_code_matrix(codings, corpus)
     assert list(presence.index) == ["C1:0001", "C1:0003", "C2:0001", "C3:0001"]
     assert list(presence.columns) == ["bonding", "financial", "housing", "offline", "plans_stay"]
-    assert presence.loc["C1:0003"].to_dict() == {"bonding": 1, "financial": 0, "housing": 1, "offline": 0,
-                                                 "plans_stay": 0}
+    assert presence.loc["C1:0003"].to_dict() == {
+        "bonding": 1,
+        "financial": 0,
+        "housing": 1,
+        "offline": 0,
+        "plans_stay": 0,
+    }
     count = segment_code_matrix(codings, corpus, value="count")
     assert count.loc["C1:0003", "bonding"] == 2
     coverage = segment_code_matrix(codings, corpus, value="coverage")
@@ -116,7 +129,9 @@ def test_excluded_codings_lists_every_coding_outside_the_roles(setup):
     out = excluded_codings(both, corpus)
     assert list(out.columns) == list(EXCLUDED_CODINGS_COLUMNS)
     assert out[["coder", "segment_id", "role", "code", "result_id"]].values.tolist() == [
-        ["A", "C1:0000", "interviewer", "bonding", "r8"], ["B", "C2:0000", "interviewer", "financial", "r9"]]
+        ["A", "C1:0000", "interviewer", "bonding", "r8"],
+        ["B", "C2:0000", "interviewer", "financial", "r9"],
+    ]
     assert set(out["reason"]) == {"coded segment is not a participant turn: not used for matrices"}
     # exactly the rows the matrices leave out: kept + excluded = all
     kept = both[both["segment_id"].isin(set(segment_code_matrix(both, corpus, coder="A").index))]
@@ -152,8 +167,13 @@ def test_code_list_with_an_unknown_id_is_an_error_naming_it_and_close_ids(setup)
     with pytest.raises(ValueError, match=pattern):  # also a ValueError
         cooccurrence(codings, corpus, codebook=codebook, codes=["offline", "bondng"])
     with pytest.raises(UnknownCodeError, match=pattern):
-        agreement_table(codings.assign(coder="B").pipe(lambda b: pd.concat([codings, b])), corpus,
-                        codebook=codebook, codes=["bondng"], n_boot=0)
+        agreement_table(
+            codings.assign(coder="B").pipe(lambda b: pd.concat([codings, b])),
+            corpus,
+            codebook=codebook,
+            codes=["bondng"],
+            n_boot=0,
+        )
     ok = case_code_matrix(codings, corpus, codebook=codebook, codes=["bonding", "offline"])
     assert list(ok.columns) == ["bonding", "offline"]
 
@@ -174,8 +194,10 @@ def test_span_over_two_segments_counts_once_per_case():
     corpus = make_corpus()
     t = corpus["C1"]
     s1, s3 = t.segments[1], t.segments[3]
-    rows = [CodedSpan("A", "human", "C1", s1.segment_id, "bonding", s1.start, s1.end, s1.text, 1, 1, "same"),
-            CodedSpan("A", "human", "C1", s3.segment_id, "bonding", s3.start, s3.end, s3.text, 1, 1, "same")]
+    rows = [
+        CodedSpan("A", "human", "C1", s1.segment_id, "bonding", s1.start, s1.end, s1.text, 1, 1, "same"),
+        CodedSpan("A", "human", "C1", s3.segment_id, "bonding", s3.start, s3.end, s3.text, 1, 1, "same"),
+    ]
     codings = codings_frame(rows)
     assert case_code_matrix(codings, corpus, value="count").loc["C1", "bonding"] == 1
     assert segment_code_matrix(codings, corpus, value="count")["bonding"].sum() == 2
@@ -251,8 +273,9 @@ def test_demo_corpus_frequencies_run():
     codebook = read_codebook(DEMO / "codebook.toml")
     t = corpus.transcripts[0]
     seg = t.segments_by_role("participant")[0]
-    codings = codings_frame([CodedSpan("A", "human", t.id, seg.segment_id, "bonding", seg.start, seg.end, seg.text,
-                                       1, 1, "r")])
+    codings = codings_frame(
+        [CodedSpan("A", "human", t.id, seg.segment_id, "bonding", seg.start, seg.end, seg.text, 1, 1, "r")]
+    )
     table = theme_frequencies(codings, corpus, codebook, by="legal_status")
     row = table[(table["code"] == "bonding") & (table["n_cases"] == 1)]
     assert len(row) == 1

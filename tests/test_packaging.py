@@ -25,8 +25,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FOLDERS = {"qualquant": "qualquant", "corpus": "qualquant.corpus", "coding": "qualquant.coding",
-           "quant": "qualquant.quant", "pipelines": "qualquant.pipelines"}
+FOLDERS = {
+    "qualquant": "qualquant",
+    "corpus": "qualquant.corpus",
+    "coding": "qualquant.coding",
+    "quant": "qualquant.quant",
+    "pipelines": "qualquant.pipelines",
+}
 REFERENCE = REPO / "docs" / "reference.md"
 
 
@@ -59,9 +64,11 @@ def test_pyproject_lists_every_package_and_maps_the_four_folders():
 
 
 def test_editable_install_has_one_import_name(tmp_path):
-    code = ("import importlib.util, qualquant.corpus, qualquant.pipelines.cli as cli\n"
-            "print(qualquant.corpus.__file__)\n"
-            "print([n for n in ('corpus', 'coding', 'quant', 'pipelines') if importlib.util.find_spec(n)])\n")
+    code = (
+        "import importlib.util, qualquant.corpus, qualquant.pipelines.cli as cli\n"
+        "print(qualquant.corpus.__file__)\n"
+        "print([n for n in ('corpus', 'coding', 'quant', 'pipelines') if importlib.util.find_spec(n)])\n"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
     path, leaked = proc.stdout.splitlines()
     assert Path(path) == REPO / "corpus" / "__init__.py"
@@ -71,8 +78,11 @@ def test_editable_install_has_one_import_name(tmp_path):
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out),
-                           str(REPO)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", str(out), str(REPO)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (built,) = out.glob("qualquant-*.whl")
     return built
@@ -93,14 +103,19 @@ def test_wheel_installs_only_the_qualquant_package(wheel):
 
 def test_regular_install_imports_from_the_installed_files(wheel, tmp_path):
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
-    code = ("import importlib.util, qualquant, qualquant.pipelines\n"
-            "from qualquant.coding.refi._schema import SCHEMA_DIR, SCHEMA_FILES\n"
-            "assert all((SCHEMA_DIR / f).is_file() for f in SCHEMA_FILES.values())\n"
-            "print(qualquant.pipelines.__file__)\n"
-            "print(qualquant.pipelines.DEMO_DIR.joinpath('study.toml').is_file())\n"
-            "print([n for n in ('corpus', 'coding', 'quant', 'pipelines') if importlib.util.find_spec(n)])\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import importlib.util, qualquant, qualquant.pipelines\n"
+        "from qualquant.coding.refi._schema import SCHEMA_DIR, SCHEMA_FILES\n"
+        "assert all((SCHEMA_DIR / f).is_file() for f in SCHEMA_FILES.values())\n"
+        "print(qualquant.pipelines.__file__)\n"
+        "print(qualquant.pipelines.DEMO_DIR.joinpath('study.toml').is_file())\n"
+        "print([n for n in ('corpus', 'coding', 'quant', 'pipelines') if importlib.util.find_spec(n)])\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -156,10 +171,14 @@ def test_every_public_name_exists_and_has_a_docstring(package):
 
 def reference_text() -> str:
     """docs/reference.md: every package face and its public names with their one-line summary."""
-    lines = ["# Python reference", "",
-             "Every public name of qualquant, by package, with the first line of its docstring.",
-             "Generated from the packages' `__all__` by `python tests/test_packaging.py`; a test checks",
-             "that it is current. `help(qualquant.<package>.<name>)` shows the whole docstring.", ""]
+    lines = [
+        "# Python reference",
+        "",
+        "Every public name of qualquant, by package, with the first line of its docstring.",
+        "Generated from the packages' `__all__` by `python tests/test_packaging.py`; a test checks",
+        "that it is current. `help(qualquant.<package>.<name>)` shows the whole docstring.",
+        "",
+    ]
     for package in _faces():
         module = importlib.import_module(package)
         lines += [f"## `{package}`", "", (module.__doc__ or "").strip().splitlines()[0], ""]
@@ -179,7 +198,8 @@ def reference_text() -> str:
 def test_reference_docs_list_every_public_name():
     assert REFERENCE.is_file(), "docs/reference.md is missing: run `python tests/test_packaging.py`"
     assert REFERENCE.read_text(encoding="utf-8") == reference_text(), (
-        "docs/reference.md is out of date: run `python tests/test_packaging.py`")
+        "docs/reference.md is out of date: run `python tests/test_packaging.py`"
+    )
 
 
 def test_cli_imports_only_exported_names_from_other_packages():

@@ -22,8 +22,17 @@ def test_rows_match_scipy_chi2_contingency(anes):
     labels = {"educ": "Education", "vote": "Vote"}
     s = quant.Survey(anes, quant.SurveyMeta(variable_labels=labels))
     tab = quant.association_table(s, "PID", ["educ", "vote", "TVnews"])
-    assert list(tab.columns) == ["factor", "label", "statistic", "df", "p_value", "cramers_v", "n",
-                                 "min_expected", "cells_expected_below_5"]
+    assert list(tab.columns) == [
+        "factor",
+        "label",
+        "statistic",
+        "df",
+        "p_value",
+        "cramers_v",
+        "n",
+        "min_expected",
+        "cells_expected_below_5",
+    ]
     assert tab["label"].tolist() == ["Education", "Vote", "TVnews"]
     for row in tab.itertuples(index=False):
         ct = pd.crosstab(anes[row.factor], anes["PID"])

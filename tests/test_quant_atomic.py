@@ -66,8 +66,9 @@ def test_write_survey_failure_keeps_the_old_file(tmp_path):
     target = tmp_path / "s.sav"
     quant.write_survey(quant.Survey(pd.DataFrame({"a": [1.0]})), target)
     before = target.read_bytes()
-    bad = quant.Survey(pd.DataFrame({"a": [1.0]}), quant.SurveyMeta(missing_values={"a": [(1, 1), (2, 2), (3, 3),
-                                                                                         (4, 4)]}))
+    bad = quant.Survey(
+        pd.DataFrame({"a": [1.0]}), quant.SurveyMeta(missing_values={"a": [(1, 1), (2, 2), (3, 3), (4, 4)]})
+    )
     with pytest.raises(quant.errors.SurveyFormatError, match=r"s\.sav: cannot write the survey"):
         quant.write_survey(bad, target)
     assert target.read_bytes() == before
@@ -90,8 +91,10 @@ def test_a_folder_in_the_way_is_an_output_write_error(tmp_path):
         atomic_write_bytes(tmp_path / "table.csv", b"x")
     err = info.value
     assert isinstance(err, QualquantError) and isinstance(err, OSError)
-    assert str(err) == (f"{tmp_path / 'table.csv'}: cannot write the file (it is a folder). "
-                        "Choose another --out path, or a folder you can write to.")
+    assert str(err) == (
+        f"{tmp_path / 'table.csv'}: cannot write the file (it is a folder). "
+        "Choose another --out path, or a folder you can write to."
+    )
     assert (tmp_path / "table.csv").is_dir() and sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]
 
 
@@ -100,8 +103,11 @@ def test_a_file_where_a_folder_should_be_is_an_output_write_error(tmp_path):
 
     (tmp_path / "file.txt").write_text("keep", encoding="utf-8")
     target = tmp_path / "file.txt" / "sub" / "out.csv"
-    with pytest.raises(OutputWriteError, match=r"out\.csv: cannot write the file \(.*file\.txt is a file, not a "
-                                               r"folder\)\. Choose another --out path") as info:
+    with pytest.raises(
+        OutputWriteError,
+        match=r"out\.csv: cannot write the file \(.*file\.txt is a file, not a "
+        r"folder\)\. Choose another --out path",
+    ) as info:
         atomic_write_bytes(target, b"x")
     assert info.value.filename == str(target) and info.value.errno is not None
     assert (tmp_path / "file.txt").read_text(encoding="utf-8") == "keep"

@@ -87,8 +87,8 @@ def test_parses_reported_forms(text, test, stat, df1, df2, p_text, comp, expecte
     row = one(text)
     assert row["test"] == test
     assert row["statistic"] == pytest.approx(stat)
-    assert (pd.isna(row["df1"]) if df1 is None else row["df1"] == df1)
-    assert (pd.isna(row["df2"]) if df2 is None else row["df2"] == df2)
+    assert pd.isna(row["df1"]) if df1 is None else row["df1"] == df1
+    assert pd.isna(row["df2"]) if df2 is None else row["df2"] == df2
     assert row["reported_p"] == p_text
     assert row["reported_comparison"] == comp
     assert row["recomputed_p"] == pytest.approx(expected_p, rel=1e-9)
@@ -96,12 +96,13 @@ def test_parses_reported_forms(text, test, stat, df1, df2, p_text, comp, expecte
 
 
 def test_finds_every_result_in_running_text_in_order():
-    text = ("The effect was reliable, t(45) = 2.10, p = .04, and the groups differed, "
-            "F(2, 100) = 3.2, p = .045; the association was weak (χ2(4) = 22.14, p < .001).")
+    text = (
+        "The effect was reliable, t(45) = 2.10, p = .04, and the groups differed, "
+        "F(2, 100) = 3.2, p = .045; the association was weak (χ2(4) = 22.14, p < .001)."
+    )
     res = check_reported(text)
     assert res["test"].tolist() == ["t", "F", "chi2"]
-    assert res["source"].tolist() == ["t(45) = 2.10, p = .04", "F(2, 100) = 3.2, p = .045",
-                                      "χ2(4) = 22.14, p < .001"]
+    assert res["source"].tolist() == ["t(45) = 2.10, p = .04", "F(2, 100) = 3.2, p = .045", "χ2(4) = 22.14, p < .001"]
 
 
 def test_p_in_scientific_notation():
@@ -117,9 +118,18 @@ def test_p_in_scientific_notation():
 @pytest.mark.parametrize(
     "text",
     # statcheck test-decisionerror.R, "simple decision errors are classified as such"
-    ["t(28) = 2.20, p = .06", "t(28) = 1.20, p = .03", "F(2, 28) = 22.20, p = .06", "F(2, 28) = 2.20, p = .03",
-     "r(28) = .22, p = .03", "r(28) = .52, p = .06", "chi2(28) = 2.20, p = .03", "chi2(28) = 52.20, p = .06",
-     " z = 1.20, p = .03", " z = 2.20, p = .06"],
+    [
+        "t(28) = 2.20, p = .06",
+        "t(28) = 1.20, p = .03",
+        "F(2, 28) = 22.20, p = .06",
+        "F(2, 28) = 2.20, p = .03",
+        "r(28) = .22, p = .03",
+        "r(28) = .52, p = .06",
+        "chi2(28) = 2.20, p = .03",
+        "chi2(28) = 52.20, p = .06",
+        " z = 1.20, p = .03",
+        " z = 2.20, p = .06",
+    ],
 )
 def test_statcheck_documented_decision_errors(text):
     assert one(text)["verdict"] == "gross_inconsistency"
@@ -200,8 +210,10 @@ def test_seed_table3_correlations_in_text_are_consistent():
     # The seed's Table 3 discussion (N = 787): values and p as printed. Recomputed with
     # scipy.stats (t.sf of r sqrt(785 / (1 - r^2))): r = .013 -> p = .716, -.044 -> .218,
     # .061 -> .087; each within the rounding interval of r (statcheck rule), so consistent.
-    text = ("N = 787. ($r = 0.368$, $p < 0.01$) ... ($r = 0.013$, $p = 0.707$) ... ($r = -0.044$, $p = 0.214$) "
-            "... ($r = 0.061$, $p = 0.089$) ... ($r = 0.078$, $p < 0.05$)")
+    text = (
+        "N = 787. ($r = 0.368$, $p < 0.01$) ... ($r = 0.013$, $p = 0.707$) ... ($r = -0.044$, $p = 0.214$) "
+        "... ($r = 0.061$, $p = 0.089$) ... ($r = 0.078$, $p < 0.05$)"
+    )
     res = check_reported(text)
     assert len(res) == 5
     assert set(res["verdict"]) == {"consistent"}
@@ -243,10 +255,17 @@ def seed_counts() -> dict[str, tuple[int, int]]:
     """Category counts of each Table 2 factor from Table 1, by 5 belonging categories."""
     t1 = pd.read_csv(REF / "seed_table1.csv")
     k = t1.groupby("characteristic", sort=False).size()
-    names = {"Gender": "Gender", "Age": "Age", "Place of residence": "Place of residence",
-             "Marital status": "Marital status", "Number of children": "Children", "Education": "Education",
-             "Employment status": "Employment status", "Material well-being": "Material situation",
-             "Country of origin": "Country of residence before migration"}
+    names = {
+        "Gender": "Gender",
+        "Age": "Age",
+        "Place of residence": "Place of residence",
+        "Marital status": "Marital status",
+        "Number of children": "Children",
+        "Education": "Education",
+        "Employment status": "Employment status",
+        "Material well-being": "Material situation",
+        "Country of origin": "Country of residence before migration",
+    }
     return {factor: (int(k[t1_name]), 5) for factor, t1_name in names.items()}
 
 
@@ -314,9 +333,17 @@ def test_table_with_flexible_column_names_and_decimal_commas(tmp_path):
 
 
 def test_dataframe_input_with_test_and_n_columns():
-    df = pd.DataFrame({"label": ["a", "b", "c"], "test": ["t", "F", "r"], "statistic": ["2.10", "3.2", ".37"],
-                       "df1": ["45", "2", ""], "df2": ["", "100", ""], "n": ["", "", "787"],
-                       "p": [".04", ".045", "<.001"]})
+    df = pd.DataFrame(
+        {
+            "label": ["a", "b", "c"],
+            "test": ["t", "F", "r"],
+            "statistic": ["2.10", "3.2", ".37"],
+            "df1": ["45", "2", ""],
+            "df2": ["", "100", ""],
+            "n": ["", "", "787"],
+            "p": [".04", ".045", "<.001"],
+        }
+    )
     res = check_reported(df)
     assert res["test"].tolist() == ["t", "F", "r"]
     assert res["df1"].tolist() == [45, 2, 785]
@@ -330,8 +357,9 @@ def test_float_cells_keep_their_shortest_decimals():
 
 
 def test_unreadable_table_cells_are_rows_with_error_verdicts():
-    df = pd.DataFrame({"factor": ["a", "b", "c"], "chi2": ["12.1", "abc", "5.0"], "df": ["2", "2", "2"],
-                       "p": [".002", ".01", ""]})
+    df = pd.DataFrame(
+        {"factor": ["a", "b", "c"], "chi2": ["12.1", "abc", "5.0"], "df": ["2", "2", "2"], "p": [".002", ".01", ""]}
+    )
     res = check_reported(df)
     assert res["verdict"].tolist() == ["consistent", "error", "error"]
     assert "row 2: cannot read the statistic 'abc' in column chi2" in res.loc[1, "reason"]
@@ -339,7 +367,9 @@ def test_unreadable_table_cells_are_rows_with_error_verdicts():
 
 
 def test_table_without_p_column_is_a_clear_error():
-    with pytest.raises(ReportedStatisticParseError, match=r"cannot find a p column .* among the columns \['chi2', 'df'\]"):
+    with pytest.raises(
+        ReportedStatisticParseError, match=r"cannot find a p column .* among the columns \['chi2', 'df'\]"
+    ):
         check_reported(pd.DataFrame({"chi2": ["1.0"], "df": ["1"]}))
 
 
@@ -366,8 +396,10 @@ def test_p_without_statistic_gets_a_hint():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("χ2rtFzZpPN=<>(),.;:-−$\\^{} 0123456789dfchisquare\n²")), max_size=80)
-       | st.text(max_size=80))
+@given(
+    st.text(alphabet=st.sampled_from(list("χ2rtFzZpPN=<>(),.;:-−$\\^{} 0123456789dfchisquare\n²")), max_size=80)
+    | st.text(max_size=80)
+)
 @example("t(10) = 2.0, p = 0e309")  # 0 * 10.0 ** 309 raised OverflowError
 @example("t(10) = 2.0, p = 5 × 10^400")
 @example("t(10) = 1e999, p = .05")  # statistic overflows to inf
@@ -382,9 +414,18 @@ def test_parser_raises_only_project_errors(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.text(max_size=8), st.text(alphabet="0123456789.,<>=-e ", max_size=7),
-                          st.text(alphabet="0123456789.,<>= ", max_size=5),
-                          st.text(alphabet="0123456789.,<>=pe ", max_size=7)), min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(max_size=8),
+            st.text(alphabet="0123456789.,<>=-e ", max_size=7),
+            st.text(alphabet="0123456789.,<>= ", max_size=5),
+            st.text(alphabet="0123456789.,<>=pe ", max_size=7),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 @example([("x", "2.0", "10", "0e309")])  # 0 * 10.0 ** 309 raised OverflowError
 @example([("x", "2.0", "10", "1e309")])  # p overflows to inf
 @example([("x", "1e999", "10", ".05")])  # statistic overflows to inf
@@ -398,8 +439,15 @@ def test_table_parser_raises_only_project_errors(rows):
 
 
 @settings(max_examples=200, deadline=None)
-@given(test=st.sampled_from(["t", "F", "chi2", "z"]), stat=st.floats(0.01, 60), dec=st.integers(0, 3),
-       df1=st.integers(1, 200), df2=st.integers(1, 500), p=st.floats(0.0005, 0.999), comma=st.booleans())
+@given(
+    test=st.sampled_from(["t", "F", "chi2", "z"]),
+    stat=st.floats(0.01, 60),
+    dec=st.integers(0, 3),
+    df1=st.integers(1, 200),
+    df2=st.integers(1, 500),
+    p=st.floats(0.0005, 0.999),
+    comma=st.booleans(),
+)
 def test_generated_results_parse_back(test, stat, dec, df1, df2, p, comma):
     stat_text = f"{stat:.{dec}f}"
     p_text = f"{p:.3f}"[1:]
@@ -435,8 +483,9 @@ def _app():
 
 def test_cli_check_seed_table2_flags_the_wrong_rows():
     runner = CliRunner()
-    result = runner.invoke(_app(), ["check", str(REF / "seed_table2.csv"), "--counts", "Employment status=9x5"],
-                           env={"COLUMNS": "200"})
+    result = runner.invoke(
+        _app(), ["check", str(REF / "seed_table2.csv"), "--counts", "Employment status=9x5"], env={"COLUMNS": "200"}
+    )
     assert result.exit_code == 0, result.output
     assert result.output.count("gross_inconsistency") == 3  # two rows + the summary line
     assert "df = 28 does not fit the category counts" in result.output
@@ -444,9 +493,15 @@ def test_cli_check_seed_table2_flags_the_wrong_rows():
 
 
 def test_overflowing_numbers_are_error_rows_naming_row_and_text():
-    table = pd.DataFrame({"factor": ["x", "y", "z", "w"], "test": ["t"] * 4,
-                          "statistic": ["2.0", "2.0", "1e999", "2.0"], "df": ["10"] * 4,
-                          "p": ["0e309", "1e309", ".05", "2e-5"]})
+    table = pd.DataFrame(
+        {
+            "factor": ["x", "y", "z", "w"],
+            "test": ["t"] * 4,
+            "statistic": ["2.0", "2.0", "1e999", "2.0"],
+            "df": ["10"] * 4,
+            "p": ["0e309", "1e309", ".05", "2e-5"],
+        }
+    )
     res = check_reported(table)
     # p = 0e309 is 0: readable, and flagged because p cannot be exactly 0.
     assert res.loc[0, "verdict"] == "gross_inconsistency"

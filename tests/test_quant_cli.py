@@ -21,11 +21,15 @@ def sav(tmp_path):
     n = 200
     g = rng.integers(1, 3, n).astype(float)
     b = np.clip(np.round(2 + g * 0.6 + rng.normal(size=n)), 1, 5)
-    df = pd.DataFrame({
-        "gender": g, "belong": b,
-        "q1": np.clip(b + rng.integers(-1, 2, n), 1, 5), "q2": np.clip(b + rng.integers(-1, 2, n), 1, 5),
-        "w": rng.integers(1, 3, n).astype(float),
-    })
+    df = pd.DataFrame(
+        {
+            "gender": g,
+            "belong": b,
+            "q1": np.clip(b + rng.integers(-1, 2, n), 1, 5),
+            "q2": np.clip(b + rng.integers(-1, 2, n), 1, 5),
+            "w": rng.integers(1, 3, n).astype(float),
+        }
+    )
     df.loc[0, "belong"] = 9.0
     meta = quant.SurveyMeta(
         variable_labels={"gender": "Gender", "belong": "Do you feel part of the local community?"},
@@ -56,8 +60,9 @@ def test_freq_prints_and_writes_csv(sav, tmp_path):
 
 def test_crosstab_with_scores_exact_and_markdown(sav, tmp_path):
     out = tmp_path / "c.md"
-    result = runner.invoke(app, ["crosstab", str(sav), "gender", "belong", "--scores", "row=0,1", "--exact",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["crosstab", str(sav), "gender", "belong", "--scores", "row=0,1", "--exact", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Pearson Chi-Square" in result.output and "Fisher's Exact Test" in result.output
     assert "expected count less than 5" in result.output
@@ -70,8 +75,23 @@ def test_assoc_corr_alpha(sav, tmp_path):
     assert r.exit_code == 0, r.output
     assert "Gender" in r.output
     out = tmp_path / "corr.xlsx"
-    r = runner.invoke(app, ["corr", str(sav), "belong", "q1", "q2", "--method", "spearman", "--style", "seed",
-                            "--out", str(out), "--rendered"])
+    r = runner.invoke(
+        app,
+        [
+            "corr",
+            str(sav),
+            "belong",
+            "q1",
+            "q2",
+            "--method",
+            "spearman",
+            "--style",
+            "seed",
+            "--out",
+            str(out),
+            "--rendered",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "**" in r.output and "Correlation is significant at the 0.01 level" in r.output
     assert "," in pd.read_excel(out).iloc[1, 1]
@@ -83,8 +103,7 @@ def test_assoc_corr_alpha(sav, tmp_path):
 def test_errors_are_one_line(sav, tmp_path):
     r = runner.invoke(app, ["freq", str(sav), "gendr"])
     assert r.exit_code == 1
-    assert r.stderr.strip().splitlines() == [
-        "Error: Variable 'gendr' not found in s.sav. Close matches: gender."]
+    assert r.stderr.strip().splitlines() == ["Error: Variable 'gendr' not found in s.sav. Close matches: gender."]
     bad = tmp_path / "bad.sav"
     bad.write_bytes(b"$FL2 not really")
     r = runner.invoke(app, ["freq", str(bad), "x"])
@@ -102,17 +121,20 @@ def test_out_to_a_folder_or_under_a_file_is_one_error_line(sav, tmp_path):
     assert r.exit_code == 1
     assert r.stderr.strip().splitlines() == [
         f"Error: {tmp_path / 'isdir.csv'}: cannot write the file (it is a folder). "
-        "Choose another --out path, or a folder you can write to."]
+        "Choose another --out path, or a folder you can write to."
+    ]
     (tmp_path / "file.txt").write_text("", encoding="utf-8")
     r = runner.invoke(app, ["crosstab", str(sav), "gender", "belong", "--out", str(tmp_path / "file.txt" / "sub.csv")])
     assert r.exit_code == 1
     assert r.stderr.strip().splitlines() == [
         f"Error: {tmp_path / 'file.txt' / 'sub.csv'}: cannot write the file ({tmp_path / 'file.txt'} is a file, "
-        "not a folder). Choose another --out path, or a folder you can write to."]
+        "not a folder). Choose another --out path, or a folder you can write to."
+    ]
 
 
 def test_a_stray_os_error_is_one_error_line(sav, monkeypatch):
     from qualquant.pipelines.cli import quant as cli_quant
+
     def denied(path, codebook):
         raise PermissionError(13, "Permission denied", "s.sav")
 
@@ -120,7 +142,8 @@ def test_a_stray_os_error_is_one_error_line(sav, monkeypatch):
     r = runner.invoke(app, ["freq", str(sav), "gender"])
     assert r.exit_code == 1
     assert r.stderr.strip().splitlines() == [
-        "Error: s.sav: Permission denied. Check the path and its permissions, or choose another --out path."]
+        "Error: s.sav: Permission denied. Check the path and its permissions, or choose another --out path."
+    ]
 
 
 # ------------------------------------------------------------------ tables at the default width of 80
@@ -138,18 +161,56 @@ def _lines(output: str) -> list[str]:
     return output.splitlines()
 
 
-@pytest.mark.parametrize("args, figures", [
-    # place of residence: long labels; Taldykorgan 219 (27.8 %), Karatal District 226 (28.7 %, cumulative 82.6)
-    (["freq", str(DEMO_SAV), "residence"], ["219", "27.8", "226", "28.7", "82.6", "787", "100.0"]),
-    (["crosstab", str(DEMO_SAV), "legal_status", "belonging"],
-     ["113", "33.0%", "26.6%", "34.494", "28.505", ".148", "Asymptotic", "Significance", "Approximate Significance"]),
-    (["assoc", str(DEMO_SAV), "belonging", "gender", "residence", "education"], ["205.79", "36", ".256", "Cramér's V"]),
-    (["corr", str(DEMO_SAV), "belonging", "close_local_friends", "understand_cultural_norms", "free_time_with_locals",
-      "cultural_events", "ngo_participation"], [".369**", ".271**", "-.060", ".242**"]),
-    (["alpha", str(DEMO_SAV), "close_local_friends", "understand_cultural_norms", "free_time_with_locals",
-      "cultural_events"], ["9.18", "4.743", ".186", ".077", ".474", "Cronbach's"]),
-    (["check", "χ2(16) = 155.77, p = .406"], ["5.66e-25", "gross_inconsistency"]),
-])
+@pytest.mark.parametrize(
+    "args, figures",
+    [
+        # place of residence: long labels; Taldykorgan 219 (27.8 %), Karatal District 226 (28.7 %, cumulative 82.6)
+        (["freq", str(DEMO_SAV), "residence"], ["219", "27.8", "226", "28.7", "82.6", "787", "100.0"]),
+        (
+            ["crosstab", str(DEMO_SAV), "legal_status", "belonging"],
+            [
+                "113",
+                "33.0%",
+                "26.6%",
+                "34.494",
+                "28.505",
+                ".148",
+                "Asymptotic",
+                "Significance",
+                "Approximate Significance",
+            ],
+        ),
+        (
+            ["assoc", str(DEMO_SAV), "belonging", "gender", "residence", "education"],
+            ["205.79", "36", ".256", "Cramér's V"],
+        ),
+        (
+            [
+                "corr",
+                str(DEMO_SAV),
+                "belonging",
+                "close_local_friends",
+                "understand_cultural_norms",
+                "free_time_with_locals",
+                "cultural_events",
+                "ngo_participation",
+            ],
+            [".369**", ".271**", "-.060", ".242**"],
+        ),
+        (
+            [
+                "alpha",
+                str(DEMO_SAV),
+                "close_local_friends",
+                "understand_cultural_norms",
+                "free_time_with_locals",
+                "cultural_events",
+            ],
+            ["9.18", "4.743", ".186", ".077", ".474", "Cronbach's"],
+        ),
+        (["check", "χ2(16) = 155.77, p = .406"], ["5.66e-25", "gross_inconsistency"]),
+    ],
+)
 def test_figures_are_never_cut_at_width_80(width80, args, figures):
     r = runner.invoke(app, args)
     assert r.exit_code == 0, r.output
@@ -189,7 +250,16 @@ def test_crosstab_out_xlsx_has_every_part(tmp_path):
     assert list(book) == SECTIONS
     counts, expected, adjusted = _independent_crosstab()
     xt = book["crosstab"]
-    assert list(xt.columns) == ["row", "cell", "Not at all", "Rather not", "Partly", "Rather yes", "Completely", "Total"]
+    assert list(xt.columns) == [
+        "row",
+        "cell",
+        "Not at all",
+        "Rather not",
+        "Partly",
+        "Rather yes",
+        "Completely",
+        "Total",
+    ]
     cats = xt.columns[2:7]
     got_counts = xt[(xt["cell"] == "count") & (xt["row"] != "Total")][cats].to_numpy()
     np.testing.assert_allclose(got_counts, counts)
@@ -201,13 +271,15 @@ def test_crosstab_out_xlsx_has_every_part(tmp_path):
     assert book["tests"]["name"].tolist() == ["pearson_chi2", "likelihood_ratio", "linear_by_linear"]
     assert book["measures"]["name"].tolist() == ["phi", "cramers_v", "contingency_coefficient"]
     assert book["footnotes"]["footnote"].tolist() == [
-        "0 cells (0.0%) have expected count less than 5. The minimum expected count is 8.48."]
+        "0 cells (0.0%) have expected count less than 5. The minimum expected count is 8.48."
+    ]
 
 
 def test_crosstab_out_csv_is_one_file_with_a_section_column(tmp_path):
     out = tmp_path / "x.csv"
-    r = runner.invoke(app, ["crosstab", str(DEMO_SAV), "legal_status", "belonging", "--percent", "col",
-                            "--out", str(out)])
+    r = runner.invoke(
+        app, ["crosstab", str(DEMO_SAV), "legal_status", "belonging", "--percent", "col", "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.csv"]
     df = pd.read_csv(out, encoding="utf-8-sig")
@@ -217,8 +289,10 @@ def test_crosstab_out_csv_is_one_file_with_a_section_column(tmp_path):
     cats = ["Not at all", "Rather not", "Partly", "Rather yes", "Completely"]
     xt = df[df["section"] == "crosstab"]
     assert set(xt["cell"]) == {"count", "col_percent"}
-    np.testing.assert_allclose(xt[(xt["cell"] == "col_percent") & (xt["row"] != "Total")][cats].to_numpy(),
-                               100 * counts / counts.sum(axis=0, keepdims=True))
+    np.testing.assert_allclose(
+        xt[(xt["cell"] == "col_percent") & (xt["row"] != "Total")][cats].to_numpy(),
+        100 * counts / counts.sum(axis=0, keepdims=True),
+    )
     np.testing.assert_allclose(df[df["section"] == "adjusted_residuals"][cats].to_numpy(dtype=float), adjusted)
     np.testing.assert_allclose(df[df["section"] == "expected"][cats].to_numpy(dtype=float), expected)
     tests = df[df["section"] == "tests"].set_index("name")
@@ -232,9 +306,15 @@ def test_crosstab_out_markdown_has_titled_sections_in_order(tmp_path):
     assert r.exit_code == 0, r.output
     text = out.read_text(encoding="utf-8")
     titles = [line for line in text.splitlines() if line.startswith("#")]
-    assert titles == ["# legal_status * belonging Crosstabulation", "## Crosstabulation", "## Expected counts",
-                      "## Adjusted standardized residuals", "## Chi-square tests", "## Symmetric measures",
-                      "## Footnotes"]
+    assert titles == [
+        "# legal_status * belonging Crosstabulation",
+        "## Crosstabulation",
+        "## Expected counts",
+        "## Adjusted standardized residuals",
+        "## Chi-square tests",
+        "## Symmetric measures",
+        "## Footnotes",
+    ]
     # as printed: counts with row percentages, residuals to one decimal (Citizenship x "Not at all": -3.96)
     assert "| Citizenship of Kazakhstan % within legal_status | 6.1% | 12.3% | 22.1% | 33.0% | 26.6% | 100.0% |" in text
     assert "| Citizenship of Kazakhstan | -4.0 | -2.9 | 0.1 | 1.7 | 3.2 |" in text

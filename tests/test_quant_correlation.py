@@ -29,8 +29,9 @@ def _pairs(res):
     return {(r.var1, r.var2): r for r in res.itertuples(index=False)}
 
 
-@pytest.mark.parametrize("method,func", [("pearson", stats.pearsonr), ("spearman", stats.spearmanr),
-                                         ("kendall", stats.kendalltau)])
+@pytest.mark.parametrize(
+    "method,func", [("pearson", stats.pearsonr), ("spearman", stats.spearmanr), ("kendall", stats.kendalltau)]
+)
 def test_pairwise_matches_scipy_on_anes(anes, method, func):
     res = quant.correlation_matrix(anes, VARS, method=method)
     assert len(res) == len(VARS) * (len(VARS) - 1) // 2

@@ -47,7 +47,9 @@ def test_agresti_linear_by_linear_with_scores():
     assert lin["df"] == 1
     ind = ref["independently_computed"]
     equal = quant.crosstab_from_counts(ref["counts"])
-    assert equal.tests.loc["linear_by_linear", "statistic"] == pytest.approx(ind["linear_by_linear_scores_1_to_5"], rel=1e-6)
+    assert equal.tests.loc["linear_by_linear", "statistic"] == pytest.approx(
+        ind["linear_by_linear_scores_1_to_5"], rel=1e-6
+    )
     assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(ind["pearson_chi2"], rel=1e-6)
     assert res.tests.loc["likelihood_ratio", "statistic"] == pytest.approx(ind["likelihood_ratio"], rel=1e-6)
     # 3 of 10 cells have expected count < 5 (present x 1-2, 3-5, >=6).
@@ -118,6 +120,7 @@ def _brute_force_ffh(table):
     table = np.asarray(table)
     rows, cols = table.sum(1), table.sum(0)
     r, c = table.shape
+
     def logp(t):
         return gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(table.sum() + 1) - gammaln(t + 1).sum()
 
@@ -166,8 +169,17 @@ def test_all_tables_and_percentages_from_case_data():
     np.testing.assert_allclose(res.expected.to_numpy(), [[1, 2], [1, 2]])
     np.testing.assert_allclose(res.std_residuals.to_numpy(), 0)
     cells = res.to_frame()
-    assert list(cells.columns) == ["row", "col", "count", "expected", "row_percent", "col_percent",
-                                   "total_percent", "std_residual", "adjusted_residual"]
+    assert list(cells.columns) == [
+        "row",
+        "col",
+        "count",
+        "expected",
+        "row_percent",
+        "col_percent",
+        "total_percent",
+        "std_residual",
+        "adjusted_residual",
+    ]
     assert len(cells) == 4
     # String categories get scores 1, 2 for linear-by-linear.
     assert res.col_scores == (1.0, 2.0) and res.row_scores == (1.0, 2.0)
@@ -194,8 +206,9 @@ def test_user_missing_codes_are_excluded():
 
 
 def test_empty_rows_and_columns_are_left_out_with_a_footnote():
-    res = quant.crosstab_from_counts([[10, 0, 5], [0, 0, 0], [4, 0, 9]], row_labels=["a", "b", "c"],
-                                     col_labels=["x", "y", "z"])
+    res = quant.crosstab_from_counts(
+        [[10, 0, 5], [0, 0, 0], [4, 0, 9]], row_labels=["a", "b", "c"], col_labels=["x", "y", "z"]
+    )
     ref = quant.crosstab_from_counts([[10, 5], [4, 9]])
     assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(ref.tests.loc["pearson_chi2", "statistic"])
     assert res.tests.loc["pearson_chi2", "df"] == 1
@@ -256,20 +269,25 @@ def test_monte_carlo_zero_hits_reports_an_upper_bound():
 #   case round: 13 * 14^2 / (5 * 8 * 5 * 8)    = 2548 / 1600 = 1.5925
 #   case truncate: 10 * 15^2 / (5 * 5 * 3 * 7) = 2250 / 525  = 4.285714286
 #   asis: 13.3 * 16.35^2 / (6.2 * 7.1 * 5.3 * 8.0)
-FRACTIONAL = pd.DataFrame({
-    "a": [1, 1, 1, 1, 2, 2, 2, 2],
-    "b": [1, 1, 2, 2, 1, 1, 1, 2],
-    "w": [2.4, 1.3, 1.25, 1.25, 0.5, 0.7, 0.4, 5.5],
-})
+FRACTIONAL = pd.DataFrame(
+    {
+        "a": [1, 1, 1, 1, 2, 2, 2, 2],
+        "b": [1, 1, 2, 2, 1, 1, 1, 2],
+        "w": [2.4, 1.3, 1.25, 1.25, 0.5, 0.7, 0.4, 5.5],
+    }
+)
 
 
-@pytest.mark.parametrize("how, by, table, chi2", [
-    ("round", "cell", [[4, 3], [2, 6]], 4860 / 3024),
-    ("truncate", "cell", [[3, 2], [1, 5]], 1859 / 840),
-    ("round", "case", [[3, 2], [2, 6]], 2548 / 1600),
-    ("truncate", "case", [[3, 2], [0, 5]], 2250 / 525),
-    ("asis", "cell", [[3.7, 2.5], [1.6, 5.5]], 13.3 * 16.35**2 / (6.2 * 7.1 * 5.3 * 8.0)),
-])
+@pytest.mark.parametrize(
+    "how, by, table, chi2",
+    [
+        ("round", "cell", [[4, 3], [2, 6]], 4860 / 3024),
+        ("truncate", "cell", [[3, 2], [1, 5]], 1859 / 840),
+        ("round", "case", [[3, 2], [2, 6]], 2548 / 1600),
+        ("truncate", "case", [[3, 2], [0, 5]], 2250 / 525),
+        ("asis", "cell", [[3.7, 2.5], [1.6, 5.5]], 13.3 * 16.35**2 / (6.2 * 7.1 * 5.3 * 8.0)),
+    ],
+)
 def test_noninteger_weights_follow_spss_count(how, by, table, chi2):
     res = quant.crosstab(FRACTIONAL, "a", "b", weights="w", noninteger=how, noninteger_by=by)
     np.testing.assert_allclose(res.counts.to_numpy(), table, rtol=0, atol=1e-12)

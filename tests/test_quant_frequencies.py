@@ -37,8 +37,16 @@ def test_user_and_system_missing_rows_like_spss():
     s = quant.read_survey(REAL / "sample_missing.sav")
     f = quant.frequencies(s, "myord")
     # Values 1,2,3 valid; -1 and -3 user-missing; SPSS rows: valid..., Total, missing codes, Total, Total.
-    assert f["section"].tolist() == ["valid", "valid", "valid", "valid_total", "missing", "missing",
-                                     "missing_total", "total"]
+    assert f["section"].tolist() == [
+        "valid",
+        "valid",
+        "valid",
+        "valid_total",
+        "missing",
+        "missing",
+        "missing_total",
+        "total",
+    ]
     assert f["label"].tolist()[:3] == ["low", "medium", "high"]
     assert f["n"].tolist() == [3, 1, 1, 5, 1, 1, 2, 7]
     assert f.loc[0, "percent"] == pytest.approx(100 * 3 / 7)

@@ -25,7 +25,7 @@ def _ordinal_mle(y, X):
     p = X.shape[1]
 
     def nll(theta):
-        beta, cuts = theta[:p], np.cumsum(np.r_[theta[p], np.exp(theta[p + 1:])])
+        beta, cuts = theta[:p], np.cumsum(np.r_[theta[p], np.exp(theta[p + 1 :])])
         eta = X @ beta
         cdf = np.column_stack([np.zeros(len(y)), special.expit(cuts[None, :] - eta[:, None]), np.ones(len(y))])
         prob = cdf[np.arange(len(y)), yi + 1] - cdf[np.arange(len(y)), yi]
@@ -34,7 +34,7 @@ def _ordinal_mle(y, X):
     start = np.r_[np.zeros(p), -1.0, np.zeros(K - 2)]
     fit = optimize.minimize(nll, start, method="BFGS", options={"gtol": 1e-8, "maxiter": 5000})
     beta = fit.x[:p]
-    cuts = np.cumsum(np.r_[fit.x[p], np.exp(fit.x[p + 1:])])
+    cuts = np.cumsum(np.r_[fit.x[p], np.exp(fit.x[p + 1 :])])
     return beta, cuts, -fit.fun
 
 
@@ -50,8 +50,19 @@ def test_ordinal_logit_matches_independent_mle(anes):
     z = stats.norm.ppf(0.975)
     np.testing.assert_allclose(pred["odds_ratio_ci_low"], np.exp(pred["estimate"] - z * pred["std_error"]))
     assert res.n == len(anes) and res.outcome_levels == tuple(sorted(anes["PID"].unique()))
-    assert list(t.columns) == ["term", "kind", "estimate", "std_error", "statistic", "p_value", "ci_low", "ci_high",
-                               "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"]
+    assert list(t.columns) == [
+        "term",
+        "kind",
+        "estimate",
+        "std_error",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "odds_ratio",
+        "odds_ratio_ci_low",
+        "odds_ratio_ci_high",
+    ]
 
 
 def test_ordinal_standard_errors_match_numerical_hessian(anes):

@@ -34,7 +34,8 @@ def _csv(tmp_path, cells: str) -> Survey:
         data["a"] = data["a"].map(LIKERT)
     data.to_csv(tmp_path / "s.csv", index=False)
     pd.DataFrame({"variable": ["a"], "value_labels": ["; ".join(f"{k}={v}" for k, v in LIKERT.items())]}).to_csv(
-        tmp_path / "cb.csv", index=False)
+        tmp_path / "cb.csv", index=False
+    )
     return read_survey(tmp_path / "s.csv", codebook=tmp_path / "cb.csv")
 
 
@@ -65,9 +66,15 @@ def test_unobserved_labelled_category_is_left_out_as_in_spss_crosstabs():
 
 
 def test_string_codes_numbers_as_numbers_others_in_label_definition_order():
-    s = Survey(pd.DataFrame({"q": []}), SurveyMeta(value_labels={
-        "n": {"1": "one", "2": "two", "10": "ten"},
-        "t": {"SD": "strongly disagree", "D": "disagree", "N": "neutral", "A": "agree", "SA": "strongly agree"}}))
+    s = Survey(
+        pd.DataFrame({"q": []}),
+        SurveyMeta(
+            value_labels={
+                "n": {"1": "one", "2": "two", "10": "ten"},
+                "t": {"SD": "strongly disagree", "D": "disagree", "N": "neutral", "A": "agree", "SA": "strongly agree"},
+            }
+        ),
+    )
     vals = ["10", "2", "1"]
     assert [vals[i] for i in category_order(s, "n", vals)] == ["1", "2", "10"]
     vals = ["A", "N", "SA", "SD", "other", "D"]

@@ -152,8 +152,7 @@ def test_measures_are_scale_invariant(name, scale):
         assert np.isfinite(m[measure]), measure
         assert m[measure] == pytest.approx(small.measures.loc[measure, "value"], rel=1e-12), measure
     assert m["cramers_v"] == pytest.approx(association(t, method="cramer", correction=False), rel=1e-12)
-    assert m["contingency_coefficient"] == pytest.approx(association(t, method="pearson", correction=False),
-                                                         rel=1e-12)
+    assert m["contingency_coefficient"] == pytest.approx(association(t, method="pearson", correction=False), rel=1e-12)
     # Tschuprow's T^2 = phi^2 / sqrt((r-1)(c-1)); for square tables T equals V.
     tschuprow = association(t, method="tschuprow", correction=False)
     phi2 = float(exact_pearson(base)) / sum(map(sum, base))
@@ -185,12 +184,14 @@ def test_continuity_correction_and_fisher_at_large_n(scale):
     yates = stats.chi2_contingency(t, correction=True)
     assert res.tests.loc["continuity_correction", "statistic"] == pytest.approx(float(yates.statistic), rel=1e-10)
     assert res.tests.loc["continuity_correction", "statistic"] == pytest.approx(
-        float(exact_yates_2x2(as_ints(t))), rel=1e-10)
+        float(exact_yates_2x2(as_ints(t))), rel=1e-10
+    )
     f = res.tests.loc["fisher_exact"]
     # Far from independence at this N: both p-values underflow to 0 (scipy.stats.fisher_exact agrees).
     assert f["p_value"] == pytest.approx(float(stats.fisher_exact(t).pvalue), abs=1e-300)
     assert f["p_value_one_sided"] == pytest.approx(
-        float(stats.fisher_exact(t, alternative="greater").pvalue), abs=1e-300)
+        float(stats.fisher_exact(t, alternative="greater").pvalue), abs=1e-300
+    )
 
 
 def test_published_chi_squares_times_ten_to_the_k():
@@ -201,9 +202,13 @@ def test_published_chi_squares_times_ten_to_the_k():
     pub, tol = party["published"], party["published_rounding"]
     assert abs(res.tests.loc["pearson_chi2", "statistic"] - pub["pearson_chi2"] * k) <= tol["pearson_chi2"] * k
     assert abs(res.tests.loc["likelihood_ratio", "statistic"] - pub["likelihood_ratio"] * k) <= (
-        tol["likelihood_ratio"] * k)
-    np.testing.assert_allclose(res.adjusted_residuals.to_numpy() / math.sqrt(k), pub["adjusted_residuals"],
-                               atol=tol["adjusted_residuals"] + 1e-9)
+        tol["likelihood_ratio"] * k
+    )
+    np.testing.assert_allclose(
+        res.adjusted_residuals.to_numpy() / math.sqrt(k),
+        pub["adjusted_residuals"],
+        atol=tol["adjusted_residuals"] + 1e-9,
+    )
 
     alcohol = json.loads((REF / "agresti2007_table2_7_alcohol_malformation.json").read_text(encoding="utf-8"))
     k = 10**4  # N = 32,574 * 10^4 = 325,740,000
@@ -264,8 +269,9 @@ def test_case_data_with_a_million_rows():
     assert len(df) == 10**6
     res = quant.crosstab(df, "g", "a")
     assert res.measures.loc["phi", "value"] == pytest.approx(exact_phi_2x2(BASE["2x2"]), rel=1e-12)
-    assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(float(exact_pearson(BASE["2x2"])) * reps,
-                                                                      rel=1e-10)
+    assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(
+        float(exact_pearson(BASE["2x2"])) * reps, rel=1e-10
+    )
 
 
 def test_rounded_weighted_counts_at_one_billion():
@@ -276,8 +282,9 @@ def test_rounded_weighted_counts_at_one_billion():
     res = quant.crosstab(df, "g", "a", weights="w")
     assert res.n == 10**9
     assert res.measures.loc["phi", "value"] == pytest.approx(exact_phi_2x2(BASE["2x2"]), rel=1e-12)
-    assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(float(exact_pearson(BASE["2x2"])) * scale,
-                                                                      rel=1e-10)
+    assert res.tests.loc["pearson_chi2", "statistic"] == pytest.approx(
+        float(exact_pearson(BASE["2x2"])) * scale, rel=1e-10
+    )
 
 
 def test_counts_beyond_exact_floating_point_are_refused():

@@ -48,7 +48,8 @@ def test_standardized_alpha_and_item_total():
     for item in items:
         rest = df.drop(columns=item)
         assert it.loc[item, "corrected_item_total_correlation"] == pytest.approx(
-            np.corrcoef(df[item], rest.sum(axis=1))[0, 1], abs=1e-12)
+            np.corrcoef(df[item], rest.sum(axis=1))[0, 1], abs=1e-12
+        )
         assert it.loc[item, "alpha_if_deleted"] == pytest.approx(_hoyt_alpha(rest.to_numpy()), abs=1e-12)
         assert it.loc[item, "scale_mean_if_deleted"] == pytest.approx(rest.sum(axis=1).mean())
         assert it.loc[item, "scale_variance_if_deleted"] == pytest.approx(rest.sum(axis=1).var(ddof=1))
@@ -82,7 +83,8 @@ def test_reversed_item_lowers_alpha_and_reverse_code_restores_it():
     assert quant.cronbach_alpha(bad, list(df.columns)).alpha < quant.cronbach_alpha(df, list(df.columns)).alpha
     fixed = bad.assign(i0=quant.reverse_code(bad["i0"], 1, 5))
     assert quant.cronbach_alpha(fixed, list(df.columns)).alpha == pytest.approx(
-        quant.cronbach_alpha(df, list(df.columns)).alpha)
+        quant.cronbach_alpha(df, list(df.columns)).alpha
+    )
 
 
 def test_reverse_code():

@@ -23,8 +23,9 @@ def _corr_long(values, p, n=787):
     k = int(round((1 + np.sqrt(1 + 8 * len(values))) / 2))
     names = [f"v{i}" for i in range(k)]
     pairs = [(names[i], names[j]) for i in range(k) for j in range(i + 1, k)]
-    rows = [{"var1": a, "var2": b, "statistic": r, "p_value": pv, "n": float(n)}
-            for (a, b), r, pv in zip(pairs, values, p)]
+    rows = [
+        {"var1": a, "var2": b, "statistic": r, "p_value": pv, "n": float(n)} for (a, b), r, pv in zip(pairs, values, p)
+    ]
     df = pd.DataFrame(rows)
     df.attrs.update(variables=names, labels=names, method="spearman", missing="pairwise")
     return df
@@ -63,8 +64,14 @@ def test_number_and_p_formats():
 def test_crosstab_tests_and_frequency_layouts():
     res = quant.crosstab_from_counts([[3, 1], [1, 3]], row_labels=["a", "b"], col_labels=["x", "y"])
     t = render_tests(res)
-    assert t.table.index.tolist() == ["Pearson Chi-Square", "Continuity Correction", "Likelihood Ratio",
-                                      "Fisher's Exact Test", "Linear-by-Linear Association", "N of Valid Cases"]
+    assert t.table.index.tolist() == [
+        "Pearson Chi-Square",
+        "Continuity Correction",
+        "Likelihood Ratio",
+        "Fisher's Exact Test",
+        "Linear-by-Linear Association",
+        "N of Valid Cases",
+    ]
     assert t.table.loc["Fisher's Exact Test", "Exact Sig. (2-sided)"] == ".486"
     assert t.table.loc["Fisher's Exact Test", "Exact Sig. (1-sided)"] == ".243"
     assert t.table.loc["Pearson Chi-Square", "Value"] == "2.000"
@@ -81,7 +88,20 @@ def test_crosstab_tests_and_frequency_layouts():
 
 
 def test_association_table_render():
-    tab = pd.DataFrame([{"factor": "g", "label": "Gender", "statistic": 22.144, "df": 4.0, "p_value": 0.0002,
-                         "cramers_v": 0.1677, "n": 787.0, "min_expected": 10.0, "cells_expected_below_5": 0.0}])
+    tab = pd.DataFrame(
+        [
+            {
+                "factor": "g",
+                "label": "Gender",
+                "statistic": 22.144,
+                "df": 4.0,
+                "p_value": 0.0002,
+                "cramers_v": 0.1677,
+                "n": 787.0,
+                "min_expected": 10.0,
+                "cells_expected_below_5": 0.0,
+            }
+        ]
+    )
     rt = render_association_table(tab, style="seed")
     assert rt.table.loc["Gender"].tolist() == ["22.14", "4", "<0.001", ".168", "787"]

@@ -127,7 +127,8 @@ def test_csv_with_codebook(tmp_path):
 def test_xlsx_with_codebook(tmp_path):
     pd.DataFrame({"q": [1, 2, 2]}).to_excel(tmp_path / "d.xlsx", index=False)
     pd.DataFrame({"variable": ["q"], "label": ["Question"], "value_labels": ["1=yes;2=no"]}).to_excel(
-        tmp_path / "cb.xlsx", index=False)
+        tmp_path / "cb.xlsx", index=False
+    )
     s = quant.read_survey(tmp_path / "d.xlsx", codebook=tmp_path / "cb.xlsx")
     assert s.value_label("q", 1) == "yes"
 
@@ -160,8 +161,11 @@ def test_header_only_csv_is_an_empty_table_error_naming_the_file(tmp_path):
     from qualquant.quant.errors import EmptyTableError
 
     (tmp_path / "only_header.csv").write_text("a,b\n", encoding="utf-8")
-    with pytest.raises(EmptyTableError, match=r"only_header\.csv: the file has a header row \(2 column\(s\)\) "
-                                              r"but no data rows \(read with delimiter ',' \(comma\)\)"):
+    with pytest.raises(
+        EmptyTableError,
+        match=r"only_header\.csv: the file has a header row \(2 column\(s\)\) "
+        r"but no data rows \(read with delimiter ',' \(comma\)\)",
+    ):
         quant.read_survey(tmp_path / "only_header.csv")
     pd.DataFrame({"q": []}).to_excel(tmp_path / "only_header.xlsx", index=False)
     with pytest.raises(EmptyTableError, match=r"only_header\.xlsx: the file has a header row"):
@@ -181,8 +185,9 @@ def test_cli_header_only_csv_is_one_error_line(tmp_path):
     assert "Valid" not in result.output
 
 
-@pytest.mark.parametrize("delimiter, name", [(";", "';' (semicolon)"), ("\t", "tab"), ("|", "'|' (pipe)"),
-                                             (",", "',' (comma)")])
+@pytest.mark.parametrize(
+    "delimiter, name", [(";", "';' (semicolon)"), ("\t", "tab"), ("|", "'|' (pipe)"), (",", "',' (comma)")]
+)
 def test_csv_delimiter_is_sniffed(tmp_path, delimiter, name):
     rows = [["a", "b", "label"], ["1", "2", "x"], ["2", "2", "y"], ["1", "3", "z"]]
     path = tmp_path / "d.csv"
@@ -222,15 +227,19 @@ def test_single_column_csv_and_sniff_fallback(tmp_path):
 
 def test_ragged_csv_error_names_the_delimiter(tmp_path):
     (tmp_path / "ragged.csv").write_text("a;b\n1;2\n3;4\n5;6;7;8\n", encoding="utf-8")
-    with pytest.raises(SurveyFormatError, match=r"ragged\.csv: cannot be read as a table with delimiter "
-                                                r"';' \(semicolon\)"):
+    with pytest.raises(
+        SurveyFormatError,
+        match=r"ragged\.csv: cannot be read as a table with delimiter "
+        r"';' \(semicolon\)",
+    ):
         quant.read_survey(tmp_path / "ragged.csv")
 
 
 def test_semicolon_codebook(tmp_path):
     (tmp_path / "d.csv").write_text("sex;score\n1;3\n2;9\n", encoding="utf-8")
-    (tmp_path / "cb.csv").write_text("variable;label;value_labels\nsex;Gender;1=Male, 2=Female\n"
-                                     "score;Score;\n", encoding="utf-8")
+    (tmp_path / "cb.csv").write_text(
+        "variable;label;value_labels\nsex;Gender;1=Male, 2=Female\nscore;Score;\n", encoding="utf-8"
+    )
     s = quant.read_survey(tmp_path / "d.csv", codebook=tmp_path / "cb.csv")
     assert s.variable_label("sex") == "Gender"
     assert s.meta.delimiter == ";"

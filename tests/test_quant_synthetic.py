@@ -25,9 +25,15 @@ SHIPPED = Path(pipelines.__file__).parent / "demo_data" / "survey"
 
 # Table 1 characteristic -> variable
 TABLE1_VARIABLES = {
-    "Gender": "gender", "Age": "age_group", "Place of residence": "residence", "Marital status": "marital_status",
-    "Children": "children", "Education": "education", "Employment status": "employment",
-    "Material situation": "material_situation", "Country of residence before migration": "country_of_origin",
+    "Gender": "gender",
+    "Age": "age_group",
+    "Place of residence": "residence",
+    "Marital status": "marital_status",
+    "Children": "children",
+    "Education": "education",
+    "Employment status": "employment",
+    "Material situation": "material_situation",
+    "Country of residence before migration": "country_of_origin",
 }
 SEEDS = [787, 2026]
 
@@ -74,8 +80,21 @@ def chi2_p(survey, factor: str) -> float:
     return stats.chi2_contingency(table, correction=False)[1]
 
 
-@pytest.mark.parametrize("factor", ["gender", "age_group", "residence", "marital_status", "children", "education",
-                                    "employment", "material_situation", "country_of_origin", "legal_status"])
+@pytest.mark.parametrize(
+    "factor",
+    [
+        "gender",
+        "age_group",
+        "residence",
+        "marital_status",
+        "children",
+        "education",
+        "employment",
+        "material_situation",
+        "country_of_origin",
+        "legal_status",
+    ],
+)
 def test_belonging_associations_are_significant(survey, factor):
     assert chi2_p(survey, factor) < 0.05
 
@@ -126,16 +145,37 @@ def test_legal_status_categories(default_survey):
     d = default_survey.data
     assert sorted(d["legal_status"].unique()) == [1, 2, 3]
     assert default_survey.meta.value_labels["legal_status"] == {
-        1: "Citizenship of Kazakhstan", 2: "Permanent residence permit", 3: "Temporary residence permit"}
+        1: "Citizenship of Kazakhstan",
+        2: "Permanent residence permit",
+        3: "Temporary residence permit",
+    }
 
 
 def test_metadata_labels_and_measures(default_survey):
     meta = default_survey.meta
-    expected_columns = ["respondent_id", "gender", "age_group", "residence", "marital_status", "children",
-                        "education", "employment", "material_situation", "country_of_origin", "legal_status",
-                        "belonging", "close_local_friends", "understand_cultural_norms", "free_time_with_locals",
-                        "cultural_events", "ngo_participation", "gov_services_access", "admin_difficulties",
-                        "discrimination", "identity_comfort"]
+    expected_columns = [
+        "respondent_id",
+        "gender",
+        "age_group",
+        "residence",
+        "marital_status",
+        "children",
+        "education",
+        "employment",
+        "material_situation",
+        "country_of_origin",
+        "legal_status",
+        "belonging",
+        "close_local_friends",
+        "understand_cultural_norms",
+        "free_time_with_locals",
+        "cultural_events",
+        "ngo_participation",
+        "gov_services_access",
+        "admin_difficulties",
+        "discrimination",
+        "identity_comfort",
+    ]
     assert list(default_survey.data.columns) == expected_columns
     assert meta.variable_labels["belonging"] == "Do you feel yourself to be part of the local community?"
     assert meta.variable_labels["discrimination"] == "Have you experienced discrimination because you are a repatriate?"

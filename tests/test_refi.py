@@ -67,6 +67,7 @@ def nvivo():
 
 # ------------------------------------------------------------------ NVivo 12.6
 
+
 def test_nvivo_counts(nvivo):
     assert len(nvivo.codes) == 152
     assert len(nvivo.codebook) == 152
@@ -91,13 +92,16 @@ def test_nvivo_every_coding_maps_onto_the_canonical_text(nvivo):
         assert text == normalize_text(text)
     for row in nvivo.codings.itertuples():
         assert 0 <= row.start < row.end <= len(texts[row.transcript_id])
-        assert row.text == texts[row.transcript_id][row.start:row.end]
+        assert row.text == texts[row.transcript_id][row.start : row.end]
     assert {s.offset_units for s in nvivo.sources} == {"utf16"}
 
 
 def _aligned(text: str, start: int, end: int) -> bool:
-    return ((start == 0 or not text[start - 1].isalnum()) and not text[start].isspace()
-            and (end >= len(text) or not text[end].isalnum()))
+    return (
+        (start == 0 or not text[start - 1].isalnum())
+        and not text[start].isspace()
+        and (end >= len(text) or not text[end].isalnum())
+    )
 
 
 def test_nvivo_offsets_land_on_word_boundaries_only_when_mapped(nvivo):
@@ -113,8 +117,10 @@ def test_nvivo_offsets_land_on_word_boundaries_only_when_mapped(nvivo):
     mapped = sum(_aligned(text, r.start, r.end) for r in nvivo.codings.itertuples())
     archive = zipfile.ZipFile(NVIVO)
     root = etree.fromstring(archive.read("project.qde"))
-    raw = [(int(s.get("startPosition")), int(s.get("endPosition")))
-           for s in root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")]
+    raw = [
+        (int(s.get("startPosition")), int(s.get("endPosition")))
+        for s in root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")
+    ]
     naive = sum(_aligned(text, a, b) for a, b in raw if b < len(text))
     assert len(raw) == 303
     assert mapped >= 295
@@ -152,6 +158,7 @@ def test_nvivo_code_hierarchy(nvivo):
 
 # ------------------------------------------------------------------ ATLAS.ti
 
+
 def test_atlasti8_codes_import_and_missing_sources_are_reported():
     project = read_qdpx(ATLAS8)
     assert len(project.codes) == 14
@@ -180,7 +187,11 @@ def test_atlasti23_codebook():
     assert book.origin == "ATLAS.ti Win 23.4.0"
     (code,) = book.codes
     assert (code.guid, code.name, code.color, code.description) == (
-        "1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294", "code1", "#46AA00", "description")
+        "1FF58B12-6F6F-4B0C-8BE5-BBDC91F55294",
+        "code1",
+        "#46AA00",
+        "description",
+    )
     assert book.sets[0].name == "code group 1"
     cb = book.codebook
     assert cb["code1"].facet == "code_group_1"
@@ -223,10 +234,21 @@ def small(tmp_path):
     seg2 = t2.segments[1]
     s3 = t2.text.index("🙂")
     rows = [
-        CodedSpan("alice", "human", "INT01", seg.segment_id, "bonding", s, e, t1.text[s:e], result_id="r1",
-                  created_at="2024-05-01T10:00:00Z", updated_at="2024-05-02T10:00:00Z"),
+        CodedSpan(
+            "alice",
+            "human",
+            "INT01",
+            seg.segment_id,
+            "bonding",
+            s,
+            e,
+            t1.text[s:e],
+            result_id="r1",
+            created_at="2024-05-01T10:00:00Z",
+            updated_at="2024-05-02T10:00:00Z",
+        ),
         CodedSpan("alice", "human", "INT01", seg.segment_id, "online", s, e, t1.text[s:e], result_id="r2"),
-        CodedSpan("bob", "human", "INT01", seg.segment_id, "bridging", s2, seg.end, t1.text[s2:seg.end]),
+        CodedSpan("bob", "human", "INT01", seg.segment_id, "bridging", s2, seg.end, t1.text[s2 : seg.end]),
         CodedSpan("bob", "human", "INT02", seg2.segment_id, "linking", seg2.start, seg2.end, seg2.text),
         CodedSpan("bob", "human", "INT02", seg2.segment_id, "online", s3, s3 + 1, "🙂"),
         CodedSpan("model", "prediction", "INT02", seg2.segment_id, "offline", s3, s3 + 1, "🙂"),
@@ -269,8 +291,10 @@ def test_utf16_positions_written_for_nvivo(tmp_path, small):
     root = etree.fromstring(zipfile.ZipFile(path).read("project.qde"))
     text = corpus["INT02"].text
     s3 = text.index("🙂")
-    positions = {(int(s.get("startPosition")), int(s.get("endPosition")))
-                 for s in root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")}
+    positions = {
+        (int(s.get("startPosition")), int(s.get("endPosition")))
+        for s in root.iter("{urn:QDA-XML:project:1.0}PlainTextSelection")
+    }
     # '𝕏' before the emoji takes two UTF-16 units: the position moves by one.
     assert (s3 + 1, s3 + 3) in positions
     assert utf16_offset(text, s3) == s3 + 1
@@ -310,7 +334,13 @@ def test_qdc_round_trip_validates(tmp_path):
     assert back.codebook.code_ids == codebook.code_ids
     assert [f.id for f in back.codebook.facets] == [f.id for f in codebook.facets]
     for a, b in zip(back.codebook.codes, codebook.codes):
-        assert (a.name, a.description, a.color, a.parent, a.facet) == (b.name, b.description, b.color, b.parent, b.facet)
+        assert (a.name, a.description, a.color, a.parent, a.facet) == (
+            b.name,
+            b.description,
+            b.color,
+            b.parent,
+            b.facet,
+        )
     assert write_qdc(tmp_path / "again.qdc", codebook).read_bytes() == path.read_bytes()
 
 
@@ -328,6 +358,7 @@ def test_reading_with_a_changed_corpus_reports_every_coding(tmp_path, small):
 
 
 # ------------------------------------------------------------------ traps and bad input
+
 
 def _qdpx(tmp_path, qde: str, files: dict[str, bytes], name="trap.qdpx", qde_name="project.qde") -> Path:
     path = tmp_path / name
@@ -364,8 +395,9 @@ TRAP_TEXT = "\ufeffАнна:\r\nДа, е\u0308лка 😀 всё так.\r\n"
 
 
 def test_traps_nvivo_mac_folder_project_named_qde_bom_crlf(tmp_path):
-    path = _qdpx(tmp_path, TRAP_QDE, {f"sources/{G(10).lower()}.txt": TRAP_TEXT.encode("utf-8")},
-                 qde_name="My Project.qde")
+    path = _qdpx(
+        tmp_path, TRAP_QDE, {f"sources/{G(10).lower()}.txt": TRAP_TEXT.encode("utf-8")}, qde_name="My Project.qde"
+    )
     project = read_qdpx(path)
     source = project.sources[0]
     assert source.transcript_id == "Интервью 1"
@@ -390,25 +422,29 @@ def test_traps_nvivo_mac_folder_project_named_qde_bom_crlf(tmp_path):
     assert project.counts["n_codings_mapped"] == 3
     assert project.counts["n_codings_set_aside"] == 4
     assert set(project.issues["coding_guid"].dropna()) | set(project.codings["result_id"]) == {
-        G(n) for n in range(30, 37)}  # nothing dropped silently
+        G(n) for n in range(30, 37)
+    }  # nothing dropped silently
 
 
 def test_offset_inside_character_is_widened():
     omap = OffsetMap.build("Да, е\u0308лка\r\nx", "codepoints")
     assert omap.text == "Да, ёлка\nx"
-    assert omap.span(4, 5) == (4, 5, True)      # cut between е and the combining diaeresis
+    assert omap.span(4, 5) == (4, 5, True)  # cut between е and the combining diaeresis
     assert omap.span(4, 6) == (4, 5, False)
-    assert omap.span(9, 10) == (8, 9, True)     # ends between CR and LF
+    assert omap.span(9, 10) == (8, 9, True)  # ends between CR and LF
     assert omap.span(9, 11) == (8, 9, False)
     assert omap.span(0, 99) is None
 
 
-@pytest.mark.parametrize("payload, message", [
-    (b"not a zip", r"not a REFI-QDA project: a \.qdpx file is a zip archive"),
-    (None, r"no \.qde project file inside"),
-    ("<Project", r"not well-formed XML"),
-    ("<CodeBook xmlns='urn:QDA-XML:codebook:1.0'/>", r"the root element is <CodeBook>, not <Project>"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"not a zip", r"not a REFI-QDA project: a \.qdpx file is a zip archive"),
+        (None, r"no \.qde project file inside"),
+        ("<Project", r"not well-formed XML"),
+        ("<CodeBook xmlns='urn:QDA-XML:codebook:1.0'/>", r"the root element is <CodeBook>, not <Project>"),
+    ],
+)
 def test_bad_projects_raise_one_clear_error(tmp_path, payload, message):
     path = tmp_path / "bad.qdpx"
     if isinstance(payload, bytes):
@@ -455,6 +491,7 @@ def test_reader_raises_only_project_errors(tmp_path_factory, data, kind):
 
 # ------------------------------------------------------------------ CLI
 
+
 def test_cli_import_and_export_round_trip(tmp_path, small):
     corpus, codebook, codings = small
     qdpx = write_qdpx(tmp_path / "s.qdpx", corpus=corpus, codebook=codebook, codings=codings)
@@ -465,9 +502,21 @@ def test_cli_import_and_export_round_trip(tmp_path, small):
     assert (out / "sources" / "INT01.txt").read_text(encoding="utf-8") == corpus["INT01"].text
     assert read_codebook(out / "codebook.toml").code_ids == codebook.code_ids
     again = tmp_path / "again.qdpx"
-    result = runner.invoke(app, ["refi", "export", "--corpus", str(out / "sources" / "*.txt"),
-                                 "--codebook", str(out / "codebook.toml"), "--codings", str(out / "codings.csv"),
-                                 "--out", str(again)])
+    result = runner.invoke(
+        app,
+        [
+            "refi",
+            "export",
+            "--corpus",
+            str(out / "sources" / "*.txt"),
+            "--codebook",
+            str(out / "codebook.toml"),
+            "--codings",
+            str(out / "codings.csv"),
+            "--out",
+            str(again),
+        ],
+    )
     assert result.exit_code == 0, result.output
     back = read_qdpx(again, corpus=read_corpus(str(out / "sources" / "*.txt")))
     human = codings[codings["source"] == "human"]
@@ -486,8 +535,9 @@ def test_cli_qdc_and_errors(tmp_path):
     result = runner.invoke(app, ["refi", "import", str(ATLAS_QDC), "--out-dir", str(tmp_path / "q")])
     assert result.exit_code == 0, result.output
     assert read_codebook(tmp_path / "q" / "codebook.toml").code_ids == ("code1",)
-    result = runner.invoke(app, ["refi", "export-codebook", "--codebook", str(DEMO_CODEBOOK),
-                                 "--out", str(tmp_path / "d.qdc")])
+    result = runner.invoke(
+        app, ["refi", "export-codebook", "--codebook", str(DEMO_CODEBOOK), "--out", str(tmp_path / "d.qdc")]
+    )
     assert result.exit_code == 0, result.output
     assert len(read_qdc(tmp_path / "d.qdc").codes) == 17
     bad = tmp_path / "x.txt"
@@ -499,8 +549,9 @@ def test_cli_qdc_and_errors(tmp_path):
     broken.write_bytes(b"garbage")
     result = runner.invoke(app, ["refi", "import", str(broken)])
     assert result.exit_code == 1
-    assert re.fullmatch(r"Error: .*broken\.qdpx: not a REFI-QDA project: a \.qdpx file is a zip archive .*",
-                        result.stderr.strip())
+    assert re.fullmatch(
+        r"Error: .*broken\.qdpx: not a REFI-QDA project: a \.qdpx file is a zip archive .*", result.stderr.strip()
+    )
 
 
 def test_the_shipped_schemas_are_the_published_ones():

@@ -29,7 +29,9 @@ def _context(tmp_path: Path) -> Context:
     """A run context holding hand-made tables, as the stages would leave them."""
     (tmp_path / "study.toml").write_text(
         '[study]\ntitle = "Report test <b>study</b>"\n[coding]\ngroup_by = ["legal_status"]\n'
-        '[survey]\noutcome = "belonging"\ncrosstabs = [["legal_status", "belonging"]]\n', encoding="utf-8")
+        '[survey]\noutcome = "belonging"\ncrosstabs = [["legal_status", "belonging"]]\n',
+        encoding="utf-8",
+    )
     study = read_study(tmp_path / "study.toml", out=tmp_path / "out")
     ctx = Context(study)
 
@@ -37,31 +39,100 @@ def _context(tmp_path: Path) -> Context:
         ctx._stage = stage
         ctx.put(name, df)
 
-    put("corpus", "segments", pd.DataFrame({"transcript_id": ["INT01", "INT01"], "segment_id": ["INT01:0000", "INT01:0001"],
-                                            "role": ["interviewer", "participant"], "text": ["Q?", EVIL]}))
+    put(
+        "corpus",
+        "segments",
+        pd.DataFrame(
+            {
+                "transcript_id": ["INT01", "INT01"],
+                "segment_id": ["INT01:0000", "INT01:0001"],
+                "role": ["interviewer", "participant"],
+                "text": ["Q?", EVIL],
+            }
+        ),
+    )
     put("corpus", "cases", pd.DataFrame({"case_id": ["INT01"], "legal_status": ["temporary stay"]}))
     put("corpus", "summary", pd.DataFrame({"measure": ["transcripts"], "value": [1]}))
-    put("corpus", "reconciliation", pd.DataFrame({"kind": ["case_without_transcript"], "file": [""],
-                                                  "case_id": ["INT02"], "message": ["no transcript"]}))
+    put(
+        "corpus",
+        "reconciliation",
+        pd.DataFrame(
+            {"kind": ["case_without_transcript"], "file": [""], "case_id": ["INT02"], "message": ["no transcript"]}
+        ),
+    )
     put("codings", "codings", pd.DataFrame({"coder": ["a", "b"], "source": ["human", "human"]}))
-    put("codings", "codebook", pd.DataFrame({"id": ["bonding"], "facet": ["capital_type"], "name": ["Bonding"],
-                                             "description": ["Ties <inside> the group"]}))
-    freq = pd.DataFrame({"code": ["bonding", "bridging"], "facet": ["capital_type", "capital_type"],
-                         "n_cases": [1, 0], "n_cases_total": [1, 1], "pct_cases": [100.0, 0.0], "n_segments": [1, 0],
-                         "n_spans": [1, 0], "coverage": [0.2, 0.0]})
+    put(
+        "codings",
+        "codebook",
+        pd.DataFrame(
+            {
+                "id": ["bonding"],
+                "facet": ["capital_type"],
+                "name": ["Bonding"],
+                "description": ["Ties <inside> the group"],
+            }
+        ),
+    )
+    freq = pd.DataFrame(
+        {
+            "code": ["bonding", "bridging"],
+            "facet": ["capital_type", "capital_type"],
+            "n_cases": [1, 0],
+            "n_cases_total": [1, 1],
+            "pct_cases": [100.0, 0.0],
+            "n_segments": [1, 0],
+            "n_spans": [1, 0],
+            "coverage": [0.2, 0.0],
+        }
+    )
     put("frequencies", "theme_frequencies", freq)
     put("frequencies", "theme_frequencies_by_legal_status", freq.assign(legal_status="temporary stay"))
-    put("frequencies", "cooccurrence", pd.DataFrame({"code_a": ["bonding"], "code_b": ["bridging"], "n_both": [0],
-                                                     "n_a": [1], "n_b": [0], "jaccard": [0.0], "odds_ratio": [float("nan")],
-                                                     "p_value": [1.0], "n_overlapping_spans": [0]}))
-    put("integration", "joint_display", pd.DataFrame({
-        "construct": ["local_ties"], "label": ["Local ties"], "codes": ["bridging"], "n_cases": [1],
-        "n_cases_total": [1], "n_segments": [1], "quotes": [EVIL + " | second quote"],
-        "survey_variables": ["close_local_friends"], "quant_evidence": ["close_local_friends: rho = 0.367, p < .001"],
-        "expected_direction": ["positive"], "verdicts": ["confirms"], "convergence": ["agreement"],
-        "rule": ["2: every survey variable confirms"], "meta_inference": ["<i>meta</i>"]}))
-    put("exports", "warnings", pd.DataFrame({"stage": ["codings"], "status": ["ran"],
-                                             "warning": ["no codings export shipped <script>x</script>"]}))
+    put(
+        "frequencies",
+        "cooccurrence",
+        pd.DataFrame(
+            {
+                "code_a": ["bonding"],
+                "code_b": ["bridging"],
+                "n_both": [0],
+                "n_a": [1],
+                "n_b": [0],
+                "jaccard": [0.0],
+                "odds_ratio": [float("nan")],
+                "p_value": [1.0],
+                "n_overlapping_spans": [0],
+            }
+        ),
+    )
+    put(
+        "integration",
+        "joint_display",
+        pd.DataFrame(
+            {
+                "construct": ["local_ties"],
+                "label": ["Local ties"],
+                "codes": ["bridging"],
+                "n_cases": [1],
+                "n_cases_total": [1],
+                "n_segments": [1],
+                "quotes": [EVIL + " | second quote"],
+                "survey_variables": ["close_local_friends"],
+                "quant_evidence": ["close_local_friends: rho = 0.367, p < .001"],
+                "expected_direction": ["positive"],
+                "verdicts": ["confirms"],
+                "convergence": ["agreement"],
+                "rule": ["2: every survey variable confirms"],
+                "meta_inference": ["<i>meta</i>"],
+            }
+        ),
+    )
+    put(
+        "exports",
+        "warnings",
+        pd.DataFrame(
+            {"stage": ["codings"], "status": ["ran"], "warning": ["no codings export shipped <script>x</script>"]}
+        ),
+    )
     return ctx
 
 
@@ -84,9 +155,11 @@ def test_report_escapes_everything_and_is_self_contained(tmp_path):
 
 
 def test_svg_charts_escape_labels():
-    for svg in (bar_chart(["<b>"], [50.0], groups=["f&g"], title="t<"),
-                heat_map(["<a>", "b"], [[1, 0.5], [0.5, 1]], counts=[[0, 2], [2, 0]]),
-                point_range([("x<y", 0.1, -0.2, 0.4)], title="\"q\"")):
+    for svg in (
+        bar_chart(["<b>"], [50.0], groups=["f&g"], title="t<"),
+        heat_map(["<a>", "b"], [[1, 0.5], [0.5, 1]], counts=[[0, 2], [2, 0]]),
+        point_range([("x<y", 0.1, -0.2, 0.4)], title='"q"'),
+    ):
         assert svg.startswith("<svg") and svg.endswith("</svg>")
         assert "<b>" not in svg and "<a>" not in svg and "x<y" not in svg
 
@@ -117,13 +190,22 @@ def test_report_in_headless_chromium(tmp_path):
     report.write_text(build_report(_context(tmp_path)), encoding="utf-8")
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
     console_errors: list[str] = []
     requests: list[str] = []
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(str(profile), executable_path=executable, args=args,
-                                                        headless=True, viewport={"width": 1400, "height": 1000})
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=executable, args=args, headless=True, viewport={"width": 1400, "height": 1000}
+        )
         try:
             page = context.new_page()
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)

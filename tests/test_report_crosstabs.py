@@ -29,9 +29,23 @@ DEMO = Path(pipelines.__file__).parent / "demo_data"
 LIKERT = {1: "strongly disagree", 2: "disagree", 3: "neutral", 4: "agree", 5: "strongly agree"}
 GROUPS = {1: "young", 2: "middle", 3: "old"}
 # Every category observed; one code (4, "agree") kept out of group 3 so that a zero cell is shown too.
-CELLS = {(1, 1): 4, (1, 2): 3, (1, 3): 2, (1, 4): 5, (1, 5): 6,
-         (2, 1): 1, (2, 2): 2, (2, 3): 7, (2, 4): 3, (2, 5): 2,
-         (3, 1): 5, (3, 2): 4, (3, 3): 1, (3, 4): 0, (3, 5): 3}
+CELLS = {
+    (1, 1): 4,
+    (1, 2): 3,
+    (1, 3): 2,
+    (1, 4): 5,
+    (1, 5): 6,
+    (2, 1): 1,
+    (2, 2): 2,
+    (2, 3): 7,
+    (2, 4): 3,
+    (2, 5): 2,
+    (3, 1): 5,
+    (3, 2): 4,
+    (3, 3): 1,
+    (3, 4): 0,
+    (3, 5): 3,
+}
 STRING_CODES = {1: "SD", 2: "D", 3: "N", 4: "A", 5: "SA"}
 
 
@@ -46,34 +60,54 @@ def _study(root: Path, kind: str, *, frequencies: bool = True) -> Path:
     data = _codes()
     codebook = ""
     if kind == "sav":
-        write_survey(Survey(data.astype(float), SurveyMeta(
-            value_labels={"group": {float(k): v for k, v in GROUPS.items()},
-                          "attitude": {float(k): v for k, v in LIKERT.items()}},
-            measure_levels={"attitude": "ordinal"})), root / "survey.sav")
+        write_survey(
+            Survey(
+                data.astype(float),
+                SurveyMeta(
+                    value_labels={
+                        "group": {float(k): v for k, v in GROUPS.items()},
+                        "attitude": {float(k): v for k, v in LIKERT.items()},
+                    },
+                    measure_levels={"attitude": "ordinal"},
+                ),
+            ),
+            root / "survey.sav",
+        )
         path = "survey.sav"
     elif kind == "sav_string_codes":  # string variables whose value labels are keyed by text codes
         import pyreadstat
 
         text = pd.DataFrame({"group": data["group"].astype(str), "attitude": data["attitude"].map(STRING_CODES)})
-        pyreadstat.write_sav(text, str(root / "survey.sav"), variable_value_labels={
-            "group": {str(k): v for k, v in GROUPS.items()},
-            "attitude": {STRING_CODES[k]: v for k, v in LIKERT.items()}})
+        pyreadstat.write_sav(
+            text,
+            str(root / "survey.sav"),
+            variable_value_labels={
+                "group": {str(k): v for k, v in GROUPS.items()},
+                "attitude": {STRING_CODES[k]: v for k, v in LIKERT.items()},
+            },
+        )
         path = "survey.sav"
     else:
         if kind == "csv_labels":  # the cells hold the label text, the codebook the codes
             data = pd.DataFrame({"group": data["group"].map(GROUPS), "attitude": data["attitude"].map(LIKERT)})
         data.to_csv(root / "survey.csv", index=False)
-        pd.DataFrame({
-            "variable": ["group", "attitude"],
-            "value_labels": ["; ".join(f"{k}={v}" for k, v in GROUPS.items()),
-                             "; ".join(f"{k}={v}" for k, v in LIKERT.items())],
-            "measure": ["nominal", "ordinal"],
-        }).to_csv(root / "codebook.csv", index=False)
+        pd.DataFrame(
+            {
+                "variable": ["group", "attitude"],
+                "value_labels": [
+                    "; ".join(f"{k}={v}" for k, v in GROUPS.items()),
+                    "; ".join(f"{k}={v}" for k, v in LIKERT.items()),
+                ],
+                "measure": ["nominal", "ordinal"],
+            }
+        ).to_csv(root / "codebook.csv", index=False)
         path, codebook = "survey.csv", "codebook.csv"
     (root / "study.toml").write_text(
         f'[study]\ntitle = "Crosstab order"\n[survey]\npath = "{path}"\ncodebook = "{codebook}"\n'
         + ('frequencies = ["group", "attitude"]\n' if frequencies else "")
-        + 'crosstabs = [["group", "attitude"]]\n', encoding="utf-8")
+        + 'crosstabs = [["group", "attitude"]]\n',
+        encoding="utf-8",
+    )
     return root / "study.toml"
 
 
@@ -120,7 +154,7 @@ def _report_crosstab(html: str, row: str, col: str) -> list[list[str]]:
     heading = f"<h3>{row} × {col}</h3>"
     assert html.count(heading) == 1
     parser = _Tables()
-    parser.feed(html[html.index(heading):])
+    parser.feed(html[html.index(heading) :])
     return parser.tables[0][1]
 
 
@@ -153,8 +187,9 @@ def test_report_and_exports_show_likert_columns_in_code_order(tmp_path, kind):
     likert, groups = list(LIKERT.values()), list(GROUPS.values())
     assert sorted(likert) != likert and sorted(groups) != groups  # the labels' alphabetical order is another one
     out = tmp_path / "out"
-    result = run_study(read_study(_study(tmp_path, kind), out=out), only=["survey", "exports", "report"],
-                       show_progress=False)
+    result = run_study(
+        read_study(_study(tmp_path, kind), out=out), only=["survey", "exports", "report"], show_progress=False
+    )
     assert {o.name: o.status for o in result.outcomes}["report"] == "ran"
     html = (out / "report.html").read_text(encoding="utf-8")
     rows = _report_crosstab(html, "group", "attitude")
@@ -183,8 +218,9 @@ def test_report_and_exports_show_likert_columns_in_code_order(tmp_path, kind):
 
 def test_report_shows_the_crosstab_of_a_study_with_only_crosstabs(tmp_path):
     out = tmp_path / "out"
-    run_study(read_study(_study(tmp_path, "sav", frequencies=False), out=out), only=["survey", "report"],
-              show_progress=False)
+    run_study(
+        read_study(_study(tmp_path, "sav", frequencies=False), out=out), only=["survey", "report"], show_progress=False
+    )
     rows = _report_crosstab((out / "report.html").read_text(encoding="utf-8"), "group", "attitude")
     _check_spss_layout(rows, "group", list(GROUPS.values()), list(LIKERT.values()))
 
@@ -199,8 +235,9 @@ def test_cli_crosstab_and_frequencies_in_code_order(tmp_path, kind):
     survey = tmp_path / ("survey.sav" if kind.startswith("sav") else "survey.csv")
     extra = ["--codebook", str(tmp_path / "codebook.csv")] if kind.startswith("csv") else []
     runner = CliRunner()
-    res = runner.invoke(app, ["quant", "crosstab", str(survey), "group", "attitude", *extra,
-                              "--out", str(tmp_path / "xt.csv")])
+    res = runner.invoke(
+        app, ["quant", "crosstab", str(survey), "group", "attitude", *extra, "--out", str(tmp_path / "xt.csv")]
+    )
     assert res.exit_code == 0, res.output
     xt = pd.read_csv(tmp_path / "xt.csv", encoding="utf-8-sig")
     part = xt[xt["section"] == "crosstab"]
@@ -221,8 +258,10 @@ def test_demo_report_crosstab_in_code_order(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     for row, col in study.config.survey.crosstabs:
         observed = {c: set(survey.data.loc[~survey.is_missing(c), c]) for c in (row, col)}
-        in_order = {c: [lab for code, lab in sorted(survey.meta.value_labels[c].items()) if code in observed[c]]
-                    for c in (row, col)}
+        in_order = {
+            c: [lab for code, lab in sorted(survey.meta.value_labels[c].items()) if code in observed[c]]
+            for c in (row, col)
+        }
         assert sorted(in_order[col]) != in_order[col]  # e.g. belonging: Not at all ... Completely
         _check_spss_layout(_report_crosstab(html, row, col), row, in_order[row], in_order[col])
         layout = pd.read_excel(out / "tables.xlsx", sheet_name=f"xt_{row}_{col}_table"[:31])

@@ -82,4 +82,5 @@ def test_every_data_folder_has_its_licence_and_origin():
             if data_file.name.startswith(("LICENSE", "SOURCES")):
                 continue
             assert data_file.name in listed or data_file.stem.split("_")[0] in listed, (
-                f"{data_file.name} is not described in {folder.name}/SOURCES.md")
+                f"{data_file.name} is not described in {folder.name}/SOURCES.md"
+            )

@@ -25,8 +25,9 @@ def survey_run(tmp_path_factory):
     text = toml.read_text(encoding="utf-8")
     one = 'crosstabs = [["legal_status", "belonging"]]'
     assert one in text
-    toml.write_text(text.replace(one, 'crosstabs = [["legal_status", "belonging"], ["age_group", "belonging"]]'),
-                    encoding="utf-8")
+    toml.write_text(
+        text.replace(one, 'crosstabs = [["legal_status", "belonging"], ["age_group", "belonging"]]'), encoding="utf-8"
+    )
     out = root / "out"
     result = run_study(read_study(toml, out=out), only=["survey", "exports", "report"], show_progress=False)
     return out, result
@@ -38,8 +39,10 @@ def test_expected_count_note_warns_only_when_a_cell_is_below_5(survey_run):
     # cells below 5 (minimum 1.98).
     _, result = survey_run
     survey = [w for stage, w in result.warnings if stage == "survey" and "expected count" in w]
-    assert survey == ["crosstab age_group x belonging: 4 cells (13.3%) have expected count less than 5. "
-                      "The minimum expected count is 1.98."]
+    assert survey == [
+        "crosstab age_group x belonging: 4 cells (13.3%) have expected count less than 5. "
+        "The minimum expected count is 1.98."
+    ]
 
 
 def test_expected_count_note_stays_in_tables_and_report(survey_run):
@@ -55,6 +58,7 @@ def test_expected_count_note_stays_in_tables_and_report(survey_run):
 
 def test_output_stages_are_importable_from_stages():
     from qualquant.pipelines.stages import _output as stages_output
+
     assert [s.name for s in stages.STAGES][-2:] == ["exports", "report"]
     assert stages.STAGES[-2].run is stages_output.stage_exports
     assert stages.export_tables is stages_output.export_tables
@@ -68,8 +72,9 @@ def _demo_copy(root: Path) -> Path:
     """A copy of the demo study with a 21st transcript, INT21 (the text of INT01 with one more answer)."""
     shutil.copytree(DEMO, root)
     text = (root / "transcripts" / "INT01.txt").read_text(encoding="utf-8")
-    (root / "transcripts" / "INT21.txt").write_text(text + "Респондент: Потом сосед помог с документами.\n",
-                                                     encoding="utf-8")
+    (root / "transcripts" / "INT21.txt").write_text(
+        text + "Респондент: Потом сосед помог с документами.\n", encoding="utf-8"
+    )
     return root / "study.toml"
 
 
@@ -99,15 +104,20 @@ def test_topic_effects_leave_out_the_unlinked_transcript_and_say_so(unlinked_run
     assert aside[["unit", "reason"]].values.tolist() == [["INT21", "no row in the covariates table"]]
     effects = pd.read_csv(out / "topic_effects.csv", encoding="utf-8-sig")
     assert set(effects["n"]) == {20}  # the 20 cases of cases.csv
-    assert ("topics", "topic effects by legal_status: 1 left out (no row in the covariates table): INT21; "
-            "listed in topic_effects_set_aside.csv.") in result.warnings
+    assert (
+        "topics",
+        "topic effects by legal_status: 1 left out (no row in the covariates table): INT21; "
+        "listed in topic_effects_set_aside.csv.",
+    ) in result.warnings
 
 
 def test_reconciliation_counts_follow_cases_transcripts_and_survey_rows(unlinked_run):
     out, _ = unlinked_run
     counts = pd.read_csv(out / "reconciliation_counts.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    got = {(r["stage"], r["step"]): tuple(int(r[c]) if r[c] else None for c in ("cases", "transcripts", "survey_rows"))
-           for _, r in counts.iterrows()}
+    got = {
+        (r["stage"], r["step"]): tuple(int(r[c]) if r[c] else None for c in ("cases", "transcripts", "survey_rows"))
+        for _, r in counts.iterrows()
+    }
     # 20 rows in cases.csv, 21 transcript files, 787 survey respondents (demo_data/survey/README.md)
     assert got[("corpus", "read")] == (20, 21, None)
     assert got[("corpus", "transcript linked to a case row")] == (20, 20, None)
@@ -117,8 +127,9 @@ def test_reconciliation_counts_follow_cases_transcripts_and_survey_rows(unlinked
     assert got[("integration", "case x code matrix")] == (20, 20, None)
     assert got[("integration", "joint display")] == (20, 20, 787)
     notes = dict(zip(zip(counts["stage"], counts["step"]), counts["note"]))
-    assert notes[("corpus", "transcript linked to a case row")].endswith("without a case row (kept, without case "
-                                                                         "data): INT21")
+    assert notes[("corpus", "transcript linked to a case row")].endswith(
+        "without a case row (kept, without case data): INT21"
+    )
     assert notes[("integration", "case x code matrix")].endswith(": INT21")
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "reconciliation_counts.csv" in report and "INT21" in report
@@ -157,8 +168,9 @@ def test_moved_study_reuses_every_stage_and_a_changed_transcript_reruns_only_its
     assert {o.name: o.status for o in second.outcomes} == {s.name: "skipped" for s in stages.STAGES}
 
     transcript = tmp_path / "b" / "study" / "transcripts" / "INT21.txt"
-    transcript.write_text(transcript.read_text(encoding="utf-8") + "Респондент: И ещё казахский учу.\n",
-                          encoding="utf-8")
+    transcript.write_text(
+        transcript.read_text(encoding="utf-8") + "Респондент: И ещё казахский учу.\n", encoding="utf-8"
+    )
     third = run_study(moved, show_progress=False)
     ran = {o.name for o in third.outcomes if o.status == "ran"}
     assert ran == {"corpus", "codings", "agreement", "frequencies", "topics", "integration", "exports", "report"}
@@ -174,10 +186,14 @@ def test_case_row_without_transcript_is_not_counted_as_a_case_without_the_code(t
     result = run_study(read_study(toml, out=out), only=["corpus", "codings", "integration"], show_progress=False)
     matrix = pd.read_csv(out / "case_code_matrix.csv", encoding="utf-8-sig", dtype={"case_id": str})
     assert len(matrix) == 19 and "INT20" not in set(matrix["case_id"])
-    assert any("case row(s) without a transcript left out of the case x code matrix" in message
-               and "INT20" in message for _, message in result.warnings)
+    assert any(
+        "case row(s) without a transcript left out of the case x code matrix" in message and "INT20" in message
+        for _, message in result.warnings
+    )
     counts = pd.read_parquet(out / ".cache" / "integration" / "counts.parquet")
     row = counts[counts["step"] == "case x code matrix"].iloc[0]
-    assert row["cases"] == 19 and row["note"].endswith("case row(s) without a transcript, left out of the case x "
-                                                       "code matrix, linked cases and the joint display's case "
-                                                       "counts: INT20")
+    assert row["cases"] == 19 and row["note"].endswith(
+        "case row(s) without a transcript, left out of the case x "
+        "code matrix, linked cases and the joint display's case "
+        "counts: INT20"
+    )

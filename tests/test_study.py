@@ -24,8 +24,13 @@ def test_demo_study_loads_and_resolves_paths():
     study = read_study(DEMO / "study.toml")
     cfg = study.config
     assert cfg.survey.outcome == "belonging"
-    assert {c.id for c in cfg.constructs} >= {"local_ties", "cultural_understanding", "institutional_access",
-                                              "legal_status", "transnational_support"}
+    assert {c.id for c in cfg.constructs} >= {
+        "local_ties",
+        "cultural_understanding",
+        "institutional_access",
+        "legal_status",
+        "transnational_support",
+    }
     assert study.resolve(cfg.survey.path) == DEMO / "survey" / "repatriates_survey.sav"
     assert len(study.transcript_paths()) == 20
     assert study.out == (DEMO / "out").resolve()
@@ -55,10 +60,11 @@ def test_unknown_nested_key_names_table_line_and_close_match(tmp_path):
 
 
 def test_unknown_key_in_array_of_tables_counts_entries(tmp_path):
-    text = ('[[constructs]]\nid = "a"\ncodes = ["x"]\n\n[[constructs]]\nid = "b"\n'
-            'codes = ["y"]\nsurvey_vars = ["q"]\n')
-    with pytest.raises(StudyConfigError,
-                       match=r"line 8: unknown key 'survey_vars' in \[constructs #2\]\. Did you mean 'survey_variables'\?"):
+    text = '[[constructs]]\nid = "a"\ncodes = ["x"]\n\n[[constructs]]\nid = "b"\ncodes = ["y"]\nsurvey_vars = ["q"]\n'
+    with pytest.raises(
+        StudyConfigError,
+        match=r"line 8: unknown key 'survey_vars' in \[constructs #2\]\. Did you mean 'survey_variables'\?",
+    ):
         read_study(_write(tmp_path, text))
 
 
@@ -66,8 +72,9 @@ def test_unknown_key_in_inline_table_and_subtable(tmp_path):
     text = '[corpus]\npaths = ["t"]\n\n[corpus.speakers]\ninterviewer = ["И"]\nintervewer = ["Q"]\n'
     with pytest.raises(StudyConfigError, match=r"line 6: unknown key 'intervewer' in \[corpus\.speakers\]"):
         read_study(_write(tmp_path, text))
-    text = ('[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\n'
-            'map = { a = "b" }\nbinz = [1, 2]\n')
+    text = (
+        '[[representativeness]]\ncase_column = "age"\nsurvey_variable = "age_group"\nmap = { a = "b" }\nbinz = [1, 2]\n'
+    )
     with pytest.raises(StudyConfigError, match=r"line 5: unknown key 'binz' in \[representativeness #1\]"):
         read_study(_write(tmp_path, text))
 
@@ -131,22 +138,30 @@ def _survey_study(tmp_path: Path, survey_block: str, extra: str = "") -> Path:
 def test_survey_variables_all_known_pass(tmp_path):
     from qualquant.pipelines.study._check import check_survey_variables
 
-    p = _survey_study(tmp_path, 'weights = "weight"\noutcome = "belonging"\nfactors = ["friends"]\n',
-                      '\n[[constructs]]\nid = "a"\nsurvey_variables = ["friends"]\noutcome = "belonging"\n')
+    p = _survey_study(
+        tmp_path,
+        'weights = "weight"\noutcome = "belonging"\nfactors = ["friends"]\n',
+        '\n[[constructs]]\nid = "a"\nsurvey_variables = ["friends"]\noutcome = "belonging"\n',
+    )
     check_survey_variables(read_study(p))  # no error
 
 
 def test_misspelt_survey_variables_are_one_error_with_key_line_and_close_match(tmp_path):
     from qualquant.pipelines.study._check import check_survey_variables
 
-    p = _survey_study(tmp_path, 'weights = "wieght"\noutcome = "belonging"\nfactors = ["friends", "frends"]\n',
-                      '\n[[constructs]]\nid = "a"\nsurvey_variables = ["belongin"]\n')
+    p = _survey_study(
+        tmp_path,
+        'weights = "wieght"\noutcome = "belonging"\nfactors = ["friends", "frends"]\n',
+        '\n[[constructs]]\nid = "a"\nsurvey_variables = ["belongin"]\n',
+    )
     with pytest.raises(StudyConfigError) as err:
         check_survey_variables(read_study(p))
     msg = str(err.value)
     assert msg.startswith("3 survey variables named in study.toml are not in s.csv")
-    assert "study.toml, line 6: [survey] weights names 'wieght', which is not a variable of s.csv; " \
-           "did you mean 'weight'?" in msg
+    assert (
+        "study.toml, line 6: [survey] weights names 'wieght', which is not a variable of s.csv; "
+        "did you mean 'weight'?" in msg
+    )
     assert "line 8: [survey] factors names 'frends'" in msg and "'friends'" in msg
     assert "line 12: [[constructs]] #1 (a) survey_variables names 'belongin'" in msg and "'belonging'" in msg
 
@@ -171,9 +186,12 @@ def test_survey_variable_check_reads_only_sav_metadata(tmp_path, monkeypatch):
     demo = read_study(DEMO / "study.toml")
     check_survey_variables(demo)  # the demo study names only existing variables
     text = (DEMO / "study.toml").read_text(encoding="utf-8").replace('"close_local_friends"', '"close_local_friend"')
-    text = text.replace('path = "survey/repatriates_survey.sav"', f'path = {sav.as_posix()!r}'.replace("'", '"'))
-    with pytest.raises(StudyConfigError, match=r"\[\[constructs\]\] #1 \(local_ties\) survey_variables names "
-                                               r"'close_local_friend'.*did you mean 'close_local_friends'"):
+    text = text.replace('path = "survey/repatriates_survey.sav"', f"path = {sav.as_posix()!r}".replace("'", '"'))
+    with pytest.raises(
+        StudyConfigError,
+        match=r"\[\[constructs\]\] #1 \(local_ties\) survey_variables names "
+        r"'close_local_friend'.*did you mean 'close_local_friends'",
+    ):
         check_survey_variables(read_study(_write(tmp_path, text)))
 
 
@@ -201,8 +219,10 @@ def test_misspelt_construct_code_stops_the_run_naming_id_file_line_and_close_cod
     with pytest.raises(StudyConfigError) as err:
         run_study(read_study(p, out=tmp_path / "out"), show_progress=False)
     msg = str(err.value)
-    assert msg.startswith("study.toml, line 9: [[constructs]] #1 (local_ties) codes names 'bridgng', which is not "
-                          "a code of the codebook codebook.toml; did you mean 'bridging'")
+    assert msg.startswith(
+        "study.toml, line 9: [[constructs]] #1 (local_ties) codes names 'bridgng', which is not "
+        "a code of the codebook codebook.toml; did you mean 'bridging'"
+    )
     assert msg.endswith("Fix the code ids in study.toml or add the codes to the codebook.")
     assert not (tmp_path / "out" / "segments.csv").exists()  # before any stage
 
@@ -214,15 +234,20 @@ def test_construct_codes_and_topics_are_all_checked_in_one_error(tmp_path):
         tmp_path,
         '\n[[constructs]]\nid = "a"\ncodes = ["bridging"]\ntopics = [0, 6]\n'
         '\n[[constructs]]\nid = "b"\ncodes = ["lingking", "language"]\n',
-        topics="\n[topics]\nk_range = [3, 6]\n")
+        topics="\n[topics]\nk_range = [3, 6]\n",
+    )
     with pytest.raises(StudyConfigError) as err:
         check_construct_codes(read_study(p))
     msg = str(err.value)
     assert msg.startswith("2 problems with the codes and topics named in study.toml: ")
-    assert "line 13: [[constructs]] #1 (a) topics names topic(s) 6, which cannot exist: the topic model has at " \
-           "most 6 topics ([topics] k_range = [3, 6]), numbered 0 to 5" in msg
+    assert (
+        "line 13: [[constructs]] #1 (a) topics names topic(s) 6, which cannot exist: the topic model has at "
+        "most 6 topics ([topics] k_range = [3, 6]), numbered 0 to 5" in msg
+    )
     assert "line 17: [[constructs]] #2 (b) codes names 'lingking'" in msg and "did you mean 'linking'" in msg
-    off = _construct_study(tmp_path, '\n[[constructs]]\nid = "a"\ntopics = [1]\n', topics="\n[topics]\nenabled = false\n")
+    off = _construct_study(
+        tmp_path, '\n[[constructs]]\nid = "a"\ntopics = [1]\n', topics="\n[topics]\nenabled = false\n"
+    )
     with pytest.raises(StudyConfigError, match=r"\(a\) topics names topic\(s\) 1, but \[topics\] enabled = false"):
         check_construct_codes(read_study(off))
     check_construct_codes(read_study(DEMO / "study.toml"))  # the demo study names only existing codes

@@ -60,8 +60,14 @@ def demo(tmp_path_factory):
     tables = {"memory": memory}
     for source, path in (("csv", study.out / "codings.csv"), ("xlsx", xlsx)):
         tables[source] = read_codings(path, corp, codebook).codings
-    return dict(study=study, corpus=corp, codebook=codebook, tables=tables, root=root,
-                survey=read_survey(study.resolve(study.config.survey.path)))
+    return dict(
+        study=study,
+        corpus=corp,
+        codebook=codebook,
+        tables=tables,
+        root=root,
+        survey=read_survey(study.resolve(study.config.survey.path)),
+    )
 
 
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
@@ -76,33 +82,51 @@ def _downstream(demo: dict, codings: pd.DataFrame, rule: str) -> dict[str, pd.Da
     roles = tuple(cfg.corpus.roles)
     human = codings[codings["source"] == "human"]
     cons = consensus(human, rule=rule)
-    out = {"consensus": cons, "theme_frequencies": theme_frequencies(cons, corp, codebook, roles=roles),
-           "cooccurrence": cooccurrence(cons, corp, codebook=codebook, roles=roles)}
+    out = {
+        "consensus": cons,
+        "theme_frequencies": theme_frequencies(cons, corp, codebook, roles=roles),
+        "cooccurrence": cooccurrence(cons, corp, codebook=codebook, roles=roles),
+    }
     for attr in cfg.coding.group_by:
         out[f"theme_frequencies_by_{attr}"] = theme_frequencies(cons, corp, codebook, by=attr, roles=roles)
     segments = corp.segments_frame()
     cases = corp.cases.reset_index()
     case_ids = [str(c) for c in cases["case_id"]]
     transcripts = corp.transcripts_frame()
-    case_of = {str(t): str(c) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"])
-               if c is not None and c == c}
+    case_of = {
+        str(t): str(c) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"]) if c is not None and c == c
+    }
     codes = list(codebook.code_ids)
-    out["case_code_matrix"] = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of,
-                                                        roles=roles).reset_index()
+    out["case_code_matrix"] = integrate.case_code_table(
+        cons, segments, case_ids, codes, case_of=case_of, roles=roles
+    ).reset_index()
     display, evidence = integrate.joint_display(
-        cfg.constructs, codings=cons, case_ids=case_ids, survey=demo["survey"], default_outcome=cfg.survey.outcome,
-        alpha=cfg.study.alpha, min_cases=cfg.integration.min_cases, min_share=cfg.integration.min_share,
-        n_quotes=cfg.integration.quotes, quote_chars=cfg.integration.quote_chars,
-        segment_roles=dict(zip(segments["segment_id"], segments["role"])), human_codings=human,
-        weights=cfg.survey.weights or None, case_of=case_of)
+        cfg.constructs,
+        codings=cons,
+        case_ids=case_ids,
+        survey=demo["survey"],
+        default_outcome=cfg.survey.outcome,
+        alpha=cfg.study.alpha,
+        min_cases=cfg.integration.min_cases,
+        min_share=cfg.integration.min_share,
+        n_quotes=cfg.integration.quotes,
+        quote_chars=cfg.integration.quote_chars,
+        segment_roles=dict(zip(segments["segment_id"], segments["role"])),
+        human_codings=human,
+        weights=cfg.survey.weights or None,
+        case_of=case_of,
+    )
     out["joint_display"], out["joint_evidence"] = display, evidence
     return out
 
 
 @pytest.fixture(scope="module")
 def downstream(demo):
-    return {(source, rule): _downstream(demo, demo["tables"][source], rule)
-            for source in ("memory",) + SOURCES for rule in CONSENSUS_RULES}
+    return {
+        (source, rule): _downstream(demo, demo["tables"][source], rule)
+        for source in ("memory",) + SOURCES
+        for rule in CONSENSUS_RULES
+    }
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -137,9 +161,22 @@ def test_bridging_under_the_consensus_rules(downstream):
 
 def test_frequencies_command_on_the_written_csv_equals_memory(demo, downstream, tmp_path):
     out = tmp_path / "freq.csv"
-    result = runner.invoke(app, ["coding", "frequencies", str(demo["study"].out / "codings.csv"),
-                                 "--study", str(demo["root"] / "demo" / "study.toml"), "--coder", "consensus",
-                                 "--rule", "majority", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "coding",
+            "frequencies",
+            str(demo["study"].out / "codings.csv"),
+            "--study",
+            str(demo["root"] / "demo" / "study.toml"),
+            "--coder",
+            "consensus",
+            "--rule",
+            "majority",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     written = pd.read_csv(out, encoding="utf-8-sig")
     reference = downstream[("memory", "majority")]["theme_frequencies"]
@@ -153,9 +190,20 @@ def test_a_bad_ground_truth_cell_is_one_error_line_naming_file_row_and_column(de
     codings.loc[6, "ground_truth"] = "maybe"
     path = tmp_path / "codings.csv"
     write_table(codings, path)
-    result = runner.invoke(app, ["coding", "frequencies", str(path), "--study",
-                                 str(demo["root"] / "demo" / "study.toml"), "--coder", "consensus"])
+    result = runner.invoke(
+        app,
+        [
+            "coding",
+            "frequencies",
+            str(path),
+            "--study",
+            str(demo["root"] / "demo" / "study.toml"),
+            "--coder",
+            "consensus",
+        ],
+    )
     assert result.exit_code == 1
     assert result.stderr.strip() == (
         f"Error: {path}: row 8, column 'ground_truth' (N): 'maybe' is not True or False; write True or False "
-        "(or 1/0), or write the table again with qualquant.")
+        "(or 1/0), or write the table again with qualquant."
+    )

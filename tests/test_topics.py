@@ -54,7 +54,10 @@ def test_fitted_attributes_describe_participant_segments(demo_corpus, demo_model
     assert " ".join(seg_text.split()).startswith(first["excerpt"].rstrip("…"))
     topics = demo_model.topics_
     assert list(topics.columns) == ["topic", "label", "rank", "lemma", "weight", "surface_form", "surface_forms"]
-    assert len(topics) == 5 * 10 and topics.groupby("topic")["rank"].apply(list).map(lambda r: r == list(range(1, 11))).all()
+    assert (
+        len(topics) == 5 * 10
+        and topics.groupby("topic")["rank"].apply(list).map(lambda r: r == list(range(1, 11))).all()
+    )
     # each surface form is a word form seen in the participant turns
     text = " ".join(s.text.lower() for s in demo_corpus.segments(roles=("participant",)))
     for form in topics["surface_form"]:
@@ -85,9 +88,15 @@ def test_case_and_document_tables(demo_model):
 
 def test_unfitted_model_says_call_fit():
     model = TopicModel(3)
-    for use in (lambda: model.topics_, lambda: model.doc_topics_, lambda: model.coherence_,
-                lambda: model.top_words(), lambda: model.case_topics(), lambda: model.save("x"),
-                lambda: model.representative_documents()):
+    for use in (
+        lambda: model.topics_,
+        lambda: model.doc_topics_,
+        lambda: model.coherence_,
+        lambda: model.top_words(),
+        lambda: model.case_topics(),
+        lambda: model.save("x"),
+        lambda: model.representative_documents(),
+    ):
         with pytest.raises(TopicModelError, match="call fit"):
             use()
     assert not hasattr(model, "topics_")  # also an AttributeError
@@ -96,12 +105,15 @@ def test_unfitted_model_says_call_fit():
         _ = model.nope
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_topics": 1}, "n_topics must be an integer >= 2"),
-    ({"n_topics": 3, "unit": "page"}, "Unknown document unit 'page'"),
-    ({"n_topics": 3, "workers": 2, "alpha": "auto"}, "alpha='auto' is not available with workers > 1"),
-    ({"n_topics": 3, "coherence": "c_uci"}, "Unknown coherence measure 'c_uci'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_topics": 1}, "n_topics must be an integer >= 2"),
+        ({"n_topics": 3, "unit": "page"}, "Unknown document unit 'page'"),
+        ({"n_topics": 3, "workers": 2, "alpha": "auto"}, "alpha='auto' is not available with workers > 1"),
+        ({"n_topics": 3, "coherence": "c_uci"}, "Unknown coherence measure 'c_uci'"),
+    ],
+)
 def test_bad_parameters_raise_clear_errors(kwargs, message):
     docs = [["a", "b", "c"], ["a", "b", "d"]] * 5
     with pytest.raises(TopicModelError, match=re.escape(message)):
@@ -123,7 +135,9 @@ def test_documents_without_vocabulary_are_reported_not_dropped_silently():
     model = TopicModel(2, no_above=1.0, coherence="u_mass", topn=3).fit(docs)
     assert model.dropped_["doc_id"].tolist() == ["1", "3"]
     assert model.dropped_["reason"].tolist() == [
-        "no content lemmas", "no lemma left in the vocabulary after filtering (no_below/no_above)"]
+        "no content lemmas",
+        "no lemma left in the vocabulary after filtering (no_below/no_above)",
+    ]
     assert len(model.documents_) == len(docs) - 2
 
 
@@ -269,7 +283,7 @@ def test_lee_corpus_coherence_beats_shuffled_models():
     random.Random(0).shuffle(tokens)
     shuffled, start = [], 0
     for t in texts:
-        shuffled.append(tokens[start:start + len(t)])
+        shuffled.append(tokens[start : start + len(t)])
         start += len(t)
     null = TopicModel(10, passes=10, no_below=3, no_above=0.4, random_state=1, coherence=None).fit(shuffled)
     null_cv = topic_coherence(null.top_words(), ref, d, measure="c_v").mean()
@@ -338,8 +352,9 @@ def test_select_n_topics_method_uses_the_model_settings():
     docs = [[rng.choice(vocab_a if i % 2 else vocab_b) for _ in range(12)] for i in range(60)]
     model = TopicModel(2, passes=3, iterations=30, random_state=5, no_below=1, no_above=1.0)
     via_method = model.select_n_topics(docs, range(2, 4))
-    direct = select_n_topics(docs, range(2, 4), seeds=(5, 6, 7), coherence="c_v", passes=3, iterations=30,
-                             no_below=1, no_above=1.0)
+    direct = select_n_topics(
+        docs, range(2, 4), seeds=(5, 6, 7), coherence="c_v", passes=3, iterations=30, no_below=1, no_above=1.0
+    )
     assert via_method.best_k == direct.best_k
     assert via_method.curve["coherence"].tolist() == direct.curve["coherence"].tolist()
     assert not hasattr(model, "topics_")  # the model itself stays unfitted

@@ -59,24 +59,45 @@ def test_compare_codes_defaults_to_the_study_export(demo_model, tmp_path):
     assert all(code in book for code in codes) and len(codes) >= 10
     assert len(alignment) == 4 * len(codes) and alignment["aligned"].any()
     # the export named explicitly is read against the same pseudonymised corpus
-    named = runner.invoke(app, ["compare-codes", str(DEMO / "labelstudio" / "demo_export.json"), "--model",
-                                str(out), "--out", str(tmp_path / "b.csv")])
+    named = runner.invoke(
+        app,
+        [
+            "compare-codes",
+            str(DEMO / "labelstudio" / "demo_export.json"),
+            "--model",
+            str(out),
+            "--out",
+            str(tmp_path / "b.csv"),
+        ],
+    )
     assert named.exit_code == 0, named.output
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "b.csv", encoding="utf-8-sig"), alignment)
 
 
 def test_a_model_of_raw_transcripts_reads_the_export_with_anonymize(tmp_path):
     out = tmp_path / "raw"
-    fit = runner.invoke(app, ["fit", str(DEMO / "transcripts"), "--cases", str(DEMO / "cases.csv"), "--k", "3",
-                              "--passes", "2", "--out", str(out)])
+    fit = runner.invoke(
+        app,
+        [
+            "fit",
+            str(DEMO / "transcripts"),
+            "--cases",
+            str(DEMO / "cases.csv"),
+            "--k",
+            "3",
+            "--passes",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert fit.exit_code == 0, fit.output
     assert json.loads((out / "source.json").read_text(encoding="utf-8"))["names"] is None
     export = str(DEMO / "labelstudio" / "demo_export.json")
     raw = runner.invoke(app, ["compare-codes", export, "--model", str(out)])
     assert raw.exit_code == 1
     assert "40 issue(s)" in raw.output and "task_text_mismatch" in raw.output and "--anonymize" in raw.output
-    fixed = runner.invoke(app, ["compare-codes", export, "--model", str(out), "--anonymize",
-                                str(DEMO / "names.txt")])
+    fixed = runner.invoke(app, ["compare-codes", export, "--model", str(out), "--anonymize", str(DEMO / "names.txt")])
     assert fixed.exit_code == 0, fixed.output
     assert "issue(s)" not in fixed.output
     no_export = runner.invoke(app, ["compare-codes", "--model", str(out)])
@@ -86,24 +107,27 @@ def test_a_model_of_raw_transcripts_reads_the_export_with_anonymize(tmp_path):
 
 def test_fit_takes_the_study_topics_settings_as_defaults(tmp_path):
     study = tmp_path / "study.toml"
-    study.write_text(f"""[study]
+    study.write_text(
+        f"""[study]
 title = "topics settings"
 [corpus]
-paths = ["{(DEMO / 'transcripts').as_posix()}"]
-cases = "{(DEMO / 'cases.csv').as_posix()}"
+paths = ["{(DEMO / "transcripts").as_posix()}"]
+cases = "{(DEMO / "cases.csv").as_posix()}"
 language = "ru"
-names = "{(DEMO / 'names.txt').as_posix()}"
+names = "{(DEMO / "names.txt").as_posix()}"
 [codebook]
-path = "{(DEMO / 'codebook.toml').as_posix()}"
+path = "{(DEMO / "codebook.toml").as_posix()}"
 [labelstudio]
-export = "{(DEMO / 'labelstudio' / 'demo_export.json').as_posix()}"
+export = "{(DEMO / "labelstudio" / "demo_export.json").as_posix()}"
 [topics]
 k_range = [2, 3]
 seeds = [4]
 seed = 5
 passes = 2
 unit = "transcript"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     out = tmp_path / "model"
     result = runner.invoke(app, ["fit", "--study", str(study), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -132,8 +156,22 @@ def test_show_and_effects_read_the_saved_model(demo_model, tmp_path):
     shown = runner.invoke(app, ["show", "--model", str(out), "--out", str(tmp_path / "t.md")])
     assert shown.exit_code == 0, shown.output
     assert "Representative segments" in shown.output and (tmp_path / "t.md").is_file()
-    eff = runner.invoke(app, ["effects", "--by", "legal_status", "--model", str(out), "--n-sims", "20",
-                              "--out", str(tmp_path / "e.csv"), "--svg", str(tmp_path / "e.svg")])
+    eff = runner.invoke(
+        app,
+        [
+            "effects",
+            "--by",
+            "legal_status",
+            "--model",
+            str(out),
+            "--n-sims",
+            "20",
+            "--out",
+            str(tmp_path / "e.csv"),
+            "--svg",
+            str(tmp_path / "e.svg"),
+        ],
+    )
     assert eff.exit_code == 0, eff.output
     table = pd.read_csv(tmp_path / "e.csv", encoding="utf-8-sig")
     assert {"topic", "term", "estimate", "ci_low", "ci_high", "p_value", "n"} <= set(table.columns)
@@ -148,8 +186,18 @@ def test_compare_codes_with_a_codings_csv(demo_model, tmp_path):
     model = TopicModel.load(out)
     docs = model.documents_
     top = docs["segment_id"][model.doc_topics_[:, 0].argsort()[::-1][:15]]
-    codings = pd.DataFrame({"coder": "a", "source": "human", "transcript_id": [s.split(":")[0] for s in top],
-                            "segment_id": list(top), "code": "topic0_code", "start": 0, "end": 1, "text": "x"})
+    codings = pd.DataFrame(
+        {
+            "coder": "a",
+            "source": "human",
+            "transcript_id": [s.split(":")[0] for s in top],
+            "segment_id": list(top),
+            "code": "topic0_code",
+            "start": 0,
+            "end": 1,
+            "text": "x",
+        }
+    )
     path = tmp_path / "codings.csv"
     codings.to_csv(path, index=False)
     result = runner.invoke(app, ["compare-codes", str(path), "--model", str(out), "--out", str(tmp_path / "a.csv")])
@@ -160,8 +208,21 @@ def test_compare_codes_with_a_codings_csv(demo_model, tmp_path):
 
 def test_fit_a_csv_of_documents_with_k_range(tmp_path):
     out = tmp_path / "gadarian"
-    result = runner.invoke(app, ["fit", str(GADARIAN), "--text-column", "open.ended.response", "--k-range", "3:4",
-                                 "--seeds", "2", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "fit",
+            str(GADARIAN),
+            "--text-column",
+            "open.ended.response",
+            "--k-range",
+            "3:4",
+            "--seeds",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Chosen K =" in result.output and "highest mean c_v" in result.output
     summary = pd.read_csv(out / "coherence_summary.csv", encoding="utf-8-sig")
@@ -171,13 +232,18 @@ def test_fit_a_csv_of_documents_with_k_range(tmp_path):
     assert "treatment" in eff.output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["fit", "--k", "3", "--k-range", "3:5"], "Error: Give exactly one of --k N or --k-range A:B."),
-    (["fit", "--k-range", "5-3"], "Error: --k-range '5-3': write it as A:B, e.g. 3:8."),
-    (["fit", "--k", "3", "missing.csv"], "Error: missing.csv: no such file. Check the path."),
-    (["show", "--model", "no-such-model"], "Error: no-such-model: not a saved topic model (no topic_model.json). "
-                                           "Run `topics fit` first."),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["fit", "--k", "3", "--k-range", "3:5"], "Error: Give exactly one of --k N or --k-range A:B."),
+        (["fit", "--k-range", "5-3"], "Error: --k-range '5-3': write it as A:B, e.g. 3:8."),
+        (["fit", "--k", "3", "missing.csv"], "Error: missing.csv: no such file. Check the path."),
+        (
+            ["show", "--model", "no-such-model"],
+            "Error: no-such-model: not a saved topic model (no topic_model.json). Run `topics fit` first.",
+        ),
+    ],
+)
 def test_errors_are_one_line(args, message):
     result = runner.invoke(app, args)
     assert result.exit_code == 1

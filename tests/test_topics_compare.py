@@ -62,8 +62,11 @@ def test_benjamini_hochberg_matches_the_1995_example():
     np.testing.assert_allclose(adjusted, ref["p_bh"].to_numpy(), rtol=1e-5)
     assert int((adjusted <= 0.05).sum()) == 4  # Benjamini & Hochberg (1995), Section 4: four rejections
     shuffled = ref["p"].sample(frac=1.0, random_state=1)
-    np.testing.assert_allclose(benjamini_hochberg(shuffled.to_numpy()),
-                               ref.set_index("p").loc[shuffled.to_numpy(), "p_bh"].to_numpy(), rtol=1e-5)
+    np.testing.assert_allclose(
+        benjamini_hochberg(shuffled.to_numpy()),
+        ref.set_index("p").loc[shuffled.to_numpy(), "p_bh"].to_numpy(),
+        rtol=1e-5,
+    )
     assert np.isnan(benjamini_hochberg([0.01, np.nan])[1])
 
 
@@ -80,9 +83,18 @@ def _code_rows(corpus, segment_ids, code, coder="coder_a", with_ids=True):
     for sid in segment_ids:
         tid, index = sid.split(":")
         seg = corpus[tid].segments[int(index)]
-        out.append({"coder": coder, "source": "human", "transcript_id": tid,
-                    "segment_id": sid if with_ids else None, "code": code, "start": seg.start,
-                    "end": seg.end, "text": seg.text})
+        out.append(
+            {
+                "coder": coder,
+                "source": "human",
+                "transcript_id": tid,
+                "segment_id": sid if with_ids else None,
+                "code": code,
+                "start": seg.start,
+                "end": seg.end,
+                "text": seg.text,
+            }
+        )
     return out
 
 
@@ -95,11 +107,13 @@ def test_compare_codes_finds_the_planted_alignment(demo_corpus, seeded_model):
     rng = np.random.default_rng(0)
     noise = rng.choice(docs["segment_id"].to_numpy(), 30, replace=False)
     interviewer = [s.segment_id for s in demo_corpus.segments(roles=("interviewer",))][:2]
-    rows = (_code_rows(demo_corpus, housing[:20], "housing_talk")
-            + _code_rows(demo_corpus, housing[20:], "housing_talk", coder="coder_b", with_ids=False)
-            + _code_rows(demo_corpus, noise, "noise")
-            + _code_rows(demo_corpus, interviewer, "noise")
-            + _code_rows(demo_corpus, housing[:2], "rare"))
+    rows = (
+        _code_rows(demo_corpus, housing[:20], "housing_talk")
+        + _code_rows(demo_corpus, housing[20:], "housing_talk", coder="coder_b", with_ids=False)
+        + _code_rows(demo_corpus, noise, "noise")
+        + _code_rows(demo_corpus, interviewer, "noise")
+        + _code_rows(demo_corpus, housing[:2], "rare")
+    )
     codings = _codings(rows)
     result = compare_codes(seeded_model, codings, demo_corpus)
     table = result.alignment
@@ -116,9 +130,24 @@ def test_compare_codes_finds_the_planted_alignment(demo_corpus, seeded_model):
     sp = np.sqrt(((len(x) - 1) * x.var(ddof=1) + (len(y) - 1) * y.var(ddof=1)) / (len(x) + len(y) - 2))
     assert top["cohen_d"] == pytest.approx((x.mean() - y.mean()) / sp)
     assert (table["p_adjusted"] >= table["p_value"]).all()
-    assert list(table.columns) == ["rank", "topic", "label", "terms", "code", "n_coded", "n_uncoded", "mean_coded",
-                                   "mean_uncoded", "difference", "cohen_d", "rank_biserial", "u_statistic",
-                                   "p_value", "p_adjusted", "aligned"]
+    assert list(table.columns) == [
+        "rank",
+        "topic",
+        "label",
+        "terms",
+        "code",
+        "n_coded",
+        "n_uncoded",
+        "mean_coded",
+        "mean_uncoded",
+        "difference",
+        "cohen_d",
+        "rank_biserial",
+        "u_statistic",
+        "p_value",
+        "p_adjusted",
+        "aligned",
+    ]
     noise_rows = table[table["code"] == "noise"]
     assert noise_rows["p_adjusted"].min() > 0.01
     # topics aligned with no code are candidate themes, with representative segments
@@ -151,7 +180,7 @@ def test_predictions_for_seeded_topics(seeded_model, demo_corpus, codebook):
         transcript = demo_corpus[pred["transcript_id"]]
         for item in pred["result"]:
             value = item["value"]
-            assert transcript.text[value["start"]:value["end"]] == value["text"]
+            assert transcript.text[value["start"] : value["end"]] == value["text"]
             code = value["labels"][0]
             assert item["from_name"] == codebook.facet_of(code) and item["to_name"] == "text"
             seg_id = next(s.segment_id for s in transcript.segments if s.start == value["start"])
@@ -171,8 +200,7 @@ def test_predictions_for_seeded_topics(seeded_model, demo_corpus, codebook):
 
 
 @pytest.mark.labelstudio
-def test_predictions_round_trip_through_label_studio(labelstudio_server, seeded_model, demo_corpus, codebook,
-                                                     tmp_path):
+def test_predictions_round_trip_through_label_studio(labelstudio_server, seeded_model, demo_corpus, codebook, tmp_path):
     from qualquant.coding.topics._compare import pull_predictions, push_predictions
 
     client = labelstudio_server.client()

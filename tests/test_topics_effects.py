@@ -47,8 +47,13 @@ def _simulated(n_cases=160, seed=0):
         docs.append(words)
         true_theta.append(theta)
         rows.append({"case_id": str(i), "group": group, "x": float(rng.normal())})
-    frame = pd.DataFrame({"doc_id": [r["case_id"] for r in rows], "case_id": [r["case_id"] for r in rows],
-                          "lemmas": pd.Series(docs, dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "doc_id": [r["case_id"] for r in rows],
+            "case_id": [r["case_id"] for r in rows],
+            "lemmas": pd.Series(docs, dtype=object),
+        }
+    )
     return frame, pd.DataFrame(rows), np.array(true_theta)
 
 
@@ -60,8 +65,14 @@ def simulated():
 
 
 def _housing_topic(model):
-    return int(np.argmax([sum(model.topic_word_matrix()[k, model.dictionary_.token2id[w]] for w in GROUPS["housing"])
-                          for k in range(model.n_topics)]))
+    return int(
+        np.argmax(
+            [
+                sum(model.topic_word_matrix()[k, model.dictionary_.token2id[w]] for w in GROUPS["housing"])
+                for k in range(model.n_topics)
+            ]
+        )
+    )
 
 
 def test_effects_recover_a_planted_difference(simulated):
@@ -128,9 +139,11 @@ def test_effects_leave_out_cases_without_a_row_or_value_when_asked(simulated):
     holes.loc[holes.index[1], "x"] = np.nan  # and one more has no value of x
     aside = effects_set_aside(model, holes, by="x")
     first = [str(c) for c in (cases["case_id"] if "case_id" in cases.columns else cases.index)[:4]]
-    assert aside[["unit", "reason"]].values.tolist() == [[first[0], "no row in the covariates table"],
-                                                         [first[1], "no row in the covariates table"],
-                                                         [first[3], "missing value of x"]]
+    assert aside[["unit", "reason"]].values.tolist() == [
+        [first[0], "no row in the covariates table"],
+        [first[1], "no row in the covariates table"],
+        [first[3], "missing value of x"],
+    ]
     assert (aside["n_documents"] > 0).all()
     dropped = estimate_effects(model, holes, by="x", n_sims=20, missing="drop")
     assert set(dropped["n"]) == {len(cases) - 3}
@@ -166,10 +179,16 @@ def test_gadarian_effects_by_treatment():
 
 
 def test_effects_to_svg_is_self_contained_and_escaped():
-    table = pd.DataFrame({
-        "topic": [0, 0, 1], "label": ["", "", "a<b&c"], "term": ["Intercept", "group[T.B]", "group[T.B]"],
-        "estimate": [0.3, 0.1, -0.05], "ci_low": [0.2, 0.02, -0.1], "ci_high": [0.4, 0.2, 0.01],
-    })
+    table = pd.DataFrame(
+        {
+            "topic": [0, 0, 1],
+            "label": ["", "", "a<b&c"],
+            "term": ["Intercept", "group[T.B]", "group[T.B]"],
+            "estimate": [0.3, 0.1, -0.05],
+            "ci_low": [0.2, 0.02, -0.1],
+            "ci_high": [0.4, 0.2, 0.01],
+        }
+    )
     svg = effects_to_svg(table, title="Prevalence <by> group")
     root = ET.fromstring(svg)  # well-formed XML: labels are escaped
     circles = root.findall(".//{http://www.w3.org/2000/svg}circle")

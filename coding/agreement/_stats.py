@@ -55,6 +55,7 @@ LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
 # ------------------------------------------------------------ long tables
 
+
 def _plain(value):
     """A numpy scalar as the plain Python value (for messages)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -215,8 +216,10 @@ def cohen_kappa(data: pd.DataFrame, *, unit: str, coder: str, value: str) -> flo
     """
     matrix = _complete_matrix(data, unit, coder, value, "cohen_kappa")
     if matrix.shape[1] != 2:
-        raise AgreementError(f"cohen_kappa needs exactly two coders with shared units; found {matrix.shape[1]} "
-                             "(use fleiss_kappa or krippendorff_alpha for more).")
+        raise AgreementError(
+            f"cohen_kappa needs exactly two coders with shared units; found {matrix.shape[1]} "
+            "(use fleiss_kappa or krippendorff_alpha for more)."
+        )
     if matrix.empty:
         raise AgreementError("cohen_kappa: no unit was coded by both coders.")
     a, b = matrix.iloc[:, 0].to_numpy(), matrix.iloc[:, 1].to_numpy()
@@ -378,8 +381,9 @@ def point_estimates(x: np.ndarray, m: np.ndarray | None = None) -> dict[str, flo
         pa = float(100.0 * np.mean((k * (k - 1) + (mm - k) * (mm - k - 1)) / (mm * (mm - 1))))
     values = pairable[~np.isnan(pairable)]
     if len(pairable) and 0 < values.sum() < len(values):
-        alpha = float(krippendorff.alpha(reliability_data=pairable.T, value_domain=[0.0, 1.0],
-                                         level_of_measurement="nominal"))
+        alpha = float(
+            krippendorff.alpha(reliability_data=pairable.T, value_domain=[0.0, 1.0], level_of_measurement="nominal")
+        )
     else:
         alpha = float("nan")
     cohen = fleiss = float("nan")

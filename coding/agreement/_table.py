@@ -104,23 +104,56 @@ __all__ = [
 ]
 
 AGREEMENT_COLUMNS = (
-    "code", "facet", "level", "n_units", "n_units_complete", "n_coders", "n_applied",
-    "percent_agreement", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
-    "ci_low", "ci_high", "kappa_ci_low", "kappa_ci_high", "ci_level", "n_boot", "n_boot_valid", "coders",
+    "code",
+    "facet",
+    "level",
+    "n_units",
+    "n_units_complete",
+    "n_coders",
+    "n_applied",
+    "percent_agreement",
+    "cohen_kappa",
+    "fleiss_kappa",
+    "krippendorff_alpha",
+    "ci_low",
+    "ci_high",
+    "kappa_ci_low",
+    "kappa_ci_high",
+    "ci_level",
+    "n_boot",
+    "n_boot_valid",
+    "coders",
     "note",
 )
 SPAN_AGREEMENT_COLUMNS = (
-    "coder_a", "coder_b", "transcript_id", "code", "facet", "n_chars", "chars_a_only",
-    "chars_b_only", "chars_both", "chars_neither", "percent_agreement", "kappa",
+    "coder_a",
+    "coder_b",
+    "transcript_id",
+    "code",
+    "facet",
+    "n_chars",
+    "chars_a_only",
+    "chars_b_only",
+    "chars_both",
+    "chars_neither",
+    "percent_agreement",
+    "kappa",
 )
 DISAGREEMENT_COLUMNS = (
-    "transcript_id", "segment_id", "code", "facet", "coders_applied", "coders_not_applied",
-    "coders_missing", "text",
+    "transcript_id",
+    "segment_id",
+    "code",
+    "facet",
+    "coders_applied",
+    "coders_not_applied",
+    "coders_missing",
+    "text",
 )
 OVERALL = "overall"
 
 
 # ------------------------------------------------------- codings -> data
+
 
 def _found_coders(codings: pd.DataFrame, annotations: pd.DataFrame | None, source: str) -> set[str]:
     """Coders with rows of this ``source`` in the codings (and annotations); no source column = all human."""
@@ -139,8 +172,12 @@ def _found_coders(codings: pd.DataFrame, annotations: pd.DataFrame | None, sourc
     return found
 
 
-def _coders(codings: pd.DataFrame, coders: Sequence[str] | None, annotations: pd.DataFrame | None,
-            include_predictions: bool = False) -> list[str]:
+def _coders(
+    codings: pd.DataFrame,
+    coders: Sequence[str] | None,
+    annotations: pd.DataFrame | None,
+    include_predictions: bool = False,
+) -> list[str]:
     if coders is not None:
         coders = list(dict.fromkeys(coders))
     else:
@@ -227,6 +264,7 @@ def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what,
 
 
 # ---------------------------------------------------------------- tables
+
 
 def agreement_table(
     codings: pd.DataFrame,
@@ -332,7 +370,8 @@ def agreement_table(
     if not 0 < ci_level < 1:
         raise AgreementError(f"ci_level must be between 0 and 1, not {ci_level!r}.")
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "agreement_table", include_predictions)
+        codings, corpus, coders, roles, codes, codebook, annotations, "agreement_table", include_predictions
+    )
     n_coders = len(coder_list)
 
     if level == "segment":
@@ -359,11 +398,11 @@ def agreement_table(
         feats = cluster_sums(unit_features(x), clusters, n_clusters)
         total_sums += feats
         stacked.append(x)
-        records.append(_row(code, facet_of(codebook, code), level, x, feats, weights, n_coders,
-                            coder_list, ci_level, int(n_boot)))
+        records.append(
+            _row(code, facet_of(codebook, code), level, x, feats, weights, n_coders, coder_list, ci_level, int(n_boot))
+        )
     x_all = np.vstack(stacked) if stacked else np.zeros((0, n_coders))
-    records.append(_row(OVERALL, None, level, x_all, total_sums, weights, n_coders, coder_list, ci_level,
-                        int(n_boot)))
+    records.append(_row(OVERALL, None, level, x_all, total_sums, weights, n_coders, coder_list, ci_level, int(n_boot)))
     out = pd.DataFrame(records, columns=list(AGREEMENT_COLUMNS))
     for column in ("n_units", "n_units_complete", "n_coders", "n_applied", "n_boot", "n_boot_valid"):
         out[column] = out[column].astype("int64")
@@ -385,12 +424,22 @@ def _row(code, facet, level, x, cluster_sums, weights, n_coders, coders, ci_leve
         k_valid = int((~np.isnan(kappa)).sum())
         note = _bootstrap_note(n_boot, n_valid, k_valid, "Cohen's" if n_coders == 2 else "Fleiss'")
     return {
-        "code": code, "facet": facet, "level": level,
-        "n_units": int((m >= 2).sum()), "n_units_complete": int((m == n_coders).sum()),
-        "n_coders": n_coders, "n_applied": int(np.nansum(x[m >= 2])),
+        "code": code,
+        "facet": facet,
+        "level": level,
+        "n_units": int((m >= 2).sum()),
+        "n_units_complete": int((m == n_coders).sum()),
+        "n_coders": n_coders,
+        "n_applied": int(np.nansum(x[m >= 2])),
         **point,
-        "ci_low": a_lo, "ci_high": a_hi, "kappa_ci_low": k_lo, "kappa_ci_high": k_hi,
-        "ci_level": ci_level, "n_boot": n_boot, "n_boot_valid": n_valid, "coders": "; ".join(coders),
+        "ci_low": a_lo,
+        "ci_high": a_hi,
+        "kappa_ci_low": k_lo,
+        "kappa_ci_high": k_hi,
+        "ci_level": ci_level,
+        "n_boot": n_boot,
+        "n_boot_valid": n_valid,
+        "coders": "; ".join(coders),
         "note": note,
     }
 
@@ -400,9 +449,11 @@ def _bootstrap_note(n_boot: int, n_valid: int, k_valid: int, kappa_name: str) ->
     parts = []
     if n_valid < n_boot:
         which = "alpha and kappa CIs" if k_valid == n_valid else "alpha CI"
-        parts.append(f"{which} from {n_valid} of {n_boot} bootstrap resamples: in {n_boot - n_valid} the code "
-                     "did not vary (never or always applied), so agreement was undefined and they were set "
-                     "aside; the interval is conditional on the code occurring in the resample")
+        parts.append(
+            f"{which} from {n_valid} of {n_boot} bootstrap resamples: in {n_boot - n_valid} the code "
+            "did not vary (never or always applied), so agreement was undefined and they were set "
+            "aside; the interval is conditional on the code occurring in the resample"
+        )
     if k_valid < n_boot and k_valid != n_valid:
         parts.append(f"{kappa_name} kappa CI from {k_valid} of {n_boot} resamples (kappa undefined in the rest)")
     return "; ".join(parts)
@@ -448,7 +499,8 @@ def span_agreement(
         As :func:`agreement_table`.
     """
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "span_agreement", include_predictions)
+        codings, corpus, coders, roles, codes, codebook, annotations, "span_agreement", include_predictions
+    )
     data, seg_of_char, _ = _char_coverage(codings, units, coder_list, code_list)
     transcripts = units["transcript_id"].to_numpy()
     order = list(dict.fromkeys(transcripts))
@@ -472,8 +524,22 @@ def span_agreement(
                 pa, pb = (both + a_only) / n if n else 0.0, (both + b_only) / n if n else 0.0
                 pe = pa * pb + (1 - pa) * (1 - pb)
                 kappa = (po - pe) / (1 - pe) if n and pe < 1 - 1e-12 else float("nan")
-                records.append((coder_list[ia], coder_list[ib], tid, code, facet_of(codebook, code), n,
-                                a_only, b_only, both, neither, 100.0 * po if n else float("nan"), kappa))
+                records.append(
+                    (
+                        coder_list[ia],
+                        coder_list[ib],
+                        tid,
+                        code,
+                        facet_of(codebook, code),
+                        n,
+                        a_only,
+                        b_only,
+                        both,
+                        neither,
+                        100.0 * po if n else float("nan"),
+                        kappa,
+                    )
+                )
     out = pd.DataFrame(records, columns=list(SPAN_AGREEMENT_COLUMNS))
     for column in ("n_chars", "chars_a_only", "chars_b_only", "chars_both", "chars_neither"):
         out[column] = out[column].astype("int64")
@@ -517,7 +583,8 @@ def disagreements(
         As :func:`agreement_table`.
     """
     coder_list, units, code_list, cover = _prepare(
-        codings, corpus, coders, roles, codes, codebook, annotations, "disagreements", include_predictions)
+        codings, corpus, coders, roles, codes, codebook, annotations, "disagreements", include_predictions
+    )
     data = _presence(codings, units, coder_list, code_list)
     records = []
     texts = units["text"].to_numpy()
@@ -530,11 +597,16 @@ def disagreements(
             applied = data[code][i] & covered
             not_applied = ~data[code][i] & covered
             if applied.any() and not_applied.any():
-                records.append((
-                    tid, sid, code, facet_of(codebook, code),
-                    "; ".join(c for c, f in zip(coder_list, applied) if f),
-                    "; ".join(c for c, f in zip(coder_list, not_applied) if f),
-                    "; ".join(c for c, f in zip(coder_list, covered) if not f),
-                    text,
-                ))
+                records.append(
+                    (
+                        tid,
+                        sid,
+                        code,
+                        facet_of(codebook, code),
+                        "; ".join(c for c, f in zip(coder_list, applied) if f),
+                        "; ".join(c for c, f in zip(coder_list, not_applied) if f),
+                        "; ".join(c for c, f in zip(coder_list, covered) if not f),
+                        text,
+                    )
+                )
     return pd.DataFrame(records, columns=list(DISAGREEMENT_COLUMNS))

@@ -133,29 +133,33 @@ def task_data(corpus, *, unit: str = "transcript") -> list[dict[str, Any]]:
     for transcript in corpus:
         case_id = _case_id(transcript)
         if unit == "transcript":
-            tasks.append({
-                "text": transcript.text,
-                "transcript_id": transcript.id,
-                "case_id": case_id,
-                "segment_ids": [s.segment_id for s in transcript.segments],
-                "context": "",
-                "unit": "transcript",
-            })
+            tasks.append(
+                {
+                    "text": transcript.text,
+                    "transcript_id": transcript.id,
+                    "case_id": case_id,
+                    "segment_ids": [s.segment_id for s in transcript.segments],
+                    "context": "",
+                    "unit": "transcript",
+                }
+            )
             continue
         question = ""
         for segment in transcript.segments:
             if segment.role == "interviewer":
                 question = segment.text
             elif segment.role == "participant":
-                tasks.append({
-                    "text": segment.text,
-                    "transcript_id": transcript.id,
-                    "case_id": case_id,
-                    "segment_id": segment.segment_id,
-                    "segment_ids": [segment.segment_id],
-                    "context": question,
-                    "unit": "segment",
-                })
+                tasks.append(
+                    {
+                        "text": segment.text,
+                        "transcript_id": transcript.id,
+                        "case_id": case_id,
+                        "segment_id": segment.segment_id,
+                        "segment_ids": [segment.segment_id],
+                        "context": question,
+                        "unit": "segment",
+                    }
+                )
                 question = ""
     return tasks
 
@@ -205,8 +209,9 @@ class LabelStudioClient:
         The variable is not set (the message names the variable).
     """
 
-    def __init__(self, url: str, *, token_env: str = "LABEL_STUDIO_API_KEY", token: str | None = None,
-                 timeout: float = 120.0) -> None:
+    def __init__(
+        self, url: str, *, token_env: str = "LABEL_STUDIO_API_KEY", token: str | None = None, timeout: float = 120.0
+    ) -> None:
         from label_studio_sdk import LabelStudio
 
         if token is None:
@@ -272,14 +277,16 @@ class LabelStudioClient:
         project_id = self.find_project(title)
         if project_id is None:
             project = self._call(
-                f"creating project {title!r}", self._ls.projects.create,
-                title=title, label_config=config, description=description or codebook.title,
+                f"creating project {title!r}",
+                self._ls.projects.create,
+                title=title,
+                label_config=config,
+                description=description or codebook.title,
             )
             return int(project.id)
         current = self._call(f"reading project {project_id}", self._ls.projects.get, id=project_id)
         if (current.label_config or "").strip() != config.strip():
-            self._call(f"updating project {project_id}", self._ls.projects.update, id=project_id,
-                       label_config=config)
+            self._call(f"updating project {project_id}", self._ls.projects.update, id=project_id, label_config=config)
         return project_id
 
     def _resolve(self, project: int | str) -> int:
@@ -349,10 +356,13 @@ class LabelStudioClient:
             updated.append(int(task.id))
         created: list[int] = []
         for start in range(0, len(new), 200):
-            batch = new[start:start + 200]
+            batch = new[start : start + 200]
             response = self._call(
-                f"importing {len(batch)} tasks into project {project_id}", self._ls.projects.import_tasks,
-                id=project_id, request=batch, return_task_ids=True,
+                f"importing {len(batch)} tasks into project {project_id}",
+                self._ls.projects.import_tasks,
+                id=project_id,
+                request=batch,
+                return_task_ids=True,
             )
             ids = list(getattr(response, "task_ids", None) or [])
             if len(ids) != len(batch):
@@ -364,8 +374,9 @@ class LabelStudioClient:
         return PushResult(project_id, unit, tuple(created), tuple(unchanged), tuple(updated))
 
     # ----------------------------------------------------------- annotate
-    def annotate(self, task_id: int, result: list[dict], *, completed_by: int | None = None,
-                 ground_truth: bool = False) -> int:
+    def annotate(
+        self, task_id: int, result: list[dict], *, completed_by: int | None = None, ground_truth: bool = False
+    ) -> int:
         """Create an annotation on a task (scripted coding); return its id.
 
         ``result`` items are Label Studio results, e.g. ``{"from_name":
@@ -398,8 +409,10 @@ class LabelStudioClient:
         ``updated_at``); lists are sorted by prediction id.
         """
         project_id = self._resolve(project)
-        items = self._call(f"listing the predictions of project {project_id}",
-                           lambda: list(self._ls.predictions.list(task_project=project_id)))
+        items = self._call(
+            f"listing the predictions of project {project_id}",
+            lambda: list(self._ls.predictions.list(task_project=project_id)),
+        )
         out: dict[int, list[dict[str, Any]]] = {}
         for item in items:
             pred = prediction_dict(item)
@@ -417,14 +430,27 @@ class LabelStudioClient:
     def export_bytes(self, project: int | str, *, export_type: str = "JSON") -> bytes:
         """Raw export bytes (``JSON``, ``JSON_MIN`` or ``CSV``) through the SDK."""
         project_id = self._resolve(project)
-        raw = self._call(f"exporting project {project_id} as {export_type}", self._ls.projects.exports.as_binary,
-                         project_id, export_type=export_type)
+        raw = self._call(
+            f"exporting project {project_id} as {export_type}",
+            self._ls.projects.exports.as_binary,
+            project_id,
+            export_type=export_type,
+        )
         if isinstance(raw, str):
             raw = raw.encode("utf-8")
         return bytes(raw)
 
-    def pull(self, project: int | str, *, snapshot_dir: str | os.PathLike[str], codebook=None, corpus=None,
-             pseudonymous: bool = False, include_drafts: bool = False, export_type: str = "JSON") -> PullResult:
+    def pull(
+        self,
+        project: int | str,
+        *,
+        snapshot_dir: str | os.PathLike[str],
+        codebook=None,
+        corpus=None,
+        pseudonymous: bool = False,
+        include_drafts: bool = False,
+        export_type: str = "JSON",
+    ) -> PullResult:
         """Export the project, save the raw bytes as a new snapshot, merge predictions, then parse.
 
         Coders are named from the server's users (e-mail or username), or
@@ -465,14 +491,20 @@ class LabelStudioClient:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 tasks = None  # read_export below reports the bad snapshot clearly
             if needs_predictions(tasks):
-                merged, n_predictions = merge_predictions(tasks, self.predictions(project_id),
-                                                          project_id=project_id)
+                merged, n_predictions = merge_predictions(tasks, self.predictions(project_id), project_id=project_id)
                 merged_raw = json.dumps(merged, ensure_ascii=False).encode("utf-8")
-                merged_path = _write_readonly(snapshot.with_name(snapshot.name[:-len(".json")]
-                                                                 + ".with-predictions.json"), merged_raw)
+                merged_path = _write_readonly(
+                    snapshot.with_name(snapshot.name[: -len(".json")] + ".with-predictions.json"), merged_raw
+                )
         users = None if pseudonymous else self.users()
-        export = read_export(merged_path or snapshot, codebook=codebook, corpus=corpus,
-                             include_drafts=include_drafts, users=users, pseudonymous=pseudonymous)
+        export = read_export(
+            merged_path or snapshot,
+            codebook=codebook,
+            corpus=corpus,
+            include_drafts=include_drafts,
+            users=users,
+            pseudonymous=pseudonymous,
+        )
         return PullResult(snapshot=snapshot, export=export, merged=merged_path, n_predictions=n_predictions)
 
     # ------------------------------------------------------------ status

@@ -70,14 +70,28 @@ from qualquant.coding.labelstudio._formats import (
     _utf16_to_codepoints,
 )
 
-__all__ = ["ExportReadResult", "ISSUES_COLUMNS", "ANNOTATIONS_COLUMNS", "read_export", "parse_export", "read_users",
-           "users_path"]
+__all__ = [
+    "ExportReadResult",
+    "ISSUES_COLUMNS",
+    "ANNOTATIONS_COLUMNS",
+    "read_export",
+    "parse_export",
+    "read_users",
+    "users_path",
+]
 
 ANNOTATIONS_COLUMNS: tuple[str, ...] = (
-    "task_id", "annotation_id", "coder", "source", "transcript_id", "segment_id",
-    "ground_truth", "n_spans", "created_at", "updated_at",
+    "task_id",
+    "annotation_id",
+    "coder",
+    "source",
+    "transcript_id",
+    "segment_id",
+    "ground_truth",
+    "n_spans",
+    "created_at",
+    "updated_at",
 )
-
 
 
 @dataclass(frozen=True)
@@ -123,18 +137,33 @@ class ExportReadResult:
 
 # ------------------------------------------------------------------ checking
 
+
 def _check_span(
     text: str, value: Mapping, *, task_id, annotation_id, result_id, coder, issues: _Issues
 ) -> tuple[int, int] | None:
     start, end = _as_int(value.get("start")), _as_int(value.get("end"))
     span_text = value.get("text")
     if start is None or end is None:
-        issues.add(task_id, annotation_id, result_id, coder, "malformed_span", "set_aside",
-                   f"span offsets are not integers (start={value.get('start')!r}, end={value.get('end')!r})")
+        issues.add(
+            task_id,
+            annotation_id,
+            result_id,
+            coder,
+            "malformed_span",
+            "set_aside",
+            f"span offsets are not integers (start={value.get('start')!r}, end={value.get('end')!r})",
+        )
         return None
     if not isinstance(span_text, str):
-        issues.add(task_id, annotation_id, result_id, coder, "malformed_span", "set_aside",
-                   f"span {start}-{end} has no `text` to check the offsets against")
+        issues.add(
+            task_id,
+            annotation_id,
+            result_id,
+            coder,
+            "malformed_span",
+            "set_aside",
+            f"span {start}-{end} has no `text` to check the offsets against",
+        )
         return None
     if 0 <= start < end <= len(text) and text[start:end] == span_text:
         return start, end
@@ -142,16 +171,37 @@ def _check_span(
     if mapping is not None and 0 <= start < end < len(mapping):
         s16, e16 = mapping[start], mapping[end]
         if s16 >= 0 and e16 >= 0 and s16 < e16 and text[s16:e16] == span_text:
-            issues.add(task_id, annotation_id, result_id, coder, "utf16_offsets_repaired", "repaired",
-                       f"offsets {start}-{end} were UTF-16 code units; converted to code points {s16}-{e16}")
+            issues.add(
+                task_id,
+                annotation_id,
+                result_id,
+                coder,
+                "utf16_offsets_repaired",
+                "repaired",
+                f"offsets {start}-{end} were UTF-16 code units; converted to code points {s16}-{e16}",
+            )
             return s16, e16
     if not (0 <= start < end <= len(text)):
-        issues.add(task_id, annotation_id, result_id, coder, "offset_out_of_range", "set_aside",
-                   f"span {start}-{end} is outside the task text (length {len(text)}); "
-                   "re-export from Label Studio or fix the annotation")
+        issues.add(
+            task_id,
+            annotation_id,
+            result_id,
+            coder,
+            "offset_out_of_range",
+            "set_aside",
+            f"span {start}-{end} is outside the task text (length {len(text)}); "
+            "re-export from Label Studio or fix the annotation",
+        )
         return None
-    issues.add(task_id, annotation_id, result_id, coder, "text_mismatch", "set_aside",
-               f"text[{start}:{end}] is {text[start:end][:60]!r} but the span says {span_text[:60]!r}")
+    issues.add(
+        task_id,
+        annotation_id,
+        result_id,
+        coder,
+        "text_mismatch",
+        "set_aside",
+        f"text[{start}:{end}] is {text[start:end][:60]!r} but the span says {span_text[:60]!r}",
+    )
     return None
 
 
@@ -161,6 +211,7 @@ def _latest_key(ann: _Annotation) -> tuple:
 
 def _coder_names(users: list[str], user_names: Mapping[str, str] | None, pseudonymous: bool) -> dict[str, str]:
     """raw user key -> coder name."""
+
     def sort_key(u: str):
         base = u.split("\x00", 1)[0]
         return (0, int(base), u) if base.lstrip("-").isdigit() else (1, 0, u)
@@ -183,6 +234,7 @@ def _coder_names(users: list[str], user_names: Mapping[str, str] | None, pseudon
 
 # ------------------------------------------------------------------- public
 
+
 def parse_export(
     raw: bytes,
     *,
@@ -201,10 +253,17 @@ def parse_export(
         tasks = _tasks_from_full(payload, issues)
     else:
         tasks = _tasks_from_rows(payload, issues, csv_cells=(fmt == "csv"))
-        issues.add(None, None, None, None, "format_limitation", "not_used",
-                   f"{fmt.upper()} exports omit relations, cancelled annotations, drafts, predictions and "
-                   "result ids, and choices look like task data; use the full JSON export for a complete "
-                   "reconciliation")
+        issues.add(
+            None,
+            None,
+            None,
+            None,
+            "format_limitation",
+            "not_used",
+            f"{fmt.upper()} exports omit relations, cancelled annotations, drafts, predictions and "
+            "result ids, and choices look like task data; use the full JSON export for a complete "
+            "reconciliation",
+        )
     user_names = {str(k): v for k, v in (users or {}).items()}
     raw_users = [a.user for t in tasks for a in t.annotations if a.user is not None and a.kind != "prediction"]
     names = _coder_names(raw_users, user_names, pseudonymous)
@@ -234,13 +293,27 @@ def parse_export(
         for ann in task.annotations:
             coder = coder_of(ann)
             if ann.kind == "draft" and not include_drafts:
-                issues.add(task.task_id, ann.annotation_id, None, coder, "draft_ignored", "set_aside",
-                           f"draft with {len(ann.results)} result(s) ignored; pass include_drafts=True to use drafts")
+                issues.add(
+                    task.task_id,
+                    ann.annotation_id,
+                    None,
+                    coder,
+                    "draft_ignored",
+                    "set_aside",
+                    f"draft with {len(ann.results)} result(s) ignored; pass include_drafts=True to use drafts",
+                )
                 continue
             if ann.cancelled:
                 set_aside.append(ann)
-                issues.add(task.task_id, ann.annotation_id, None, coder, "cancelled_annotation", "set_aside",
-                           f"annotation was cancelled (skipped); its {len(ann.results)} result(s) are excluded")
+                issues.add(
+                    task.task_id,
+                    ann.annotation_id,
+                    None,
+                    coder,
+                    "cancelled_annotation",
+                    "set_aside",
+                    f"annotation was cancelled (skipped); its {len(ann.results)} result(s) are excluded",
+                )
                 continue
             if ann.kind == "prediction":
                 counted.append(ann)
@@ -252,9 +325,16 @@ def parse_export(
             counted.append(latest)
             set_aside.extend(anns[:-1])
             for old in anns[:-1]:
-                issues.add(task.task_id, old.annotation_id, None, coder, "superseded_annotation", "set_aside",
-                           f"{coder} has several annotations on this task; the latest "
-                           f"(annotation {latest.annotation_id}, updated {latest.updated_at}) counts")
+                issues.add(
+                    task.task_id,
+                    old.annotation_id,
+                    None,
+                    coder,
+                    "superseded_annotation",
+                    "set_aside",
+                    f"{coder} has several annotations on this task; the latest "
+                    f"(annotation {latest.annotation_id}, updated {latest.updated_at}) counts",
+                )
         if isinstance(text, str):
             _count_set_aside_spans(text, set_aside, counts)
         if not counted:
@@ -262,8 +342,15 @@ def parse_export(
         counted.sort(key=lambda a: (a.kind, a.annotation_id or 0))
         if not isinstance(text, str):
             for ann in counted:
-                issues.add(task.task_id, ann.annotation_id, None, coder_of(ann), "malformed_task", "set_aside",
-                           f"task data has no text field `{text_field}`; {len(ann.results)} result(s) set aside")
+                issues.add(
+                    task.task_id,
+                    ann.annotation_id,
+                    None,
+                    coder_of(ann),
+                    "malformed_task",
+                    "set_aside",
+                    f"task data has no text field `{text_field}`; {len(ann.results)} result(s) set aside",
+                )
             continue
         # --- map onto the corpus
         transcript = None
@@ -279,22 +366,36 @@ def parse_export(
                 elif unit == "segment":
                     segment = next((s for s in transcript.segments if s.segment_id == task_segment), None)
                     if segment is None:
-                        reason = ("unknown_segment", f"segment {task_segment!r} is not in transcript {task_transcript!r}")
+                        reason = (
+                            "unknown_segment",
+                            f"segment {task_segment!r} is not in transcript {task_transcript!r}",
+                        )
                     elif segment.text != text:
-                        reason = ("task_text_mismatch",
-                                  f"task text differs from corpus segment {task_segment!r}; re-push the corpus "
-                                  "or read the export without the corpus")
+                        reason = (
+                            "task_text_mismatch",
+                            f"task text differs from corpus segment {task_segment!r}; re-push the corpus "
+                            "or read the export without the corpus",
+                        )
                     else:
                         base = segment.start
                 elif transcript.text != text:
-                    reason = ("task_text_mismatch",
-                              f"task text differs from corpus transcript {task_transcript!r} "
-                              f"(task {len(text)} characters, transcript {len(transcript.text)}); re-push the "
-                              "corpus or read the export without the corpus")
+                    reason = (
+                        "task_text_mismatch",
+                        f"task text differs from corpus transcript {task_transcript!r} "
+                        f"(task {len(text)} characters, transcript {len(transcript.text)}); re-push the "
+                        "corpus or read the export without the corpus",
+                    )
             if reason is not None:
                 for ann in counted:
-                    issues.add(task.task_id, ann.annotation_id, None, coder_of(ann), reason[0], "set_aside",
-                               f"{reason[1]}; {len(ann.results)} result(s) set aside")
+                    issues.add(
+                        task.task_id,
+                        ann.annotation_id,
+                        None,
+                        coder_of(ann),
+                        reason[0],
+                        "set_aside",
+                        f"{reason[1]}; {len(ann.results)} result(s) set aside",
+                    )
                 continue
         # --- results
         for ann in counted:
@@ -305,23 +406,44 @@ def parse_export(
             other_types: dict[str, int] = defaultdict(int)
             for position, result in enumerate(ann.results):
                 if not isinstance(result, dict):
-                    issues.add(task.task_id, ann.annotation_id, None, coder, "malformed_span", "set_aside",
-                               f"result #{position} is not an object")
+                    issues.add(
+                        task.task_id,
+                        ann.annotation_id,
+                        None,
+                        coder,
+                        "malformed_span",
+                        "set_aside",
+                        f"result #{position} is not an object",
+                    )
                     continue
                 rtype = _as_str(result.get("type")) or "unknown"
                 result_id = _as_str(result.get("id")) or f"{ann.annotation_id}:{result.get('from_name')}:{position}"
                 value = result.get("value")
                 if rtype != "labels" or not isinstance(value, dict) or "labels" not in value:
                     if rtype == "labels":
-                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "malformed_span",
-                                   "set_aside", "labels result without a `value.labels` list")
+                        issues.add(
+                            task.task_id,
+                            ann.annotation_id,
+                            result_id,
+                            coder,
+                            "malformed_span",
+                            "set_aside",
+                            "labels result without a `value.labels` list",
+                        )
                     else:
                         other_types[rtype] += 1
                     continue
                 counts["n_spans"] += 1
                 checked_before = len(issues.rows)
-                offsets = _check_span(text, value, task_id=task.task_id, annotation_id=ann.annotation_id,
-                                      result_id=result_id, coder=coder, issues=issues)
+                offsets = _check_span(
+                    text,
+                    value,
+                    task_id=task.task_id,
+                    annotation_id=ann.annotation_id,
+                    result_id=result_id,
+                    coder=coder,
+                    issues=issues,
+                )
                 if offsets is None:
                     counts["n_spans_set_aside"] += 1
                     continue
@@ -331,16 +453,30 @@ def parse_export(
                     counts["n_spans_valid"] += 1
                 labels = value.get("labels")
                 if not isinstance(labels, list) or not labels or not all(isinstance(x, str) for x in labels):
-                    issues.add(task.task_id, ann.annotation_id, result_id, coder, "malformed_span", "set_aside",
-                               f"span {offsets[0]}-{offsets[1]} has no label list")
+                    issues.add(
+                        task.task_id,
+                        ann.annotation_id,
+                        result_id,
+                        coder,
+                        "malformed_span",
+                        "set_aside",
+                        f"span {offsets[0]}-{offsets[1]} has no label list",
+                    )
                     continue
                 start, end = offsets
                 if transcript is not None:
                     parts = split_by_segments(transcript, base + start, base + end)
                     if not parts:
-                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "span_outside_segments",
-                                   "set_aside", f"span {start}-{end} ({text[start:end][:40]!r}) covers no "
-                                   "corpus segment (speaker label or blank text only)")
+                        issues.add(
+                            task.task_id,
+                            ann.annotation_id,
+                            result_id,
+                            coder,
+                            "span_outside_segments",
+                            "set_aside",
+                            f"span {start}-{end} ({text[start:end][:40]!r}) covers no "
+                            "corpus segment (speaker label or blank text only)",
+                        )
                         continue
                     canon = transcript.text
                 else:
@@ -348,45 +484,90 @@ def parse_export(
                     canon = text
                 for label in dict.fromkeys(labels):
                     if known_codes is not None and label not in known_codes:
-                        issues.add(task.task_id, ann.annotation_id, result_id, coder, "unknown_label", "set_aside",
-                                   f"label {label!r} is not in the codebook (span {start}-{end} "
-                                   f"{text[start:end][:40]!r}); add it to the codebook or fix the project config")
+                        issues.add(
+                            task.task_id,
+                            ann.annotation_id,
+                            result_id,
+                            coder,
+                            "unknown_label",
+                            "set_aside",
+                            f"label {label!r} is not in the codebook (span {start}-{end} "
+                            f"{text[start:end][:40]!r}); add it to the codebook or fix the project config",
+                        )
                         continue
                     n_spans += 1
                     for segment_id, s, e in parts:
                         spans.append(
                             CodedSpan(
-                                coder=coder, source=source,
+                                coder=coder,
+                                source=source,
                                 transcript_id=transcript.id if transcript is not None else task_transcript,
-                                segment_id=segment_id, code=label, start=s, end=e, text=canon[s:e],
-                                task_id=task.task_id, annotation_id=ann.annotation_id, result_id=result_id,
-                                created_at=ann.created_at, updated_at=ann.updated_at,
+                                segment_id=segment_id,
+                                code=label,
+                                start=s,
+                                end=e,
+                                text=canon[s:e],
+                                task_id=task.task_id,
+                                annotation_id=ann.annotation_id,
+                                result_id=result_id,
+                                created_at=ann.created_at,
+                                updated_at=ann.updated_at,
                                 ground_truth=ann.ground_truth,
                             )
                         )
             for rtype, n in sorted(other_types.items()):
-                issues.add(task.task_id, ann.annotation_id, None, coder, "not_span_result", "not_used",
-                           f"not a span result (type {rtype}, {n} result(s)): not used for codings")
-            annotation_rows.append((
-                task.task_id, ann.annotation_id, coder, source,
-                transcript.id if transcript is not None else task_transcript,
-                task_segment if unit == "segment" else None,
-                ann.ground_truth, n_spans, ann.created_at, ann.updated_at,
-            ))
+                issues.add(
+                    task.task_id,
+                    ann.annotation_id,
+                    None,
+                    coder,
+                    "not_span_result",
+                    "not_used",
+                    f"not a span result (type {rtype}, {n} result(s)): not used for codings",
+                )
+            annotation_rows.append(
+                (
+                    task.task_id,
+                    ann.annotation_id,
+                    coder,
+                    source,
+                    transcript.id if transcript is not None else task_transcript,
+                    task_segment if unit == "segment" else None,
+                    ann.ground_truth,
+                    n_spans,
+                    ann.created_at,
+                    ann.updated_at,
+                )
+            )
 
     codings = codings_frame(spans)
     counts["n_rows"] = len(codings)
     annotations = pd.DataFrame(annotation_rows, columns=list(ANNOTATIONS_COLUMNS))
-    annotations = annotations.astype({"task_id": "Int64", "annotation_id": "Int64", "n_spans": "int64",
-                                      "ground_truth": "bool"})
+    annotations = annotations.astype(
+        {"task_id": "Int64", "annotation_id": "Int64", "n_spans": "int64", "ground_truth": "bool"}
+    )
     annotations = annotations.sort_values(["task_id", "source", "coder"], kind="mergesort").reset_index(drop=True)
     coders = MappingProxyType({k.split("\x00", 1)[0]: v for k, v in names.items()})
-    for key in ("n_tasks", "n_annotations", "n_spans", "n_spans_valid", "n_spans_repaired",
-                "n_spans_set_aside", "n_spans_excluded", "n_spans_excluded_valid", "n_rows"):
+    for key in (
+        "n_tasks",
+        "n_annotations",
+        "n_spans",
+        "n_spans_valid",
+        "n_spans_repaired",
+        "n_spans_set_aside",
+        "n_spans_excluded",
+        "n_spans_excluded_valid",
+        "n_rows",
+    ):
         counts.setdefault(key, 0)
     return ExportReadResult(
-        codings=codings, issues=issues.frame(), coders=coders, annotations=annotations,
-        format=fmt, source=name, counts=MappingProxyType(dict(counts)),
+        codings=codings,
+        issues=issues.frame(),
+        coders=coders,
+        annotations=annotations,
+        format=fmt,
+        source=name,
+        counts=MappingProxyType(dict(counts)),
     )
 
 
@@ -398,8 +579,9 @@ def _count_set_aside_spans(text: str, annotations: list[_Annotation], counts) ->
             if isinstance(result, dict) and result.get("type") == "labels" and isinstance(result.get("value"), dict):
                 counts["n_spans_excluded"] += 1
                 before = len(scratch.rows)
-                ok = _check_span(text, result["value"], task_id=None, annotation_id=None, result_id=None,
-                                 coder=None, issues=scratch)
+                ok = _check_span(
+                    text, result["value"], task_id=None, annotation_id=None, result_id=None, coder=None, issues=scratch
+                )
                 if ok is not None and len(scratch.rows) == before:
                     counts["n_spans_excluded_valid"] += 1
 
@@ -479,8 +661,14 @@ def read_export(
     except OSError as exc:
         raise ExportFormatError(f"Cannot read export {path}: {exc.strerror or exc}.") from None
     return parse_export(
-        raw, name=str(path), codebook=codebook, corpus=corpus, include_drafts=include_drafts,
-        users=users, pseudonymous=pseudonymous, text_field=text_field,
+        raw,
+        name=str(path),
+        codebook=codebook,
+        corpus=corpus,
+        include_drafts=include_drafts,
+        users=users,
+        pseudonymous=pseudonymous,
+        text_field=text_field,
     )
 
 
@@ -515,5 +703,5 @@ def read_users(path: str | os.PathLike[str]) -> dict[int, str]:
         raise ExportFormatError(f"{path}: no such coder-name file.") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ExportFormatError(
-            f"{path}: expected a JSON object of Label Studio user id -> coder name, e.g. {{\"3\": \"coder_a\"}} ({exc})."
+            f'{path}: expected a JSON object of Label Studio user id -> coder name, e.g. {{"3": "coder_a"}} ({exc}).'
         ) from None

@@ -118,6 +118,7 @@ class _Task:
 
 # ------------------------------------------------------------ format readers
 
+
 def _detect_and_load(raw: bytes, name: str) -> tuple[str, Any]:
     text: str
     try:
@@ -151,8 +152,7 @@ def _detect_and_load(raw: bytes, name: str) -> tuple[str, Any]:
         raise ExportFormatError(f"{name}: not a readable CSV export ({exc}).") from None
     if reader.fieldnames is None or "id" not in reader.fieldnames:
         raise ExportFormatError(
-            f"{name}: neither JSON nor a Label Studio CSV export (no `id` column). "
-            "Export as JSON, JSON_MIN or CSV."
+            f"{name}: neither JSON nor a Label Studio CSV export (no `id` column). Export as JSON, JSON_MIN or CSV."
         )
     return "csv", rows
 
@@ -161,8 +161,15 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
     tasks: list[_Task] = []
     for position, item in enumerate(data):
         if not isinstance(item, dict) or _as_int(item.get("id")) is None:
-            issues.add(None, None, None, None, "malformed_task", "set_aside",
-                       f"record #{position} is not a task object with an integer id")
+            issues.add(
+                None,
+                None,
+                None,
+                None,
+                "malformed_task",
+                "set_aside",
+                f"record #{position} is not a task object with an integer id",
+            )
             continue
         task_id = _as_int(item["id"])
         data_field = item.get("data")
@@ -173,13 +180,19 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
         for kind, key in (("annotation", "annotations"), ("draft", "drafts"), ("prediction", "predictions")):
             entries = item.get(key) or []
             if not isinstance(entries, list):
-                issues.add(task_id, None, None, None, "malformed_annotation", "set_aside",
-                           f"`{key}` is not a list")
+                issues.add(task_id, None, None, None, "malformed_annotation", "set_aside", f"`{key}` is not a list")
                 continue
             for entry in entries:
                 if not isinstance(entry, dict):
-                    issues.add(task_id, None, None, None, "malformed_annotation", "set_aside",
-                               f"an entry of `{key}` is not an object")
+                    issues.add(
+                        task_id,
+                        None,
+                        None,
+                        None,
+                        "malformed_annotation",
+                        "set_aside",
+                        f"an entry of `{key}` is not an object",
+                    )
                     continue
                 if kind == "annotation":
                     user = entry.get("completed_by")
@@ -206,8 +219,15 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
                 flags = {name: _as_flag(entry.get(name, False)) for name in ("was_cancelled", "ground_truth")}
                 bad = [f"`{name}` is {entry.get(name)!r}" for name, flag in flags.items() if flag is None]
                 if bad:
-                    issues.add(task_id, _as_int(entry.get("id")), None, None, "malformed_annotation",
-                               "set_aside", f"{kind}: {', '.join(bad)}, not true or false")
+                    issues.add(
+                        task_id,
+                        _as_int(entry.get("id")),
+                        None,
+                        None,
+                        "malformed_annotation",
+                        "set_aside",
+                        f"{kind}: {', '.join(bad)}, not true or false",
+                    )
                     continue
                 annotations.append(
                     _Annotation(
@@ -224,8 +244,15 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
                     )
                 )
                 if not isinstance(result, list):
-                    issues.add(task_id, _as_int(entry.get("id")), None, None, "malformed_annotation",
-                               "set_aside", f"{kind} has no `result` list")
+                    issues.add(
+                        task_id,
+                        _as_int(entry.get("id")),
+                        None,
+                        None,
+                        "malformed_annotation",
+                        "set_aside",
+                        f"{kind} has no `result` list",
+                    )
         tasks.append(_Task(task_id, data_field, annotations))
     return tasks
 
@@ -243,8 +270,9 @@ def _tasks_from_rows(rows: list, issues: _Issues, *, csv_cells: bool) -> list[_T
     tasks: dict[int, _Task] = {}
     for position, row in enumerate(rows):
         if not isinstance(row, dict) or _as_int(row.get("id")) is None:
-            issues.add(None, None, None, None, "malformed_task", "set_aside",
-                       f"row #{position + 1} has no integer task `id`")
+            issues.add(
+                None, None, None, None, "malformed_task", "set_aside", f"row #{position + 1} has no integer task `id`"
+            )
             continue
         task_id = _as_int(row["id"])
         data: dict = {}

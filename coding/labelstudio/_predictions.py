@@ -59,13 +59,17 @@ def needs_predictions(tasks: Any) -> bool:
     """Whether a full JSON export (parsed) lists any prediction by id only."""
     if not isinstance(tasks, list):
         return False
-    return any(_prediction_ref(p) is not None
-               for t in tasks if isinstance(t, dict) and isinstance(t.get("predictions"), list)
-               for p in t["predictions"])
+    return any(
+        _prediction_ref(p) is not None
+        for t in tasks
+        if isinstance(t, dict) and isinstance(t.get("predictions"), list)
+        for p in t["predictions"]
+    )
 
 
-def merge_predictions(tasks: list, predictions: dict[int, list[dict]], *, project_id: int | None = None
-                      ) -> tuple[list, int]:
+def merge_predictions(
+    tasks: list, predictions: dict[int, list[dict]], *, project_id: int | None = None
+) -> tuple[list, int]:
     """Put full predictions in place of the prediction ids a full JSON export lists.
 
     Parameters

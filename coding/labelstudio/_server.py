@@ -249,15 +249,25 @@ class LabelStudioServer:
             user = LabelStudioUser(email=email, token=_new_token())
             password = _new_password()
             cmd = [
-                str(binary), "init", "-q",
-                "--username", email,
-                "--password", password,
-                "--user-token", user.token,
+                str(binary),
+                "init",
+                "-q",
+                "--username",
+                email,
+                "--password",
+                password,
+                "--user-token",
+                user.token,
                 "--enable-legacy-api-token",
             ]
             done = subprocess.run(
-                cmd, env=env, cwd=self.data_dir, stdout=self._log_file, stderr=subprocess.STDOUT,
-                timeout=self.startup_timeout, check=False,
+                cmd,
+                env=env,
+                cwd=self.data_dir,
+                stdout=self._log_file,
+                stderr=subprocess.STDOUT,
+                timeout=self.startup_timeout,
+                check=False,
             )
             if done.returncode != 0:
                 self._log_file.flush()
@@ -274,10 +284,19 @@ class LabelStudioServer:
         t1 = time.monotonic()
         self._process = subprocess.Popen(
             [
-                str(binary), "start", "--no-browser", "--debug",
-                "--internal-host", "127.0.0.1", "--port", str(self.port),
+                str(binary),
+                "start",
+                "--no-browser",
+                "--debug",
+                "--internal-host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
             ],
-            env=env, cwd=self.data_dir, stdout=self._log_file, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=self.data_dir,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         try:

@@ -54,12 +54,58 @@ __all__ = [
 QUALQUANT_NAMESPACE = uuid.UUID("6f1d3c2a-6b1e-5c4f-9a53-7175616c7175")
 
 _TRANSLIT = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch",
-    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "yi", "є": "ye",
-    "ґ": "g", "ә": "a", "ғ": "g", "қ": "q", "ң": "n", "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
-    "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "þ": "th",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "e",
+    "ё": "e",
+    "ж": "zh",
+    "з": "z",
+    "и": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "shch",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
+    "і": "i",
+    "ї": "yi",
+    "є": "ye",
+    "ґ": "g",
+    "ә": "a",
+    "ғ": "g",
+    "қ": "q",
+    "ң": "n",
+    "ө": "o",
+    "ұ": "u",
+    "ү": "u",
+    "һ": "h",
+    "ß": "ss",
+    "æ": "ae",
+    "ø": "o",
+    "œ": "oe",
+    "ł": "l",
+    "đ": "d",
+    "þ": "th",
 }
 
 
@@ -195,9 +241,15 @@ def make_codes(raw: list[dict]) -> tuple[RefiCode, ...]:
             hints[r["guid"]] = hint
     ids = assign_ids([(r["guid"], r["name"], r["parent"]) for r in raw], hints)
     return tuple(
-        RefiCode(guid=r["guid"], name=r["name"], id=ids[r["guid"]], color=_color(r.get("color")),
-                 description=descriptions[r["guid"]], parent_guid=r["parent"],
-                 is_codable=r.get("codable", True))
+        RefiCode(
+            guid=r["guid"],
+            name=r["name"],
+            id=ids[r["guid"]],
+            color=_color(r.get("color")),
+            description=descriptions[r["guid"]],
+            parent_guid=r["parent"],
+            is_codable=r.get("codable", True),
+        )
         for r in raw
     )
 
@@ -213,7 +265,10 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def codebook_from_refi(
-    codes: tuple[RefiCode, ...], sets: Iterable[RefiSet] = (), *, title: str = "Codebook",
+    codes: tuple[RefiCode, ...],
+    sets: Iterable[RefiSet] = (),
+    *,
+    title: str = "Codebook",
     source: str | None = None,
 ) -> Codebook | None:
     """Build a qualquant :class:`Codebook` from REFI codes and sets (None when there are no codes)."""
@@ -234,12 +289,18 @@ def codebook_from_refi(
         for s in code_sets:
             description, hint = split_mark(s.description, "facet")
             fid = _unique(hint if hint and hint not in taken else (slug(s.name) or "facet"), taken)
-            facets.append(Facet(id=fid, names=MappingProxyType({"": s.name}),
-                                description=MappingProxyType({"": description} if description else {})))
+            facets.append(
+                Facet(
+                    id=fid,
+                    names=MappingProxyType({"": s.name}),
+                    description=MappingProxyType({"": description} if description else {}),
+                )
+            )
             for g in s.code_guids:
                 if g in by_guid:
                     facet_of[g] = fid
     else:
+
         def root(code: RefiCode) -> RefiCode:
             seen = set()
             while code.parent_guid in by_guid and code.guid not in seen:
@@ -263,10 +324,14 @@ def codebook_from_refi(
                 facet_of[code.guid] = root_facet["codes"]
     records = [
         Code(
-            id=c.id, facet=facet_of[c.guid], names=MappingProxyType({"": c.name}),
+            id=c.id,
+            facet=facet_of[c.guid],
+            names=MappingProxyType({"": c.name}),
             descriptions=MappingProxyType({"": c.description} if c.description else {}),
-            inclusions=MappingProxyType({}), exclusions=MappingProxyType({}),
-            parent=by_guid[c.parent_guid].id if c.parent_guid in by_guid else None, color=c.color,
+            inclusions=MappingProxyType({}),
+            exclusions=MappingProxyType({}),
+            parent=by_guid[c.parent_guid].id if c.parent_guid in by_guid else None,
+            color=c.color,
         )
         for c in codes
     ]
@@ -278,6 +343,7 @@ def codebook_from_refi(
 
 
 # ------------------------------------------------------------------ TOML out
+
 
 def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
@@ -313,8 +379,12 @@ def codebook_to_toml(codebook: Codebook, *, missing_description: str | None = No
     str
     """
     template = missing_description or "{name} (no description in the source file)"
-    lines = ["[codebook]", f"title = {_toml_str(codebook.title)}",
-             "languages = [" + ", ".join(_toml_str(x) for x in codebook.languages) + "]", ""]
+    lines = [
+        "[codebook]",
+        f"title = {_toml_str(codebook.title)}",
+        "languages = [" + ", ".join(_toml_str(x) for x in codebook.languages) + "]",
+        "",
+    ]
     for facet in codebook.facets:
         lines.append("[[facets]]")
         lines.append(f"id = {_toml_str(facet.id)}")

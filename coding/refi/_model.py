@@ -15,7 +15,14 @@ __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource"]
 
 #: Columns of the issues table of :func:`read_qdpx`.
 REFI_ISSUES_COLUMNS: tuple[str, ...] = (
-    "source", "selection_guid", "coding_guid", "code", "coder", "reason", "action", "detail",
+    "source",
+    "selection_guid",
+    "coding_guid",
+    "code",
+    "coder",
+    "reason",
+    "action",
+    "detail",
 )
 
 

@@ -33,6 +33,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 # ---------------------------------------------------------------- XML helpers
 
+
 def _local(el) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
 
@@ -74,11 +75,16 @@ def _read_codes(root, where: str) -> list[dict]:
             guid = code.get("guid")
             if not guid:
                 raise RefiError(f"{where}: a <Code> named {code.get('name')!r} has no guid.")
-            out.append({
-                "guid": guid.strip("{}").upper(), "name": code.get("name") or guid,
-                "color": code.get("color"), "description": _text_of(code, "Description"),
-                "parent": parent, "codable": (code.get("isCodable") or "true").lower() != "false",
-            })
+            out.append(
+                {
+                    "guid": guid.strip("{}").upper(),
+                    "name": code.get("name") or guid,
+                    "color": code.get("color"),
+                    "description": _text_of(code, "Description"),
+                    "parent": parent,
+                    "codable": (code.get("isCodable") or "true").lower() != "false",
+                }
+            )
             walk(code, out[-1]["guid"])
 
     walk(codes_el, None)
@@ -96,11 +102,17 @@ def _read_sets(root) -> tuple[RefiSet, ...]:
         return ()
     out = []
     for s in _kids(sets_el, "Set"):
-        codes = tuple((m.get("targetGUID") or m.get("guid") or "").strip("{}").upper()
-                      for m in _kids(s, "MemberCode"))
+        codes = tuple((m.get("targetGUID") or m.get("guid") or "").strip("{}").upper() for m in _kids(s, "MemberCode"))
         sources = tuple((m.get("targetGUID") or "").strip("{}").upper() for m in _kids(s, "MemberSource"))
-        out.append(RefiSet(guid=(s.get("guid") or "").upper(), name=s.get("name") or "",
-                           description=_text_of(s, "Description"), code_guids=codes, source_guids=sources))
+        out.append(
+            RefiSet(
+                guid=(s.get("guid") or "").upper(),
+                name=s.get("name") or "",
+                description=_text_of(s, "Description"),
+                code_guids=codes,
+                source_guids=sources,
+            )
+        )
     return tuple(out)
 
 
@@ -109,6 +121,7 @@ def _guid(value: str | None) -> str:
 
 
 # ---------------------------------------------------------------- codebooks
+
 
 def read_qdc(path: str | os.PathLike[str]) -> RefiCodebook:
     """Read a REFI-QDA codebook (``.qdc``).
@@ -136,7 +149,9 @@ def read_qdc(path: str | os.PathLike[str]) -> RefiCodebook:
         raise RefiError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     root = _parse_xml(data, str(path))
     if _local(root) != "CodeBook":
-        raise RefiError(f"{path}: the root element is <{_local(root)}>, not <CodeBook>; is it a REFI-QDA codebook (.qdc)?")
+        raise RefiError(
+            f"{path}: the root element is <{_local(root)}>, not <CodeBook>; is it a REFI-QDA codebook (.qdc)?"
+        )
     codes = make_codes(_read_codes(root, str(path)))
     sets = _read_sets(root)
     try:
@@ -147,6 +162,7 @@ def read_qdc(path: str | os.PathLike[str]) -> RefiCodebook:
 
 
 # ---------------------------------------------------------------- projects
+
 
 class _Issues:
     def __init__(self) -> None:
@@ -169,7 +185,9 @@ def _find_qde(archive: zipfile.ZipFile, where: str) -> str:
         return top[0]
     if len(names) == 1:
         return names[0]
-    raise RefiError(f"{where}: several .qde files inside ({', '.join(sorted(names))}); cannot tell which is the project.")
+    raise RefiError(
+        f"{where}: several .qde files inside ({', '.join(sorted(names))}); cannot tell which is the project."
+    )
 
 
 def _decode(data: bytes, where: str) -> str:
@@ -209,18 +227,41 @@ def _sidecar_codebook(archive: zipfile.ZipFile, codes: tuple[RefiCode, ...], iss
 
         codebook = Codebook.from_dict(tomllib.loads(meta["codebook_toml"]), source=f"{where}:{member}")
     except (KeyError, TypeError, ValueError, AttributeError, UnicodeDecodeError) as exc:
-        issues.add(None, None, None, None, None, "metadata_unreadable", "not_used",
-                   f"{member} could not be read ({exc}); code ids were derived from the code names")
+        issues.add(
+            None,
+            None,
+            None,
+            None,
+            None,
+            "metadata_unreadable",
+            "not_used",
+            f"{member} could not be read ({exc}); code ids were derived from the code names",
+        )
         return None
     xml_guids = {c.guid for c in codes}
     if set(guids) != xml_guids or any(cid not in codebook for cid in guids.values()):
-        issues.add(None, None, None, None, None, "metadata_stale", "not_used",
-                   f"{member} describes other codes than the project (edited elsewhere?); "
-                   "code ids were derived from the code names")
+        issues.add(
+            None,
+            None,
+            None,
+            None,
+            None,
+            "metadata_stale",
+            "not_used",
+            f"{member} describes other codes than the project (edited elsewhere?); "
+            "code ids were derived from the code names",
+        )
         return None
     restored = tuple(
-        RefiCode(guid=c.guid, name=c.name, id=guids[c.guid], color=c.color, description=c.description,
-                 parent_guid=c.parent_guid, is_codable=c.is_codable)
+        RefiCode(
+            guid=c.guid,
+            name=c.name,
+            id=guids[c.guid],
+            color=c.color,
+            description=c.description,
+            parent_guid=c.parent_guid,
+            is_codable=c.is_codable,
+        )
         for c in codes
     )
     return restored, codebook
@@ -312,36 +353,65 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
         members = {n.lower(): n for n in archive.namelist()}
         origin = root.get("origin") or ""
         users_el = _kid(root, "Users")
-        users = {_guid(u.get("guid")): (u.get("name") or u.get("id") or _guid(u.get("guid")))
-                 for u in (_kids(users_el, "User") if users_el is not None else [])}
+        users = {
+            _guid(u.get("guid")): (u.get("name") or u.get("id") or _guid(u.get("guid")))
+            for u in (_kids(users_el, "User") if users_el is not None else [])
+        }
         code_by_guid = {c.guid: c for c in codes}
         spans: list[CodedSpan] = []
         sources: list[RefiSource] = []
-        counts = dict.fromkeys(("n_codings", "n_text_codings", "n_codings_mapped", "n_codings_repaired",
-                                "n_codings_set_aside", "n_codings_not_used"), 0)
+        counts = dict.fromkeys(
+            (
+                "n_codings",
+                "n_text_codings",
+                "n_codings_mapped",
+                "n_codings_repaired",
+                "n_codings_set_aside",
+                "n_codings_not_used",
+            ),
+            0,
+        )
         used_ids: set[str] = set()
         sources_el = _kid(root, "Sources")
         source_elements = list(sources_el) if sources_el is not None else []
         text_sources = list(_iter_text_sources(sources_el)) if sources_el is not None else []
 
         def coder_of(coding, selection) -> str:
-            guid = _guid(coding.get("creatingUser")) or _guid(selection.get("creatingUser") if selection is not None else None)
+            guid = _guid(coding.get("creatingUser")) or _guid(
+                selection.get("creatingUser") if selection is not None else None
+            )
             return users.get(guid, guid or "unknown")
 
         for n, (el, kind, name) in enumerate(text_sources, start=1):
             guid = _guid(el.get("guid"))
             tid = _transcript_id(name or guid, used_ids, n)
             if tid != _transcript_id(name or guid, set(), n):
-                issues.add(tid, None, None, None, None, "duplicate_source_name", "repaired",
-                           f"two sources are named {name!r}; this one is transcript {tid!r}")
+                issues.add(
+                    tid,
+                    None,
+                    None,
+                    None,
+                    None,
+                    "duplicate_source_name",
+                    "repaired",
+                    f"two sources are named {name!r}; this one is transcript {tid!r}",
+                )
             stored, problem, plain_path = _source_text(el, members, archive, where)
             selections = _kids(el, "PlainTextSelection")
             whole = _kids(el, "Coding")
             for coding in whole:
                 counts["n_codings"] += 1
                 counts["n_codings_not_used"] += 1
-                issues.add(tid, None, _guid(coding.get("guid")), _code_id(coding, code_by_guid), coder_of(coding, None),
-                           "not_text_selection", "not_used", "the coding applies to the whole source, not to a span")
+                issues.add(
+                    tid,
+                    None,
+                    _guid(coding.get("guid")),
+                    _code_id(coding, code_by_guid),
+                    coder_of(coding, None),
+                    "not_text_selection",
+                    "not_used",
+                    "the coding applies to the whole source, not to a span",
+                )
             if stored is None:
                 sources.append(RefiSource(guid=guid, name=name, transcript_id=tid, kind=kind, path=plain_path))
                 issues.add(tid, None, None, None, None, "source_missing", "set_aside", problem)
@@ -350,17 +420,36 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                         counts["n_codings"] += 1
                         counts["n_text_codings"] += 1
                         counts["n_codings_set_aside"] += 1
-                        issues.add(tid, _guid(sel.get("guid")), _guid(coding.get("guid")),
-                                   _code_id(coding, code_by_guid), coder_of(coding, sel), "source_missing",
-                                   "set_aside", f"the text of source {name!r} is not in the file")
+                        issues.add(
+                            tid,
+                            _guid(sel.get("guid")),
+                            _guid(coding.get("guid")),
+                            _code_id(coding, code_by_guid),
+                            coder_of(coding, sel),
+                            "source_missing",
+                            "set_aside",
+                            f"the text of source {name!r} is not in the file",
+                        )
                 continue
-            sel_info = [(_int(s.get("startPosition")), _int(s.get("endPosition")), s.get("name") or "")
-                        for s in selections]
-            units, reason = choose_units(stored, [(a, b, t) for a, b, t in sel_info if a is not None and b is not None],
-                                         origin)
+            sel_info = [
+                (_int(s.get("startPosition")), _int(s.get("endPosition")), s.get("name") or "") for s in selections
+            ]
+            units, reason = choose_units(
+                stored, [(a, b, t) for a, b, t in sel_info if a is not None and b is not None], origin
+            )
             omap = OffsetMap.build(stored, units)
-            sources.append(RefiSource(guid=guid, name=name, transcript_id=tid, kind=kind, text=omap.text,
-                                      path=plain_path, offset_units=units, offset_reason=reason))
+            sources.append(
+                RefiSource(
+                    guid=guid,
+                    name=name,
+                    transcript_id=tid,
+                    kind=kind,
+                    text=omap.text,
+                    path=plain_path,
+                    offset_units=units,
+                    offset_reason=reason,
+                )
+            )
             transcript, corpus_problem = _match_corpus(corpus, tid, omap.text)
             for sel, (a, b, _) in zip(selections, sel_info):
                 sel_guid = _guid(sel.get("guid"))
@@ -381,23 +470,37 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                         set_aside("unknown_code", f"CodeRef {code_guid or '(none)'} is not a code of the project")
                         continue
                     if a is None or b is None:
-                        set_aside("malformed_selection", f"positions {sel.get('startPosition')!r}-"
-                                  f"{sel.get('endPosition')!r} are not whole numbers", code.id)
+                        set_aside(
+                            "malformed_selection",
+                            f"positions {sel.get('startPosition')!r}-{sel.get('endPosition')!r} are not whole numbers",
+                            code.id,
+                        )
                         continue
                     mapped = omap.span(a, b) if a < b else None
                     if a >= b:
                         set_aside("empty_selection", f"selection {a}-{b} is empty", code.id)
                         continue
                     if mapped is None:
-                        set_aside("offset_out_of_range", f"selection {a}-{b} is outside the text "
-                                  f"({omap.n_units} {units})", code.id)
+                        set_aside(
+                            "offset_out_of_range",
+                            f"selection {a}-{b} is outside the text ({omap.n_units} {units})",
+                            code.id,
+                        )
                         continue
                     start, end, snapped = mapped
                     if snapped:
                         counts["n_codings_repaired"] += 1
-                        issues.add(tid, sel_guid, coding_guid, code.id, coder, "offset_inside_character", "repaired",
-                                   f"selection {a}-{b} ({units}) cuts a character (CR LF pair, surrogate pair "
-                                   f"or composed sequence); widened to {start}-{end}")
+                        issues.add(
+                            tid,
+                            sel_guid,
+                            coding_guid,
+                            code.id,
+                            coder,
+                            "offset_inside_character",
+                            "repaired",
+                            f"selection {a}-{b} ({units}) cuts a character (CR LF pair, surrogate pair "
+                            f"or composed sequence); widened to {start}-{end}",
+                        )
                     if corpus is not None:
                         if transcript is None:
                             set_aside(*corpus_problem, code.id)
@@ -410,12 +513,21 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                         parts = [(None, start, end)]
                     counts["n_codings_mapped"] += 1
                     for segment_id, s, e in parts:
-                        spans.append(CodedSpan(
-                            coder=coder, source="human", transcript_id=tid, segment_id=segment_id, code=code.id,
-                            start=s, end=e, text=omap.text[s:e], result_id=coding_guid or None,
-                            created_at=coding.get("creationDateTime"),
-                            updated_at=sel.get("modifiedDateTime") or sel.get("creationDateTime"),
-                        ))
+                        spans.append(
+                            CodedSpan(
+                                coder=coder,
+                                source="human",
+                                transcript_id=tid,
+                                segment_id=segment_id,
+                                code=code.id,
+                                start=s,
+                                end=e,
+                                text=omap.text[s:e],
+                                result_id=coding_guid or None,
+                                created_at=coding.get("creationDateTime"),
+                                updated_at=sel.get("modifiedDateTime") or sel.get("creationDateTime"),
+                            )
+                        )
         for el in source_elements:
             tag = _local(el)
             if tag == "TextSource":
@@ -428,25 +540,58 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                     continue  # counted with the PDF's text representation
                 counts["n_codings"] += 1
                 counts["n_codings_not_used"] += 1
-                issues.add(el.get("name") or _guid(el.get("guid")), _guid(parent.get("guid")), _guid(item.get("guid")),
-                           _code_id(item, code_by_guid), coder_of(item, parent), "not_text_selection", "not_used",
-                           f"coding of a {_local(parent)} in a {tag}: only text selections become codings")
+                issues.add(
+                    el.get("name") or _guid(el.get("guid")),
+                    _guid(parent.get("guid")),
+                    _guid(item.get("guid")),
+                    _code_id(item, code_by_guid),
+                    coder_of(item, parent),
+                    "not_text_selection",
+                    "not_used",
+                    f"coding of a {_local(parent)} in a {tag}: only text selections become codings",
+                )
         skipped = []
-        for tag, label in (("Notes", "note"), ("Links", "link"), ("Graphs", "graph"), ("Cases", "case"),
-                           ("Variables", "variable")):
+        for tag, label in (
+            ("Notes", "note"),
+            ("Links", "link"),
+            ("Graphs", "graph"),
+            ("Cases", "case"),
+            ("Variables", "variable"),
+        ):
             el = _kid(root, tag)
             if el is not None and len(el):
                 skipped.append(f"{len(el)} {label}{'s' if len(el) != 1 else ''}")
         if skipped:
-            issues.add(None, None, None, None, None, "not_imported", "not_used",
-                       "the project also holds " + ", ".join(skipped) + "; qualquant imports codes, text sources "
-                       "and text codings only")
+            issues.add(
+                None,
+                None,
+                None,
+                None,
+                None,
+                "not_imported",
+                "not_used",
+                "the project also holds " + ", ".join(skipped) + "; qualquant imports codes, text sources "
+                "and text codings only",
+            )
     codings = codings_frame(spans)
-    counts.update(n_codes=len(codes), n_sources=len(source_elements), n_text_sources=len(sources),
-                  n_sources_missing=sum(1 for s in sources if s.text is None), n_rows=len(codings))
+    counts.update(
+        n_codes=len(codes),
+        n_sources=len(source_elements),
+        n_text_sources=len(sources),
+        n_sources_missing=sum(1 for s in sources if s.text is None),
+        n_rows=len(codings),
+    )
     return RefiProject(
-        codes=codes, sets=sets, codebook=codebook, origin=origin, source=where, name=root.get("name") or "",
-        users=MappingProxyType(users), sources=tuple(sources), codings=codings, issues=issues.frame(),
+        codes=codes,
+        sets=sets,
+        codebook=codebook,
+        origin=origin,
+        source=where,
+        name=root.get("name") or "",
+        users=MappingProxyType(users),
+        sources=tuple(sources),
+        codings=codings,
+        issues=issues.frame(),
         counts=MappingProxyType(counts),
     )
 
@@ -473,9 +618,12 @@ def _source_text(el, members: dict[str, str], archive: zipfile.ZipFile, where: s
     if not plain_path:
         return None, "the source has neither PlainTextContent nor plainTextPath", None
     if not plain_path.startswith("internal://"):
-        return None, (f"the text is outside the project file ({plain_path}); export the project with its "
-                      "sources embedded"), plain_path
-    file_name = plain_path[len("internal://"):].lstrip("/")
+        return (
+            None,
+            (f"the text is outside the project file ({plain_path}); export the project with its sources embedded"),
+            plain_path,
+        )
+    file_name = plain_path[len("internal://") :].lstrip("/")
     member = None
     for folder in ("sources/", ""):
         member = members.get(folder + file_name.lower())
@@ -483,9 +631,15 @@ def _source_text(el, members: dict[str, str], archive: zipfile.ZipFile, where: s
             break
     if member is None:
         has_sources = any(m.startswith("sources/") and not m.endswith("/") for m in members)
-        return None, (f"{file_name} is not in the project file (its Sources folder "
-                      f"{'lacks it' if has_sources else 'is empty'}); "
-                      "re-export the project with its sources"), plain_path
+        return (
+            None,
+            (
+                f"{file_name} is not in the project file (its Sources folder "
+                f"{'lacks it' if has_sources else 'is empty'}); "
+                "re-export the project with its sources"
+            ),
+            plain_path,
+        )
     try:
         return _decode(archive.read(member), f"{where}:{member}"), "", plain_path
     except RefiError as exc:
@@ -499,6 +653,9 @@ def _match_corpus(corpus, tid: str, text: str):
     if transcript is None:
         return None, ("source_not_in_corpus", f"no transcript {tid!r} in the corpus")
     if transcript.text != text:
-        return None, ("source_text_differs", f"the text of source {tid!r} differs from transcript "
-                      f"{transcript.source_path or tid} ({len(text)} vs {len(transcript.text)} characters)")
+        return None, (
+            "source_text_differs",
+            f"the text of source {tid!r} differs from transcript "
+            f"{transcript.source_path or tid} ({len(text)} vs {len(transcript.text)} characters)",
+        )
     return transcript, None

@@ -185,9 +185,7 @@ def name_matches(name: str, selected: str) -> bool:
     return name == selected
 
 
-def choose_units(
-    stored: str, selections: list[tuple[int, int, str]], origin: str
-) -> tuple[str, str]:
+def choose_units(stored: str, selections: list[tuple[int, int, str]], origin: str) -> tuple[str, str]:
     """Decide how a tool counted the offsets of one source.
 
     Parameters

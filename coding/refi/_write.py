@@ -107,7 +107,9 @@ def _sets_xml(parent, codebook: Codebook, ns: str, guids: dict[str, str], *, mem
         return
     sets = _el(parent, "Sets", ns)
     for facet in facets:
-        el = _el(sets, "Set", ns, guid=stable_guid("facet", facet.id), name=facet.label(None, codebook.default_language))
+        el = _el(
+            sets, "Set", ns, guid=stable_guid("facet", facet.id), name=facet.label(None, codebook.default_language)
+        )
         description = next((v for v in facet.description.values() if v), "")
         _el(el, "Description", ns, "\n\n".join(x for x in (description, id_mark("facet", facet.id)) if x))
         for code in codebook.codes_in(facet.id):
@@ -167,14 +169,17 @@ def _datetime(value) -> str | None:
 def _check_codings(codings: pd.DataFrame, corpus, codebook: Codebook) -> pd.DataFrame:
     missing = [c for c in ("coder", "transcript_id", "code", "start", "end") if c not in codings.columns]
     if missing:
-        raise RefiError(f"The codings table lacks column(s) {', '.join(missing)}; expected {', '.join(CODINGS_COLUMNS)}.")
+        raise RefiError(
+            f"The codings table lacks column(s) {', '.join(missing)}; expected {', '.join(CODINGS_COLUMNS)}."
+        )
     for row_no, row in enumerate(codings.itertuples(index=False), start=1):
         where = f"Codings row {row_no}"
         tid = row.transcript_id
         transcript = corpus.get(tid) if tid is not None else None
         if transcript is None:
-            raise RefiError(f"{where}: transcript {tid!r} is not in the corpus; give the transcripts the codings "
-                            "refer to.")
+            raise RefiError(
+                f"{where}: transcript {tid!r} is not in the corpus; give the transcripts the codings refer to."
+            )
         if row.code not in codebook:
             raise RefiError(f"{where}: code {row.code!r} is not in the codebook.")
         try:
@@ -188,14 +193,21 @@ def _check_codings(codings: pd.DataFrame, corpus, codebook: Codebook) -> pd.Data
             actual = transcript.text[start:end]
             # CSV tables neutralise spreadsheet formulas with a leading apostrophe.
             if text != actual and not (text.startswith("'") and text[1:] == actual and actual[:1] in "=+-@\t\r"):
-                raise RefiError(f"{where}: its text does not match transcript {tid} [{start}:{end}] "
-                                f"({text[:40]!r} vs {actual[:40]!r}); were the codings made on another version?")
+                raise RefiError(
+                    f"{where}: its text does not match transcript {tid} [{start}:{end}] "
+                    f"({text[:40]!r} vs {actual[:40]!r}); were the codings made on another version?"
+                )
     return codings
 
 
 def project_xml(
-    *, corpus, codebook: Codebook, codings: pd.DataFrame, offsets: str = "codepoints",
-    include_predictions: bool = False, name: str | None = None,
+    *,
+    corpus,
+    codebook: Codebook,
+    codings: pd.DataFrame,
+    offsets: str = "codepoints",
+    include_predictions: bool = False,
+    name: str | None = None,
 ) -> tuple[bytes, dict[str, bytes]]:
     """Build the project document and the source files of :func:`write_qdpx` (validated)."""
     if offsets not in OFFSET_UNITS:
@@ -219,15 +231,16 @@ def project_xml(
     transcripts = list(corpus)
     if transcripts:
         sources = _el(root, "Sources", ns)
-    by_transcript: dict[str, pd.DataFrame] = {
-        tid: frame for tid, frame in codings.groupby("transcript_id", sort=False)
-    } if len(codings) else {}
+    by_transcript: dict[str, pd.DataFrame] = (
+        {tid: frame for tid, frame in codings.groupby("transcript_id", sort=False)} if len(codings) else {}
+    )
     for transcript in transcripts:
         source_guid = stable_guid("source", transcript.id)
         file_name = f"{source_guid}.txt"
         files[f"Sources/{file_name}"] = transcript.text.encode("utf-8")
-        src = _el(sources, "TextSource", ns, guid=source_guid, name=transcript.id,
-                  plainTextPath=f"internal://{file_name}")
+        src = _el(
+            sources, "TextSource", ns, guid=source_guid, name=transcript.id, plainTextPath=f"internal://{file_name}"
+        )
         frame = by_transcript.get(transcript.id)
         if frame is None:
             continue
@@ -241,15 +254,30 @@ def project_xml(
             else:
                 s_pos, e_pos = start, end
             sel_guid = stable_guid("selection", transcript.id, start, end, coder, updated)
-            sel = _el(src, "PlainTextSelection", ns, guid=sel_guid, name=_selection_name(transcript.text[start:end]),
-                      startPosition=s_pos, endPosition=e_pos, creatingUser=user_guids[coder],
-                      modifiedDateTime=updated or None)
+            sel = _el(
+                src,
+                "PlainTextSelection",
+                ns,
+                guid=sel_guid,
+                name=_selection_name(transcript.text[start:end]),
+                startPosition=s_pos,
+                endPosition=e_pos,
+                creatingUser=user_guids[coder],
+                modifiedDateTime=updated or None,
+            )
             for k, row in enumerate(rows):
                 result_id = getattr(row, "result_id", None)
                 coding_guid = _as_guid(result_id) or stable_guid(
-                    "coding", transcript.id, start, end, coder, row.code, result_id, k)
-                coding = _el(sel, "Coding", ns, guid=coding_guid, creatingUser=user_guids[coder],
-                             creationDateTime=_datetime(getattr(row, "created_at", None)))
+                    "coding", transcript.id, start, end, coder, row.code, result_id, k
+                )
+                coding = _el(
+                    sel,
+                    "Coding",
+                    ns,
+                    guid=coding_guid,
+                    creatingUser=user_guids[coder],
+                    creationDateTime=_datetime(getattr(row, "created_at", None)),
+                )
                 _el(coding, "CodeRef", ns, targetGUID=guids[row.code])
     _sets_xml(root, codebook, ns, guids, member_attr="targetGUID")
     data = _xml_bytes(root)
@@ -269,8 +297,14 @@ def _selection_name(text: str, limit: int = 100) -> str:
 
 
 def write_qdpx(
-    path: str | os.PathLike[str], *, corpus, codebook: Codebook, codings: pd.DataFrame,
-    offsets: str = "codepoints", include_predictions: bool = False, name: str | None = None,
+    path: str | os.PathLike[str],
+    *,
+    corpus,
+    codebook: Codebook,
+    codings: pd.DataFrame,
+    offsets: str = "codepoints",
+    include_predictions: bool = False,
+    name: str | None = None,
 ) -> Path:
     """Write a REFI-QDA project (``.qdpx``) with the transcripts, the codebook and the codings, atomically.
 
@@ -324,13 +358,26 @@ def write_qdpx(
 
     if not isinstance(corpus, Corpus):
         corpus = Corpus(tuple(corpus))
-    data, files = project_xml(corpus=corpus, codebook=codebook, codings=codings, offsets=offsets,
-                              include_predictions=include_predictions, name=name)
-    sidecar = json.dumps({
-        "format": "qualquant-refi", "version": 1, "offsets": offsets,
-        "code_guids": {guid: code_id for code_id, guid in _code_guids(codebook).items()},
-        "codebook_toml": codebook_to_toml(codebook),
-    }, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    data, files = project_xml(
+        corpus=corpus,
+        codebook=codebook,
+        codings=codings,
+        offsets=offsets,
+        include_predictions=include_predictions,
+        name=name,
+    )
+    sidecar = json.dumps(
+        {
+            "format": "qualquant-refi",
+            "version": 1,
+            "offsets": offsets,
+            "code_guids": {guid: code_id for code_id, guid in _code_guids(codebook).items()},
+            "codebook_toml": codebook_to_toml(codebook),
+        },
+        ensure_ascii=False,
+        indent=1,
+        sort_keys=True,
+    ).encode("utf-8")
 
     def fill(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:

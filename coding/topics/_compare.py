@@ -37,8 +37,22 @@ __all__ = [
 ]
 
 ALIGNMENT_COLUMNS = (
-    "rank", "topic", "label", "terms", "code", "n_coded", "n_uncoded", "mean_coded", "mean_uncoded",
-    "difference", "cohen_d", "rank_biserial", "u_statistic", "p_value", "p_adjusted", "aligned",
+    "rank",
+    "topic",
+    "label",
+    "terms",
+    "code",
+    "n_coded",
+    "n_uncoded",
+    "mean_coded",
+    "mean_uncoded",
+    "difference",
+    "cohen_d",
+    "rank_biserial",
+    "u_statistic",
+    "p_value",
+    "p_adjusted",
+    "aligned",
 )
 
 
@@ -181,8 +195,11 @@ def compare_codes(
     keyed = rows[key_col]
     unknown = rows[keyed.isna() | ~keyed.isin(known)]
     for (code, tid, sid), n in unknown.groupby(["code", "transcript_id", "segment_id"], dropna=False).size().items():
-        reason = ("no segment id (pass the corpus to match offsets)" if sid is None or sid != sid
-                  else "segment is not a document of the model (not a participant turn, or set aside)")
+        reason = (
+            "no segment id (pass the corpus to match offsets)"
+            if sid is None or sid != sid
+            else "segment is not a document of the model (not a participant turn, or set aside)"
+        )
         set_aside.append((code, tid, None if sid != sid else sid, int(n), reason))
     rows = rows[keyed.notna() & keyed.isin(known)]
     coded_sets = {code: set(group[key_col]) for code, group in rows.groupby("code", sort=True)}
@@ -190,9 +207,15 @@ def compare_codes(
     for code, keys in coded_sets.items():
         n_coded = int(np.isin(doc_keys, list(keys)).sum())
         if n_coded < min_coded or n_coded == len(docs):
-            set_aside.append((code, None, None, n_coded,
-                              f"applied to {n_coded} of {len(docs)} documents; need at least {min_coded} "
-                              "and some uncoded"))
+            set_aside.append(
+                (
+                    code,
+                    None,
+                    None,
+                    n_coded,
+                    f"applied to {n_coded} of {len(docs)} documents; need at least {min_coded} and some uncoded",
+                )
+            )
         else:
             codes.append(code)
     set_aside_frame = pd.DataFrame(set_aside, columns=["code", "transcript_id", "segment_id", "n_rows", "reason"])
@@ -209,27 +232,47 @@ def compare_codes(
         for k in range(int(model.n_topics)):
             x, y = theta[mask, k], theta[~mask, k]
             mw = mann_whitney(x, y)
-            out.append((k, model.labels_[k], terms[k], code, int(mask.sum()), int((~mask).sum()),
-                        float(x.mean()), float(y.mean()), float(x.mean() - y.mean()), _cohen_d(x, y),
-                        mw.rank_biserial, mw.statistic, mw.p_value))
+            out.append(
+                (
+                    k,
+                    model.labels_[k],
+                    terms[k],
+                    code,
+                    int(mask.sum()),
+                    int((~mask).sum()),
+                    float(x.mean()),
+                    float(y.mean()),
+                    float(x.mean() - y.mean()),
+                    _cohen_d(x, y),
+                    mw.rank_biserial,
+                    mw.statistic,
+                    mw.p_value,
+                )
+            )
     table = pd.DataFrame(out, columns=list(ALIGNMENT_COLUMNS[1:-2]))
     table["p_adjusted"] = benjamini_hochberg(table["p_value"])
     table["aligned"] = (table["p_adjusted"] < alpha) & (table["difference"] > 0)
     table = table.sort_values(["rank_biserial", "topic", "code"], ascending=[False, True, True], kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1, dtype=np.int64))
     table = table.reset_index(drop=True)
-    best = (table.sort_values(["topic", "aligned", "rank_biserial"], ascending=[True, False, False], kind="stable")
-            .groupby("topic", sort=True).head(1).reset_index(drop=True))
+    best = (
+        table.sort_values(["topic", "aligned", "rank_biserial"], ascending=[True, False, False], kind="stable")
+        .groupby("topic", sort=True)
+        .head(1)
+        .reset_index(drop=True)
+    )
     summary = model.topic_summary(6)
     unmatched = best[~best["aligned"]]
-    candidates = pd.DataFrame({
-        "topic": unmatched["topic"].to_numpy(dtype=np.int64),
-        "label": unmatched["label"].to_numpy(dtype=object),
-        "terms": unmatched["terms"].to_numpy(dtype=object),
-        "prevalence": summary.set_index("topic").loc[unmatched["topic"], "prevalence"].to_numpy(),
-        "best_code": unmatched["code"].to_numpy(dtype=object),
-        "best_rank_biserial": unmatched["rank_biserial"].to_numpy(),
-    })
+    candidates = pd.DataFrame(
+        {
+            "topic": unmatched["topic"].to_numpy(dtype=np.int64),
+            "label": unmatched["label"].to_numpy(dtype=object),
+            "terms": unmatched["terms"].to_numpy(dtype=object),
+            "prevalence": summary.set_index("topic").loc[unmatched["topic"], "prevalence"].to_numpy(),
+            "best_code": unmatched["code"].to_numpy(dtype=object),
+            "best_rank_biserial": unmatched["rank_biserial"].to_numpy(),
+        }
+    )
     reps = model.representative_documents(n_segments)
     candidate_segments = reps[reps["topic"].isin(candidates["topic"])].reset_index(drop=True)
     return CompareResult(table, best, candidates, candidate_segments, set_aside_frame)
@@ -322,16 +365,28 @@ def to_labelstudio_predictions(
             else:
                 key = ("segment", seg.segment_id)
                 start, end = 0, len(seg.text)
-            task = by_task.setdefault(key, {"unit": unit, "transcript_id": transcript.id,
-                                            "segment_id": seg.segment_id if unit == "segment" else None,
-                                            "model_version": version, "scores": [], "result": []})
+            task = by_task.setdefault(
+                key,
+                {
+                    "unit": unit,
+                    "transcript_id": transcript.id,
+                    "segment_id": seg.segment_id if unit == "segment" else None,
+                    "model_version": version,
+                    "scores": [],
+                    "result": [],
+                },
+            )
             task["scores"].append(hit[1])
-            task["result"].append({
-                "id": f"t{hit[0]}_{seg.segment_id.replace(':', '_')}",
-                "from_name": codebook.facet_of(code), "to_name": "text", "type": "labels",
-                "value": {"start": start, "end": end, "text": seg.text, "labels": [code]},
-                "score": hit[1],
-            })
+            task["result"].append(
+                {
+                    "id": f"t{hit[0]}_{seg.segment_id.replace(':', '_')}",
+                    "from_name": codebook.facet_of(code),
+                    "to_name": "text",
+                    "type": "labels",
+                    "value": {"start": start, "end": end, "text": seg.text, "labels": [code]},
+                    "score": hit[1],
+                }
+            )
     out = []
     for task in by_task.values():
         scores = task.pop("scores")
@@ -370,8 +425,12 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
                 f"unit={key[0]!r} before pushing predictions."
             )
         created = client._call(
-            f"creating a prediction on task {task_id}", client.sdk.predictions.create,
-            task=task_id, result=pred["result"], score=pred["score"], model_version=pred["model_version"],
+            f"creating a prediction on task {task_id}",
+            client.sdk.predictions.create,
+            task=task_id,
+            result=pred["result"],
+            score=pred["score"],
+            model_version=pred["model_version"],
         )
         ids.append(int(created.id))
     return ids
@@ -401,8 +460,16 @@ def pull_predictions(client, project, *, codebook=None, corpus=None):
 
     project_id = client._resolve(project)
     by_task = client.predictions(project_id)
-    tasks = [{"id": int(task.id), "data": task.data or {}, "annotations": [], "drafts": [],
-              "predictions": by_task.get(int(task.id), []), "project": project_id}
-             for task in client.tasks(project_id)]
+    tasks = [
+        {
+            "id": int(task.id),
+            "data": task.data or {},
+            "annotations": [],
+            "drafts": [],
+            "predictions": by_task.get(int(task.id), []),
+            "project": project_id,
+        }
+        for task in client.tasks(project_id)
+    ]
     raw = json.dumps(tasks, ensure_ascii=False, default=str).encode("utf-8")
     return parse_export(raw, name=f"predictions of project {project_id}", codebook=codebook, corpus=corpus)

@@ -95,10 +95,10 @@ class ArrayBow:
         for first in range(0, len(bounds) - 1, _BLOCK):
             last = min(first + _BLOCK, len(bounds) - 1)
             base = bounds[first]
-            ids = self.ids[base:bounds[last]].tolist()
-            counts = self.counts[base:bounds[last]].tolist()
-            for a, b in zip(bounds[first:last], bounds[first + 1:last + 1]):
-                yield list(zip(ids[a - base:b - base], counts[a - base:b - base]))
+            ids = self.ids[base : bounds[last]].tolist()
+            counts = self.counts[base : bounds[last]].tolist()
+            for a, b in zip(bounds[first:last], bounds[first + 1 : last + 1]):
+                yield list(zip(ids[a - base : b - base], counts[a - base : b - base]))
 
     def subset(self, rows: Sequence[int]) -> ArrayBow:
         """Return the documents ``rows`` (in that order; repeats allowed, as in a bootstrap)."""
@@ -106,8 +106,11 @@ class ArrayBow:
         lengths = self.indptr[rows + 1] - self.indptr[rows]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
-        take = np.concatenate([np.arange(self.indptr[r], self.indptr[r + 1]) for r in rows]) if len(rows) else \
-            np.zeros(0, dtype=np.int64)
+        take = (
+            np.concatenate([np.arange(self.indptr[r], self.indptr[r + 1]) for r in rows])
+            if len(rows)
+            else np.zeros(0, dtype=np.int64)
+        )
         return ArrayBow(indptr, self.ids[take], self.counts[take])
 
 
@@ -130,9 +133,9 @@ class ArrayTexts:
         for first in range(0, len(bounds) - 1, _BLOCK):
             last = min(first + _BLOCK, len(bounds) - 1)
             base = bounds[first]
-            ids = self.ids[base:bounds[last]].tolist()
-            for a, b in zip(bounds[first:last], bounds[first + 1:last + 1]):
-                yield [words[i] for i in ids[a - base:b - base]]
+            ids = self.ids[base : bounds[last]].tolist()
+            for a, b in zip(bounds[first:last], bounds[first + 1 : last + 1]):
+                yield [words[i] for i in ids[a - base : b - base]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,15 +280,30 @@ def _iter_frame(frame: pd.DataFrame) -> Iterator[_Doc]:
     seg = column("segment_id")
     doc = column("doc_id")
     doc = [d if d is not None else (s if s is not None else str(i)) for i, (d, s) in enumerate(zip(doc, seg))]
-    for i, (d, t, s, c, text, lem, tok) in enumerate(zip(
-        doc, column("transcript_id"), seg, column("case_id"), column("text"), frame["lemmas"].tolist(),
-        column("tokens"),
-    )):
+    for i, (d, t, s, c, text, lem, tok) in enumerate(
+        zip(
+            doc,
+            column("transcript_id"),
+            seg,
+            column("case_id"),
+            column("text"),
+            frame["lemmas"].tolist(),
+            column("tokens"),
+        )
+    ):
         if isinstance(lem, str) or not isinstance(lem, Iterable):
-            raise TopicModelError(f"Documents table row {i} (doc {d}): 'lemmas' must be a list of lemmas, "
-                                  f"not {type(lem).__name__}.")
-        yield _Doc(str(d), None if t is None else str(t), None if s is None else str(s),
-                   None if c is None else str(c), text, lem, tok)
+            raise TopicModelError(
+                f"Documents table row {i} (doc {d}): 'lemmas' must be a list of lemmas, not {type(lem).__name__}."
+            )
+        yield _Doc(
+            str(d),
+            None if t is None else str(t),
+            None if s is None else str(s),
+            None if c is None else str(c),
+            text,
+            lem,
+            tok,
+        )
 
 
 def _iter_lists(docs: Iterable) -> Iterator[_Doc]:
@@ -378,8 +396,9 @@ def prepare_documents(
             tokens = [tokens[i] for i in keep] if aligned else None
         builder.add(lemmas)
         if keep_texts:
-            seq_chunks.append(np.fromiter((vocab.setdefault(w, len(vocab)) for w in lemmas), dtype=np.int32,
-                                          count=len(lemmas)))
+            seq_chunks.append(
+                np.fromiter((vocab.setdefault(w, len(vocab)) for w in lemmas), dtype=np.int32, count=len(lemmas))
+            )
         seq_lengths.append(len(lemmas))
         if tokens is not None and not isinstance(tokens, str) and len(tokens) == len(lemmas):
             pairs.update(zip(lemmas, (str(t).lower() for t in tokens)))
@@ -419,8 +438,12 @@ def prepare_documents(
         n_in_vocab = bow_tokens
     kept_rows = np.flatnonzero(n_in_vocab > 0)
     dropped = [
-        (*meta[i][:4], "no lemma left in the vocabulary after filtering (no_below/no_above)"
-         if seq_lengths[i] else "no content lemmas")
+        (
+            *meta[i][:4],
+            "no lemma left in the vocabulary after filtering (no_below/no_above)"
+            if seq_lengths[i]
+            else "no content lemmas",
+        )
         for i in np.flatnonzero(n_in_vocab == 0)
     ]
     if len(kept_rows) == 0:
@@ -443,15 +466,17 @@ def prepare_documents(
     id2token = [dictionary[i] for i in range(len(dictionary))]
     texts = ArrayTexts(text_indptr, text_ids, id2token)
 
-    documents = pd.DataFrame([meta[i] for i in kept_rows.tolist()],
-                             columns=["doc_id", "transcript_id", "segment_id", "case_id", "excerpt"])
+    documents = pd.DataFrame(
+        [meta[i] for i in kept_rows.tolist()], columns=["doc_id", "transcript_id", "segment_id", "case_id", "excerpt"]
+    )
     documents.insert(4, "n_tokens", n_in_vocab[kept_rows].astype("int64"))
     documents = documents[list(DOCUMENT_COLUMNS)].astype({c: object for c in DOCUMENT_COLUMNS if c != "n_tokens"})
     if documents["doc_id"].duplicated().any():
         dup = documents.loc[documents["doc_id"].duplicated(), "doc_id"].iloc[0]
         raise TopicModelError(f"Document id {dup!r} occurs twice; document ids must be unique.")
-    dropped_frame = pd.DataFrame(dropped, columns=["doc_id", "transcript_id", "segment_id", "case_id", "reason"],
-                                 dtype=object)
+    dropped_frame = pd.DataFrame(
+        dropped, columns=["doc_id", "transcript_id", "segment_id", "case_id", "reason"], dtype=object
+    )
 
     surface: dict[str, list[tuple[str, int]]] = {}
     for (lemma, form), count in pairs.items():

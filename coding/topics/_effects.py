@@ -34,11 +34,28 @@ import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
 
-__all__ = ["EFFECTS_COLUMNS", "SET_ASIDE_COLUMNS", "align_topics", "effects_set_aside", "effects_to_svg",
-           "estimate_effects"]
+__all__ = [
+    "EFFECTS_COLUMNS",
+    "SET_ASIDE_COLUMNS",
+    "align_topics",
+    "effects_set_aside",
+    "effects_to_svg",
+    "estimate_effects",
+]
 
-EFFECTS_COLUMNS = ("topic", "label", "term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "n",
-                   "n_sims", "method")
+EFFECTS_COLUMNS = (
+    "topic",
+    "label",
+    "term",
+    "estimate",
+    "std_error",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "n",
+    "n_sims",
+    "method",
+)
 #: Columns of :func:`effects_set_aside`.
 SET_ASIDE_COLUMNS = ("unit", "reason", "n_documents")
 #: Reason of a unit without a row in the covariates table.
@@ -163,9 +180,11 @@ def estimate_effects(
             )
         if aside:
             bad = [k for k, _ in aside[:5]]
-            raise TopicModelError(f"{len(aside)} case(s) have missing covariate values (first: "
-                                  f"{', '.join(map(str, bad))}); drop or impute them before estimating effects "
-                                  "(or pass missing='drop').")
+            raise TopicModelError(
+                f"{len(aside)} case(s) have missing covariate values (first: "
+                f"{', '.join(map(str, bad))}); drop or impute them before estimating effects "
+                "(or pass missing='drop')."
+            )
     k_all = int(model.n_topics)
     topic_list = list(range(k_all)) if topics is None else [int(t) for t in topics]
     left_out = {k for k, _ in aside}
@@ -201,18 +220,36 @@ def estimate_effects(
             cov = sigma2 * xtx_inv
             draws[s, j] = rng.multivariate_normal(beta, cov, method="eigh")
     lo, hi = (1 - ci) / 2, 1 - (1 - ci) / 2
-    method = (f"method of composition: {n_sims} draws of theta ~ Dirichlet(variational gamma) "
-              + (f"over {len(models)} fits (seeds {model.random_state}, {', '.join(map(str, refit_seeds))}), "
-                 if refit_seeds else "from one fit, ")
-              + "each with an OLS coefficient draw")
+    method = (
+        f"method of composition: {n_sims} draws of theta ~ Dirichlet(variational gamma) "
+        + (
+            f"over {len(models)} fits (seeds {model.random_state}, {', '.join(map(str, refit_seeds))}), "
+            if refit_seeds
+            else "from one fit, "
+        )
+        + "each with an OLS coefficient draw"
+    )
     rows = []
     for j, k in enumerate(topic_list):
         for t, term in enumerate(terms):
             d = draws[:, j, t]
             est, se = float(d.mean()), float(d.std(ddof=1))
             pval = float(2 * norm.sf(abs(est) / se)) if se > 0 else float("nan")
-            rows.append((k, model.labels_[k], term, est, se, float(np.quantile(d, lo)), float(np.quantile(d, hi)),
-                         pval, n, n_sims, method))
+            rows.append(
+                (
+                    k,
+                    model.labels_[k],
+                    term,
+                    est,
+                    se,
+                    float(np.quantile(d, lo)),
+                    float(np.quantile(d, hi)),
+                    pval,
+                    n,
+                    n_sims,
+                    method,
+                )
+            )
     out = pd.DataFrame(rows, columns=list(EFFECTS_COLUMNS))
     return out.astype({"topic": "int64", "n": "int64", "n_sims": "int64"})
 
@@ -231,8 +268,9 @@ def _effects_inputs(model, covariates: pd.DataFrame, *, by: str | None, formula:
     table.index = table.index.astype(str)
     if by is not None:
         if by not in table.columns:
-            raise TopicModelError(f"Covariate {by!r} is not a column of the cases table "
-                                  f"(columns: {', '.join(map(str, table.columns))}).")
+            raise TopicModelError(
+                f"Covariate {by!r} is not a column of the cases table (columns: {', '.join(map(str, table.columns))})."
+            )
         numeric = pd.api.types.is_numeric_dtype(table[by]) and table[by].dtype != bool
         rhs = f"Q('{by}')" if numeric else f"C(Q('{by}'))"
         columns = [by]
@@ -265,8 +303,9 @@ def _set_aside(table: pd.DataFrame, columns: list, keys: list[str]) -> list[tupl
     return out
 
 
-def effects_set_aside(model, covariates: pd.DataFrame, *, by: str | None = None, formula: str | None = None,
-                      level: str = "case") -> pd.DataFrame:
+def effects_set_aside(
+    model, covariates: pd.DataFrame, *, by: str | None = None, formula: str | None = None, level: str = "case"
+) -> pd.DataFrame:
     """The units of ``model`` that :func:`estimate_effects` with ``missing="drop"`` leaves out, and why.
 
     Parameters
@@ -287,18 +326,26 @@ def effects_set_aside(model, covariates: pd.DataFrame, *, by: str | None = None,
     aside = _set_aside(table, columns, keys)
     docs = model.documents_
     if level == "case":
-        unit_of = [c if c is not None else (t if t is not None else d)
-                   for c, t, d in zip(docs["case_id"], docs["transcript_id"], docs["doc_id"])]
+        unit_of = [
+            c if c is not None else (t if t is not None else d)
+            for c, t, d in zip(docs["case_id"], docs["transcript_id"], docs["doc_id"])
+        ]
     else:
         unit_of = keys
     counts = pd.Series([str(u) for u in unit_of]).value_counts()
-    return pd.DataFrame({"unit": [k for k, _ in aside], "reason": [r for _, r in aside],
-                         "n_documents": [int(counts.get(k, 0)) for k, _ in aside]},
-                        columns=list(SET_ASIDE_COLUMNS)).astype({"n_documents": "int64"})
+    return pd.DataFrame(
+        {
+            "unit": [k for k, _ in aside],
+            "reason": [r for _, r in aside],
+            "n_documents": [int(counts.get(k, 0)) for k, _ in aside],
+        },
+        columns=list(SET_ASIDE_COLUMNS),
+    ).astype({"n_documents": "int64"})
 
 
-def effects_to_svg(table: pd.DataFrame, *, title: str | None = None, include_intercept: bool = False,
-                   width: int = 640) -> str:
+def effects_to_svg(
+    table: pd.DataFrame, *, title: str | None = None, include_intercept: bool = False, width: int = 640
+) -> str:
     """A self-contained SVG point-range plot of an effects table.
 
     One row per topic x term: a dot at ``estimate`` and a line from ``ci_low`` to
@@ -337,28 +384,37 @@ def effects_to_svg(table: pd.DataFrame, *, title: str | None = None, include_int
     def x(v: float) -> float:
         return left + (v - lo) / (hi - lo) * plot_w
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12" role="img">'
+    ]
     if title:
-        parts.append(f'<title>{escape(title)}</title>')
+        parts.append(f"<title>{escape(title)}</title>")
         parts.append(f'<text x="{width / 2:.1f}" y="22" text-anchor="middle" font-size="14">{escape(title)}</text>')
     bottom = top + row_h * max(len(rows), 1)
-    parts.append(f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" y2="{bottom}" stroke="#888" '
-                 'stroke-dasharray="4 3"/>')
+    parts.append(
+        f'<line x1="{x(0):.1f}" y1="{top - 4}" x2="{x(0):.1f}" y2="{bottom}" stroke="#888" stroke-dasharray="4 3"/>'
+    )
     for i, r in enumerate(rows.itertuples(index=False)):
         y = top + row_h * i + row_h / 2
         label = getattr(r, "label", "") or f"Topic {r.topic}"
         text = f"{label}: {r.term}" if str(label).startswith("Topic") else f"Topic {r.topic} ({label}): {r.term}"
         parts.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{escape(text[:42])}</text>')
-        parts.append(f'<line x1="{x(r.ci_low):.1f}" y1="{y:.1f}" x2="{x(r.ci_high):.1f}" y2="{y:.1f}" '
-                     'stroke="#1f4e79" stroke-width="2"/>')
-        parts.append(f'<circle cx="{x(r.estimate):.1f}" cy="{y:.1f}" r="4" fill="#1f4e79">'
-                     f'<title>{escape(f"{r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]")}</title></circle>')
+        parts.append(
+            f'<line x1="{x(r.ci_low):.1f}" y1="{y:.1f}" x2="{x(r.ci_high):.1f}" y2="{y:.1f}" '
+            'stroke="#1f4e79" stroke-width="2"/>'
+        )
+        parts.append(
+            f'<circle cx="{x(r.estimate):.1f}" cy="{y:.1f}" r="4" fill="#1f4e79">'
+            f"<title>{escape(f'{r.estimate:.3f} [{r.ci_low:.3f}, {r.ci_high:.3f}]')}</title></circle>"
+        )
     parts.append(f'<line x1="{left}" y1="{bottom}" x2="{left + plot_w}" y2="{bottom}" stroke="#333"/>')
     for v in np.linspace(lo + pad, hi - pad, 5):
         parts.append(f'<line x1="{x(v):.1f}" y1="{bottom}" x2="{x(v):.1f}" y2="{bottom + 5}" stroke="#333"/>')
         parts.append(f'<text x="{x(v):.1f}" y="{bottom + 18}" text-anchor="middle">{v:.2f}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{bottom + 34}" text-anchor="middle">'
-                 'Difference in topic proportion (point estimate and interval)</text>')
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{bottom + 34}" text-anchor="middle">'
+        "Difference in topic proportion (point estimate and interval)</text>"
+    )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -60,12 +60,13 @@ from qualquant.io import atomic_write_dir
 __all__ = ["NotFittedError", "TOPICS_COLUMNS", "TopicModel", "select_n_topics"]
 
 
-
 class NotFittedError(TopicModelError, AttributeError):
     """A learned attribute or method of a :class:`TopicModel` was used before ``fit``.
 
     Also an ``AttributeError``, so ``hasattr(model, "topics_")`` stays False.
     """
+
+
 TOPICS_COLUMNS = ("topic", "label", "rank", "lemma", "weight", "surface_form", "surface_forms")
 _FORMAT_VERSION = 1
 
@@ -169,12 +170,23 @@ class TopicModel:
         if seeds is not None and hasattr(seeds, "seed_words") and not isinstance(seeds, Mapping):
             seeds = seeds.seed_words
         return {
-            "n_topics": self.n_topics, "passes": self.passes, "iterations": self.iterations,
-            "alpha": self.alpha, "eta": self.eta, "random_state": self.random_state, "workers": self.workers,
-            "unit": self.unit, "roles": list(self.roles), "window": self.window, "no_below": self.no_below,
-            "no_above": self.no_above, "stop_words": list(self.stop_words),
+            "n_topics": self.n_topics,
+            "passes": self.passes,
+            "iterations": self.iterations,
+            "alpha": self.alpha,
+            "eta": self.eta,
+            "random_state": self.random_state,
+            "workers": self.workers,
+            "unit": self.unit,
+            "roles": list(self.roles),
+            "window": self.window,
+            "no_below": self.no_below,
+            "no_above": self.no_above,
+            "stop_words": list(self.stop_words),
             "seed_words": None if seeds is None else {str(k): list(v) for k, v in seeds.items()},
-            "seed_weight": self.seed_weight, "coherence": self.coherence, "topn": self.topn,
+            "seed_weight": self.seed_weight,
+            "coherence": self.coherence,
+            "topn": self.topn,
             "chunksize": self.chunksize,
         }
 
@@ -200,8 +212,9 @@ class TopicModel:
             raise TopicModelError("With seed_words, eta must be None or a number (the base prior value).")
 
     # --------------------------------------------------------------------- fit
-    def select_n_topics(self, docs, k_range: Iterable[int], *, seeds: Sequence[int] | None = None,
-                        rule: str = "max") -> SelectionResult:
+    def select_n_topics(
+        self, docs, k_range: Iterable[int], *, seeds: Sequence[int] | None = None, rule: str = "max"
+    ) -> SelectionResult:
         """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
 
         A convenience around :func:`select_n_topics`: the
@@ -216,14 +229,37 @@ class TopicModel:
             ``curve`` (k, seed, coherence), ``summary`` (mean and sd per K),
             ``best_k``, ``rule`` (stated in words) and ``model``.
         """
-        settings = {name: getattr(self, name) for name in (
-            "passes", "iterations", "alpha", "eta", "workers", "unit", "roles", "window", "no_below",
-            "no_above", "stop_words", "seed_words", "seed_weight", "topn", "chunksize")}
+        settings = {
+            name: getattr(self, name)
+            for name in (
+                "passes",
+                "iterations",
+                "alpha",
+                "eta",
+                "workers",
+                "unit",
+                "roles",
+                "window",
+                "no_below",
+                "no_above",
+                "stop_words",
+                "seed_words",
+                "seed_weight",
+                "topn",
+                "chunksize",
+            )
+        }
         if seeds is None:
             seeds = tuple(self.random_state + i for i in range(3))
         coherence = self.coherence or "c_v"
-        return search_n_topics(lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **settings),
-                               docs, k_range, seeds=seeds, coherence=coherence, rule=rule)
+        return search_n_topics(
+            lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **settings),
+            docs,
+            k_range,
+            seeds=seeds,
+            coherence=coherence,
+            rule=rule,
+        )
 
     def fit(self, docs) -> TopicModel:
         """Fit the model.
@@ -245,9 +281,16 @@ class TopicModel:
             Invalid parameters, no usable documents, or more seeded codes than topics.
         """
         self._validate()
-        prepared = prepare_documents(docs, unit=self.unit, roles=self.roles, window=self.window,
-                                     no_below=self.no_below, no_above=self.no_above, stop_words=self.stop_words,
-                                     keep_texts=self.coherence is not None)
+        prepared = prepare_documents(
+            docs,
+            unit=self.unit,
+            roles=self.roles,
+            window=self.window,
+            no_below=self.no_below,
+            no_above=self.no_above,
+            stop_words=self.stop_words,
+            keep_texts=self.coherence is not None,
+        )
         return self._fit_prepared(prepared)
 
     def _seeds(self) -> dict[str, tuple[str, ...]]:
@@ -288,9 +331,17 @@ class TopicModel:
         from gensim.matutils import dirichlet_expectation
         from gensim.models import LdaModel, LdaMulticore
 
-        common = dict(id2word=dictionary, num_topics=int(self.n_topics), passes=int(self.passes),
-                      iterations=int(self.iterations), alpha=self.alpha, eta=eta, random_state=int(random_state),
-                      chunksize=int(self.chunksize), eval_every=None)
+        common = dict(
+            id2word=dictionary,
+            num_topics=int(self.n_topics),
+            passes=int(self.passes),
+            iterations=int(self.iterations),
+            alpha=self.alpha,
+            eta=eta,
+            random_state=int(random_state),
+            chunksize=int(self.chunksize),
+            eval_every=None,
+        )
         cls = LdaModel if self.workers == 1 else LdaMulticore
         if self.workers > 1:
             common["workers"] = int(self.workers)
@@ -313,8 +364,9 @@ class TopicModel:
         if isinstance(eta, np.ndarray) and any(labels):
             base = 1.0 / int(self.n_topics) if self.eta is None else float(self.eta)
             seed_init = eta - base  # seed_weight at each seed word of its own topic, 0 elsewhere
-        model = self._train(prepared.bow, prepared.dictionary, random_state=self.random_state, eta=eta,
-                            seed_init=seed_init)
+        model = self._train(
+            prepared.bow, prepared.dictionary, random_state=self.random_state, eta=eta, seed_init=seed_init
+        )
         self.model_ = model
         self.dictionary_ = prepared.dictionary
         self.documents_ = prepared.documents.reset_index(drop=True)
@@ -334,16 +386,18 @@ class TopicModel:
             self.coherence_ = float("nan")
             return
         words = self.top_words()
-        self.topic_coherence_ = topic_coherence(words, self._prepared.texts, self.dictionary_,
-                                                measure=self.coherence, corpus=self._prepared.bow)
+        self.topic_coherence_ = topic_coherence(
+            words, self._prepared.texts, self.dictionary_, measure=self.coherence, corpus=self._prepared.bow
+        )
         self.coherence_ = float(np.mean(self.topic_coherence_))
 
     # ----------------------------------------------------------------- outputs
     def __getattr__(self, name: str):
         # only reached when normal lookup fails: a learned attribute before fit
         if name.endswith("_") and not name.startswith("__"):
-            raise NotFittedError(f"This TopicModel is not fitted yet ({name} is learned); call fit(docs) first "
-                                 "(or TopicModel.load).")
+            raise NotFittedError(
+                f"This TopicModel is not fitted yet ({name} is learned); call fit(docs) first (or TopicModel.load)."
+            )
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _check_fitted(self) -> None:
@@ -354,8 +408,10 @@ class TopicModel:
         """Top lemmas of each topic, most probable first."""
         self._check_fitted()
         topn = int(topn or self.topn)
-        return [[self.dictionary_[i] for i, _ in self.model_.get_topic_terms(k, topn=topn)]
-                for k in range(int(self.n_topics))]
+        return [
+            [self.dictionary_[i] for i, _ in self.model_.get_topic_terms(k, topn=topn)]
+            for k in range(int(self.n_topics))
+        ]
 
     def topic_word_matrix(self) -> np.ndarray:
         """Topic-word probabilities, shape ``(n_topics, n_words)``."""
@@ -369,8 +425,9 @@ class TopicModel:
             for rank, (wid, weight) in enumerate(self.model_.get_topic_terms(k, topn=int(self.topn)), start=1):
                 lemma = self.dictionary_[wid]
                 forms = surface.get(lemma) or [(lemma, 0)]
-                rows.append((k, self.labels_[k], rank, lemma, float(weight), forms[0][0],
-                             ", ".join(f for f, _ in forms[:3])))
+                rows.append(
+                    (k, self.labels_[k], rank, lemma, float(weight), forms[0][0], ", ".join(f for f, _ in forms[:3]))
+                )
         frame = pd.DataFrame(rows, columns=list(TOPICS_COLUMNS))
         return frame.astype({"topic": "int64", "rank": "int64", "weight": "float64"})
 
@@ -393,10 +450,12 @@ class TopicModel:
         self._check_fitted()
         k = int(self.n_topics)
         docs = self.documents_
-        out = pd.DataFrame({
-            col: np.repeat(docs[col].to_numpy(dtype=object), k)
-            for col in ("doc_id", "transcript_id", "segment_id", "case_id")
-        })
+        out = pd.DataFrame(
+            {
+                col: np.repeat(docs[col].to_numpy(dtype=object), k)
+                for col in ("doc_id", "transcript_id", "segment_id", "case_id")
+            }
+        )
         out["topic"] = np.tile(np.arange(k, dtype=np.int64), len(docs))
         out["proportion"] = self.doc_topics_.reshape(-1)
         return out
@@ -411,8 +470,10 @@ class TopicModel:
         self._check_fitted()
         theta = self.doc_topics_ if theta is None else theta
         docs = self.documents_
-        keys = [c if c is not None else (t if t is not None else d)
-                for c, t, d in zip(docs["case_id"], docs["transcript_id"], docs["doc_id"])]
+        keys = [
+            c if c is not None else (t if t is not None else d)
+            for c, t, d in zip(docs["case_id"], docs["transcript_id"], docs["doc_id"])
+        ]
         cases, inverse = np.unique(np.asarray(keys, dtype=object).astype(str), return_inverse=True)
         order = {c: i for i, c in enumerate(dict.fromkeys(np.asarray(keys, dtype=str)))}
         weights = docs["n_tokens"].to_numpy(dtype=float)
@@ -427,12 +488,14 @@ class TopicModel:
         """Topic proportions per case, long: ``case_id, topic, proportion, n_tokens``."""
         cases, matrix, tokens = self.case_matrix()
         k = int(self.n_topics)
-        return pd.DataFrame({
-            "case_id": np.repeat(np.asarray(cases, dtype=object), k),
-            "topic": np.tile(np.arange(k, dtype=np.int64), len(cases)),
-            "proportion": matrix.reshape(-1),
-            "n_tokens": np.repeat(tokens.astype("int64"), k),
-        })
+        return pd.DataFrame(
+            {
+                "case_id": np.repeat(np.asarray(cases, dtype=object), k),
+                "topic": np.tile(np.arange(k, dtype=np.int64), len(cases)),
+                "proportion": matrix.reshape(-1),
+                "n_tokens": np.repeat(tokens.astype("int64"), k),
+            }
+        )
 
     def representative_documents(self, n: int = 3) -> pd.DataFrame:
         """The ``n`` documents with the highest proportion of each topic.
@@ -450,10 +513,33 @@ class TopicModel:
             order = np.lexsort((np.arange(len(docs)), -self.doc_topics_[:, k]))[:n]
             for rank, i in enumerate(order, start=1):
                 d = docs.iloc[i]
-                rows.append((k, self.labels_[k], rank, d["doc_id"], d["segment_id"], d["transcript_id"],
-                             d["case_id"], float(self.doc_topics_[i, k]), d["excerpt"]))
-        return pd.DataFrame(rows, columns=["topic", "label", "rank", "doc_id", "segment_id", "transcript_id",
-                                           "case_id", "proportion", "excerpt"])
+                rows.append(
+                    (
+                        k,
+                        self.labels_[k],
+                        rank,
+                        d["doc_id"],
+                        d["segment_id"],
+                        d["transcript_id"],
+                        d["case_id"],
+                        float(self.doc_topics_[i, k]),
+                        d["excerpt"],
+                    )
+                )
+        return pd.DataFrame(
+            rows,
+            columns=[
+                "topic",
+                "label",
+                "rank",
+                "doc_id",
+                "segment_id",
+                "transcript_id",
+                "case_id",
+                "proportion",
+                "excerpt",
+            ],
+        )
 
     @property
     def prepared_(self) -> PreparedDocuments:
@@ -464,8 +550,9 @@ class TopicModel:
     def refit(self, random_state: int, rows: Sequence[int] | None = None) -> TopicModel:
         """Fit a copy with another seed, optionally on a subset/resample of the documents (``rows``)."""
         self._check_fitted()
-        clone = TopicModel(**{**self.get_params(), "random_state": int(random_state), "coherence": None,
-                              "seed_words": self.seed_words})
+        clone = TopicModel(
+            **{**self.get_params(), "random_state": int(random_state), "coherence": None, "seed_words": self.seed_words}
+        )
         prepared = self._prepared
         if rows is not None:
             rows = np.asarray(rows, dtype=np.int64)
@@ -475,9 +562,15 @@ class TopicModel:
             np.cumsum(lengths, out=indptr[1:])
             take = np.concatenate([np.arange(texts.indptr[r], texts.indptr[r + 1]) for r in rows])
             docs = prepared.documents.iloc[rows].reset_index(drop=True)
-            prepared = PreparedDocuments(prepared.dictionary, prepared.bow.subset(rows),
-                                         ArrayTexts(indptr, texts.ids[take], texts.id2token), docs,
-                                         prepared.dropped, prepared.surface, prepared.unit)
+            prepared = PreparedDocuments(
+                prepared.dictionary,
+                prepared.bow.subset(rows),
+                ArrayTexts(indptr, texts.ids[take], texts.id2token),
+                docs,
+                prepared.dropped,
+                prepared.surface,
+                prepared.unit,
+            )
         return clone._fit_prepared(prepared)
 
     # -------------------------------------------------------------- save/load
@@ -490,19 +583,33 @@ class TopicModel:
             The directory.
         """
         self._check_fitted()
+
         def write(tmp: Path) -> None:
             p = self._prepared
             self.model_.save(str(tmp / "lda.gensim"))
-            np.savez(tmp / "arrays.npz", bow_indptr=p.bow.indptr, bow_ids=p.bow.ids, bow_counts=p.bow.counts,
-                     text_indptr=p.texts.indptr, text_ids=p.texts.ids, gamma=self.gamma_,
-                     topic_coherence=self.topic_coherence_)
+            np.savez(
+                tmp / "arrays.npz",
+                bow_indptr=p.bow.indptr,
+                bow_ids=p.bow.ids,
+                bow_counts=p.bow.counts,
+                text_indptr=p.texts.indptr,
+                text_ids=p.texts.ids,
+                gamma=self.gamma_,
+                topic_coherence=self.topic_coherence_,
+            )
             self.documents_.to_parquet(tmp / "documents.parquet", index=False)
             self.dropped_.to_parquet(tmp / "dropped.parquet", index=False)
-            self.seed_report_.astype({"code": object, "word": object}).to_parquet(tmp / "seed_report.parquet",
-                                                                                   index=False)
-            meta = {"format_version": _FORMAT_VERSION, "params": self.get_params(), "labels": self.labels_,
-                    "unit": p.unit, "coherence": self.coherence_,
-                    "surface": {k: [[f, c] for f, c in v] for k, v in p.surface.items()}}
+            self.seed_report_.astype({"code": object, "word": object}).to_parquet(
+                tmp / "seed_report.parquet", index=False
+            )
+            meta = {
+                "format_version": _FORMAT_VERSION,
+                "params": self.get_params(),
+                "labels": self.labels_,
+                "unit": p.unit,
+                "coherence": self.coherence_,
+                "surface": {k: [[f, c] for f, c in v] for k, v in p.surface.items()},
+            }
             (tmp / "topic_model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
         return atomic_write_dir(path, write)
@@ -524,8 +631,10 @@ class TopicModel:
             raise TopicModelError(f"{path}: not a saved topic model (no topic_model.json). Run `topics fit` first.")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
-            raise TopicModelError(f"{path}: saved with format version {meta.get('format_version')}, "
-                                  f"this version reads {_FORMAT_VERSION}; refit the model.")
+            raise TopicModelError(
+                f"{path}: saved with format version {meta.get('format_version')}, "
+                f"this version reads {_FORMAT_VERSION}; refit the model."
+            )
         params = meta["params"]
         self = cls(**params)
         model = LdaModel.load(str(path / "lda.gensim"))
@@ -539,9 +648,14 @@ class TopicModel:
         dropped = dropped.where(dropped.notna(), None)
         id2token = [dictionary[i] for i in range(len(dictionary))]
         prepared = PreparedDocuments(
-            dictionary, ArrayBow(arrays["bow_indptr"], arrays["bow_ids"], arrays["bow_counts"]),
-            ArrayTexts(arrays["text_indptr"], arrays["text_ids"], id2token), documents, dropped, surface,
-            meta["unit"])
+            dictionary,
+            ArrayBow(arrays["bow_indptr"], arrays["bow_ids"], arrays["bow_counts"]),
+            ArrayTexts(arrays["text_indptr"], arrays["text_ids"], id2token),
+            documents,
+            dropped,
+            surface,
+            meta["unit"],
+        )
         self.model_ = model
         self.dictionary_ = dictionary
         self.documents_ = documents
@@ -596,8 +710,14 @@ def select_n_topics(
         ``model`` (the fit with ``best_k`` and the first seed). The search
         itself is :func:`qualquant.coding.topics._select.search_n_topics`.
     """
-    return search_n_topics(lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **params),
-                           docs, k_range, seeds=seeds, coherence=coherence, rule=rule)
+    return search_n_topics(
+        lambda k, seed: TopicModel(k, random_state=seed, coherence=coherence, **params),
+        docs,
+        k_range,
+        seeds=seeds,
+        coherence=coherence,
+        rule=rule,
+    )
 
 
 def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:

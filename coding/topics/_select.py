@@ -55,8 +55,15 @@ class SelectionResult:
         return self.summary
 
 
-def search_n_topics(make: Callable[[int, int], Any], docs, k_range: Iterable[int], *, seeds: Sequence[int],
-                    coherence: str, rule: str = "max") -> SelectionResult:
+def search_n_topics(
+    make: Callable[[int, int], Any],
+    docs,
+    k_range: Iterable[int],
+    *,
+    seeds: Sequence[int],
+    coherence: str,
+    rule: str = "max",
+) -> SelectionResult:
     """Fit ``make(k, seed)`` for every K of ``k_range`` and every seed, and choose K by mean coherence.
 
     Parameters
@@ -88,9 +95,15 @@ def search_n_topics(make: Callable[[int, int], Any], docs, k_range: Iterable[int
         raise TopicModelError(f"Unknown selection rule {rule!r}; use 'max' or 'one_se'.")
     template = make(ks[0], seeds[0])
     template._validate()
-    prepared = prepare_documents(docs, unit=template.unit, roles=template.roles, window=template.window,
-                                 no_below=template.no_below, no_above=template.no_above,
-                                 stop_words=template.stop_words)
+    prepared = prepare_documents(
+        docs,
+        unit=template.unit,
+        roles=template.roles,
+        window=template.window,
+        no_below=template.no_below,
+        no_above=template.no_above,
+        stop_words=template.stop_words,
+    )
     rows = []
     first_models: dict[int, Any] = {}
     for k in ks:
@@ -101,9 +114,14 @@ def search_n_topics(make: Callable[[int, int], Any], docs, k_range: Iterable[int
                 first_models[k] = model
     curve = pd.DataFrame(rows, columns=["k", "seed", "coherence"]).astype({"k": "int64", "seed": "int64"})
     grouped = curve.groupby("k")["coherence"]
-    summary = pd.DataFrame({"k": ks, "mean": grouped.mean().reindex(ks).to_numpy(),
-                            "sd": grouped.std(ddof=1).reindex(ks).to_numpy() if len(seeds) > 1 else np.nan,
-                            "n_seeds": len(seeds)})
+    summary = pd.DataFrame(
+        {
+            "k": ks,
+            "mean": grouped.mean().reindex(ks).to_numpy(),
+            "sd": grouped.std(ddof=1).reindex(ks).to_numpy() if len(seeds) > 1 else np.nan,
+            "n_seeds": len(seeds),
+        }
+    )
     best_mean = summary["mean"].max()
     if rule == "max":
         best_k = int(summary.loc[summary["mean"] == best_mean, "k"].min())
@@ -112,7 +130,9 @@ def search_n_topics(make: Callable[[int, int], Any], docs, k_range: Iterable[int
         top = summary.loc[summary["mean"] == best_mean].iloc[0]
         se = float(top["sd"]) / np.sqrt(len(seeds)) if len(seeds) > 1 else 0.0
         best_k = int(summary.loc[summary["mean"] >= best_mean - se, "k"].min())
-        text = (f"smallest K whose mean {coherence} over seeds {seeds} is within one standard error "
-                f"({se:.4f}) of the highest mean (K={int(top['k'])})")
+        text = (
+            f"smallest K whose mean {coherence} over seeds {seeds} is within one standard error "
+            f"({se:.4f}) of the highest mean (K={int(top['k'])})"
+        )
     summary["chosen"] = summary["k"] == best_k
     return SelectionResult(curve, summary, best_k, text, coherence, first_models[best_k])

@@ -42,8 +42,9 @@ def os_error_message(exc: OSError) -> str:
     reason = exc.strerror or str(exc) or type(exc).__name__
     paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
     where = " -> ".join(paths)
-    return (f"{where}: {reason}." if where else f"{reason}.") + \
-        " Check the path and its permissions, or choose another --out path."
+    return (
+        f"{where}: {reason}." if where else f"{reason}."
+    ) + " Check the path and its permissions, or choose another --out path."
 
 
 def _fail(message: str, exc: BaseException) -> None:
@@ -78,8 +79,14 @@ def _pack_words(text: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def fit_table(title: str | None, columns: Sequence[tuple[str, str, str, str]], rows, *,
-              show_lines: bool = False, width: int | None = None) -> Table:
+def fit_table(
+    title: str | None,
+    columns: Sequence[tuple[str, str, str, str]],
+    rows,
+    *,
+    show_lines: bool = False,
+    width: int | None = None,
+) -> Table:
     """A rich table whose figures stay whole at any console width.
 
     Parameters

@@ -19,12 +19,17 @@ import typer
 from qualquant.pipelines.errors import PipelineError
 
 STUDY_OPTION = typer.Option(
-    None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it.")
+    None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it."
+)
 ANONYMIZE_OPTION = typer.Option(
-    None, "--anonymize", help="Names file: pseudonymise the transcripts first, as they were pushed to Label Studio.")
+    None, "--anonymize", help="Names file: pseudonymise the transcripts first, as they were pushed to Label Studio."
+)
 USERS_OPTION = typer.Option(
-    None, "--users", help="JSON object of Label Studio user id -> coder name (default: <export>.users.json "
-    "next to the export, when present).")
+    None,
+    "--users",
+    help="JSON object of Label Studio user id -> coder name (default: <export>.users.json "
+    "next to the export, when present).",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +41,14 @@ class Inputs:
     exports: tuple[Path, ...]
 
 
-def resolve_inputs(*, study: Path | None = None, corpus_paths: list[str] | None = None,
-                   cases: Path | None = None, anonymize: Path | None = None,
-                   codebook: Path | None = None) -> Inputs:
+def resolve_inputs(
+    *,
+    study: Path | None = None,
+    corpus_paths: list[str] | None = None,
+    cases: Path | None = None,
+    anonymize: Path | None = None,
+    codebook: Path | None = None,
+) -> Inputs:
     """Build the corpus, codebook and export list from a study file or explicit options.
 
     Explicit options win over the study's settings.
@@ -96,6 +106,7 @@ def users_for(export: Path, users: Path | None) -> dict[int, str] | None:
 
 # ------------------------------------------------------------------ codings files
 
+
 def is_codings_table(path: Path) -> bool:
     """A codings table written by ``coding import`` (.csv with the codings columns, .xlsx, .parquet), not an export."""
     suffix = path.suffix.lower()
@@ -147,4 +158,3 @@ def read_codings(path: Path, corpus, codebook, users: dict[int, str] | None = No
 
     result = read_export(path, codebook=codebook, corpus=corpus, users=users)
     return CodingsRead(result.codings, result.annotations, result.issues)
-

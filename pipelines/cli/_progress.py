@@ -31,8 +31,15 @@ class RichReporter(RunReporter):
 
     def start(self, stages: Sequence[Stage]) -> None:
         """Start the progress bar, one step per stage."""
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                  MofNCompleteColumn(), TimeElapsedColumn(), console=self.console, transient=True)
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
         self._progress.start()
         self._task = self._progress.add_task("starting", total=len(stages))
 
@@ -55,8 +62,10 @@ class RichReporter(RunReporter):
             print_(f"[dim]- {escape(stage.title)}: unchanged, skipped[/dim]")
         elif outcome.status != "not selected":
             mark = "[green]✓[/green]" if outcome.status == "ran" else "[yellow]![/yellow]"
-            print_(f"{mark} {escape(stage.title)} ({outcome.seconds:.1f} s)" +
-                   ("" if outcome.status == "ran" else f" [yellow]{outcome.status}[/yellow]"))
+            print_(
+                f"{mark} {escape(stage.title)} ({outcome.seconds:.1f} s)"
+                + ("" if outcome.status == "ran" else f" [yellow]{outcome.status}[/yellow]")
+            )
             for w in outcome.warnings:
                 print_(f"  [yellow]warning:[/yellow] {escape(w)}")
         self._progress.advance(self._task)

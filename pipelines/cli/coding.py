@@ -35,10 +35,10 @@ coding_app = make_app("Codings: import Label Studio exports into validated codin
 
 DEFAULT_URL = "http://localhost:8080"
 
-_URL = typer.Option(None, "--url", help="Label Studio URL (default: $QUALQUANT_LABEL_STUDIO_URL or "
-                    f"{DEFAULT_URL}).")
-_TOKEN_ENV = typer.Option("LABEL_STUDIO_API_KEY", "--token-env",
-                          help="Name of the environment variable holding the API token.")
+_URL = typer.Option(None, "--url", help=f"Label Studio URL (default: $QUALQUANT_LABEL_STUDIO_URL or {DEFAULT_URL}).")
+_TOKEN_ENV = typer.Option(
+    "LABEL_STUDIO_API_KEY", "--token-env", help="Name of the environment variable holding the API token."
+)
 _PROJECT = typer.Option(..., "--project", help="Project title (or numeric id).")
 # Options shared by "labelstudio pull" and "coding import".
 _IMPORT_CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported).")
@@ -55,8 +55,7 @@ def _client(url: str | None, token_env: str):
     return LabelStudioClient(url or os.environ.get("QUALQUANT_LABEL_STUDIO_URL") or DEFAULT_URL, token_env=token_env)
 
 
-def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None,
-                 study: Path | None = None):
+def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None, study: Path | None = None):
     from qualquant.pipelines.cli._inputs import resolve_inputs
 
     return resolve_inputs(study=study, corpus_paths=paths, cases=cases, anonymize=anonymize).corpus
@@ -74,8 +73,16 @@ def _print_export_summary(result) -> None:
     table = Table(title=f"Label Studio export ({result.format})")
     table.add_column("item")
     table.add_column("n", justify="right")
-    for key in ("n_tasks", "n_annotations", "n_spans", "n_spans_valid", "n_spans_repaired", "n_spans_set_aside",
-                "n_spans_excluded", "n_rows"):
+    for key in (
+        "n_tasks",
+        "n_annotations",
+        "n_spans",
+        "n_spans_valid",
+        "n_spans_repaired",
+        "n_spans_set_aside",
+        "n_spans_excluded",
+        "n_rows",
+    ):
         table.add_row(key.removeprefix("n_").replace("_", " "), str(counts.get(key, 0)))
     console.print(table)
     if len(result.issues):
@@ -91,6 +98,7 @@ def _print_export_summary(result) -> None:
 
 
 # ------------------------------------------------------------------ codebook
+
 
 @codebook_app.command("show")
 def codebook_show(
@@ -155,6 +163,7 @@ def codebook_export(
 
 # --------------------------------------------------------------- labelstudio
 
+
 @labelstudio_app.command("push")
 def labelstudio_push(
     corpus_paths: list[str] = typer.Argument(..., help="Transcript files, directories or a glob."),
@@ -162,8 +171,9 @@ def labelstudio_push(
     codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML (creates or updates the project)."),
     unit: str = typer.Option("transcript", "--unit", help="Task unit: transcript or segment."),
     cases: Path | None = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
-    anonymize: Path | None = typer.Option(None, "--anonymize", help="Names file: push pseudonymised text "
-                                             "(recommended: coders then never see real names)."),
+    anonymize: Path | None = typer.Option(
+        None, "--anonymize", help="Names file: push pseudonymised text (recommended: coders then never see real names)."
+    ),
     url: str | None = _URL,
     token_env: str = _TOKEN_ENV,
 ) -> None:
@@ -184,8 +194,9 @@ def labelstudio_push(
 @labelstudio_app.command("pull")
 def labelstudio_pull(
     project: str = _PROJECT,
-    snapshots: Path = typer.Option(Path("labelstudio-snapshots"), "--snapshots",
-                                   help="Directory for the immutable raw export snapshots."),
+    snapshots: Path = typer.Option(
+        Path("labelstudio-snapshots"), "--snapshots", help="Directory for the immutable raw export snapshots."
+    ),
     codebook: Path | None = _IMPORT_CODEBOOK,
     corpus_paths: list[str] | None = _IMPORT_CORPUS,
     cases: Path | None = _IMPORT_CASES,
@@ -198,8 +209,7 @@ def labelstudio_pull(
     token_env: str = _TOKEN_ENV,
 ) -> None:
     """Export the project through the API, snapshot the raw export, validate and write codings."""
-    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
-                            codebook=codebook)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     cb, corp = inputs.codebook, inputs.corpus
     client = _client(url, token_env)
     pulled = client.pull(project, snapshot_dir=snapshots, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
@@ -233,10 +243,12 @@ def labelstudio_status(
 
 # -------------------------------------------------------------------- coding
 
+
 @coding_app.command("import")
 def coding_import(
-    export_file: Path | None = typer.Argument(None, help="Label Studio export: full JSON, JSON_MIN or CSV "
-                                                 "(default: the --study's export)."),
+    export_file: Path | None = typer.Argument(
+        None, help="Label Studio export: full JSON, JSON_MIN or CSV (default: the --study's export)."
+    ),
     codebook: Path | None = _IMPORT_CODEBOOK,
     corpus_paths: list[str] | None = _IMPORT_CORPUS,
     cases: Path | None = _IMPORT_CASES,
@@ -251,12 +263,16 @@ def coding_import(
     """Validate every span of an export and write the codings and the reconciliation report."""
     from qualquant.coding.labelstudio import read_export
 
-    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
-                            codebook=codebook)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     export_file = export_argument(export_file, inputs)
-    result = read_export(export_file, codebook=inputs.codebook, corpus=inputs.corpus,
-                         include_drafts=include_drafts, pseudonymous=pseudonymous,
-                         users=users_for(export_file, users))
+    result = read_export(
+        export_file,
+        codebook=inputs.codebook,
+        corpus=inputs.corpus,
+        include_drafts=include_drafts,
+        pseudonymous=pseudonymous,
+        users=users_for(export_file, users),
+    )
     _print_export_summary(result)
     if out:
         _write(result.codings, out, "Codings")

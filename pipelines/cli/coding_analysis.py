@@ -35,8 +35,11 @@ from qualquant.pipelines.errors import PipelineError
 
 __all__ = ["read_codings_input", "register"]
 
-_CODINGS_ARG = typer.Argument(None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); "
-                              "default: the --study's export.")
+_CODINGS_ARG = typer.Argument(
+    None, help="Label Studio export (.json/.csv) or codings table (.csv/.xlsx/.parquet); default: the --study's export."
+)
+
+
 def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
     """Read CODINGS for the analysis commands (see :func:`qualquant.pipelines.cli._inputs.read_codings`).
 
@@ -51,29 +54,51 @@ def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | Non
     if issues is not None and len(issues):
         set_aside = issues[issues["action"] == "set_aside"] if "action" in issues else issues
         if len(set_aside):
-            console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside; run "
-                          "`qualquant coding import` with --issues-out to list them.[/yellow]")
+            console.print(
+                f"[yellow]{len(set_aside)} record(s) of the export were set aside; run "
+                "`qualquant coding import` with --issues-out to list them.[/yellow]"
+            )
     return read.codings, read.annotations
 
 
-def _inputs(codings_path: Path | None, corpus_paths: list[str] | None, cases: Path | None,
-            codebook: Path | None, anonymize: Path | None = None, study: Path | None = None,
-            users: Path | None = None):
-    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
-                            codebook=codebook)
+def _inputs(
+    codings_path: Path | None,
+    corpus_paths: list[str] | None,
+    cases: Path | None,
+    codebook: Path | None,
+    anonymize: Path | None = None,
+    study: Path | None = None,
+    users: Path | None = None,
+):
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     if inputs.corpus is None:
-        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) "
-                            "or a --study file.")
+        raise PipelineError(
+            "Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) or a --study file."
+        )
     path = export_argument(codings_path, inputs)
     codings, annotations = read_codings_input(path, inputs.corpus, inputs.codebook, users_for(path, users))
     return inputs.corpus, inputs.codebook, codings, annotations
 
 
 _HEADERS = {
-    "n_units": "units", "n_applied": "applied", "percent_agreement": "% agree", "cohen_kappa": "Cohen κ",
-    "fleiss_kappa": "Fleiss κ", "krippendorff_alpha": "alpha", "ci_low": "alpha low", "ci_high": "alpha high",
-    "n_cases": "cases", "n_cases_total": "of", "pct_cases": "% cases", "n_segments": "segments",
-    "n_spans": "spans", "n_both": "both", "n_a": "a", "n_b": "b", "odds_ratio": "OR", "p_value": "p",
+    "n_units": "units",
+    "n_applied": "applied",
+    "percent_agreement": "% agree",
+    "cohen_kappa": "Cohen κ",
+    "fleiss_kappa": "Fleiss κ",
+    "krippendorff_alpha": "alpha",
+    "ci_low": "alpha low",
+    "ci_high": "alpha high",
+    "n_cases": "cases",
+    "n_cases_total": "of",
+    "pct_cases": "% cases",
+    "n_segments": "segments",
+    "n_spans": "spans",
+    "n_both": "both",
+    "n_a": "a",
+    "n_b": "b",
+    "odds_ratio": "OR",
+    "p_value": "p",
     "n_overlapping_spans": "overlapping",
 }
 
@@ -106,8 +131,12 @@ _CORPUS = typer.Option(None, "--corpus", help="Transcripts the codings refer to 
 _CASES = typer.Option(None, "--cases", help="Cases table (.csv/.tsv/.xlsx).")
 _CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (code order, facets, codes never applied).")
 _ROLES = typer.Option(["participant"], "--role", help="Segment roles analysed (repeatable; default participant).")
-_CODES = typer.Option(None, "--code", help="Only this code (repeatable; default: every code). Checked against the "
-                      "codebook, else against the codes in the codings: an unknown id is an error.")
+_CODES = typer.Option(
+    None,
+    "--code",
+    help="Only this code (repeatable; default: every code). Checked against the "
+    "codebook, else against the codes in the codings: an unknown id is an error.",
+)
 
 
 def _selected_codes(codes: list[str] | None, codebook, table: pd.DataFrame) -> list[str] | None:
@@ -135,33 +164,52 @@ def register(coding_app: typer.Typer) -> None:
         users: Path | None = USERS_OPTION,
         roles: list[str] = _ROLES,
         codes: list[str] | None = _CODES,
-        coders: list[str] | None = typer.Option(None, "--coder", help="Coders to compare (repeatable; "
-                                                   "default: every human coder). A model is named by its "
-                                                   "model_version."),
+        coders: list[str] | None = typer.Option(
+            None,
+            "--coder",
+            help="Coders to compare (repeatable; default: every human coder). A model is named by its model_version.",
+        ),
         include_predictions: bool = typer.Option(
-            False, "--include-predictions", help="Also compare every Label Studio prediction (one coder per "
-                                                 "model_version) as one more coder; default: human coders only."),
-        level: str = typer.Option("segment", "--level", help="segment (code present/absent per segment) or "
-                                  "span (characters, as NVivo's coding comparison)."),
+            False,
+            "--include-predictions",
+            help="Also compare every Label Studio prediction (one coder per "
+            "model_version) as one more coder; default: human coders only.",
+        ),
+        level: str = typer.Option(
+            "segment",
+            "--level",
+            help="segment (code present/absent per segment) or span (characters, as NVivo's coding comparison).",
+        ),
         n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap replicates for the confidence intervals."),
         seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
         ci_level: float = typer.Option(0.95, "--ci-level", help="Confidence level."),
         out: Path | None = typer.Option(None, "--out", help="Write the agreement table (.csv/.xlsx/.parquet/.md)."),
-        disagreements_out: Path | None = typer.Option(None, "--disagreements-out",
-                                                         help="Write the disagreement list for adjudication."),
-        span_out: Path | None = typer.Option(None, "--span-out", help="Write character-level agreement per "
-                                                "coder pair, transcript and code."),
+        disagreements_out: Path | None = typer.Option(
+            None, "--disagreements-out", help="Write the disagreement list for adjudication."
+        ),
+        span_out: Path | None = typer.Option(
+            None, "--span-out", help="Write character-level agreement per coder pair, transcript and code."
+        ),
     ) -> None:
         """Intercoder agreement per code and overall: percent, kappa, Krippendorff's alpha with bootstrap CIs."""
         from qualquant.coding.agreement import agreement_table, disagreements, span_agreement
 
         corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
-        kwargs = dict(coders=coders or None, roles=roles or None, codebook=cb, annotations=annotations,
-                      include_predictions=include_predictions, codes=_selected_codes(codes, cb, table))
+        kwargs = dict(
+            coders=coders or None,
+            roles=roles or None,
+            codebook=cb,
+            annotations=annotations,
+            include_predictions=include_predictions,
+            codes=_selected_codes(codes, cb, table),
+        )
         result = agreement_table(table, corpus, level=level, n_boot=n_boot, seed=seed, ci_level=ci_level, **kwargs)
         kappa = "cohen_kappa" if int(result["n_coders"].iloc[0]) == 2 else "fleiss_kappa"
-        _show(result, f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",
-              ["code", "n_units", "n_applied", "percent_agreement", kappa, "krippendorff_alpha", "ci_low", "ci_high"])
+        _show(
+            result,
+            f"Agreement ({level} level; coders: {result['coders'].iloc[0]})",
+            ["code", "n_units", "n_applied", "percent_agreement", kappa, "krippendorff_alpha", "ci_low", "ci_high"],
+        )
         for code, note in zip(result["code"], result["note"]):
             if note:
                 console.print(f"[yellow]Note ({code}): {note}[/yellow]", markup=True, highlight=False)
@@ -182,10 +230,14 @@ def register(coding_app: typer.Typer) -> None:
         users: Path | None = USERS_OPTION,
         roles: list[str] = _ROLES,
         codes: list[str] | None = _CODES,
-        by: str | None = typer.Option(None, "--by", help="Case attribute to break the table down by "
-                                         "(a column of the cases table, e.g. legal_status)."),
-        coder: str | None = typer.Option(None, "--coder", help="A coder name or 'consensus' (needed when "
-                                            "the codings hold several coders)."),
+        by: str | None = typer.Option(
+            None,
+            "--by",
+            help="Case attribute to break the table down by (a column of the cases table, e.g. legal_status).",
+        ),
+        coder: str | None = typer.Option(
+            None, "--coder", help="A coder name or 'consensus' (needed when the codings hold several coders)."
+        ),
         rule: str = typer.Option("majority", "--rule", help="Consensus rule: majority, union or intersection."),
         out: Path | None = typer.Option(None, "--out", help="Write the theme-frequency table (.csv/.xlsx/.md)."),
         matrix_out: Path | None = typer.Option(None, "--matrix-out", help="Also write the case x code matrix."),
@@ -199,13 +251,21 @@ def register(coding_app: typer.Typer) -> None:
         result = theme_frequencies(table, corpus, cb, by=by, coder=coder, roles=roles or None, rule=rule)
         if selected is not None:
             result = result[result["code"].isin(selected)].reset_index(drop=True)
-        columns = ([by] if by else []) + ["code", "n_cases", "n_cases_total", "pct_cases", "n_segments", "n_spans",
-                                          "coverage"]
+        columns = ([by] if by else []) + [
+            "code",
+            "n_cases",
+            "n_cases_total",
+            "pct_cases",
+            "n_segments",
+            "n_spans",
+            "coverage",
+        ]
         _show(result, "Theme frequencies" + (f" by {by}" if by else ""), columns, digits=2)
         _write(result, out, "Theme frequencies")
         if matrix_out:
-            matrix = case_code_matrix(table, corpus, coder=coder, value=value, roles=roles or None, codebook=cb,
-                                      codes=selected, rule=rule)
+            matrix = case_code_matrix(
+                table, corpus, coder=coder, value=value, roles=roles or None, codebook=cb, codes=selected, rule=rule
+            )
             _write(matrix.reset_index(), matrix_out, f"Case x code matrix ({value})")
 
     @coding_app.command("cooccurrence")
@@ -228,9 +288,19 @@ def register(coding_app: typer.Typer) -> None:
         from qualquant.coding.cooccurrence import cooccurrence
 
         corpus, cb, table, _ = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
-        result = cooccurrence(table, corpus, coder=coder, roles=roles or None, codebook=cb,
-                              codes=_selected_codes(codes, cb, table), rule=rule)
+        result = cooccurrence(
+            table,
+            corpus,
+            coder=coder,
+            roles=roles or None,
+            codebook=cb,
+            codes=_selected_codes(codes, cb, table),
+            rule=rule,
+        )
         shown = result.sort_values(["n_both", "jaccard"], ascending=False, kind="mergesort").head(top)
-        _show(shown, f"Code co-occurrence (top {min(top, len(result))} of {len(result)} pairs)",
-              ["code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "odds_ratio", "p_value", "n_overlapping_spans"])
+        _show(
+            shown,
+            f"Code co-occurrence (top {min(top, len(result))} of {len(result)} pairs)",
+            ["code_a", "code_b", "n_both", "n_a", "n_b", "jaccard", "odds_ratio", "p_value", "n_overlapping_spans"],
+        )
         _write(result, out, "Co-occurrence")

@@ -91,16 +91,20 @@ def ingest_corpus(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorpusWarning)
         if show_progress:
-            columns = (TextColumn("Reading transcripts"), BarColumn(), MofNCompleteColumn(),
-                       TextColumn("{task.fields[file]}"), TimeElapsedColumn())
+            columns = (
+                TextColumn("Reading transcripts"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[file]}"),
+                TimeElapsedColumn(),
+            )
             with Progress(*columns, console=err_console, transient=True) as bar:
                 task = bar.add_task("read", total=None, file="")
 
                 def progress(i: int, n: int, path: Path) -> None:
                     bar.update(task, completed=i, total=n, file=path.name)
 
-                result = corpus.read_corpus(paths, cases=case_table, case_column=case_column,
-                                            progress=progress)
+                result = corpus.read_corpus(paths, cases=case_table, case_column=case_column, progress=progress)
         else:
             result = corpus.read_corpus(paths, cases=case_table, case_column=case_column)
     for w in caught:
@@ -119,8 +123,10 @@ def ingest_corpus(
 MAPPING_DEFAULT = Path("private") / "pseudonym_key.csv"
 
 #: Printed whenever a pseudonym key is written.
-PRIVATE_KEY_WARNING = ("{path} links every pseudonym to the real name or identifier: it is PRIVATE; keep it out "
-                       "of shared folders and version control.")
+PRIVATE_KEY_WARNING = (
+    "{path} links every pseudonym to the real name or identifier: it is PRIVATE; keep it out "
+    "of shared folders and version control."
+)
 
 
 def default_mapping_path(out: str | Path | None) -> Path:
@@ -159,8 +165,7 @@ def print_corpus_summary(c: corpus.Corpus) -> None:
         for column in ("kind", "file", "case_id", "message"):
             rtable.add_column(column, overflow="fold")
         for row in c.reconciliation.itertuples(index=False):
-            rtable.add_row(*("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else str(v)
-                             for v in row))
+            rtable.add_row(*("" if v is None or (pd.api.types.is_scalar(v) and pd.isna(v)) else str(v) for v in row))
         console.print(rtable)
 
 
@@ -239,34 +244,73 @@ def read_segments_table(path: Path) -> pd.DataFrame:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: list[str] = typer.Argument(..., help="Transcript files, folders or glob patterns (.txt, .md, .docx, .vtt, .srt)."),
+    paths: list[str] = typer.Argument(
+        ..., help="Transcript files, folders or glob patterns (.txt, .md, .docx, .vtt, .srt)."
+    ),
     cases: Path | None = typer.Option(None, "--cases", help="Cases table (.csv, .tsv or .xlsx) keyed by case id."),
-    case_id_column: str = typer.Option("case_id", "--case-id-column", help="Column of the cases table holding case ids."),
-    case_column: str | None = typer.Option(None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."),
-    anonymize: Path | None = typer.Option(None, "--anonymize", help=("Names file (one person per line: canonical, variants...): "
-                                                                               "pseudonymise names, e-mails, phones, URLs, Telegram and IINs.")),
-    mapping_out: Path | None = typer.Option(None, "--mapping-out", help=("Where to write the private pseudonym mapping (.csv, .xlsx, .parquet) with "
-                                                                                     "--anonymize; default private/pseudonym_key.csv next to --out (or in the "
-                                                                                     "current folder without --out). Keep it out of shared folders.")),
-    out: Path | None = typer.Option(None, "--out", help="Write the segments table to FILE.parquet, .csv, .xlsx or .md."),
+    case_id_column: str = typer.Option(
+        "case_id", "--case-id-column", help="Column of the cases table holding case ids."
+    ),
+    case_column: str | None = typer.Option(
+        None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."
+    ),
+    anonymize: Path | None = typer.Option(
+        None,
+        "--anonymize",
+        help=(
+            "Names file (one person per line: canonical, variants...): "
+            "pseudonymise names, e-mails, phones, URLs, Telegram and IINs."
+        ),
+    ),
+    mapping_out: Path | None = typer.Option(
+        None,
+        "--mapping-out",
+        help=(
+            "Where to write the private pseudonym mapping (.csv, .xlsx, .parquet) with "
+            "--anonymize; default private/pseudonym_key.csv next to --out (or in the "
+            "current folder without --out). Keep it out of shared folders."
+        ),
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the segments table to FILE.parquet, .csv, .xlsx or .md."
+    ),
 ) -> None:
     """Read transcripts into speaker segments and print a summary."""
-    result = ingest_corpus(paths, cases=cases, case_id_column=case_id_column, case_column=case_column,
-                           names=anonymize, mapping_out=mapping_out, out=out)
+    result = ingest_corpus(
+        paths,
+        cases=cases,
+        case_id_column=case_id_column,
+        case_column=case_column,
+        names=anonymize,
+        mapping_out=mapping_out,
+        out=out,
+    )
     print_corpus_summary(result.corpus)
     if result.mapping_path is not None:
-        console.print(f"Pseudonymised {len(result.mapping)} original forms; mapping (keep it private): "
-                      f"{result.mapping_path}", highlight=False, markup=False, soft_wrap=True)
-        err_console.print("Warning: " + PRIVATE_KEY_WARNING.format(path=result.mapping_path), highlight=False,
-                          markup=False, soft_wrap=True)
+        console.print(
+            f"Pseudonymised {len(result.mapping)} original forms; mapping (keep it private): {result.mapping_path}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        err_console.print(
+            "Warning: " + PRIVATE_KEY_WARNING.format(path=result.mapping_path),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     if result.segments_path is not None:
         console.print(f"Wrote {result.segments_path}", highlight=False, markup=False)
 
 
 @app.command("stats")
 def stats_cmd(
-    file: Path = typer.Argument(..., help="Segments table written by 'qualquant corpus ingest --out' (.csv, .xlsx, .parquet)."),
-    out: Path | None = typer.Option(None, "--out", help="Also write the statistics to FILE.csv, .xlsx, .parquet or .md."),
+    file: Path = typer.Argument(
+        ..., help="Segments table written by 'qualquant corpus ingest --out' (.csv, .xlsx, .parquet)."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Also write the statistics to FILE.csv, .xlsx, .parquet or .md."
+    ),
 ) -> None:
     """Summarise a segments table: segments and words per transcript and role."""
     stats = segments_stats(read_segments_table(file))
@@ -274,8 +318,9 @@ def stats_cmd(
     for column in stats.columns:
         table.add_column(column, justify="left" if column == "transcript_id" else "right")
     for row in stats.itertuples(index=False):
-        cells = [f"{v:.1%}" if isinstance(v, float) and v == v else ("" if isinstance(v, float) else str(v))
-                 for v in row]
+        cells = [
+            f"{v:.1%}" if isinstance(v, float) and v == v else ("" if isinstance(v, float) else str(v)) for v in row
+        ]
         table.add_row(*cells)
     console.print(table)
     if out is not None:

@@ -35,7 +35,9 @@ FileArg = typer.Argument(..., help="Survey file: .sav, .zsav, .por, .dta, .csv o
 OutOpt = typer.Option(None, "--out", help="Write the table to FILE.csv, FILE.xlsx or FILE.md.")
 WeightsOpt = typer.Option(None, "--weights", help="Frequency weight variable.")
 CodebookOpt = typer.Option(None, "--codebook", help="Variable codebook for a .csv/.xlsx survey.")
-RenderedOpt = typer.Option(False, "--rendered", help="With --out: write the table as printed, not the full-precision tidy table.")
+RenderedOpt = typer.Option(
+    False, "--rendered", help="With --out: write the table as printed, not the full-precision tidy table."
+)
 
 
 def _load(path: Path, codebook: Path | None) -> quant.Survey:
@@ -118,14 +120,19 @@ def crosstab_cmd(
     row: str = typer.Argument(..., help="Row variable."),
     col: str = typer.Argument(..., help="Column variable."),
     weights: str | None = WeightsOpt,
-    scores: list[str] = typer.Option([], "--scores", help="Linear-by-linear scores: row=1,2,3 and/or col=0,0.5,1.5 (repeatable)."),
+    scores: list[str] = typer.Option(
+        [], "--scores", help="Linear-by-linear scores: row=1,2,3 and/or col=0,0.5,1.5 (repeatable)."
+    ),
     exact: bool = typer.Option(False, "--exact", help="Fisher-Freeman-Halton exact test for tables larger than 2x2."),
     percent: str = typer.Option("row", "--percent", help="Percentages shown: row, col, total or none."),
     codebook: Path | None = CodebookOpt,
     out: Path | None = typer.Option(
-        None, "--out", help="Write the whole crosstab (crosstabulation, expected counts, adjusted residuals, tests, "
-                            "measures, footnotes) to FILE.xlsx (a sheet each), FILE.md (a section each) or FILE.csv "
-                            "(one after another; first column 'section')."),
+        None,
+        "--out",
+        help="Write the whole crosstab (crosstabulation, expected counts, adjusted residuals, tests, "
+        "measures, footnotes) to FILE.xlsx (a sheet each), FILE.md (a section each) or FILE.csv "
+        "(one after another; first column 'section').",
+    ),
     rendered: bool = RenderedOpt,
 ) -> None:
     """Crosstab with chi-square, likelihood ratio, linear-by-linear, Fisher and symmetric measures.
@@ -168,8 +175,23 @@ _PERCENT_NAMES = {"row": "row_percent", "col": "col_percent", "total": "total_pe
 
 
 #: Column names of the crosstab sections that a category label must not take.
-_RESERVED = ("section", "row", "name", "cell", "Total", "statistic", "df", "p_value", "p_value_one_sided", "method",
-             "n_resamples", "p_value_se", "value", "n", "footnote")
+_RESERVED = (
+    "section",
+    "row",
+    "name",
+    "cell",
+    "Total",
+    "statistic",
+    "df",
+    "p_value",
+    "p_value_one_sided",
+    "method",
+    "n_resamples",
+    "p_value_se",
+    "value",
+    "n",
+    "footnote",
+)
 
 
 def _category_names(columns) -> list[str]:
@@ -247,8 +269,14 @@ def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = Fals
         rows.append({"row": str(label), "cell": "count", **dict(zip(cols, values.tolist())), "Total": total})
         if pct is not None:
             row_total = 100.0 if percent == "row" else 100.0 * total / n
-            rows.append({"row": str(label), "cell": _PERCENT_NAMES[percent],
-                         **dict(zip(cols, pct.loc[label].tolist())), "Total": row_total})
+            rows.append(
+                {
+                    "row": str(label),
+                    "cell": _PERCENT_NAMES[percent],
+                    **dict(zip(cols, pct.loc[label].tolist())),
+                    "Total": row_total,
+                }
+            )
     rows.append({"row": "Total", "cell": "count", **dict(zip(cols, col_total.tolist())), "Total": n})
     if pct is not None:
         shares = [100.0] * len(cols) if percent == "col" else (100.0 * col_total / n).tolist()
@@ -293,8 +321,9 @@ def write_sections(sections: dict[str, pd.DataFrame], out: Path, *, title: str) 
 
     suffix = out.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        raise ExportFormatError(f"{out}: cannot write a table as {suffix or '(no extension)'!r}; use one of "
-                                f"{', '.join(TABLE_SUFFIXES)}.")
+        raise ExportFormatError(
+            f"{out}: cannot write a table as {suffix or '(no extension)'!r}; use one of {', '.join(TABLE_SUFFIXES)}."
+        )
     if suffix == ".xlsx":
         return write_workbook(sections, out)
     if suffix == ".md":
@@ -352,8 +381,9 @@ def corr_cmd(
     if style not in ("spss", "seed"):
         raise StatisticInputError(f"--style must be spss or seed, not {style!r}.")
     survey = _load(file, codebook)
-    res = quant.correlation_matrix(survey, variables, method=method,
-                                   missing="listwise" if listwise else "pairwise", weights=weights)
+    res = quant.correlation_matrix(
+        survey, variables, method=method, missing="listwise" if listwise else "pairwise", weights=weights
+    )
     rt = render_correlation_matrix(res, style=style)
     _print(rt)
     _write(out, res, [rt], rendered)

@@ -90,15 +90,26 @@ def register(app: typer.Typer) -> None:
             target = source
         result = check_reported(target, alpha=alpha, counts=counts_map, n=n)
 
-        columns = [("#", "fixed", "right", ""), ("Result", "wrap", "left", ""),
-                   ("Recomputed p", "fixed", "right", ""), ("Verdict", "fixed", "left", ""),
-                   ("Reason", "wrap", "left", "")]
+        columns = [
+            ("#", "fixed", "right", ""),
+            ("Result", "wrap", "left", ""),
+            ("Recomputed p", "fixed", "right", ""),
+            ("Verdict", "fixed", "left", ""),
+            ("Reason", "wrap", "left", ""),
+        ]
         rows = []
         for i, row in enumerate(result.itertuples(index=False), start=1):
             label = f"{row.label}: " if isinstance(row.label, str) and row.label else ""
             shown = row.reported if isinstance(row.reported, str) else row.source
-            rows.append([str(i), f"{label}{shown}", format_p(row.recomputed_p, style="sig3", missing=""),
-                         Text(str(row.verdict), style=_VERDICT_STYLE.get(row.verdict, "")), row.reason or ""])
+            rows.append(
+                [
+                    str(i),
+                    f"{label}{shown}",
+                    format_p(row.recomputed_p, style="sig3", missing=""),
+                    Text(str(row.verdict), style=_VERDICT_STYLE.get(row.verdict, "")),
+                    row.reason or "",
+                ]
+            )
         console.print(fit_table("Reported statistics, recomputed", columns, rows, show_lines=True))
         tally = result["verdict"].value_counts()
         summary = ", ".join(f"{tally[v]} {v}" for v in _VERDICT_STYLE if v in tally)

@@ -38,8 +38,9 @@ app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, A
 @app.command("import")
 def refi_import(
     file: Path = typer.Argument(..., help="A REFI-QDA project (.qdpx) or codebook (.qdc)."),
-    out_dir: Path | None = typer.Option(None, "--out-dir",
-                                           help="Folder for the results (default: FILE's name without extension)."),
+    out_dir: Path | None = typer.Option(
+        None, "--out-dir", help="Folder for the results (default: FILE's name without extension)."
+    ),
 ) -> None:
     """Import codes, source texts and codings from a REFI-QDA file; list everything not imported."""
     from qualquant.coding.refi import codebook_to_toml, read_qdc, read_qdpx
@@ -63,8 +64,16 @@ def refi_import(
         table.add_row("codebook", str(path))
     if suffix == ".qdpx":
         counts = result.counts
-        for key in ("n_text_sources", "n_sources_missing", "n_codings", "n_codings_mapped", "n_codings_repaired",
-                    "n_codings_set_aside", "n_codings_not_used", "n_rows"):
+        for key in (
+            "n_text_sources",
+            "n_sources_missing",
+            "n_codings",
+            "n_codings_mapped",
+            "n_codings_repaired",
+            "n_codings_set_aside",
+            "n_codings_not_used",
+            "n_rows",
+        ):
             table.add_row(key.removeprefix("n_").replace("_", " "), str(counts[key]))
         for source in result.sources:
             if source.text is not None:
@@ -77,28 +86,36 @@ def refi_import(
     if suffix == ".qdpx":
         if result.missing_sources:
             names = ", ".join(s.name for s in result.missing_sources)
-            console.print(f"[yellow]{len(result.missing_sources)} source text(s) are missing from the file: {names}. "
-                          "Their codings are listed in issues.csv; re-export the project with its sources.[/yellow]")
+            console.print(
+                f"[yellow]{len(result.missing_sources)} source text(s) are missing from the file: {names}. "
+                "Their codings are listed in issues.csv; re-export the project with its sources.[/yellow]"
+            )
         for source in result.sources:
             if source.text is not None:
-                console.print(f"{source.transcript_id}: offsets counted in {source.offset_units} "
-                              f"({source.offset_reason}).")
+                console.print(
+                    f"{source.transcript_id}: offsets counted in {source.offset_units} ({source.offset_reason})."
+                )
 
 
 @app.command("export")
 def refi_export(
-    corpus_paths: list[str] | None = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok; "
-                                                     "default: the --study's)."),
+    corpus_paths: list[str] | None = typer.Option(
+        None, "--corpus", help="Transcripts (repeatable; glob ok; default: the --study's)."
+    ),
     cases: Path | None = typer.Option(None, "--cases", help="Cases table for --corpus."),
     anonymize: Path | None = ANONYMIZE_OPTION,
     study: Path | None = STUDY_OPTION,
     codebook: Path | None = typer.Option(None, "--codebook", help="Codebook TOML (default: the --study's)."),
-    codings: Path | None = typer.Option(None, "--codings", help="Codings table (.csv/.xlsx/.parquet) or Label "
-                                           "Studio export (default: the --study's export)."),
+    codings: Path | None = typer.Option(
+        None,
+        "--codings",
+        help="Codings table (.csv/.xlsx/.parquet) or Label Studio export (default: the --study's export).",
+    ),
     users: Path | None = USERS_OPTION,
     out: Path = typer.Option(..., "--out", help="The .qdpx file to write."),
-    offsets: str = typer.Option("codepoints", "--offsets",
-                                help="How positions are counted: codepoints (ATLAS.ti, MAXQDA) or utf16 (NVivo)."),
+    offsets: str = typer.Option(
+        "codepoints", "--offsets", help="How positions are counted: codepoints (ATLAS.ti, MAXQDA) or utf16 (NVivo)."
+    ),
     include_predictions: bool = typer.Option(False, "--include-predictions", help="Also export model predictions."),
 ) -> None:
     """Write transcripts, codebook and codings as a REFI-QDA project (.qdpx).
@@ -112,11 +129,11 @@ def refi_export(
         raise PipelineError(f"{out}: the output must end in .qdpx.")
     if offsets not in ("codepoints", "utf16"):
         raise PipelineError(f"--offsets must be codepoints or utf16, not {offsets!r}.")
-    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize,
-                            codebook=codebook)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     if inputs.corpus is None:
-        raise PipelineError("Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) "
-                            "or a --study file.")
+        raise PipelineError(
+            "Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) or a --study file."
+        )
     if inputs.codebook is None:
         raise PipelineError("Give the codebook with --codebook FILE or a --study file.")
     corp, cb = inputs.corpus, inputs.codebook
@@ -140,16 +157,22 @@ def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
     mismatch = issues[issues["reason"] == "task_text_mismatch"] if len(issues) else issues
     if len(mismatch):
         tasks = mismatch["task_id"].nunique()
-        advice = ("Label Studio tasks carry the pseudonymised text: add --study study.toml (or --anonymize NAMES "
-                  "with --corpus) so the project holds the texts the codings refer to"
-                  if not pseudonymised else
-                  "check that the study's transcripts and names file are the ones pushed to Label Studio")
-        raise PipelineError(f"{path}: the text of {tasks} task(s) differs from the transcripts "
-                            f"({len(mismatch)} annotation(s) would be set aside); {advice}.")
+        advice = (
+            "Label Studio tasks carry the pseudonymised text: add --study study.toml (or --anonymize NAMES "
+            "with --corpus) so the project holds the texts the codings refer to"
+            if not pseudonymised
+            else "check that the study's transcripts and names file are the ones pushed to Label Studio"
+        )
+        raise PipelineError(
+            f"{path}: the text of {tasks} task(s) differs from the transcripts "
+            f"({len(mismatch)} annotation(s) would be set aside); {advice}."
+        )
     set_aside = issues[issues["action"] == "set_aside"] if len(issues) else issues
     if len(set_aside):
-        console.print(f"[yellow]{len(set_aside)} record(s) of the export were set aside and are not exported; "
-                      "run `qualquant coding import` with --issues-out to list them.[/yellow]")
+        console.print(
+            f"[yellow]{len(set_aside)} record(s) of the export were set aside and are not exported; "
+            "run `qualquant coding import` with --issues-out to list them.[/yellow]"
+        )
     return read.codings
 
 
@@ -196,7 +219,8 @@ def check_not_pseudonymised(codings, corp, path: Path) -> None:
             f"{path}: {mismatched} of {len(codings)} codings do not match the raw transcripts, and they were made "
             f"on pseudonymised text (row {row_no}, transcript {tid}, has {placeholder}). Export the pseudonymised "
             "transcripts they refer to: add --study study.toml (or --anonymize NAMES with --corpus); raw "
-            "transcripts are not exported with pseudonymised codings.")
+            "transcripts are not exported with pseudonymised codings."
+        )
 
 
 @app.command("export-codebook")

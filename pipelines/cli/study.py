@@ -30,8 +30,12 @@ def _summary(result, elapsed: float) -> None:
         table.add_column(col)
     for o in result.outcomes:
         style = {"ran": "green", "skipped": "dim", "unavailable": "yellow"}.get(o.status, "")
-        table.add_row(o.name, f"[{style}]{o.status}[/{style}]" if style else o.status,
-                      f"{o.seconds:.1f}" if o.status == "ran" else "", str(len(o.outputs)))
+        table.add_row(
+            o.name,
+            f"[{style}]{o.status}[/{style}]" if style else o.status,
+            f"{o.seconds:.1f}" if o.status == "ran" else "",
+            str(len(o.outputs)),
+        )
     console.print(table)
     warnings = result.warnings
     if warnings:
@@ -46,8 +50,15 @@ def _summary(result, elapsed: float) -> None:
         console.print(f"[bold]Report:[/bold] {report}")
 
 
-def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None = None,
-             token_env: str | None = None, force: bool = False, show_progress: bool = True):
+def run_demo(
+    out: Path,
+    *,
+    labelstudio: str | None = None,
+    project: str | None = None,
+    token_env: str | None = None,
+    force: bool = False,
+    show_progress: bool = True,
+):
     """Run the bundled demo study into ``out`` (see ``pipelines/demo_data/README.md``).
 
     Parameters
@@ -86,8 +97,10 @@ def run_demo(out: Path, *, labelstudio: str | None = None, project: str | None =
     from qualquant.pipelines.study_run import StudyRun
 
     if not labelstudio and (project or token_env):
-        raise PipelineError("--project and --token-env choose the live Label Studio project; give its server with "
-                            "--labelstudio URL too.")
+        raise PipelineError(
+            "--project and --token-env choose the live Label Studio project; give its server with "
+            "--labelstudio URL too."
+        )
     study = read_study(DEMO_DIR / "study.toml", out=out)
     if labelstudio:
         section = study.config.labelstudio
@@ -128,8 +141,11 @@ def init_study(directory: Path, *, title: str | None = None) -> Path:
         atomic_write_text(cases, "case_id\n")
     names = directory / "names.txt"
     if not names.exists():
-        atomic_write_text(names, "# People to pseudonymise: one per line, canonical form first, then variants.\n"
-                                 "# Example: Алексей, Лёша, Лёха\n")
+        atomic_write_text(
+            names,
+            "# People to pseudonymise: one per line, canonical form first, then variants.\n"
+            "# Example: Алексей, Лёша, Лёха\n",
+        )
     codebook = directory / "codebook.toml"
     if not codebook.exists():
         atomic_write_bytes(codebook, (DEMO_DIR / "codebook.toml").read_bytes())
@@ -162,21 +178,29 @@ def register(app: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("qualquant-demo"), "--out", help="Output folder."),
         labelstudio: str | None = typer.Option(
-            None, "--labelstudio", help="Pull the codings from this live Label Studio server (URL) instead of the "
-                                        "shipped export; the raw export is snapshotted under OUT/snapshots."),
+            None,
+            "--labelstudio",
+            help="Pull the codings from this live Label Studio server (URL) instead of the "
+            "shipped export; the raw export is snapshotted under OUT/snapshots.",
+        ),
         project: str | None = typer.Option(
-            None, "--project", help="With --labelstudio: the project title or id to pull (default: the demo "
-                                    "study.toml's [labelstudio] project, 'qualquant demo: social capital')."),
+            None,
+            "--project",
+            help="With --labelstudio: the project title or id to pull (default: the demo "
+            "study.toml's [labelstudio] project, 'qualquant demo: social capital').",
+        ),
         token_env: str | None = typer.Option(
-            None, "--token-env", help="With --labelstudio: NAME of the environment variable holding the API token "
-                                      "(default: LABEL_STUDIO_API_KEY, from the demo study.toml). The token is "
-                                      "never printed."),
+            None,
+            "--token-env",
+            help="With --labelstudio: NAME of the environment variable holding the API token "
+            "(default: LABEL_STUDIO_API_KEY, from the demo study.toml). The token is "
+            "never printed.",
+        ),
         quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
     ) -> None:
         """Run the whole pipeline on the bundled demo study and print where the report is."""
         t0 = time.perf_counter()
-        result = run_demo(out, labelstudio=labelstudio, project=project, token_env=token_env,
-                          show_progress=not quiet)
+        result = run_demo(out, labelstudio=labelstudio, project=project, token_env=token_env, show_progress=not quiet)
         _summary(result, time.perf_counter() - t0)
 
     @app.command("init")
@@ -186,8 +210,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scaffold a study: commented study.toml, folders and a short README."""
         toml = init_study(directory, title=title)
-        console.print(f"Created {toml}. Put transcripts in {toml.parent / 'transcripts'}, edit study.toml, then run "
-                      f"`qualquant run {toml}`.")
+        console.print(
+            f"Created {toml}. Put transcripts in {toml.parent / 'transcripts'}, edit study.toml, then run "
+            f"`qualquant run {toml}`."
+        )
 
     @app.command("run")
     def run(
@@ -205,6 +231,7 @@ def register(app: typer.Typer) -> None:
 
         study = open_study(study_file, out=out, labelstudio=labelstudio)
         t0 = time.perf_counter()
-        result = study.run(only=stage or None, force=force, show_progress=not quiet,
-                           reporter=None if quiet else RichReporter())
+        result = study.run(
+            only=stage or None, force=force, show_progress=not quiet, reporter=None if quiet else RichReporter()
+        )
         _summary(result, time.perf_counter() - t0)

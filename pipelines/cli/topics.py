@@ -66,9 +66,16 @@ def _path(value) -> str | None:
     return str(Path(value).resolve()) if value else None
 
 
-def load_documents(paths: list[str], *, cases: str | None, text_column: str | None,
-                   id_column: str | None, language: str | None, study: Path | None = None,
-                   anonymize: Path | None = None):
+def load_documents(
+    paths: list[str],
+    *,
+    cases: str | None,
+    text_column: str | None,
+    id_column: str | None,
+    language: str | None,
+    study: Path | None = None,
+    anonymize: Path | None = None,
+):
     """Return ``(docs, covariates, source)`` for the given inputs.
 
     Parameters
@@ -109,8 +116,9 @@ def load_documents(paths: list[str], *, cases: str | None, text_column: str | No
         if text_column is None:
             text_column = "text" if "text" in frame.columns else None
         if text_column is None or text_column not in frame.columns:
-            raise TopicModelError(f"{path}: name the text column with --text-column (columns: "
-                                  f"{', '.join(map(str, frame.columns))}).")
+            raise TopicModelError(
+                f"{path}: name the text column with --text-column (columns: {', '.join(map(str, frame.columns))})."
+            )
         if id_column is not None and id_column not in frame.columns:
             raise TopicModelError(f"{path}: no column {id_column!r} for --id-column.")
         ids = frame[id_column].astype(str) if id_column else [str(i + 1) for i in range(len(frame))]
@@ -118,8 +126,13 @@ def load_documents(paths: list[str], *, cases: str | None, text_column: str | No
             raise TopicModelError(f"{path}: column {id_column!r} repeats ids; document ids must be unique.")
         docs = documents_from_texts(frame[text_column].tolist(), language=language or "en", ids=ids)
         covariates = frame.drop(columns=[text_column]).assign(case_id=list(ids)).set_index("case_id")
-        source = {"kind": "csv", "path": str(path.resolve()), "text_column": text_column, "id_column": id_column,
-                  "language": language or "en"}
+        source = {
+            "kind": "csv",
+            "path": str(path.resolve()),
+            "text_column": text_column,
+            "id_column": id_column,
+            "language": language or "en",
+        }
         return docs, covariates, source
     st = None
     if study is not None or not paths:
@@ -129,13 +142,21 @@ def load_documents(paths: list[str], *, cases: str | None, text_column: str | No
         st = read_study(study)
     if not paths:
         if cases is not None or anonymize is not None or language is not None:
-            raise TopicModelError("--cases, --anonymize and --language go with transcript paths; the study's "
-                                  "are set in its study.toml ([corpus]).")
+            raise TopicModelError(
+                "--cases, --anonymize and --language go with transcript paths; the study's "
+                "are set in its study.toml ([corpus])."
+            )
         corp, _ = st.read_corpus()
         cfg = st.config.corpus
-        source = {"kind": "study", "study": str(study.resolve()), "demo": study.resolve() == demo_study().resolve(),
-                  "paths": [str(p) for p in st.transcript_paths()], "cases": _path(st.optional(cfg.cases)),
-                  "names": _path(st.optional(cfg.names)), "language": cfg.language or None}
+        source = {
+            "kind": "study",
+            "study": str(study.resolve()),
+            "demo": study.resolve() == demo_study().resolve(),
+            "paths": [str(p) for p in st.transcript_paths()],
+            "cases": _path(st.optional(cfg.cases)),
+            "names": _path(st.optional(cfg.names)),
+            "language": cfg.language or None,
+        }
         return corp, corp.cases, source
     if st is not None:
         cfg = st.config.corpus
@@ -145,8 +166,14 @@ def load_documents(paths: list[str], *, cases: str | None, text_column: str | No
     corp = corpus.read_corpus(paths, cases=cases, language=language)
     if anonymize is not None:
         corp, _ = corpus.anonymize(corp, anonymize)
-    source = {"kind": "corpus", "study": _path(study), "paths": [_path(p) if Path(p).exists() else p for p in paths],
-              "cases": _path(cases), "names": _path(anonymize), "language": language}
+    source = {
+        "kind": "corpus",
+        "study": _path(study),
+        "paths": [_path(p) if Path(p).exists() else p for p in paths],
+        "cases": _path(cases),
+        "names": _path(anonymize),
+        "language": language,
+    }
     return corp, corp.cases, source
 
 
@@ -207,36 +234,55 @@ def _print_table(frame: pd.DataFrame, title: str, *, digits: int = 3) -> None:
 
 @app.command("fit")
 def fit(
-    paths: list[str] | None = typer.Argument(None, help="Transcripts (files, folders, globs) or one CSV of "
-                                                 "documents; default: the --study's transcripts, or the demo "
-                                                 "study's when no --study is given."),
-    study: Path | None = typer.Option(None, "--study", help="study.toml: its transcripts (pseudonymised as "
-                                         "configured), cases and [topics] settings as defaults."),
+    paths: list[str] | None = typer.Argument(
+        None,
+        help="Transcripts (files, folders, globs) or one CSV of "
+        "documents; default: the --study's transcripts, or the demo "
+        "study's when no --study is given.",
+    ),
+    study: Path | None = typer.Option(
+        None,
+        "--study",
+        help="study.toml: its transcripts (pseudonymised as configured), cases and [topics] settings as defaults.",
+    ),
     k: int | None = typer.Option(None, "--k", help="Number of topics."),
-    k_range: str | None = typer.Option(None, "--k-range", help="Choose K by coherence in A:B (inclusive; "
-                                          "default with a study: its [topics] k_range)."),
-    seed: int | None = typer.Option(None, "--seed", help="Random seed of the model saved (default: the study's "
-                                       "[topics] seed, else 0)."),
-    seeds: int | None = typer.Option(None, "--seeds", help="Seeds per K with --k-range (seed, seed+1, ...; "
-                                        "default 3; with a study and no --seed, its [topics] seeds)."),
-    unit: str | None = typer.Option(None, "--unit", help="Document unit: segment, transcript or window "
-                                       "(default: the study's, else segment)."),
+    k_range: str | None = typer.Option(
+        None, "--k-range", help="Choose K by coherence in A:B (inclusive; default with a study: its [topics] k_range)."
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed of the model saved (default: the study's [topics] seed, else 0)."
+    ),
+    seeds: int | None = typer.Option(
+        None,
+        "--seeds",
+        help="Seeds per K with --k-range (seed, seed+1, ...; "
+        "default 3; with a study and no --seed, its [topics] seeds).",
+    ),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Document unit: segment, transcript or window (default: the study's, else segment)."
+    ),
     out: Path = typer.Option(DEFAULT_MODEL, "--out", help="Model directory to write."),
     cases: str | None = typer.Option(None, "--cases", help="Cases table for transcripts."),
     anonymize: Path | None = ANONYMIZE_OPTION,
     text_column: str | None = typer.Option(None, "--text-column", help="Text column of a CSV of documents."),
     id_column: str | None = typer.Option(None, "--id-column", help="Id column of a CSV (default: row number)."),
-    language: str | None = typer.Option(None, "--language", help="Language (CSV default: en; transcripts: "
-                                           "the study's, else detected)."),
+    language: str | None = typer.Option(
+        None, "--language", help="Language (CSV default: en; transcripts: the study's, else detected)."
+    ),
     passes: int | None = typer.Option(None, "--passes", help="Training passes (default: the study's, else 10)."),
-    iterations: int | None = typer.Option(None, "--iterations", help="Inference iterations per document "
-                                             "(default: the study's, else 200)."),
-    coherence: str | None = typer.Option(None, "--coherence", help="c_v, u_mass or c_npmi (default: the "
-                                            "study's, else c_v)."),
+    iterations: int | None = typer.Option(
+        None, "--iterations", help="Inference iterations per document (default: the study's, else 200)."
+    ),
+    coherence: str | None = typer.Option(
+        None, "--coherence", help="c_v, u_mass or c_npmi (default: the study's, else c_v)."
+    ),
     no_below: int = typer.Option(2, "--no-below", help="Keep lemmas in at least this many documents."),
     no_above: float = typer.Option(0.5, "--no-above", help="Keep lemmas in at most this share of documents."),
-    codebook: Path | None = typer.Option(None, "--seed-codebook", help="Codebook whose seed words guide topics "
-                                            "(default: the study's codebook when its [topics] seeded = true)."),
+    codebook: Path | None = typer.Option(
+        None,
+        "--seed-codebook",
+        help="Codebook whose seed words guide topics (default: the study's codebook when its [topics] seeded = true).",
+    ),
     stop_words: str | None = typer.Option(None, "--stop-words", help="Extra lemmas to leave out, comma-separated."),
 ) -> None:
     """Fit a topic model and save it (K fixed with --k, or chosen by coherence with --k-range)."""
@@ -259,12 +305,23 @@ def fit(
     else:
         seed = seed if seed is not None else (cfg.seed if cfg is not None else 0)
         seed_list = tuple(range(seed, seed + (seeds if seeds is not None else 3)))
-    docs, _, source = load_documents(paths, cases=cases, text_column=text_column, id_column=id_column,
-                                     language=language, study=study, anonymize=anonymize)
-    params = {"passes": passes or (cfg.passes if cfg else 10), "unit": unit or (cfg.unit if cfg else "segment"),
-              "iterations": iterations or (cfg.iterations if cfg else 200), "no_below": no_below,
-              "no_above": no_above,
-              "stop_words": tuple(w.strip() for w in (stop_words or "").split(",") if w.strip())}
+    docs, _, source = load_documents(
+        paths,
+        cases=cases,
+        text_column=text_column,
+        id_column=id_column,
+        language=language,
+        study=study,
+        anonymize=anonymize,
+    )
+    params = {
+        "passes": passes or (cfg.passes if cfg else 10),
+        "unit": unit or (cfg.unit if cfg else "segment"),
+        "iterations": iterations or (cfg.iterations if cfg else 200),
+        "no_below": no_below,
+        "no_above": no_above,
+        "stop_words": tuple(w.strip() for w in (stop_words or "").split(",") if w.strip()),
+    }
     if st is not None:
         params["roles"] = tuple(st.config.corpus.roles)
     measure = coherence or (cfg.coherence if cfg else "c_v")
@@ -294,14 +351,18 @@ def fit(
     write_table(model.topics_, out / "topics.csv")
     if len(model.dropped_):
         write_table(model.dropped_, out / "dropped_documents.csv")
-    _print_table(model.topic_summary(), f"{model.n_topics} topics, {len(model.documents_)} documents "
-                 f"(coherence {measure} {model.coherence_:.3f})")
+    _print_table(
+        model.topic_summary(),
+        f"{model.n_topics} topics, {len(model.documents_)} documents (coherence {measure} {model.coherence_:.3f})",
+    )
     if len(model.dropped_):
-        console.print(f"{len(model.dropped_)} document(s) without vocabulary lemmas set aside: "
-                      f"{out / 'dropped_documents.csv'}")
+        console.print(
+            f"{len(model.dropped_)} document(s) without vocabulary lemmas set aside: {out / 'dropped_documents.csv'}"
+        )
     if source.get("kind") == "study":
-        console.print(f"Documents: the transcripts of {source['study']}"
-                      + (" (pseudonymised)" if source.get("names") else ""))
+        console.print(
+            f"Documents: the transcripts of {source['study']}" + (" (pseudonymised)" if source.get("names") else "")
+        )
     console.print(f"Model saved to {out}")
 
 
@@ -324,15 +385,19 @@ def show(
 
 @app.command("compare-codes")
 def compare_codes_cmd(
-    codings: Path | None = typer.Argument(None, help="Codings table (.csv/.xlsx/.parquet from `coding import`) "
-                                             "or a Label Studio export; default: the export of the study the "
-                                             "model was fitted on (or of --study)."),
+    codings: Path | None = typer.Argument(
+        None,
+        help="Codings table (.csv/.xlsx/.parquet from `coding import`) "
+        "or a Label Studio export; default: the export of the study the "
+        "model was fitted on (or of --study).",
+    ),
     model_dir: Path = typer.Option(DEFAULT_MODEL, "--model", help="Model directory written by `topics fit`."),
     study: Path | None = STUDY_OPTION,
     anonymize: Path | None = ANONYMIZE_OPTION,
     users: Path | None = USERS_OPTION,
-    codebook: Path | None = typer.Option(None, "--codebook", help="Codebook (for a Label Studio export; "
-                                            "default: the study's)."),
+    codebook: Path | None = typer.Option(
+        None, "--codebook", help="Codebook (for a Label Studio export; default: the study's)."
+    ),
     min_coded: int = typer.Option(3, "--min-coded", help="Least documents a code needs to be tested."),
     out: Path | None = typer.Option(None, "--out", help="Write the alignment table."),
     candidates_out: Path | None = typer.Option(None, "--candidates-out", help="Write candidate new themes."),
@@ -351,8 +416,9 @@ def compare_codes_cmd(
         raise TopicModelError(f"{path}: no such file. Check the path.")
     table = _read_codings(path, inputs, users)
     result = compare_codes(model, table, inputs.corpus, min_coded=min_coded)
-    shown = result.alignment.head(20)[["rank", "topic", "terms", "code", "n_coded", "difference",
-                                       "rank_biserial", "p_adjusted", "aligned"]]
+    shown = result.alignment.head(20)[
+        ["rank", "topic", "terms", "code", "n_coded", "difference", "rank_biserial", "p_adjusted", "aligned"]
+    ]
     _print_table(shown, f"Topics against codes of {path.name} (best 20)")
     if len(result.candidates):
         _print_table(result.candidates, "Candidate new themes (topics aligned with no code)")
@@ -367,8 +433,7 @@ def compare_codes_cmd(
         write_table(result.candidate_segments, candidates_out)
 
 
-def _compare_inputs(model_dir: Path, *, study: Path | None, anonymize: Path | None,
-                    codebook: Path | None) -> Inputs:
+def _compare_inputs(model_dir: Path, *, study: Path | None, anonymize: Path | None, codebook: Path | None) -> Inputs:
     """Corpus, codebook and exports for ``compare-codes``: the --study's, else those of the model's source."""
     from qualquant.coding.codebook import read_codebook
     from qualquant.pipelines.cli._inputs import resolve_inputs
@@ -386,8 +451,9 @@ def _compare_inputs(model_dir: Path, *, study: Path | None, anonymize: Path | No
         if codebook is None:
             codebook = st.resolve(st.config.codebook.path)
     elif anonymize is not None and corp is None:
-        raise TopicModelError(f"{model_dir}: the model was not fitted on transcripts; --anonymize has nothing "
-                              "to pseudonymise.")
+        raise TopicModelError(
+            f"{model_dir}: the model was not fitted on transcripts; --anonymize has nothing to pseudonymise."
+        )
     return Inputs(corpus=corp, codebook=read_codebook(codebook) if codebook is not None else None, exports=exports)
 
 
@@ -398,12 +464,16 @@ def _read_codings(path: Path, inputs: Inputs, users: Path | None) -> pd.DataFram
     if issues is not None and len(issues):
         kinds = issues.groupby(["action", "reason"], sort=True).size()
         detail = " (" + ", ".join(f"{n} {reason}: {action}" for (action, reason), n in kinds.items()) + ")"
-        console.print(f"[yellow]{len(issues)} issue(s) reading {path.name}{detail}; list them with "
-                      "`qualquant coding import ... --issues-out FILE`.[/yellow]")
+        console.print(
+            f"[yellow]{len(issues)} issue(s) reading {path.name}{detail}; list them with "
+            "`qualquant coding import ... --issues-out FILE`.[/yellow]"
+        )
         if (issues["reason"] == "task_text_mismatch").any():
-            console.print("[yellow]Tasks whose text differs from the transcripts usually carry the pseudonymised "
-                          "text: fit the model with --study study.toml (or --anonymize NAMES), or pass "
-                          "--anonymize NAMES here.[/yellow]")
+            console.print(
+                "[yellow]Tasks whose text differs from the transcripts usually carry the pseudonymised "
+                "text: fit the model with --study study.toml (or --anonymize NAMES), or pass "
+                "--anonymize NAMES here.[/yellow]"
+            )
     return read.codings
 
 
@@ -431,14 +501,18 @@ def effects(
         covariates = corpus.read_cases(cases)
     elif source.get("kind") == "csv":
         frame = pd.read_csv(source["path"])
-        ids = frame[source["id_column"]].astype(str) if source.get("id_column") else \
-            [str(i + 1) for i in range(len(frame))]
+        ids = (
+            frame[source["id_column"]].astype(str)
+            if source.get("id_column")
+            else [str(i + 1) for i in range(len(frame))]
+        )
         covariates = frame.drop(columns=[source["text_column"]]).assign(case_id=list(ids)).set_index("case_id")
     elif source.get("kind") == "study" and source.get("study"):
         corp = corpus_from_source(source)
         if corp.cases is None:
-            raise TopicModelError(f"{source['study']}: the study has no cases table ([corpus] cases); "
-                                  "pass --cases FILE.")
+            raise TopicModelError(
+                f"{source['study']}: the study has no cases table ([corpus] cases); pass --cases FILE."
+            )
         covariates = corp.cases
     elif source.get("cases"):
         from qualquant import corpus
@@ -447,8 +521,16 @@ def effects(
     else:
         raise TopicModelError(f"{model_dir}: the model has no cases table; pass --cases FILE.")
     refit_seeds = tuple(int(model.random_state) + i for i in range(1, refits + 1))
-    table = estimate_effects(model, covariates, by=by, formula=formula, level=level, n_sims=n_sims,
-                             refit_seeds=refit_seeds, random_state=seed)
+    table = estimate_effects(
+        model,
+        covariates,
+        by=by,
+        formula=formula,
+        level=level,
+        n_sims=n_sims,
+        refit_seeds=refit_seeds,
+        random_state=seed,
+    )
     _print_table(table.drop(columns=["method", "n_sims"]), f"Topic prevalence by {by or formula}")
     console.print(table["method"].iloc[0])
     if out is not None:

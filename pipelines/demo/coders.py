@@ -190,8 +190,9 @@ def read_plan(path: str | os.PathLike[str], codebook) -> CodingPlan:
     return CodingPlan(transcript_id, path, spans, items("coder_b_extra"))
 
 
-def read_plans(codebook, *, directory: str | os.PathLike[str] = PLAN_DIR,
-               transcript_ids: Sequence[str] | None = None) -> dict[str, CodingPlan]:
+def read_plans(
+    codebook, *, directory: str | os.PathLike[str] = PLAN_DIR, transcript_ids: Sequence[str] | None = None
+) -> dict[str, CodingPlan]:
     """Read the coding plans of a directory (``*.toml``), by transcript id."""
     directory = Path(directory)
     plans: dict[str, CodingPlan] = {}
@@ -229,8 +230,7 @@ def _locate(planned: PlannedSpan, transcript) -> DemoSpan:
         )
     segment, offset = hits[0]
     start = segment.start + offset
-    return DemoSpan(transcript.id, segment.segment_id, start, start + len(planned.quote), planned.codes,
-                    planned.where)
+    return DemoSpan(transcript.id, segment.segment_id, start, start + len(planned.quote), planned.codes, planned.where)
 
 
 def coder_a_spans(plan: CodingPlan, transcript) -> list[DemoSpan]:
@@ -273,7 +273,7 @@ def _reads_vertical(text: str, start: int, end: int) -> bool:
     if not touched:
         return bool(VERTICAL_CONTEXT.search(text[start:end]))
     first, last = max(0, touched[0] - 1), min(len(sentences) - 1, touched[-1] + 1)
-    return bool(VERTICAL_CONTEXT.search(text[sentences[first][0]:sentences[last][1]]))
+    return bool(VERTICAL_CONTEXT.search(text[sentences[first][0] : sentences[last][1]]))
 
 
 def _new_bounds(rng: random.Random, text: str, start: int, end: int) -> tuple[int, int]:
@@ -340,14 +340,18 @@ def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[Dem
                 codes.append("linking")  # the systematic confusion: never missed, always confused
             elif rng.random() >= P_MISS:
                 codes.append(code)
-        if "bridging" in span.codes and not {"local", "transnational"} & set(span.codes) \
-                and rng.random() < P_EXTRA_LOCAL:
+        if (
+            "bridging" in span.codes
+            and not {"local", "transnational"} & set(span.codes)
+            and rng.random() < P_EXTRA_LOCAL
+        ):
             codes.append("local")
         codes = list(dict.fromkeys(codes))
         s, e = _new_bounds(rng, seg.text, span.start - seg.start, span.end - seg.start)
         if codes:
-            out.append(DemoSpan(span.transcript_id, span.segment_id, seg.start + s, seg.start + e,
-                                tuple(codes), span.where))
+            out.append(
+                DemoSpan(span.transcript_id, span.segment_id, seg.start + s, seg.start + e, tuple(codes), span.where)
+            )
     out.extend(_locate(p, transcript) for p in plan.extras)
     return out
 
@@ -366,8 +370,9 @@ def label_controls(codebook) -> dict[str, tuple[str, str]]:
     return controls
 
 
-def to_results(spans: Sequence[DemoSpan], text: str, controls: Mapping[str, tuple[str, str]],
-               *, prefix: str) -> list[dict]:
+def to_results(
+    spans: Sequence[DemoSpan], text: str, controls: Mapping[str, tuple[str, str]], *, prefix: str
+) -> list[dict]:
     """Label Studio ``labels`` results: one per span and labeling control (facet)."""
     results = []
     for n, span in enumerate(spans, start=1):
@@ -375,13 +380,19 @@ def to_results(spans: Sequence[DemoSpan], text: str, controls: Mapping[str, tupl
         for code in span.codes:
             by_control.setdefault(controls[code], []).append(code)
         for (from_name, to_name), labels in by_control.items():
-            results.append({
-                "id": f"{prefix}{n:03d}_{from_name}",
-                "from_name": from_name,
-                "to_name": to_name,
-                "type": "labels",
-                "origin": "manual",
-                "value": {"start": span.start, "end": span.end, "text": text[span.start:span.end],
-                          "labels": labels},
-            })
+            results.append(
+                {
+                    "id": f"{prefix}{n:03d}_{from_name}",
+                    "from_name": from_name,
+                    "to_name": to_name,
+                    "type": "labels",
+                    "origin": "manual",
+                    "value": {
+                        "start": span.start,
+                        "end": span.end,
+                        "text": text[span.start : span.end],
+                        "labels": labels,
+                    },
+                }
+            )
     return results

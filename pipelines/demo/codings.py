@@ -144,9 +144,17 @@ def demo_corpus(transcript_ids: Sequence[str] | None = None):
 
 
 # ------------------------------------------------------------------ round trip
-def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], users: Mapping[str, int],
-               coder_clients: Mapping[str, object] | None = None, project_title: str = PROJECT_TITLE,
-               seed: int = SEED) -> RoundTripResult:
+def round_trip(
+    client,
+    *,
+    corpus,
+    codebook,
+    plans: Mapping[str, CodingPlan],
+    users: Mapping[str, int],
+    coder_clients: Mapping[str, object] | None = None,
+    project_title: str = PROJECT_TITLE,
+    seed: int = SEED,
+) -> RoundTripResult:
     """Push the corpus, annotate as coder A and coder B, export and validate.
 
     Parameters
@@ -218,8 +226,7 @@ def round_trip(client, *, corpus, codebook, plans: Mapping[str, CodingPlan], use
     t2 = time.monotonic()
     raw = client.export_bytes(project_id, export_type="JSON")
     names = {uid: coder for coder, uid in users.items()}
-    export = parse_export(raw, name=f"project {project_id} export", codebook=codebook, corpus=corpus,
-                          users=names)
+    export = parse_export(raw, name=f"project {project_id} export", codebook=codebook, corpus=corpus, users=names)
     timings["export_and_validate"] = time.monotonic() - t2
     if not export.issues.empty:
         rows = "; ".join(
@@ -282,12 +289,17 @@ def read_demo_export(path: str | os.PathLike[str] = EXPORT_PATH, *, corpus=None,
     path = Path(path)
     names_file = users_path(path)
     users = json.loads(names_file.read_text(encoding="utf-8")) if names_file.is_file() else None
-    return read_export(path, codebook=codebook or read_codebook(DEMO / "codebook.toml"),
-                       corpus=corpus if corpus is not None else demo_corpus(), users=users)
+    return read_export(
+        path,
+        codebook=codebook or read_codebook(DEMO / "codebook.toml"),
+        corpus=corpus if corpus is not None else demo_corpus(),
+        users=users,
+    )
 
 
-def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Sequence[str] | None = None,
-        seed: int = SEED) -> RoundTripResult:
+def run(
+    out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Sequence[str] | None = None, seed: int = SEED
+) -> RoundTripResult:
     """Start a local Label Studio server, do the round trip, stop the server, write the export.
 
     Parameters
@@ -317,8 +329,9 @@ def run(out: str | os.PathLike[str] | None = EXPORT_PATH, *, transcript_ids: Seq
         ids = {email: uid for uid, email in admin.users().items()}
         users = {coder: ids[email] for coder, email in CODER_EMAILS.items()}
         coder_clients = {coder: server.client(email) for coder, email in CODER_EMAILS.items()}
-        result = round_trip(admin, corpus=corpus, codebook=codebook, plans=plans, users=users,
-                            coder_clients=coder_clients, seed=seed)
+        result = round_trip(
+            admin, corpus=corpus, codebook=codebook, plans=plans, users=users, coder_clients=coder_clients, seed=seed
+        )
         result.timings.update({f"server_{k}": v for k, v in server.timings.items()})
     result.timings["total"] = time.monotonic() - t0
     if out is not None:
@@ -344,18 +357,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m qualquant.pipelines.demo.codings",
         description="Code the demo transcripts as two coders through a real Label Studio server and "
-                    "write the full JSON export.",
+        "write the full JSON export.",
     )
-    parser.add_argument("--out", type=Path, default=None,
-                        help="export file to write (default: the shipped demo export; required with --transcripts)")
-    parser.add_argument("--transcripts", default=None,
-                        help="comma-separated transcript ids (default: all)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="export file to write (default: the shipped demo export; required with --transcripts)",
+    )
+    parser.add_argument("--transcripts", default=None, help="comma-separated transcript ids (default: all)")
     parser.add_argument("--seed", type=int, default=SEED, help=f"seed of coder B (default {SEED})")
     args = parser.parse_args(argv)
     ids = [t.strip() for t in args.transcripts.split(",") if t.strip()] if args.transcripts else None
     if ids is not None and args.out is None:
-        print("Error: a partial run (--transcripts) needs --out FILE; the shipped demo export "
-              "holds all twenty interviews.", file=sys.stderr)
+        print(
+            "Error: a partial run (--transcripts) needs --out FILE; the shipped demo export "
+            "holds all twenty interviews.",
+            file=sys.stderr,
+        )
         return 1
     out = args.out or EXPORT_PATH
     try:

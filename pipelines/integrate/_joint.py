@@ -97,14 +97,42 @@ __all__ = [
 ]
 
 JOINT_DISPLAY_COLUMNS = (
-    "construct", "label", "codes", "topics", "n_cases", "n_cases_total", "pct_cases", "n_segments",
-    "quotes", "quote_sources", "survey_variables", "outcome", "quant_evidence", "expected_direction",
-    "verdicts", "proposed", "rule", "override", "proposed_when_overridden", "proposal_changed", "convergence",
+    "construct",
+    "label",
+    "codes",
+    "topics",
+    "n_cases",
+    "n_cases_total",
+    "pct_cases",
+    "n_segments",
+    "quotes",
+    "quote_sources",
+    "survey_variables",
+    "outcome",
+    "quant_evidence",
+    "expected_direction",
+    "verdicts",
+    "proposed",
+    "rule",
+    "override",
+    "proposed_when_overridden",
+    "proposal_changed",
+    "convergence",
     "meta_inference",
 )
 QUANT_EVIDENCE_COLUMNS = (
-    "construct", "variable", "outcome", "test", "statistic", "df", "p_value", "effect_size", "effect_measure",
-    "direction", "n", "verdict",
+    "construct",
+    "variable",
+    "outcome",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "effect_size",
+    "effect_measure",
+    "direction",
+    "n",
+    "verdict",
 )
 OVERRIDES_COLUMNS = ("construct", "label", "proposed", "override", "meta_inference", "proposed_when_overridden")
 
@@ -112,8 +140,9 @@ OVERRIDES_COLUMNS = ("construct", "label", "proposed", "override", "meta_inferen
 # --------------------------------------------------------------------------- survey side
 
 
-def survey_evidence(survey: Any, variable: str, outcome: str, *, alpha: float = 0.05,
-                    weights: str | None = None) -> dict[str, Any]:
+def survey_evidence(
+    survey: Any, variable: str, outcome: str, *, alpha: float = 0.05, weights: str | None = None
+) -> dict[str, Any]:
     """Test one survey variable against the outcome.
 
     Parameters
@@ -152,21 +181,39 @@ def survey_evidence(survey: Any, variable: str, outcome: str, *, alpha: float = 
                 f"Construct survey variable {name!r} is not in the survey"
                 + (f"; did you mean {', '.join(close)}?" if close else ".")
             )
-    nominal = any(levels.get(v) == "nominal" or not pd.api.types.is_numeric_dtype(data[v])
-                  for v in (variable, outcome))
+    nominal = any(levels.get(v) == "nominal" or not pd.api.types.is_numeric_dtype(data[v]) for v in (variable, outcome))
     if nominal:
         res = crosstab(survey, variable, outcome, weights=weights)
         row = res.tests.loc["pearson_chi2"]
         p = float(row["p_value"])
-        return dict(variable=variable, outcome=outcome, test="pearson_chi2", statistic=float(row["statistic"]),
-                    df=float(row["df"]), p_value=p, effect_size=float(res.measures.loc["cramers_v", "value"]),
-                    effect_measure="cramers_v", direction="undirected" if p < alpha else "none", n=float(res.n))
+        return dict(
+            variable=variable,
+            outcome=outcome,
+            test="pearson_chi2",
+            statistic=float(row["statistic"]),
+            df=float(row["df"]),
+            p_value=p,
+            effect_size=float(res.measures.loc["cramers_v", "value"]),
+            effect_measure="cramers_v",
+            direction="undirected" if p < alpha else "none",
+            n=float(res.n),
+        )
     res = correlation_matrix(survey, [variable, outcome], method="spearman", weights=weights)
     row = res.iloc[0]
     rho, p = float(row["statistic"]), float(row["p_value"])
     direction = "none" if not (p < alpha) else ("positive" if rho > 0 else "negative")
-    return dict(variable=variable, outcome=outcome, test="spearman", statistic=rho, df=float(row["n"]) - 2,
-                p_value=p, effect_size=rho, effect_measure="rho", direction=direction, n=float(row["n"]))
+    return dict(
+        variable=variable,
+        outcome=outcome,
+        test="spearman",
+        statistic=rho,
+        df=float(row["n"]) - 2,
+        p_value=p,
+        effect_size=rho,
+        effect_measure="rho",
+        direction=direction,
+        n=float(row["n"]),
+    )
 
 
 def variable_verdict(direction: str, expected: str) -> str:
@@ -191,8 +238,9 @@ def variable_verdict(direction: str, expected: str) -> str:
     return "confirms" if direction == expected else "contradicts"
 
 
-def propose_convergence(qual_present: bool, verdicts: Sequence[str], *, qual_reason: str = "",
-                        quant_reason: str = "") -> tuple[str, str]:
+def propose_convergence(
+    qual_present: bool, verdicts: Sequence[str], *, qual_reason: str = "", quant_reason: str = ""
+) -> tuple[str, str]:
     """Propose a convergence label and say which rule fired.
 
     Parameters
@@ -230,9 +278,15 @@ def propose_convergence(qual_present: bool, verdicts: Sequence[str], *, qual_rea
 # --------------------------------------------------------------------------- qualitative side
 
 
-def choose_quotes(codings: pd.DataFrame, codes: Sequence[str], *, segment_roles: Mapping[str, str] | None = None,
-                  human_codings: pd.DataFrame | None = None, n_quotes: int = 3,
-                  max_chars: int = 200) -> list[tuple[str, str]]:
+def choose_quotes(
+    codings: pd.DataFrame,
+    codes: Sequence[str],
+    *,
+    segment_roles: Mapping[str, str] | None = None,
+    human_codings: pd.DataFrame | None = None,
+    n_quotes: int = 3,
+    max_chars: int = 200,
+) -> list[tuple[str, str]]:
     """Pick up to ``n_quotes`` short quotes from different cases (the rule in the module docstring).
 
     Parameters
@@ -272,8 +326,11 @@ def choose_quotes(codings: pd.DataFrame, codes: Sequence[str], *, segment_roles:
         _fits=(cands["_text"].str.len() <= max_chars).astype(int),
         _len=cands["_text"].str.len(),
     )
-    cands = cands.sort_values(["_codes", "_coders", "_fits", "segment_id", "_len", "start"],
-                              ascending=[False, False, False, True, False, True], kind="mergesort")
+    cands = cands.sort_values(
+        ["_codes", "_coders", "_fits", "segment_id", "_len", "start"],
+        ascending=[False, False, False, True, False, True],
+        kind="mergesort",
+    )
     best = cands.drop_duplicates("transcript_id", keep="first")
     out = []
     for _, r in best.head(n_quotes).iterrows():
@@ -285,7 +342,7 @@ def _shorten(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     cut = text[: max_chars - 1]
-    if " " in cut[max_chars // 2:]:
+    if " " in cut[max_chars // 2 :]:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:—-") + "…"
 
@@ -293,14 +350,27 @@ def _shorten(text: str, max_chars: int) -> str:
 # --------------------------------------------------------------------------- the display
 
 
-def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids: Sequence[str],
-                  survey: Any | None, default_outcome: str = "", alpha: float = 0.05,
-                  min_cases: int = 2, min_share: float = 0.1, n_quotes: int = 3, quote_chars: int = 200,
-                  segment_roles: Mapping[str, str] | None = None, human_codings: pd.DataFrame | None = None,
-                  topic_cases: Mapping[int, set] | None = None, overrides: pd.DataFrame | None = None,
-                  weights: str | None = None, case_of: Mapping[str, str] | None = None,
-                  codebook: Any | None = None, n_topics: int | None = None,
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def joint_display(
+    constructs: Sequence[Any],
+    *,
+    codings: pd.DataFrame,
+    case_ids: Sequence[str],
+    survey: Any | None,
+    default_outcome: str = "",
+    alpha: float = 0.05,
+    min_cases: int = 2,
+    min_share: float = 0.1,
+    n_quotes: int = 3,
+    quote_chars: int = 200,
+    segment_roles: Mapping[str, str] | None = None,
+    human_codings: pd.DataFrame | None = None,
+    topic_cases: Mapping[int, set] | None = None,
+    overrides: pd.DataFrame | None = None,
+    weights: str | None = None,
+    case_of: Mapping[str, str] | None = None,
+    codebook: Any | None = None,
+    n_topics: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build the joint display.
 
     Parameters
@@ -386,10 +456,23 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         n_cases = len(cases & set(case_ids)) if case_ids else len(cases)
         has_qual_source = bool(c.codes or c.topics)
         qual_present = has_qual_source and n_cases >= threshold
-        qual_reason = ("no codes or topics named" if not has_qual_source
-                       else f"{n_cases} of {n_total} cases, fewer than the {threshold} required")
-        quotes = choose_quotes(codings, c.codes, segment_roles=segment_roles, human_codings=human_codings,
-                               n_quotes=n_quotes, max_chars=quote_chars) if c.codes else []
+        qual_reason = (
+            "no codes or topics named"
+            if not has_qual_source
+            else f"{n_cases} of {n_total} cases, fewer than the {threshold} required"
+        )
+        quotes = (
+            choose_quotes(
+                codings,
+                c.codes,
+                segment_roles=segment_roles,
+                human_codings=human_codings,
+                n_quotes=n_quotes,
+                max_chars=quote_chars,
+            )
+            if c.codes
+            else []
+        )
         outcome = c.outcome or default_outcome
         verdicts: list[str] = []
         texts: list[str] = []
@@ -400,8 +483,9 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
             raise IntegrationError(f"Construct {c.id!r}: no outcome (set outcome or [survey] outcome).")
         elif c.survey_variables:
             for v in c.survey_variables:
-                ev = survey_evidence(_excluding(survey, v, c.exclude_values.get(v, [])), v, outcome,
-                                     alpha=alpha, weights=weights)
+                ev = survey_evidence(
+                    _excluding(survey, v, c.exclude_values.get(v, [])), v, outcome, alpha=alpha, weights=weights
+                )
                 verdict = variable_verdict(ev["direction"], c.expected_direction)
                 verdicts.append(verdict)
                 evidence.append({"construct": c.id, **ev, "verdict": verdict})
@@ -411,19 +495,36 @@ def joint_display(constructs: Sequence[Any], *, codings: pd.DataFrame, case_ids:
         override = _clean(ov["override"]) if ov is not None else ""
         meta = _clean(ov["meta_inference"]) if ov is not None else ""
         was = overridden_proposal(ov, label)
-        rows.append(dict(
-            construct=c.id, label=c.label or c.id, codes="; ".join(c.codes), topics="; ".join(map(str, c.topics)),
-            n_cases=n_cases, n_cases_total=n_total, pct_cases=100.0 * n_cases / n_total if n_total else math.nan,
-            n_segments=int(sub["segment_id"].nunique()) if not sub.empty else 0,
-            quotes=" | ".join(q for _, q in quotes), quote_sources="; ".join(s for s, _ in quotes),
-            survey_variables="; ".join(c.survey_variables), outcome=outcome if c.survey_variables else "",
-            quant_evidence="; ".join(texts), expected_direction=c.expected_direction,
-            verdicts="; ".join(verdicts), proposed=label, rule=rule, override=override,
-            proposed_when_overridden=was, proposal_changed=bool(was), convergence=override or label,
-            meta_inference=meta,
-        ))
-    return (pd.DataFrame(rows, columns=list(JOINT_DISPLAY_COLUMNS)),
-            pd.DataFrame(evidence, columns=list(QUANT_EVIDENCE_COLUMNS)))
+        rows.append(
+            dict(
+                construct=c.id,
+                label=c.label or c.id,
+                codes="; ".join(c.codes),
+                topics="; ".join(map(str, c.topics)),
+                n_cases=n_cases,
+                n_cases_total=n_total,
+                pct_cases=100.0 * n_cases / n_total if n_total else math.nan,
+                n_segments=int(sub["segment_id"].nunique()) if not sub.empty else 0,
+                quotes=" | ".join(q for _, q in quotes),
+                quote_sources="; ".join(s for s, _ in quotes),
+                survey_variables="; ".join(c.survey_variables),
+                outcome=outcome if c.survey_variables else "",
+                quant_evidence="; ".join(texts),
+                expected_direction=c.expected_direction,
+                verdicts="; ".join(verdicts),
+                proposed=label,
+                rule=rule,
+                override=override,
+                proposed_when_overridden=was,
+                proposal_changed=bool(was),
+                convergence=override or label,
+                meta_inference=meta,
+            )
+        )
+    return (
+        pd.DataFrame(rows, columns=list(JOINT_DISPLAY_COLUMNS)),
+        pd.DataFrame(evidence, columns=list(QUANT_EVIDENCE_COLUMNS)),
+    )
 
 
 def _excluding(survey: Any, variable: str, values: Sequence[float]) -> Any:
@@ -445,8 +546,10 @@ def _evidence_text(ev: Mapping[str, Any]) -> str:
     n = int(ev["n"]) if not math.isnan(ev["n"]) else 0
     if ev["test"] == "spearman":
         return f"{ev['variable']}: rho = {ev['statistic']:.3f}, {p_text}, N = {n}"
-    return (f"{ev['variable']}: chi2({int(ev['df'])}) = {ev['statistic']:.2f}, {p_text}, "
-            f"V = {ev['effect_size']:.3f}, N = {n}")
+    return (
+        f"{ev['variable']}: chi2({int(ev['df'])}) = {ev['statistic']:.2f}, {p_text}, "
+        f"V = {ev['effect_size']:.3f}, N = {n}"
+    )
 
 
 def _clean(value: Any) -> str:
@@ -516,8 +619,12 @@ def read_overrides(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     checked = [("override", "leave it empty to keep the proposed label")]
     if "proposed_when_overridden" in frame.columns:
-        checked.append(("proposed_when_overridden", "it is the proposal you overrode; leave it empty to accept "
-                                                    "your override for the current proposal"))
+        checked.append(
+            (
+                "proposed_when_overridden",
+                "it is the proposal you overrode; leave it empty to accept your override for the current proposal",
+            )
+        )
     for i, r in frame.iterrows():
         for column, advice in checked:
             value = r[column].strip().lower()
@@ -576,11 +683,22 @@ def update_overrides(path: str | os.PathLike[str], display: pd.DataFrame) -> tup
                 "proposed_when_overridden cell to accept it for the new proposal."
             )
     known = set(existing["construct"]) if not existing.empty else set()
-    new = [dict(construct=r["construct"], label=r["label"], proposed=r["proposed"], override="", meta_inference="",
-                proposed_when_overridden="")
-           for _, r in display.iterrows() if r["construct"] not in known]
-    warnings += [f"{p.name}: construct {c!r} is not in study.toml any more; its row is kept but not used."
-                 for c in sorted(known - set(display["construct"]))]
+    new = [
+        dict(
+            construct=r["construct"],
+            label=r["label"],
+            proposed=r["proposed"],
+            override="",
+            meta_inference="",
+            proposed_when_overridden="",
+        )
+        for _, r in display.iterrows()
+        if r["construct"] not in known
+    ]
+    warnings += [
+        f"{p.name}: construct {c!r} is not in study.toml any more; its row is kept but not used."
+        for c in sorted(known - set(display["construct"]))
+    ]
     if new:
         # new rows come from study.toml: neutralise spreadsheet formulas there, never in the researcher's cells
         added = neutralize_formulas(pd.DataFrame(new, columns=list(OVERRIDES_COLUMNS)).astype(object))

@@ -47,8 +47,19 @@ __all__ = [
 ]
 
 LINKED_TESTS_COLUMNS = (
-    "code", "attribute", "test", "statistic", "df", "p_value", "p_adjusted", "effect_size", "effect_measure",
-    "n", "n_with_code", "method", "note",
+    "code",
+    "attribute",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "p_adjusted",
+    "effect_size",
+    "effect_measure",
+    "n",
+    "n_with_code",
+    "method",
+    "note",
 )
 PREVALENCE_COLUMNS = ("code", "attribute", "group", "n_cases", "n_with_code", "pct_cases")
 LINKED_SET_ASIDE_COLUMNS = ("case_id", "reason")
@@ -62,9 +73,15 @@ MAX_CATEGORIES = 6
 # --------------------------------------------------------------------------- case x code
 
 
-def case_code_table(codings: pd.DataFrame, segments: pd.DataFrame, case_ids: Sequence[str],
-                    codes: Sequence[str], *, case_of: Mapping[str, str] | None = None,
-                    roles: Sequence[str] = ("participant",)) -> pd.DataFrame:
+def case_code_table(
+    codings: pd.DataFrame,
+    segments: pd.DataFrame,
+    case_ids: Sequence[str],
+    codes: Sequence[str],
+    *,
+    case_of: Mapping[str, str] | None = None,
+    roles: Sequence[str] = ("participant",),
+) -> pd.DataFrame:
     """Case x code matrix with presence, count and coverage, one row per case.
 
     Parameters
@@ -169,9 +186,17 @@ class LinkedCases:
     set_aside: pd.DataFrame
 
 
-def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attributes: Sequence[str],
-                 codes: Sequence[str], case_column: str = "case_id", exact: bool = True,
-                 seed: int = 0, n_resamples: int = 10_000) -> LinkedCases:
+def linked_cases(
+    case_codes: pd.DataFrame,
+    questionnaire: pd.DataFrame,
+    *,
+    attributes: Sequence[str],
+    codes: Sequence[str],
+    case_column: str = "case_id",
+    exact: bool = True,
+    seed: int = 0,
+    n_resamples: int = 10_000,
+) -> LinkedCases:
     """Join the case x code matrix with the questionnaire and test every code x attribute.
 
     Parameters
@@ -257,8 +282,9 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
             f"(first cases: {', '.join(list(case_codes.index[:3]))}; first questionnaire ids: "
             f"{', '.join(list(q.index[:3]))})."
         )
-    aside: list[dict[str, str]] = [dict(case_id=str(c), reason=NOT_IN_QUESTIONNAIRE)
-                                   for c in case_codes.index if c not in q.index]
+    aside: list[dict[str, str]] = [
+        dict(case_id=str(c), reason=NOT_IN_QUESTIONNAIRE) for c in case_codes.index if c not in q.index
+    ]
     matrix = q.loc[common, list(attributes)].join(case_codes.loc[common])
     matrix.index.name = "case_id"
     for attr in attributes:
@@ -274,13 +300,30 @@ def linked_cases(case_codes: pd.DataFrame, questionnaire: pd.DataFrame, *, attri
         for attr in attributes:
             values = matrix[attr]
             valid = values.notna()
-            rows.append(_test_code_attribute(code, attr, presence[valid], values[valid], exact=exact,
-                                             seed=seed, n_resamples=n_resamples, crosstab=crosstab))
+            rows.append(
+                _test_code_attribute(
+                    code,
+                    attr,
+                    presence[valid],
+                    values[valid],
+                    exact=exact,
+                    seed=seed,
+                    n_resamples=n_resamples,
+                    crosstab=crosstab,
+                )
+            )
             if not _is_numeric_many(values[valid]):
                 for group, sub in presence[valid].groupby(values[valid].astype(str), sort=True):
-                    prevalence.append(dict(code=code, attribute=attr, group=group, n_cases=len(sub),
-                                           n_with_code=int(sub.sum()),
-                                           pct_cases=100.0 * sub.sum() / len(sub) if len(sub) else math.nan))
+                    prevalence.append(
+                        dict(
+                            code=code,
+                            attribute=attr,
+                            group=group,
+                            n_cases=len(sub),
+                            n_with_code=int(sub.sum()),
+                            pct_cases=100.0 * sub.sum() / len(sub) if len(sub) else math.nan,
+                        )
+                    )
     tests = pd.DataFrame(rows, columns=list(LINKED_TESTS_COLUMNS))
     tests["p_adjusted"] = benjamini_hochberg(tests["p_value"].to_numpy(dtype=float))
     return LinkedCases(
@@ -300,19 +343,41 @@ def _is_numeric_many(values: pd.Series) -> bool:
 def _test_code_attribute(code, attr, presence, values, *, exact, seed, n_resamples, crosstab) -> dict:
     n = len(presence)
     n_with = int(presence.sum())
-    base = dict(code=code, attribute=attr, n=n, n_with_code=n_with, df=math.nan, statistic=math.nan,
-                p_value=math.nan, p_adjusted=math.nan, effect_size=math.nan, effect_measure="", method="", note="")
+    base = dict(
+        code=code,
+        attribute=attr,
+        n=n,
+        n_with_code=n_with,
+        df=math.nan,
+        statistic=math.nan,
+        p_value=math.nan,
+        p_adjusted=math.nan,
+        effect_size=math.nan,
+        effect_measure="",
+        method="",
+        note="",
+    )
     if n_with == 0 or n_with == n:
-        return {**base, "test": "none", "note": "code present in " + ("no" if n_with == 0 else "every") +
-                " case: nothing to compare"}
+        return {
+            **base,
+            "test": "none",
+            "note": "code present in " + ("no" if n_with == 0 else "every") + " case: nothing to compare",
+        }
     if _is_numeric_many(values):
         x = values[presence == 1].astype(float)
         y = values[presence == 0].astype(float)
         res = mann_whitney(x.to_numpy(), y.to_numpy())
         note = "ties: normal approximation with tie correction" if res.ties else ""
-        return {**base, "test": "mann_whitney_u", "statistic": res.statistic, "p_value": res.p_value,
-                "effect_size": res.rank_biserial, "effect_measure": "rank_biserial", "method": res.method,
-                "note": note}
+        return {
+            **base,
+            "test": "mann_whitney_u",
+            "statistic": res.statistic,
+            "p_value": res.p_value,
+            "effect_size": res.rank_biserial,
+            "effect_measure": "rank_biserial",
+            "method": res.method,
+            "note": note,
+        }
     frame = pd.DataFrame({"code": presence.map({0: "absent", 1: "present"}), attr: values.astype(str)})
     if frame[attr].nunique() < 2:
         return {**base, "test": "none", "note": f"{attr} has a single value among these cases"}
@@ -334,14 +399,28 @@ def _test_code_attribute(code, attr, presence, values, *, exact, seed, n_resampl
     if two_by_two and effect_name == "phi":
         # sign of phi: positive when the code goes with the second category (sorted) of the attribute
         effect = float(result.measures.loc["phi", "value"])
-    return {**base, "test": test, "statistic": statistic, "df": df, "p_value": float(row["p_value"]),
-            "effect_size": effect, "effect_measure": effect_name, "method": method,
-            "note": " ".join(result.footnotes)}
+    return {
+        **base,
+        "test": test,
+        "statistic": statistic,
+        "df": df,
+        "p_value": float(row["p_value"]),
+        "effect_size": effect,
+        "effect_measure": effect_name,
+        "method": method,
+        "note": " ".join(result.footnotes),
+    }
 
 
-def write_quantitized(matrix: pd.DataFrame, codes: Sequence[str], directory: str | os.PathLike[str], *,
-                      stem: str = "quantitized_codes", code_labels: Mapping[str, str] | None = None,
-                      keep: Sequence[str] = ()) -> tuple[Path, Path]:
+def write_quantitized(
+    matrix: pd.DataFrame,
+    codes: Sequence[str],
+    directory: str | os.PathLike[str],
+    *,
+    stem: str = "quantitized_codes",
+    code_labels: Mapping[str, str] | None = None,
+    keep: Sequence[str] = (),
+) -> tuple[Path, Path]:
     """Write the quantitized codes as survey variables: ``<stem>.sav`` (labelled) and ``<stem>.csv``.
 
     Parameters
@@ -422,8 +501,21 @@ from qualquant.pipelines.integrate._representativeness import (  # noqa: E402
 )
 
 __all__ += [
-    "DISTRIBUTION_COLUMNS", "GOF_COLUMNS", "SET_ASIDE_COLUMNS", "Representativeness", "chi2_gof_monte_carlo",
-    "representativeness", "survey_labels",
-    "JOINT_DISPLAY_COLUMNS", "QUANT_EVIDENCE_COLUMNS", "choose_quotes", "joint_display", "overridden_proposal",
-    "propose_convergence", "read_overrides", "survey_evidence", "update_overrides", "variable_verdict",
+    "DISTRIBUTION_COLUMNS",
+    "GOF_COLUMNS",
+    "SET_ASIDE_COLUMNS",
+    "Representativeness",
+    "chi2_gof_monte_carlo",
+    "representativeness",
+    "survey_labels",
+    "JOINT_DISPLAY_COLUMNS",
+    "QUANT_EVIDENCE_COLUMNS",
+    "choose_quotes",
+    "joint_display",
+    "overridden_proposal",
+    "propose_convergence",
+    "read_overrides",
+    "survey_evidence",
+    "update_overrides",
+    "variable_verdict",
 ]

@@ -34,10 +34,29 @@ __all__ = [
     "survey_weights",
 ]
 
-DISTRIBUTION_COLUMNS = ("variable", "survey_variable", "category", "n_interviews", "pct_interviews",
-                        "n_survey", "pct_survey", "expected")
-GOF_COLUMNS = ("variable", "survey_variable", "test", "statistic", "df", "p_value", "p_value_asymptotic",
-               "n_resamples", "n", "n_set_aside", "method")
+DISTRIBUTION_COLUMNS = (
+    "variable",
+    "survey_variable",
+    "category",
+    "n_interviews",
+    "pct_interviews",
+    "n_survey",
+    "pct_survey",
+    "expected",
+)
+GOF_COLUMNS = (
+    "variable",
+    "survey_variable",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "p_value_asymptotic",
+    "n_resamples",
+    "n",
+    "n_set_aside",
+    "method",
+)
 SET_ASIDE_COLUMNS = ("case_id", "variable", "value", "reason")
 
 
@@ -102,8 +121,9 @@ def survey_labels(survey: Any, variable: str) -> pd.Series:
     return col.map(lab)
 
 
-def chi2_gof_monte_carlo(observed: Sequence[float], probabilities: Sequence[float], *,
-                         n_resamples: int = 10_000, seed: int = 0) -> tuple[float, float, float]:
+def chi2_gof_monte_carlo(
+    observed: Sequence[float], probabilities: Sequence[float], *, n_resamples: int = 10_000, seed: int = 0
+) -> tuple[float, float, float]:
     """Pearson chi-square goodness of fit with a Monte Carlo p.
 
     Parameters
@@ -171,8 +191,15 @@ class Representativeness:
     set_aside: pd.DataFrame
 
 
-def representativeness(cases: pd.DataFrame, survey: Any, mappings: Sequence[Any], *,
-                       n_resamples: int = 10_000, seed: int = 0, weights: str | None = None) -> Representativeness:
+def representativeness(
+    cases: pd.DataFrame,
+    survey: Any,
+    mappings: Sequence[Any],
+    *,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    weights: str | None = None,
+) -> Representativeness:
     """Compare the interviewees with the survey on the variables they share.
 
     Parameters
@@ -217,9 +244,7 @@ def representativeness(cases: pd.DataFrame, survey: Any, mappings: Sequence[Any]
     aside: list[dict] = []
     for k, m in enumerate(mappings):
         if m.case_column not in c.columns:
-            raise IntegrationError(
-                f"[[representativeness]] #{k + 1}: the cases table has no column {m.case_column!r}."
-            )
+            raise IntegrationError(f"[[representativeness]] #{k + 1}: the cases table has no column {m.case_column!r}.")
         s = survey_labels(survey, m.survey_variable)
         valid = s.notna() & (w > 0)
         survey_counts = w[valid].groupby(s[valid]).sum()
@@ -239,23 +264,54 @@ def representativeness(cases: pd.DataFrame, survey: Any, mappings: Sequence[Any]
         n = int(obs.sum())
         shares = survey_counts / survey_counts.sum()
         for cat in survey_counts.index:
-            dist_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable, category=cat,
-                                  n_interviews=int(obs[cat]), pct_interviews=100.0 * obs[cat] / n if n else math.nan,
-                                  n_survey=float(survey_counts[cat]), pct_survey=100.0 * float(shares[cat]),
-                                  expected=n * float(shares[cat])))
+            dist_rows.append(
+                dict(
+                    variable=m.case_column,
+                    survey_variable=m.survey_variable,
+                    category=cat,
+                    n_interviews=int(obs[cat]),
+                    pct_interviews=100.0 * obs[cat] / n if n else math.nan,
+                    n_survey=float(survey_counts[cat]),
+                    pct_survey=100.0 * float(shares[cat]),
+                    expected=n * float(shares[cat]),
+                )
+            )
         n_aside = sum(1 for a in aside if a["variable"] == m.case_column)
         if n >= 1 and len(shares) >= 2:
-            stat, p_mc, p_asym = chi2_gof_monte_carlo(obs.to_numpy(), shares.to_numpy(),
-                                                      n_resamples=n_resamples, seed=seed + k)
-            test_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable,
-                                  test="chi2_goodness_of_fit", statistic=stat, df=len(shares) - 1, p_value=p_mc,
-                                  p_value_asymptotic=p_asym, n_resamples=n_resamples, n=n, n_set_aside=n_aside,
-                                  method="monte_carlo"))
+            stat, p_mc, p_asym = chi2_gof_monte_carlo(
+                obs.to_numpy(), shares.to_numpy(), n_resamples=n_resamples, seed=seed + k
+            )
+            test_rows.append(
+                dict(
+                    variable=m.case_column,
+                    survey_variable=m.survey_variable,
+                    test="chi2_goodness_of_fit",
+                    statistic=stat,
+                    df=len(shares) - 1,
+                    p_value=p_mc,
+                    p_value_asymptotic=p_asym,
+                    n_resamples=n_resamples,
+                    n=n,
+                    n_set_aside=n_aside,
+                    method="monte_carlo",
+                )
+            )
         else:
-            test_rows.append(dict(variable=m.case_column, survey_variable=m.survey_variable,
-                                  test="chi2_goodness_of_fit", statistic=math.nan, df=math.nan, p_value=math.nan,
-                                  p_value_asymptotic=math.nan, n_resamples=0, n=n, n_set_aside=n_aside,
-                                  method="not tested: fewer than two survey categories or no interviewee"))
+            test_rows.append(
+                dict(
+                    variable=m.case_column,
+                    survey_variable=m.survey_variable,
+                    test="chi2_goodness_of_fit",
+                    statistic=math.nan,
+                    df=math.nan,
+                    p_value=math.nan,
+                    p_value_asymptotic=math.nan,
+                    n_resamples=0,
+                    n=n,
+                    n_set_aside=n_aside,
+                    method="not tested: fewer than two survey categories or no interviewee",
+                )
+            )
     return Representativeness(
         distribution=pd.DataFrame(dist_rows, columns=list(DISTRIBUTION_COLUMNS)),
         tests=pd.DataFrame(test_rows, columns=list(GOF_COLUMNS)),

@@ -94,10 +94,18 @@ def fmt(value: Any, decimals: int = 3) -> str:
     return esc(value)
 
 
-def table_html(df: pd.DataFrame | None, *, caption: str = "", max_rows: int = 200, decimals: int = 3,
-               columns: Sequence[str] | None = None, rename: Mapping[str, str] | None = None,
-               cell: Callable[[str, Any], str | None] | None = None, css_class: str = "",
-               table_id: str = "") -> str:
+def table_html(
+    df: pd.DataFrame | None,
+    *,
+    caption: str = "",
+    max_rows: int = 200,
+    decimals: int = 3,
+    columns: Sequence[str] | None = None,
+    rename: Mapping[str, str] | None = None,
+    cell: Callable[[str, Any], str | None] | None = None,
+    css_class: str = "",
+    table_id: str = "",
+) -> str:
     """Render a DataFrame as an escaped HTML table.
 
     Parameters
@@ -136,12 +144,17 @@ def table_html(df: pd.DataFrame | None, *, caption: str = "", max_rows: int = 20
             else:
                 tds.append(f"<td>{esc(v) if not isinstance(v, float) else fmt(v, decimals)}</td>")
         body.append("<tr>" + "".join(tds) + "</tr>")
-    more = (f'<p class="muted">Showing {max_rows} of {len(df)} rows; the CSV has all of them.</p>'
-            if len(df) > max_rows else "")
+    more = (
+        f'<p class="muted">Showing {max_rows} of {len(df)} rows; the CSV has all of them.</p>'
+        if len(df) > max_rows
+        else ""
+    )
     attrs = (f' class="{esc(css_class)}"' if css_class else "") + (f' id="{esc(table_id)}"' if table_id else "")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<div class="table-wrap"><table{attrs}>{cap}<thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>{more}')
+    return (
+        f'<div class="table-wrap"><table{attrs}>{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>{more}"
+    )
 
 
 def badge(label: str) -> str:
@@ -154,7 +167,7 @@ def page(title: str, subtitle: str, nav: Sequence[tuple[str, str]], sections: Se
     """The whole document: head with CSP and inline CSS, header, navigation, sections."""
     links = "".join(f'<a href="#{esc(anchor)}">{esc(text)}</a>' for anchor, text in nav)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{esc(CSP)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
         f"<title>{esc(title)}</title><style>{CSS}</style></head><body>"

@@ -27,9 +27,16 @@ __all__ = ["build_report", "SECTIONS"]
 
 #: (anchor, title) of the report's sections, in order.
 SECTIONS = (
-    ("summary", "Study"), ("corpus", "Corpus"), ("codebook", "Codebook"), ("agreement", "Agreement"),
-    ("themes", "Theme frequencies"), ("cooccurrence", "Co-occurrence"), ("topics", "Topics"),
-    ("survey", "Survey tables"), ("joint-display", "Joint display"), ("linked", "Linked cases"),
+    ("summary", "Study"),
+    ("corpus", "Corpus"),
+    ("codebook", "Codebook"),
+    ("agreement", "Agreement"),
+    ("themes", "Theme frequencies"),
+    ("cooccurrence", "Co-occurrence"),
+    ("topics", "Topics"),
+    ("survey", "Survey tables"),
+    ("joint-display", "Joint display"),
+    ("linked", "Linked cases"),
     ("warnings", "Warnings and reconciliation"),
 )
 
@@ -84,18 +91,27 @@ def _summary(ctx) -> str:
     codings, survey_t1 = t("codings/codings"), t("survey/table1")
     jd = t("integration/joint_display")
     facts = [
-        ("Design", {"linked": "linked cases", "parallel": "parallel samples",
-                    "both": "linked cases and parallel samples"}[cfg.study.design]),
+        (
+            "Design",
+            {"linked": "linked cases", "parallel": "parallel samples", "both": "linked cases and parallel samples"}[
+                cfg.study.design
+            ],
+        ),
         ("Transcripts", segs["transcript_id"].nunique() if segs is not None else "—"),
         ("Cases", len(cases) if cases is not None else "—"),
         ("Participant turns", int((segs["role"] == "participant").sum()) if segs is not None else "—"),
-        ("Coders", ", ".join(sorted(codings.loc[codings["source"] == "human", "coder"].unique()))
-         if codings is not None and len(codings) else "no codings"),
+        (
+            "Coders",
+            ", ".join(sorted(codings.loc[codings["source"] == "human", "coder"].unique()))
+            if codings is not None and len(codings)
+            else "no codings",
+        ),
         ("Coded passages (consensus)", len(cons) if cons is not None else "—"),
         ("Survey", cfg.survey.path or "none"),
         ("Survey respondents", _survey_n(survey_t1)),
         ("Constructs in the joint display", len(jd) if jd is not None else len(cfg.constructs)),
-        ("Seed", cfg.study.seed), ("Significance level", cfg.study.alpha),
+        ("Seed", cfg.study.seed),
+        ("Significance level", cfg.study.alpha),
     ]
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
     body = f'<div class="table-wrap"><table>{rows}</table></div>'
@@ -135,8 +151,11 @@ def _agreement(t) -> str:
     body = table_html(table, caption="Agreement per code (segment level) with bootstrap confidence intervals")
     dis = t("agreement/disagreements")
     if dis is not None and len(dis):
-        body += (f"<details><summary>{len(dis)} disagreements for adjudication</summary>"
-                 + table_html(dis, max_rows=300) + "</details>")
+        body += (
+            f"<details><summary>{len(dis)} disagreements for adjudication</summary>"
+            + table_html(dis, max_rows=300)
+            + "</details>"
+        )
     return body
 
 
@@ -145,8 +164,13 @@ def _themes(ctx) -> str:
     freq = t("frequencies/theme_frequencies")
     if freq is None:
         return _missing("Theme frequencies")
-    body = bar_chart(list(freq["code"]), list(freq["pct_cases"]), groups=list(freq.get("facet", [""] * len(freq))),
-                     title="Cases mentioning each code (% of cases)", unit="%")
+    body = bar_chart(
+        list(freq["code"]),
+        list(freq["pct_cases"]),
+        groups=list(freq.get("facet", [""] * len(freq))),
+        title="Cases mentioning each code (% of cases)",
+        unit="%",
+    )
     body += table_html(freq, caption="Theme frequencies (consensus coding)")
     for attr in ctx.study.config.coding.group_by:
         by = t(f"frequencies/theme_frequencies_by_{attr}")
@@ -158,8 +182,16 @@ def _themes(ctx) -> str:
         for g in groups:
             sub = by[by[attr].astype(str) == g]
             n_total = int(sub["n_cases_total"].iloc[0]) if "n_cases_total" in sub and len(sub) else 0
-            charts.append(bar_chart(list(sub["code"]), list(sub["pct_cases"]), groups=list(sub["facet"]),
-                                    title=f"{attr} = {g} (N = {n_total})", unit="%", width=560))
+            charts.append(
+                bar_chart(
+                    list(sub["code"]),
+                    list(sub["pct_cases"]),
+                    groups=list(sub["facet"]),
+                    title=f"{attr} = {g} (N = {n_total})",
+                    unit="%",
+                    width=560,
+                )
+            )
         body += '<div class="grid2">' + "".join(f"<div>{c}</div>" for c in charts) + "</div>"
         body += f"<details><summary>Table by {esc(attr)}</summary>" + table_html(by, max_rows=500) + "</details>"
     return body
@@ -204,14 +236,18 @@ def _topics(ctx) -> str:
         body += "<details><summary>Representative segments</summary>" + table_html(rep, max_rows=100) + "</details>"
     al = t("topics/alignment")
     if al is not None and len(al):
-        body += table_html(al.head(12), caption="Topics vs codes (the 12 best-aligned pairs; all in topic_code_alignment.csv)")
+        body += table_html(
+            al.head(12), caption="Topics vs codes (the 12 best-aligned pairs; all in topic_code_alignment.csv)"
+        )
     eff = t("topics/effects")
     if eff is not None and len(eff):
         by = ctx.study.config.topics.effects_by
         rows = []
         sub = eff[eff["term"] != "Intercept"] if "term" in eff else eff
         for _, r in sub.iterrows():
-            rows.append((f"topic {r['topic']}: {r['term']}", float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])))
+            rows.append(
+                (f"topic {r['topic']}: {r['term']}", float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"]))
+            )
         body += point_range(rows, title=f"Topic prevalence effects by {by} (estimate and CI)")
         body += "<details><summary>Effects table</summary>" + table_html(eff, max_rows=200) + "</details>"
     return body
@@ -223,8 +259,12 @@ def _survey(ctx) -> str:
     t = ctx.table
     cfg = ctx.study.config.survey
     t1, t2, t3 = t("survey/table1"), t("survey/table2"), t("survey/table3")
-    if t1 is None and t2 is None and t3 is None and not any(
-            ctx.has(f"survey/crosstab_{row}_{col}") for row, col in cfg.crosstabs):
+    if (
+        t1 is None
+        and t2 is None
+        and t3 is None
+        and not any(ctx.has(f"survey/crosstab_{row}_{col}") for row, col in cfg.crosstabs)
+    ):
         return _missing("Survey")
     body = ""
     if t1 is not None:
@@ -234,14 +274,22 @@ def _survey(ctx) -> str:
         show["p-value"] = show["p_value"].map(_p_seed)
         show["χ²"] = show["statistic"].map(lambda x: f"{x:.2f}")
         show["Cramér's V"] = show["cramers_v"].map(lambda x: f"{x:.3f}")
-        body += table_html(show, columns=["label", "χ²", "df", "p-value", "Cramér's V", "n"],
-                           rename={"label": "Socio-demographic factor"}, css_class="seed",
-                           caption=f"Table 2. Association between socio-demographic characteristics and {cfg.outcome}")
+        body += table_html(
+            show,
+            columns=["label", "χ²", "df", "p-value", "Cramér's V", "n"],
+            rename={"label": "Socio-demographic factor"},
+            css_class="seed",
+            caption=f"Table 2. Association between socio-demographic characteristics and {cfg.outcome}",
+        )
         body += '<p class="note">Pearson chi-square test, as in the seed study.</p>'
     if t3 is not None:
         notes = t("survey/table3_notes")
-        body += table_html(t3, css_class="seed", caption="Table 3. Correlations between sense of belonging and key "
-                                                         "indicators of social integration (Spearman)")
+        body += table_html(
+            t3,
+            css_class="seed",
+            caption="Table 3. Correlations between sense of belonging and key "
+            "indicators of social integration (Spearman)",
+        )
         if notes is not None:
             body += "".join(f'<p class="note">{esc(n)}</p>' for n in notes["footnote"])
     for row, col in cfg.crosstabs:
@@ -251,8 +299,9 @@ def _survey(ctx) -> str:
         # SPSS layout, categories in value-code order as stored (a pivot would sort them by label).
         layout = render_crosstab_cells(counts, row_variable=row, col_variable=col, percent="row")
         body += f"<h3>{esc(row)} × {esc(col)}</h3>"
-        body += table_html(layout.table.reset_index(), max_rows=1000,
-                           caption=f"{layout.title}: Count and % within {row}")
+        body += table_html(
+            layout.table.reset_index(), max_rows=1000, caption=f"{layout.title}: Count and % within {row}"
+        )
         body += table_html(tests, caption="Chi-square tests")
         notes = t(f"survey/crosstab_{row}_{col}_notes")
         if notes is not None:
@@ -260,8 +309,11 @@ def _survey(ctx) -> str:
     qc = t("survey/quant_check")
     if qc is not None and len(qc):
         body += "<h3>Checks of the reported statistics (statcheck rules)</h3>"
-        body += table_html(qc, columns=["label", "reported", "recomputed_p", "expected_df", "p_at_expected_df",
-                                        "verdict", "reason"], max_rows=100)
+        body += table_html(
+            qc,
+            columns=["label", "reported", "recomputed_p", "expected_df", "p_at_expected_df", "verdict", "reason"],
+            max_rows=100,
+        )
     return body
 
 
@@ -277,13 +329,24 @@ def _table1(t1: pd.DataFrame) -> str:
     for var, sub in valid.groupby("variable", sort=False):
         first = True
         for _, r in sub.iterrows():
-            rows.append(dict(Characteristic=(r["variable_label"] or var) if first else "", Category=r["label"],
-                             N=r["n"], **{"%": f"{r['percent']:.1f}"}))
+            rows.append(
+                dict(
+                    Characteristic=(r["variable_label"] or var) if first else "",
+                    Category=r["label"],
+                    N=r["n"],
+                    **{"%": f"{r['percent']:.1f}"},
+                )
+            )
             first = False
     df = pd.DataFrame(rows)
     n = _survey_n(t1)
-    return table_html(df, css_class="seed", decimals=0, max_rows=1000,
-                      caption=f"Table 1. Socio-demographic characteristics of respondents (N = {n})")
+    return table_html(
+        df,
+        css_class="seed",
+        decimals=0,
+        max_rows=1000,
+        caption=f"Table 1. Socio-demographic characteristics of respondents (N = {n})",
+    )
 
 
 def _joint(ctx) -> str:
@@ -299,8 +362,10 @@ def _joint(ctx) -> str:
             if override:
                 html += f'<br><span class="muted">your override; proposed: {esc(proposed)}</span>'
             if was:
-                html += (f'<br><span class="flag">proposal changed since your override (was {esc(was)}, '
-                         f'now {esc(proposed)})</span>')
+                html += (
+                    f'<br><span class="flag">proposal changed since your override (was {esc(was)}, '
+                    f"now {esc(proposed)})</span>"
+                )
             return html
         if column == "quotes":
             quotes = [q for q in str(value or "").split(" | ") if q]
@@ -315,42 +380,87 @@ def _joint(ctx) -> str:
         return ["" if v is None or v != v else str(v) for v in values]
 
     flags = list(zip(text("convergence"), text("override"), text("proposed"), text("proposed_when_overridden")))
-    shown = jd.assign(qualitative=[f"{int(a)}/{int(b)} cases, {int(s)} segments"
-                                   for a, b, s in zip(jd["n_cases"], jd["n_cases_total"], jd["n_segments"])],
-                      convergence=flags)
+    shown = jd.assign(
+        qualitative=[
+            f"{int(a)}/{int(b)} cases, {int(s)} segments"
+            for a, b, s in zip(jd["n_cases"], jd["n_cases_total"], jd["n_segments"])
+        ],
+        convergence=flags,
+    )
     changed = [(lab, was, now) for lab, (_, _, now, was) in zip(text("label"), flags) if was]
     body = ""
     if changed:
-        items = "".join(f"<li><b>{esc(lab)}</b>: proposal changed since your override (was {esc(was)}, now "
-                        f"{esc(now)})</li>" for lab, was, now in changed)
-        body += (f'<ul class="warn">{items}</ul><p class="note">Your overrides are kept. Review them in '
-                 "joint_display_overrides.csv; emptying a row's proposed_when_overridden accepts the override for "
-                 "the current proposal.</p>")
-    body += table_html(shown, table_id="joint-display-table",
-                      columns=["label", "codes", "qualitative", "quotes", "survey_variables", "quant_evidence",
-                               "expected_direction", "verdicts", "convergence", "rule", "meta_inference"],
-                      rename={"label": "Construct", "quant_evidence": "Survey evidence",
-                              "survey_variables": "Survey variables", "qualitative": "Interviews",
-                              "quotes": "Quotes", "expected_direction": "Expected", "convergence": "Convergence",
-                              "meta_inference": "Meta-inference", "verdicts": "Verdicts", "rule": "Rule",
-                              "codes": "Codes"}, cell=cell)
-    body += ('<p class="note">Convergence labels follow the triangulation protocol of O\'Cathain, Murphy &amp; '
-             "Nicholl (2010, BMJ 341:c4587). Proposed by explicit rules: silence when the interviews or the survey "
-             "do not cover the construct; agreement when every survey variable confirms the expected relation "
-             "(p &lt; alpha in the expected direction, or no relation where none is expected); dissonance when none "
-             "confirms and each contradicts or is not significant; partial agreement otherwise. Researchers override "
-             "labels and add meta-inferences in joint_display_overrides.csv (kept across reruns). Quotes: up to "
-             "three passages from different cases, ranked by the number of the construct's codes on the segment, "
-             "then coder support, then brevity.</p>")
+        items = "".join(
+            f"<li><b>{esc(lab)}</b>: proposal changed since your override (was {esc(was)}, now {esc(now)})</li>"
+            for lab, was, now in changed
+        )
+        body += (
+            f'<ul class="warn">{items}</ul><p class="note">Your overrides are kept. Review them in '
+            "joint_display_overrides.csv; emptying a row's proposed_when_overridden accepts the override for "
+            "the current proposal.</p>"
+        )
+    body += table_html(
+        shown,
+        table_id="joint-display-table",
+        columns=[
+            "label",
+            "codes",
+            "qualitative",
+            "quotes",
+            "survey_variables",
+            "quant_evidence",
+            "expected_direction",
+            "verdicts",
+            "convergence",
+            "rule",
+            "meta_inference",
+        ],
+        rename={
+            "label": "Construct",
+            "quant_evidence": "Survey evidence",
+            "survey_variables": "Survey variables",
+            "qualitative": "Interviews",
+            "quotes": "Quotes",
+            "expected_direction": "Expected",
+            "convergence": "Convergence",
+            "meta_inference": "Meta-inference",
+            "verdicts": "Verdicts",
+            "rule": "Rule",
+            "codes": "Codes",
+        },
+        cell=cell,
+    )
+    body += (
+        '<p class="note">Convergence labels follow the triangulation protocol of O\'Cathain, Murphy &amp; '
+        "Nicholl (2010, BMJ 341:c4587). Proposed by explicit rules: silence when the interviews or the survey "
+        "do not cover the construct; agreement when every survey variable confirms the expected relation "
+        "(p &lt; alpha in the expected direction, or no relation where none is expected); dissonance when none "
+        "confirms and each contradicts or is not significant; partial agreement otherwise. Researchers override "
+        "labels and add meta-inferences in joint_display_overrides.csv (kept across reruns). Quotes: up to "
+        "three passages from different cases, ranked by the number of the construct's codes on the segment, "
+        "then coder support, then brevity.</p>"
+    )
     ev = t("integration/joint_evidence")
     if ev is not None and len(ev):
         body += "<details><summary>Survey evidence per variable</summary>" + table_html(ev) + "</details>"
     rep, tests = t("integration/representativeness"), t("integration/representativeness_tests")
     if rep is not None:
-        body += "<h3>Representativeness: interviewees vs survey</h3><div class=\"grid2\"><div>"
-        body += table_html(tests, columns=["variable", "survey_variable", "statistic", "df", "p_value",
-                                           "p_value_asymptotic", "n", "n_set_aside", "method"],
-                           caption="Chi-square goodness of fit (Monte Carlo p)")
+        body += '<h3>Representativeness: interviewees vs survey</h3><div class="grid2"><div>'
+        body += table_html(
+            tests,
+            columns=[
+                "variable",
+                "survey_variable",
+                "statistic",
+                "df",
+                "p_value",
+                "p_value_asymptotic",
+                "n",
+                "n_set_aside",
+                "method",
+            ],
+            caption="Chi-square goodness of fit (Monte Carlo p)",
+        )
         body += "</div><div>" + table_html(rep, caption="Distributions", max_rows=100) + "</div></div>"
     return body
 
@@ -359,13 +469,16 @@ def _linked(t) -> str:
     tests = t("integration/linked_tests")
     if tests is None:
         return _missing("Linked cases")
-    body = table_html(tests.sort_values(["p_value", "code", "attribute"], na_position="last").head(40),
-                      caption="Codes x case attributes (exact tests; the 40 smallest p values; all in linked_tests.csv)")
+    body = table_html(
+        tests.sort_values(["p_value", "code", "attribute"], na_position="last").head(40),
+        caption="Codes x case attributes (exact tests; the 40 smallest p values; all in linked_tests.csv)",
+    )
     prev = t("integration/prevalence")
     if prev is not None and len(prev):
         body += "<details><summary>Theme prevalence by group</summary>" + table_html(prev, max_rows=500) + "</details>"
-    body += ('<p class="note">Quantitized codes for SPSS: quantitized_codes.sav (labelled) and '
-             "quantitized_codes.csv.</p>")
+    body += (
+        '<p class="note">Quantitized codes for SPSS: quantitized_codes.sav (labelled) and quantitized_codes.csv.</p>'
+    )
     return body
 
 
@@ -379,12 +492,17 @@ def _warnings(t) -> str:
         body += '<p class="muted">No warnings.</p>'
     counts = t("exports/reconciliation_counts")
     if counts is not None and len(counts):
-        body += table_html(counts, caption="Cases, transcripts and survey rows at each stage "
-                                           "(reconciliation_counts.csv)", max_rows=1000)
-    for key, caption in (("corpus/reconciliation", "Corpus reconciliation"),
-                         ("topics/effects_set_aside", "Topic effects: cases or transcripts left out"),
-                         ("codings/issues", "Label Studio export issues"),
-                         ("integration/representativeness_set_aside", "Representativeness: interviewees set aside")):
+        body += table_html(
+            counts,
+            caption="Cases, transcripts and survey rows at each stage (reconciliation_counts.csv)",
+            max_rows=1000,
+        )
+    for key, caption in (
+        ("corpus/reconciliation", "Corpus reconciliation"),
+        ("topics/effects_set_aside", "Topic effects: cases or transcripts left out"),
+        ("codings/issues", "Label Studio export issues"),
+        ("integration/representativeness_set_aside", "Representativeness: interviewees set aside"),
+    ):
         df = t(key)
         if df is not None:
             body += table_html(df, caption=f"{caption} ({len(df)})", max_rows=1000)

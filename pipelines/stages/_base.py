@@ -41,8 +41,22 @@ import pandas as pd
 from qualquant.io import atomic_write, atomic_write_text, make_dirs
 from qualquant.pipelines.study import Study
 
-__all__ = ["CACHE_DIR", "STATE_FILE", "Context", "PlainReporter", "RunReporter", "RunResult", "Stage", "StageOutcome",
-           "StageUnavailable", "file_hash", "input_label", "read_state", "stage_key", "write_state"]
+__all__ = [
+    "CACHE_DIR",
+    "STATE_FILE",
+    "Context",
+    "PlainReporter",
+    "RunReporter",
+    "RunResult",
+    "Stage",
+    "StageOutcome",
+    "StageUnavailable",
+    "file_hash",
+    "input_label",
+    "read_state",
+    "stage_key",
+    "write_state",
+]
 
 STATE_FILE = ".state.json"
 CACHE_DIR = ".cache"
@@ -130,8 +144,7 @@ class Context:
         warnings and counts in this order); the run loop passes its own.
     """
 
-    def __init__(self, study: Study, options: dict[str, Any] | None = None, *,
-                 stages: Sequence[Stage] = ()) -> None:
+    def __init__(self, study: Study, options: dict[str, Any] | None = None, *, stages: Sequence[Stage] = ()) -> None:
         self.study = study
         self.out = study.out
         self.options = dict(options or {})
@@ -204,8 +217,9 @@ def _to_parquet(df: pd.DataFrame, path: Path) -> None:
         if frame[col].dtype == object:
             kinds = {type(v) for v in frame[col] if v is not None and not (isinstance(v, float) and v != v)}
             if len(kinds) > 1 or (kinds and not kinds <= {str, bool, int, float}):
-                frame[col] = frame[col].map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                                            else str(v))
+                frame[col] = frame[col].map(
+                    lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v)
+                )
     frame.columns = [str(c) for c in frame.columns]
     frame.to_parquet(path, index=False)
 
@@ -257,8 +271,10 @@ def stage_key(stage: Stage, study: Study, ctx: Context) -> str:
         "inputs": {},
         "uses": {},
     }
-    inputs = [(input_label(p, study), file_hash(p) if p.is_file() else ("dir" if p.is_dir() else "missing"))
-              for p in {Path(x) for x in stage.inputs(study)}]
+    inputs = [
+        (input_label(p, study), file_hash(p) if p.is_file() else ("dir" if p.is_dir() else "missing"))
+        for p in {Path(x) for x in stage.inputs(study)}
+    ]
     parts["inputs"] = sorted(inputs)
     for key in stage.uses:
         if key.endswith("/*"):  # every table of that stage

@@ -50,7 +50,9 @@ def require(module: str, what: str):
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name == module:
-            raise StageUnavailable(f"{what} skipped: the module {module} is not available in this installation.") from None
+            raise StageUnavailable(
+                f"{what} skipped: the module {module} is not available in this installation."
+            ) from None
         raise
 
 
@@ -127,15 +129,21 @@ def stage_corpus(ctx: Context) -> None:
     ctx.put("counts", _corpus_counts(transcripts, cases, have_cases=bool(ctx.study.config.corpus.cases)))
     ctx.write(segments, "segments.csv")
     ctx.write(recon, "reconciliation.csv")
-    lines = [f"# Corpus summary: {ctx.study.config.study.title}\n", to_markdown(summary), "\n## Transcripts\n\n",
-             to_markdown(transcripts)]
+    lines = [
+        f"# Corpus summary: {ctx.study.config.study.title}\n",
+        to_markdown(summary),
+        "\n## Transcripts\n\n",
+        to_markdown(transcripts),
+    ]
     if not recon.empty:
         lines += ["\n## Reconciliation\n\n", to_markdown(recon)]
     ctx.write_text("".join(lines), "corpus_summary.md")
     if mapping is not None:
         write_mapping(mapping, ctx.path("private/pseudonym_key.csv"))
-        ctx.warn("private/pseudonym_key.csv links every pseudonym to the real name or identifier: it is PRIVATE; "
-                 "keep it out of shared folders and version control.")
+        ctx.warn(
+            "private/pseudonym_key.csv links every pseudonym to the real name or identifier: it is PRIVATE; "
+            "keep it out of shared folders and version control."
+        )
     for _, r in recon.iterrows():
         where = " ".join(t for t in (_cell_text(r.get("file")), _cell_text(r.get("case_id"))) if t)
         ctx.warn(f"corpus reconciliation: {r['kind']}{' ' + where if where else ''}: {r['message']}")
@@ -147,16 +155,29 @@ def _corpus_counts(transcripts: pd.DataFrame, cases: pd.DataFrame, *, have_cases
 
     case_ids = [str(c) for c in cases["case_id"]] if "case_id" in cases.columns else []
     linked = transcripts[transcripts["case_id"].notna()] if have_cases else transcripts.iloc[0:0]
-    rows = [dict(step="read", cases=len(case_ids), transcripts=len(transcripts),
-                 note="" if have_cases else "no cases table ([corpus] cases is empty)")]
+    rows = [
+        dict(
+            step="read",
+            cases=len(case_ids),
+            transcripts=len(transcripts),
+            note="" if have_cases else "no cases table ([corpus] cases is empty)",
+        )
+    ]
     if have_cases:
         with_transcript = set(map(str, linked["case_id"]))
         unlinked = [str(t) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"]) if c is None or c != c]
         no_transcript = [c for c in case_ids if c not in with_transcript]
-        note = "; ".join(n for n in (listing(unlinked, "transcript(s) without a case row (kept, without case data)"),
-                                     listing(no_transcript, "case row(s) without a transcript")) if n)
-        rows.append(dict(step="transcript linked to a case row", cases=len(with_transcript), transcripts=len(linked),
-                         note=note))
+        note = "; ".join(
+            n
+            for n in (
+                listing(unlinked, "transcript(s) without a case row (kept, without case data)"),
+                listing(no_transcript, "case row(s) without a transcript"),
+            )
+            if n
+        )
+        rows.append(
+            dict(step="transcript linked to a case row", cases=len(with_transcript), transcripts=len(linked), note=note)
+        )
     return counts_frame(rows)
 
 
@@ -215,9 +236,11 @@ def stage_codings(ctx: Context) -> None:
     else:
         paths = ctx.study.export_paths()
         if not paths:
-            ctx.warn(f"no codings export shipped: no Label Studio export matches [labelstudio] export = "
-                     f"{cfg.export!r}; coding, agreement, theme frequencies and the qualitative side of the joint "
-                     "display are empty.")
+            ctx.warn(
+                f"no codings export shipped: no Label Studio export matches [labelstudio] export = "
+                f"{cfg.export!r}; coding, agreement, theme frequencies and the qualitative side of the joint "
+                "display are empty."
+            )
         for p in paths:
             ctx.progress(f"reading {p.name}")
             users = _users(ctx.study.users_path(p))
@@ -226,25 +249,37 @@ def stage_codings(ctx: Context) -> None:
             issues.append(res.issues.assign(file=p.name))
     from qualquant.coding import CODINGS_COLUMNS
 
-    codings = (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CODINGS_COLUMNS)))
-    codings = codings.sort_values(["transcript_id", "start", "end", "code", "coder"], kind="mergesort",
-                                  ignore_index=True) if not codings.empty else codings
-    issue_frame = pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(
-        columns=["task_id", "annotation_id", "result_id", "reason", "detail"])
+    codings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CODINGS_COLUMNS))
+    codings = (
+        codings.sort_values(["transcript_id", "start", "end", "code", "coder"], kind="mergesort", ignore_index=True)
+        if not codings.empty
+        else codings
+    )
+    issue_frame = (
+        pd.concat(issues, ignore_index=True)
+        if issues
+        else pd.DataFrame(columns=["task_id", "annotation_id", "result_id", "reason", "detail"])
+    )
     n_export_issues = len(issue_frame)
     excluded = _excluded_issues(codings, corp, tuple(ctx.study.config.corpus.roles))
     if not excluded.empty:
         issue_frame = pd.concat([issue_frame, excluded], ignore_index=True) if n_export_issues else excluded
     human = codings[codings["source"] == "human"] if not codings.empty else codings
     cons = consensus(human, rule=ctx.study.config.coding.consensus) if not human.empty else codings.iloc[0:0]
-    _publish(ctx, ("codings", codings, "codings.csv"), ("consensus", cons, "consensus_codings.csv"),
-             ("issues", issue_frame, "coding_issues.csv"))
+    _publish(
+        ctx,
+        ("codings", codings, "codings.csv"),
+        ("consensus", cons, "consensus_codings.csv"),
+        ("issues", issue_frame, "coding_issues.csv"),
+    )
     if n_export_issues:
         ctx.warn(f"{n_export_issues} Label Studio export issue(s) listed in coding_issues.csv.")
     if not excluded.empty:
         roles = " or ".join(ctx.study.config.corpus.roles)
-        ctx.warn(f"{len(excluded)} coding(s) on segments that are not {roles} turns are not used for matrices, "
-                 "theme frequencies, co-occurrence or the case x code matrix; listed in coding_issues.csv.")
+        ctx.warn(
+            f"{len(excluded)} coding(s) on segments that are not {roles} turns are not used for matrices, "
+            "theme frequencies, co-occurrence or the case x code matrix; listed in coding_issues.csv."
+        )
 
 
 def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.DataFrame:
@@ -255,11 +290,23 @@ def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.
     if codings.empty:
         return pd.DataFrame(columns=columns)
     rows = excluded_codings(codings, corp, roles=roles)
-    detail = [f"{r.coder} coded {r.code!r} on segment {r.segment_id} ({r.role} turn) of {r.transcript_id}, "
-              f"characters {r.start}-{r.end}; the coding stays in codings.csv" for r in rows.itertuples(index=False)]
-    return pd.DataFrame({"task_id": rows["task_id"], "annotation_id": rows["annotation_id"],
-                         "result_id": rows["result_id"], "coder": rows["coder"], "reason": rows["reason"],
-                         "action": "not_used", "detail": detail}, columns=columns)
+    detail = [
+        f"{r.coder} coded {r.code!r} on segment {r.segment_id} ({r.role} turn) of {r.transcript_id}, "
+        f"characters {r.start}-{r.end}; the coding stays in codings.csv"
+        for r in rows.itertuples(index=False)
+    ]
+    return pd.DataFrame(
+        {
+            "task_id": rows["task_id"],
+            "annotation_id": rows["annotation_id"],
+            "result_id": rows["result_id"],
+            "coder": rows["coder"],
+            "reason": rows["reason"],
+            "action": "not_used",
+            "detail": detail,
+        },
+        columns=columns,
+    )
 
 
 def _users(path: Path) -> dict[int, str] | None:
@@ -283,8 +330,9 @@ def stage_agreement(ctx: Context) -> None:
     codebook = load_codebook(ctx)
     cfg = ctx.study.config
     ctx.progress("bootstrap")
-    table = agreement.agreement_table(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles),
-                                      n_boot=cfg.coding.n_boot, seed=cfg.study.seed)
+    table = agreement.agreement_table(
+        human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles), n_boot=cfg.coding.n_boot, seed=cfg.study.seed
+    )
     dis = agreement.disagreements(human, corp, codebook=codebook, roles=tuple(cfg.corpus.roles))
     _publish(ctx, ("agreement", table, "agreement.csv"), ("disagreements", dis, "disagreements.csv"))
 
@@ -330,13 +378,15 @@ def stage_topics(ctx: Context) -> None:
     corp, _ = load_corpus(ctx)
     codebook = load_codebook(ctx)
     seed = cfg.seed
-    params: dict[str, Any] = dict(passes=cfg.passes, iterations=cfg.iterations, unit=cfg.unit,
-                                  roles=tuple(ctx.study.config.corpus.roles))
+    params: dict[str, Any] = dict(
+        passes=cfg.passes, iterations=cfg.iterations, unit=cfg.unit, roles=tuple(ctx.study.config.corpus.roles)
+    )
     if cfg.seeded:
         params["seed_words"] = codebook.seed_words
     ctx.progress(f"choosing K in {cfg.k_range[0]}..{cfg.k_range[1]}")
-    selection = topics.select_n_topics(corp, range(cfg.k_range[0], cfg.k_range[1] + 1), seeds=tuple(cfg.seeds),
-                                       coherence=cfg.coherence, **params)
+    selection = topics.select_n_topics(
+        corp, range(cfg.k_range[0], cfg.k_range[1] + 1), seeds=tuple(cfg.seeds), coherence=cfg.coherence, **params
+    )
     model = selection.model
     if model.random_state != seed:
         model = topics.TopicModel(selection.best_k, random_state=seed, coherence=cfg.coherence, **params).fit(corp)
@@ -381,10 +431,18 @@ def stage_topics(ctx: Context) -> None:
         left_out = set(map(str, aside["unit"]))
         unit = [_cell_text(c) or str(t) for c, t in zip(docs["case_id"], docs["transcript_id"])]
         used = docs[[u not in left_out for u in unit]]
-        notes = [f"{len(g)} left out ({reason}): {', '.join(map(str, g['unit']))}"
-                 for reason, g in aside.groupby("reason", sort=True)]
-        counts.append(dict(step=f"topic effects by {cfg.effects_by}", cases=n_cases(used),
-                           transcripts=int(used["transcript_id"].nunique()), note="; ".join(notes)))
+        notes = [
+            f"{len(g)} left out ({reason}): {', '.join(map(str, g['unit']))}"
+            for reason, g in aside.groupby("reason", sort=True)
+        ]
+        counts.append(
+            dict(
+                step=f"topic effects by {cfg.effects_by}",
+                cases=n_cases(used),
+                transcripts=int(used["transcript_id"].nunique()),
+                note="; ".join(notes),
+            )
+        )
         for note in notes:
             ctx.warn(f"topic effects by {cfg.effects_by}: {note}; listed in topic_effects_set_aside.csv.")
     from qualquant.pipelines.reconciliation import counts_frame
@@ -478,10 +536,13 @@ def stage_survey(ctx: Context) -> None:
         if cfg.crosstabs:
             row, col = cfg.crosstabs[0]
             data = survey.data
-            counts["*"] = (int(data[row][~survey.is_missing(row)].nunique()),
-                           int(data[col][~survey.is_missing(col)].nunique()))
-        checks.append(check.check_reported(cfg.reported_text, counts=counts or None,
-                                           alpha=ctx.study.config.study.alpha))
+            counts["*"] = (
+                int(data[row][~survey.is_missing(row)].nunique()),
+                int(data[col][~survey.is_missing(col)].nunique()),
+            )
+        checks.append(
+            check.check_reported(cfg.reported_text, counts=counts or None, alpha=ctx.study.config.study.alpha)
+        )
     if checks:
         qc = pd.concat(checks, ignore_index=True)
         ctx.put("quant_check", qc)
@@ -513,13 +574,19 @@ def stage_integration(ctx: Context) -> None:
     codings, cons = codings_tables(ctx)
     codebook = load_codebook(ctx)
     codes = list(codebook.code_ids)
-    case_ids = [str(c) for c in cases["case_id"]] if cases is not None and "case_id" in cases else \
-        sorted(segments["transcript_id"].unique())
+    case_ids = (
+        [str(c) for c in cases["case_id"]]
+        if cases is not None and "case_id" in cases
+        else sorted(segments["transcript_id"].unique())
+    )
     transcripts = ctx.table("corpus/transcripts")
     case_of = {}
     if transcripts is not None and "case_id" in transcripts.columns:
-        case_of = {str(t): str(c) for t, c in zip(transcripts["transcript_id"], transcripts["case_id"])
-                   if c is not None and c == c}
+        case_of = {
+            str(t): str(c)
+            for t, c in zip(transcripts["transcript_id"], transcripts["case_id"])
+            if c is not None and c == c
+        }
     roles = tuple(cfg.corpus.roles)
     # A case row without any transcript has no interview to code: counting it as a case
     # "without the code" would bias the linked tests and the joint display's case counts.
@@ -527,23 +594,42 @@ def stage_integration(ctx: Context) -> None:
     no_text = [c for c in case_ids if c not in with_text]
     case_ids = [c for c in case_ids if c in with_text]
     if no_text:
-        ctx.warn(f"{len(no_text)} case row(s) without a transcript left out of the case x code matrix, linked "
-                 f"cases and the joint display: {', '.join(no_text[:10])}{' ...' if len(no_text) > 10 else ''}.")
+        ctx.warn(
+            f"{len(no_text)} case row(s) without a transcript left out of the case x code matrix, linked "
+            f"cases and the joint display: {', '.join(no_text[:10])}{' ...' if len(no_text) > 10 else ''}."
+        )
     matrix = integrate.case_code_table(cons, segments, case_ids, codes, case_of=case_of, roles=roles)
     ctx.put("case_code_matrix", matrix.reset_index())
     ctx.write(matrix.reset_index(), "case_code_matrix.csv")
     from qualquant.pipelines.reconciliation import counts_frame, listing
 
-    all_transcripts = sorted(map(str, segments["transcript_id"].unique())) if transcripts is None \
+    all_transcripts = (
+        sorted(map(str, segments["transcript_id"].unique()))
+        if transcripts is None
         else [str(t) for t in transcripts["transcript_id"]]
+    )
     in_matrix = [t for t in all_transcripts if case_of.get(t, t) in set(case_ids)]
     outside = [t for t in all_transcripts if t not in set(in_matrix)]
-    notes = [listing(outside, "transcript(s) without a case row, left out of the case x code matrix, "
-                              "linked cases and the joint display's case counts"),
-             listing(no_text, "case row(s) without a transcript, left out of the case x code matrix, "
-                              "linked cases and the joint display's case counts")]
-    counts = [dict(step="case x code matrix", cases=len(case_ids), transcripts=len(in_matrix),
-                   note="; ".join(n for n in notes if n))]
+    notes = [
+        listing(
+            outside,
+            "transcript(s) without a case row, left out of the case x code matrix, "
+            "linked cases and the joint display's case counts",
+        ),
+        listing(
+            no_text,
+            "case row(s) without a transcript, left out of the case x code matrix, "
+            "linked cases and the joint display's case counts",
+        ),
+    ]
+    counts = [
+        dict(
+            step="case x code matrix",
+            cases=len(case_ids),
+            transcripts=len(in_matrix),
+            note="; ".join(n for n in notes if n),
+        )
+    ]
 
     # linked cases
     if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:
@@ -552,35 +638,56 @@ def stage_integration(ctx: Context) -> None:
             from qualquant.corpus import read_cases
 
             questionnaire = read_cases(ctx.study.resolve(cfg.linkage.questionnaire), id_column=cfg.linkage.case_column)
-            q_ids = questionnaire[cfg.linkage.case_column] if cfg.linkage.case_column in questionnaire.columns \
+            q_ids = (
+                questionnaire[cfg.linkage.case_column]
+                if cfg.linkage.case_column in questionnaire.columns
                 else questionnaire.index
+            )
             n_rows = len(questionnaire)
             unlinked_rows = [str(i) for i in q_ids if str(i) not in set(case_ids)]
             if unlinked_rows:
-                ctx.warn(f"linked questionnaire: {listing(unlinked_rows, 'row(s) without an interview case')}; "
-                         "they are not used by the linked cases.")
+                ctx.warn(
+                    f"linked questionnaire: {listing(unlinked_rows, 'row(s) without an interview case')}; "
+                    "they are not used by the linked cases."
+                )
         else:
             questionnaire = cases
-        linked = integrate.linked_cases(matrix, questionnaire, attributes=cfg.linkage.attributes, codes=codes,
-                                        case_column=cfg.linkage.case_column if cfg.linkage.questionnaire
-                                        else "case_id", exact=cfg.linkage.exact, seed=cfg.study.seed,
-                                        n_resamples=cfg.integration.n_resamples)
+        linked = integrate.linked_cases(
+            matrix,
+            questionnaire,
+            attributes=cfg.linkage.attributes,
+            codes=codes,
+            case_column=cfg.linkage.case_column if cfg.linkage.questionnaire else "case_id",
+            exact=cfg.linkage.exact,
+            seed=cfg.study.seed,
+            n_resamples=cfg.integration.n_resamples,
+        )
         ctx.put("prevalence", linked.prevalence)
-        _publish(ctx, ("linked_cases", linked.matrix, "linked_cases.csv"),
-                 ("linked_tests", linked.tests, "linked_tests.csv"),
-                 ("linked_set_aside", linked.set_aside, "linked_cases_set_aside.csv"))
+        _publish(
+            ctx,
+            ("linked_cases", linked.matrix, "linked_cases.csv"),
+            ("linked_tests", linked.tests, "linked_tests.csv"),
+            ("linked_set_aside", linked.set_aside, "linked_cases_set_aside.csv"),
+        )
         aside_notes = []
         for reason, grp in linked.set_aside.groupby("reason", sort=True):
-            ctx.warn(f"linked cases: {len(grp)} case(s) set aside ({reason}): {', '.join(map(str, grp['case_id']))}; "
-                     "listed in linked_cases_set_aside.csv.")
+            ctx.warn(
+                f"linked cases: {len(grp)} case(s) set aside ({reason}): {', '.join(map(str, grp['case_id']))}; "
+                "listed in linked_cases_set_aside.csv."
+            )
             aside_notes.append(listing(list(grp["case_id"]), f"case(s) set aside ({reason})"))
         aside_notes.append(listing(unlinked_rows, "questionnaire row(s) without an interview case"))
-        counts.append(dict(step="linked cases", cases=len(linked.matrix), survey_rows=n_rows,
-                           note="; ".join(n for n in aside_notes if n)))
+        counts.append(
+            dict(
+                step="linked cases",
+                cases=len(linked.matrix),
+                survey_rows=n_rows,
+                note="; ".join(n for n in aside_notes if n),
+            )
+        )
         ctx.write(linked.prevalence, "theme_prevalence_by_group.csv")
         labels = {c.id: c.name for c in codebook.codes}
-        integrate.write_quantitized(linked.matrix, codes, ctx.path("quantitized_codes.sav").parent,
-                                    code_labels=labels)
+        integrate.write_quantitized(linked.matrix, codes, ctx.path("quantitized_codes.sav").parent, code_labels=labels)
         ctx.path("quantitized_codes.sav"), ctx.path("quantitized_codes.csv")
 
     # joint display
@@ -595,42 +702,81 @@ def stage_integration(ctx: Context) -> None:
     else:
         for c in cfg.constructs:
             if c.topics:
-                ctx.warn(f"construct {c.id!r} names topic(s) {', '.join(map(str, c.topics))}, but no topic model "
-                         "was fitted (see the topics stage); its interview evidence counts its codes only.")
+                ctx.warn(
+                    f"construct {c.id!r} names topic(s) {', '.join(map(str, c.topics))}, but no topic model "
+                    "was fitted (see the topics stage); its interview evidence counts its codes only."
+                )
     overrides_path = Path(cfg.integration.overrides)
     overrides_path = overrides_path if overrides_path.is_absolute() else ctx.out / overrides_path
     overrides = integrate.read_overrides(overrides_path)
     roles_map = dict(zip(segments["segment_id"], segments["role"]))
     human = codings[codings["source"] == "human"] if not codings.empty else codings
     display, evidence = integrate.joint_display(
-        cfg.constructs, codings=cons, case_ids=case_ids, survey=survey, default_outcome=cfg.survey.outcome,
-        alpha=cfg.study.alpha, min_cases=cfg.integration.min_cases, min_share=cfg.integration.min_share,
-        n_quotes=cfg.integration.quotes, quote_chars=cfg.integration.quote_chars, segment_roles=roles_map,
-        human_codings=human, topic_cases=topic_cases, overrides=overrides, weights=cfg.survey.weights or None,
-        case_of=case_of, codebook=codebook, n_topics=k)
+        cfg.constructs,
+        codings=cons,
+        case_ids=case_ids,
+        survey=survey,
+        default_outcome=cfg.survey.outcome,
+        alpha=cfg.study.alpha,
+        min_cases=cfg.integration.min_cases,
+        min_share=cfg.integration.min_share,
+        n_quotes=cfg.integration.quotes,
+        quote_chars=cfg.integration.quote_chars,
+        segment_roles=roles_map,
+        human_codings=human,
+        topic_cases=topic_cases,
+        overrides=overrides,
+        weights=cfg.survey.weights or None,
+        case_of=case_of,
+        codebook=codebook,
+        n_topics=k,
+    )
     _, notes = integrate.update_overrides(overrides_path, display)
     for n in notes:
         ctx.warn(n)
-    _publish(ctx, ("joint_display", display, "joint_display.csv"),
-             ("joint_evidence", evidence, "joint_display_evidence.csv"))
-    counts.append(dict(step="joint display", cases=len(case_ids), transcripts=len(in_matrix),
-                       survey_rows=None if survey is None else len(survey.data)))
+    _publish(
+        ctx, ("joint_display", display, "joint_display.csv"), ("joint_evidence", evidence, "joint_display_evidence.csv")
+    )
+    counts.append(
+        dict(
+            step="joint display",
+            cases=len(case_ids),
+            transcripts=len(in_matrix),
+            survey_rows=None if survey is None else len(survey.data),
+        )
+    )
 
     # representativeness
     if cfg.representativeness and survey is not None:
-        rep = integrate.representativeness(cases, survey, cfg.representativeness,
-                                           n_resamples=cfg.integration.n_resamples, seed=cfg.study.seed,
-                                           weights=cfg.survey.weights or None)
-        _publish(ctx, ("representativeness", rep.distribution, "representativeness.csv"),
-                 ("representativeness_tests", rep.tests, "representativeness_tests.csv"),
-                 ("representativeness_set_aside", rep.set_aside, "representativeness_set_aside.csv"))
+        rep = integrate.representativeness(
+            cases,
+            survey,
+            cfg.representativeness,
+            n_resamples=cfg.integration.n_resamples,
+            seed=cfg.study.seed,
+            weights=cfg.survey.weights or None,
+        )
+        _publish(
+            ctx,
+            ("representativeness", rep.distribution, "representativeness.csv"),
+            ("representativeness_tests", rep.tests, "representativeness_tests.csv"),
+            ("representativeness_set_aside", rep.set_aside, "representativeness_set_aside.csv"),
+        )
         aside_notes = []
         for (variable, reason), grp in rep.set_aside.groupby(["variable", "reason"], sort=True):
-            ctx.warn(f"representativeness: {len(grp)} case(s) set aside for {variable} ({reason}): "
-                     f"{', '.join(map(str, grp['case_id']))}; listed in representativeness_set_aside.csv.")
+            ctx.warn(
+                f"representativeness: {len(grp)} case(s) set aside for {variable} ({reason}): "
+                f"{', '.join(map(str, grp['case_id']))}; listed in representativeness_set_aside.csv."
+            )
             aside_notes.append(listing(list(grp["case_id"]), f"case(s) set aside for {variable} ({reason})"))
-        counts.append(dict(step="representativeness", cases=len(cases) if cases is not None else None,
-                           survey_rows=len(survey.data), note="; ".join(aside_notes)))
+        counts.append(
+            dict(
+                step="representativeness",
+                cases=len(cases) if cases is not None else None,
+                survey_rows=len(survey.data),
+                note="; ".join(aside_notes),
+            )
+        )
     ctx.put("counts", counts_frame(counts))
 
 
@@ -638,23 +784,64 @@ _ALL_TABLES = ("corpus/*", "codings/*", "agreement/*", "frequencies/*", "topics/
 
 STAGES: tuple[Stage, ...] = (
     Stage("corpus", "Corpus: ingest and pseudonymise", stage_corpus, sections=("corpus",), inputs=_corpus_inputs),
-    Stage("codings", "Codings from Label Studio", stage_codings, sections=("labelstudio", "coding", "codebook"),
-          inputs=_codings_inputs, uses=("corpus/segments",)),
-    Stage("agreement", "Inter-coder agreement", stage_agreement, sections=("coding", "corpus", "study"),
-          uses=("codings/codings", "corpus/segments")),
-    Stage("frequencies", "Theme frequencies and co-occurrence", stage_frequencies, sections=("coding", "corpus"),
-          uses=("codings/consensus", "corpus/segments", "corpus/cases")),
-    Stage("topics", "Topic model", stage_topics, sections=("topics", "corpus"),
-          uses=("corpus/segments", "corpus/cases", "codings/codings")),
+    Stage(
+        "codings",
+        "Codings from Label Studio",
+        stage_codings,
+        sections=("labelstudio", "coding", "codebook"),
+        inputs=_codings_inputs,
+        uses=("corpus/segments",),
+    ),
+    Stage(
+        "agreement",
+        "Inter-coder agreement",
+        stage_agreement,
+        sections=("coding", "corpus", "study"),
+        uses=("codings/codings", "corpus/segments"),
+    ),
+    Stage(
+        "frequencies",
+        "Theme frequencies and co-occurrence",
+        stage_frequencies,
+        sections=("coding", "corpus"),
+        uses=("codings/consensus", "corpus/segments", "corpus/cases"),
+    ),
+    Stage(
+        "topics",
+        "Topic model",
+        stage_topics,
+        sections=("topics", "corpus"),
+        uses=("corpus/segments", "corpus/cases", "codings/codings"),
+    ),
     Stage("survey", "Survey tables", stage_survey, sections=("survey", "study"), inputs=_survey_inputs),
-    Stage("integration", "Integration: linked cases, joint display", stage_integration,
-          sections=("study", "survey", "linkage", "integration", "representativeness", "constructs", "corpus"),
-          inputs=lambda s: _integration_inputs(s) + _survey_inputs(s),
-          uses=("corpus/segments", "corpus/cases", "corpus/transcripts", "codings/codings", "codings/consensus",
-                "codings/codebook", "topics/case_topics")),
-    Stage("exports", "Exports: tables.xlsx, tables.md", stage_exports, sections=("study", "coding", "survey"),
-          uses=_ALL_TABLES),
-    Stage("report", "HTML report", stage_report,
-          sections=("study", "coding", "survey", "constructs", "integration", "topics"),
-          uses=_ALL_TABLES + ("exports/*",)),
+    Stage(
+        "integration",
+        "Integration: linked cases, joint display",
+        stage_integration,
+        sections=("study", "survey", "linkage", "integration", "representativeness", "constructs", "corpus"),
+        inputs=lambda s: _integration_inputs(s) + _survey_inputs(s),
+        uses=(
+            "corpus/segments",
+            "corpus/cases",
+            "corpus/transcripts",
+            "codings/codings",
+            "codings/consensus",
+            "codings/codebook",
+            "topics/case_topics",
+        ),
+    ),
+    Stage(
+        "exports",
+        "Exports: tables.xlsx, tables.md",
+        stage_exports,
+        sections=("study", "coding", "survey"),
+        uses=_ALL_TABLES,
+    ),
+    Stage(
+        "report",
+        "HTML report",
+        stage_report,
+        sections=("study", "coding", "survey", "constructs", "integration", "topics"),
+        uses=_ALL_TABLES + ("exports/*",),
+    ),
 )

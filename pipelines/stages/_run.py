@@ -62,9 +62,16 @@ def _reporter(reporter: RunReporter | None, show_progress: bool) -> RunReporter:
     return PlainReporter() if show_progress else RunReporter()
 
 
-def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, options: dict[str, Any] | None = None,
-               only: Iterable[str] | None = None, show_progress: bool = True,
-               reporter: RunReporter | None = None) -> RunResult:
+def run_stages(
+    study: Study,
+    stages: Sequence[Stage],
+    *,
+    force: bool = False,
+    options: dict[str, Any] | None = None,
+    only: Iterable[str] | None = None,
+    show_progress: bool = True,
+    reporter: RunReporter | None = None,
+) -> RunResult:
     """Run ``stages`` in order, skipping unchanged ones.
 
     Parameters
@@ -115,8 +122,9 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
             key = stage_key(stage, study, ctx)
             always = stage.always or stage.name in set(ctx.options.get("always", ()))
             if not force and not always and _unchanged(entry, key, out):
-                outcome = StageOutcome(stage.name, "skipped", outputs=sorted(entry["outputs"]),
-                                       warnings=list(entry.get("warnings", [])))
+                outcome = StageOutcome(
+                    stage.name, "skipped", outputs=sorted(entry["outputs"]), warnings=list(entry.get("warnings", []))
+                )
                 outcomes.append(outcome)
                 report.stage_done(stage, outcome)
                 continue
@@ -150,9 +158,15 @@ def run_stages(study: Study, stages: Sequence[Stage], *, force: bool = False, op
     return RunResult(out, outcomes)
 
 
-def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | None = None,
-              only: Iterable[str] | None = None, show_progress: bool = True,
-              reporter: RunReporter | None = None) -> RunResult:
+def run_study(
+    study: Study,
+    *,
+    force: bool = False,
+    options: dict[str, Any] | None = None,
+    only: Iterable[str] | None = None,
+    show_progress: bool = True,
+    reporter: RunReporter | None = None,
+) -> RunResult:
     """Run every stage of the standard pipeline (:data:`qualquant.pipelines.stages.STAGES`) on ``study``.
 
     Before any stage runs, every survey variable named in ``study.toml`` is
@@ -177,5 +191,6 @@ def run_study(study: Study, *, force: bool = False, options: dict[str, Any] | No
     check_survey_variables(study)
     check_construct_codes(study)
 
-    return run_stages(study, STAGES, force=force, options=options, only=only, show_progress=show_progress,
-                      reporter=reporter)
+    return run_stages(
+        study, STAGES, force=force, options=options, only=only, show_progress=show_progress, reporter=reporter
+    )

@@ -46,15 +46,21 @@ def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
     """
     p = Path(path)
     if not p.is_file():
-        raise StudyConfigError(f"[survey] path: the survey file {str(p)!r} does not exist. Fix the path in study.toml "
-                               "or set path = \"\" for a study without a survey.")
+        raise StudyConfigError(
+            f"[survey] path: the survey file {str(p)!r} does not exist. Fix the path in study.toml "
+            'or set path = "" for a study without a survey.'
+        )
     suffix = p.suffix.lower()
     try:
         if suffix in (".sav", ".zsav", ".por", ".dta"):
             import pyreadstat
 
-            reader = {".sav": pyreadstat.read_sav, ".zsav": pyreadstat.read_sav, ".por": pyreadstat.read_por,
-                      ".dta": pyreadstat.read_dta}[suffix]
+            reader = {
+                ".sav": pyreadstat.read_sav,
+                ".zsav": pyreadstat.read_sav,
+                ".por": pyreadstat.read_por,
+                ".dta": pyreadstat.read_dta,
+            }[suffix]
             _, meta = reader(str(p), metadataonly=True)
             return [str(c) for c in meta.column_names]
         if suffix in (".csv", ".xlsx"):
@@ -63,8 +69,10 @@ def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
             head = pd.read_csv(p, nrows=0) if suffix == ".csv" else pd.read_excel(p, nrows=0)
             return [str(c) for c in head.columns]
     except Exception as exc:  # any reader failure becomes one clear error naming the file
-        raise StudyConfigError(f"[survey] path: cannot read the variable names of {p.name} "
-                               f"({type(exc).__name__}: {exc}). Check that it is a valid {suffix} file.") from None
+        raise StudyConfigError(
+            f"[survey] path: cannot read the variable names of {p.name} "
+            f"({type(exc).__name__}: {exc}). Check that it is a valid {suffix} file."
+        ) from None
     return None
 
 
@@ -91,8 +99,13 @@ def survey_variable_references(config) -> list[tuple[tuple, str, str]]:
         if r.variable:
             refs.append((("survey", "reported", i, "variable"), f"[[survey.reported]] #{i + 1} variable", r.variable))
     for i, r in enumerate(config.representativeness):
-        refs.append((("representativeness", i, "survey_variable"),
-                     f"[[representativeness]] #{i + 1} survey_variable", r.survey_variable))
+        refs.append(
+            (
+                ("representativeness", i, "survey_variable"),
+                f"[[representativeness]] #{i + 1} survey_variable",
+                r.survey_variable,
+            )
+        )
     for i, c in enumerate(config.constructs):
         where = f"[[constructs]] #{i + 1} ({c.id})"
         for v in c.survey_variables:
@@ -148,8 +161,11 @@ def check_survey_variables(study) -> None:
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; no similar name in the file."
         problems.append(f"{at}: {key} names {variable!r}, which is not a variable of {path.name}{hint}")
     if problems:
-        head = "" if len(problems) == 1 else f"{len(problems)} survey variables named in {study.path.name} are not " \
-                                             f"in {path.name}: "
+        head = (
+            ""
+            if len(problems) == 1
+            else f"{len(problems)} survey variables named in {study.path.name} are not in {path.name}: "
+        )
         raise StudyConfigError(head + " | ".join(problems))
 
 
@@ -190,6 +206,7 @@ def check_construct_codes(study, codebook=None) -> None:
     problems: list[str] = []
     unknown_codes = False
     for i, c in enumerate(constructs):
+
         def at(key: str) -> str:
             line = find_key_line(text, ("constructs", i, key)) if text else None  # noqa: B023 - called in this iteration
             where = f"{study.path.name}, line {line}" if line else study.path.name
@@ -200,17 +217,24 @@ def check_construct_codes(study, codebook=None) -> None:
             unknown_codes = unknown_codes or bool(unknown)
             problems.extend(unknown)
         if c.topics and not topics.enabled:
-            problems.append(f"{at('topics')} names topic(s) {', '.join(map(str, c.topics))}, but [topics] enabled = "
-                            "false, so no topic model is fitted and they would count no case; remove them or "
-                            "enable the topic model.")
+            problems.append(
+                f"{at('topics')} names topic(s) {', '.join(map(str, c.topics))}, but [topics] enabled = "
+                "false, so no topic model is fitted and they would count no case; remove them or "
+                "enable the topic model."
+            )
             continue
         bad = [t for t in dict.fromkeys(c.topics) if not 0 <= t < k_max]
         if bad:
-            problems.append(f"{at('topics')} names topic(s) {', '.join(map(str, bad))}, which cannot exist: the "
-                            f"topic model has at most {k_max} topics ([topics] k_range = {list(topics.k_range)}), "
-                            f"numbered 0 to {k_max - 1} as in topics.csv.")
+            problems.append(
+                f"{at('topics')} names topic(s) {', '.join(map(str, bad))}, which cannot exist: the "
+                f"topic model has at most {k_max} topics ([topics] k_range = {list(topics.k_range)}), "
+                f"numbered 0 to {k_max - 1} as in topics.csv."
+            )
     if problems:
-        head = "" if len(problems) == 1 else f"{len(problems)} problems with the codes and topics named in " \
-                                             f"{study.path.name}: "
+        head = (
+            ""
+            if len(problems) == 1
+            else f"{len(problems)} problems with the codes and topics named in {study.path.name}: "
+        )
         tail = f" Fix the code ids in {study.path.name} or add the codes to the codebook." if unknown_codes else ""
         raise StudyConfigError(head + " | ".join(problems) + tail)

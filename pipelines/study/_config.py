@@ -374,8 +374,12 @@ class Study:
 
         cfg = self.config.corpus
         corp = corpus_pkg.read_corpus(
-            self.transcript_paths(), cases=self.optional(cfg.cases), speakers=cfg.speakers.as_dict() or None,
-            case_column=cfg.case_column or None, language=cfg.language or None, progress=progress,
+            self.transcript_paths(),
+            cases=self.optional(cfg.cases),
+            speakers=cfg.speakers.as_dict() or None,
+            case_column=cfg.case_column or None,
+            language=cfg.language or None,
+            progress=progress,
         )
         if not cfg.names:
             return corp, None
@@ -449,12 +453,15 @@ def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | No
         config = StudyConfig.model_validate(data)
     except ValidationError as exc:
         problems = [format_error(e, text, source, StudyConfig) for e in exc.errors()]
-        raise StudyConfigError(" ".join(problems) if len(problems) == 1 else
-                               f"{len(problems)} problems in {source}: " + " | ".join(problems)) from None
+        raise StudyConfigError(
+            " ".join(problems)
+            if len(problems) == 1
+            else f"{len(problems)} problems in {source}: " + " | ".join(problems)
+        ) from None
     return Study(config, p, out=Path(out) if out is not None else None)
 
 
-STUDY_TEMPLATE = '''# study.toml: one qualquant study. Paths are relative to this file's folder.
+STUDY_TEMPLATE = """# study.toml: one qualquant study. Paths are relative to this file's folder.
 # Run it with `qualquant run study.toml`; unknown keys are errors.
 
 [study]
@@ -528,4 +535,4 @@ overrides = "joint_display_overrides.csv"   # in the out folder; kept across rer
 # survey_variables = ["close_local_friends"]
 # outcome = "belonging"
 # expected_direction = "positive"      # positive | negative | none | association
-'''
+"""

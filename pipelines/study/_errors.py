@@ -71,7 +71,7 @@ def _line_index(text: str) -> dict[tuple, int]:
         if key:
             full = current + tuple(_key_parts(key.group(1)))
             index.setdefault(full, lineno)
-            rest = line[key.end():]
+            rest = line[key.end() :]
             for inner in _INLINE_KEY.finditer(rest):
                 index.setdefault(full + (inner.group(1).strip("\"'"),), lineno)
             for quote in ('"""', "'''"):
@@ -143,10 +143,7 @@ def format_error(err: dict, text: str, source: str, root: type[BaseModel]) -> st
         close = difflib.get_close_matches(key, allowed, n=1)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         table = f"[{_where(parent)}]" if parent else "the top level"
-        return (
-            f"{at}: unknown key {key!r} in {table}.{hint} "
-            f"Allowed keys there: {', '.join(allowed)}."
-        )
+        return f"{at}: unknown key {key!r} in {table}.{hint} Allowed keys there: {', '.join(allowed)}."
     if err.get("type") == "missing":
         return f"{at}: required key {_where(loc)!r} is missing."
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")

@@ -28,8 +28,15 @@ from pathlib import Path
 
 from qualquant.errors import OutputWriteError, QualquantError
 
-__all__ = ["atomic_write", "atomic_write_bytes", "atomic_write_dir", "atomic_write_text", "default_file_mode",
-           "make_dirs", "output_write_error"]
+__all__ = [
+    "atomic_write",
+    "atomic_write_bytes",
+    "atomic_write_dir",
+    "atomic_write_text",
+    "default_file_mode",
+    "make_dirs",
+    "output_write_error",
+]
 
 
 def _current_umask() -> int:
@@ -100,8 +107,10 @@ def output_write_error(path: str | os.PathLike[str], exc: OSError, *, folder: bo
     """
     path = Path(path)
     what = "folder" if folder else "file"
-    err = OutputWriteError(f"{path}: cannot write the {what} ({_write_reason(path, exc, folder=folder)}). "
-                           "Choose another --out path, or a folder you can write to.")
+    err = OutputWriteError(
+        f"{path}: cannot write the {what} ({_write_reason(path, exc, folder=folder)}). "
+        "Choose another --out path, or a folder you can write to."
+    )
     err.errno, err.strerror, err.filename = exc.errno, exc.strerror, str(path)
     return err
 
@@ -123,8 +132,9 @@ def make_dirs(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None,
-                 overwrite: bool = True) -> Path:
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None, overwrite: bool = True
+) -> Path:
     """Write a file atomically: ``write(tmp)`` fills a temporary file that then replaces ``path``.
 
     Parameters
@@ -197,14 +207,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None], *,
     return path
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], payload: bytes, *, mode: int | None = None,
-                       overwrite: bool = True) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], payload: bytes, *, mode: int | None = None, overwrite: bool = True
+) -> Path:
     """Write ``payload`` to ``path`` atomically (see :func:`atomic_write`)."""
     return atomic_write(path, lambda tmp: tmp.write_bytes(payload), mode=mode, overwrite=overwrite)
 
 
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8",
-                      mode: int | None = None) -> Path:
+def atomic_write_text(
+    path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8", mode: int | None = None
+) -> Path:
     """Write ``text`` to ``path`` atomically, newlines kept as given (see :func:`atomic_write`)."""
     return atomic_write_bytes(path, text.encode(encoding), mode=mode)
 

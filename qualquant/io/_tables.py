@@ -251,18 +251,19 @@ def _read_raw(path: Path, sheet: str | int) -> pd.DataFrame:
     """Every cell as the file holds it: text for CSV, openpyxl's values for XLSX, typed for Parquet."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                           encoding="utf-8-sig").astype(object)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig").astype(object)
     if suffix == ".xlsx":
         return pd.read_excel(path, sheet_name=sheet, dtype=object, na_filter=False, engine="openpyxl")
     if suffix == ".parquet":
         return pd.read_parquet(path).astype(object)
-    raise TableReadError(f"{path}: tables are read from .csv, .xlsx or .parquet files, not "
-                         f"{suffix or '(no extension)'!r}.")
+    raise TableReadError(
+        f"{path}: tables are read from .csv, .xlsx or .parquet files, not {suffix or '(no extension)'!r}."
+    )
 
 
-def read_table(path: str | os.PathLike[str], schema: TableSchema, *, sheet: str | int = 0,
-               hint: str = "") -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike[str], schema: TableSchema, *, sheet: str | int = 0, hint: str = ""
+) -> pd.DataFrame:
     """Read a table qualquant wrote (CSV, XLSX or Parquet), every column typed by ``schema``.
 
     Parameters
@@ -316,8 +317,10 @@ def read_table(path: str | os.PathLike[str], schema: TableSchema, *, sheet: str 
     except TableReadError:
         raise
     except (OSError, ValueError, KeyError, ImportError) as exc:  # parse errors of pandas, openpyxl, pyarrow
-        raise TableReadError(f"{path}: cannot read it as a {schema.name} ({exc}). Check that it is a "
-                             f"{path.suffix.lower().lstrip('.').upper()} file written by qualquant.") from None
+        raise TableReadError(
+            f"{path}: cannot read it as a {schema.name} ({exc}). Check that it is a "
+            f"{path.suffix.lower().lstrip('.').upper()} file written by qualquant."
+        ) from None
     if path.suffix.lower() in (".csv", ".xlsx"):  # the writer escapes formula-like text there, not in Parquet
         raw = raw.map(unescape_formula)
         raw.columns = [unescape_formula(c) if isinstance(c, str) else c for c in raw.columns]
@@ -348,8 +351,7 @@ def _parse_column(path: Path, cells: pd.Series, column: Column, position: int) -
     for row, value in enumerate(cells.tolist()):
         if _is_missing(value):
             if not column.nullable:
-                raise _cell_error(path, row, column, position, value,
-                                  _BadCell(None, ""))
+                raise _cell_error(path, row, column, position, value, _BadCell(None, ""))
             values.append(_MISSING[column.kind])
             continue
         try:
@@ -364,7 +366,9 @@ def _parse_column(path: Path, cells: pd.Series, column: Column, position: int) -
 def _cell_error(path: Path, row: int, column: Column, position: int, value: Any, bad: _BadCell) -> TableValueError:
     where = f"{path}: row {row + 2}, column {column.name!r} ({_column_letter(position)})"
     if bad.expected is None:
-        return TableValueError(f"{where} is empty, but the column cannot be: fill it in, or write the table "
-                               "again with qualquant.")
-    return TableValueError(f"{where}: {value!r} is not {bad.expected}; {bad.todo}, or write the table again "
-                           "with qualquant.")
+        return TableValueError(
+            f"{where} is empty, but the column cannot be: fill it in, or write the table again with qualquant."
+        )
+    return TableValueError(
+        f"{where}: {value!r} is not {bad.expected}; {bad.todo}, or write the table again with qualquant."
+    )

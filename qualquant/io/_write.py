@@ -18,8 +18,13 @@ from qualquant.io._atomic import atomic_write, atomic_write_text
 from qualquant.io._tables import escape_formula
 
 __all__ = [
-    "TABLE_SUFFIXES", "neutralize_formulas", "to_markdown", "write_table", "sheet_names",
-    "write_workbook", "write_markdown_tables",
+    "TABLE_SUFFIXES",
+    "neutralize_formulas",
+    "to_markdown",
+    "write_table",
+    "sheet_names",
+    "write_workbook",
+    "write_markdown_tables",
 ]
 
 
@@ -70,10 +75,13 @@ def to_markdown(frame: pd.DataFrame, *, index: bool = False) -> str:
             value = ", ".join(map(str, value))
         return str(value).replace("|", "\\|").replace("\n", "<br>")
 
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-               for c in frame.columns]
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |",
-             "| " + " | ".join("---:" if n else "---" for n in numeric) + " |"]
+    numeric = [
+        pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns
+    ]
+    lines = [
+        "| " + " | ".join(cell(c) for c in frame.columns) + " |",
+        "| " + " | ".join("---:" if n else "---" for n in numeric) + " |",
+    ]
     for row in frame.itertuples(index=False, name=None):
         lines.append("| " + " | ".join(cell(v) for v in row) + " |")
     return "\n".join(lines) + "\n"
@@ -112,8 +120,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool =
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
         raise ExportFormatError(
-            f"{path}: cannot write a table as {suffix or '(no extension)'!r}; use one of "
-            f"{', '.join(TABLE_SUFFIXES)}."
+            f"{path}: cannot write a table as {suffix or '(no extension)'!r}; use one of {', '.join(TABLE_SUFFIXES)}."
         )
 
     def write(tmp: Path) -> None:
@@ -132,7 +139,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool =
 # --------------------------------------------------------------------------- workbooks and text files
 
 #: Characters Excel does not allow in a sheet name.
-_SHEET_FORBIDDEN = set('[]:*?/\\')
+_SHEET_FORBIDDEN = set("[]:*?/\\")
 
 
 def sheet_names(names) -> list[str]:
@@ -241,8 +248,9 @@ def _fix_zip_times(path: Path) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def write_markdown_tables(sections: dict[str, pd.DataFrame], path: str | os.PathLike[str], *,
-                          title: str = "Tables") -> Path:
+def write_markdown_tables(
+    sections: dict[str, pd.DataFrame], path: str | os.PathLike[str], *, title: str = "Tables"
+) -> Path:
     """Write several tables into one Markdown file, one ``##`` section each, atomically."""
     parts = [f"# {title}\n"]
     for name, frame in sections.items():
