@@ -133,7 +133,7 @@ def make_dirs(path: str | os.PathLike[str]) -> Path:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], write: Callable[[Path], None], *, mode: int | None = None, overwrite: bool = True
+    path: str | os.PathLike[str], write: Callable[[Path], object], *, mode: int | None = None, overwrite: bool = True
 ) -> Path:
     """Write a file atomically: ``write(tmp)`` fills a temporary file that then replaces ``path``.
 
@@ -144,7 +144,7 @@ def atomic_write(
     write : callable
         Receives the temporary path (in the destination folder, same suffix)
         and writes the whole file there (it may reopen it by name, as
-        pyreadstat does).
+        pyreadstat does); what it returns is ignored.
     mode : int, optional
         File permissions of the result (e.g. ``0o600`` for a private file,
         ``0o444`` for a read-only snapshot); default ``0o644`` minus the umask.
@@ -221,7 +221,7 @@ def atomic_write_text(
     return atomic_write_bytes(path, text.encode(encoding), mode=mode)
 
 
-def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+def atomic_write_dir(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Write a folder atomically: ``write(tmp)`` fills a temporary folder that then replaces ``path``.
 
     Parameters

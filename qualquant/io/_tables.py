@@ -200,7 +200,7 @@ def _parse_str(value: Any) -> str:
     if isinstance(value, numbers.Integral):
         return str(int(value))
     if isinstance(value, numbers.Real) and float(value).is_integer():
-        return str(int(value))  # an XLSX number cell: 1.0 is the id "1", never "1.0"
+        return str(int(float(value)))  # an XLSX number cell: 1.0 is the id "1", never "1.0"
     return str(value)
 
 
@@ -210,7 +210,7 @@ def _parse_int(value: Any) -> int:
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, numbers.Real) and float(value).is_integer():
-        return int(value)
+        return int(float(value))
     if isinstance(value, str) and _INT_TEXT.fullmatch(value.strip()):
         return int(value.strip().split(".")[0])
     raise _BadCell("a whole number", "write a whole number such as 12")

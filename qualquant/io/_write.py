@@ -9,6 +9,7 @@ spreadsheet-formula injection neutralised in CSV and XLSX.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -68,7 +69,7 @@ def to_markdown(frame: pd.DataFrame, *, index: bool = False) -> str:
     if index:
         frame = frame.reset_index()
 
-    def cell(value) -> str:
+    def cell(value: object) -> str:
         if value is None or (isinstance(value, float) and value != value):
             return ""
         if isinstance(value, (list, tuple)):
@@ -142,7 +143,7 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike[str], *, index: bool =
 _SHEET_FORBIDDEN = set("[]:*?/\\")
 
 
-def sheet_names(names) -> list[str]:
+def sheet_names(names: Iterable[object]) -> list[str]:
     """Valid, unique Excel sheet names for ``names`` (in order).
 
     Excel sheet names are at most 31 characters, cannot contain ``[ ] : * ? / \\``,
