@@ -38,10 +38,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import quoteattr
 
 from qualquant.coding.errors import CodebookError, UnknownCodeError
 from qualquant.io import atomic_write, atomic_write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Code", "Codebook", "Facet", "check_code_ids", "read_codebook", "unknown_code_ids"]
 
@@ -272,7 +276,7 @@ class Codebook:
             if code.parent not in seen:
                 raise CodebookError(f"{where}: code {code.id!r} has unknown parent {code.parent!r}.")
             chain = [code.id]
-            current = code.parent
+            current: str | None = code.parent
             while current is not None:
                 if current in chain:
                     cycle = " -> ".join([*chain, current])
@@ -448,7 +452,7 @@ class Codebook:
         return f"Codebook({self.title!r}, {len(self._codes)} codes in {len(self._facets)} facets)"
 
     # ------------------------------------------------------------- exports
-    def to_frame(self, language: str | None = None):
+    def to_frame(self, language: str | None = None) -> pd.DataFrame:
         """One row per code: id, facet, parent, name, description, inclusion, exclusion, examples, color, seed_words.
 
         With a bilingual codebook and ``language=None`` every text column is
@@ -586,7 +590,7 @@ class Codebook:
         return atomic_write(path, write)
 
 
-def _safe_cells(df):
+def _safe_cells(df: pd.DataFrame) -> pd.DataFrame:
     """Neutralise spreadsheet formulas in text cells (leading = + - @)."""
     return df.map(lambda v: "'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
 

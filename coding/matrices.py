@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,6 +51,10 @@ import pandas as pd
 from qualquant.coding.codebook import check_code_ids
 from qualquant.coding.codings import consensus
 from qualquant.coding.errors import CodingError
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 __all__ = [
     "MATRIX_VALUES",
@@ -99,7 +103,7 @@ _NEEDED = ("coder", "source", "transcript_id", "segment_id", "code", "start", "e
 # ----------------------------------------------------------------- helpers
 
 
-def check_codings(codings: pd.DataFrame, corpus, *, what: str) -> None:
+def check_codings(codings: pd.DataFrame, corpus: Corpus, *, what: str) -> None:
     """Raise a :class:`CodingError` unless ``codings`` can be placed on ``corpus`` segments."""
     if not isinstance(codings, pd.DataFrame):
         raise CodingError(
@@ -168,7 +172,9 @@ def select_coder(codings: pd.DataFrame, coder: str | None, *, rule: str = "major
     return rows
 
 
-def code_order(codings: pd.DataFrame, codebook=None, codes: Sequence[str] | None = None) -> list[str]:
+def code_order(
+    codings: pd.DataFrame, codebook: Codebook | None = None, codes: Sequence[str] | None = None
+) -> list[str]:
     """Codes to report: ``codes``, else the codebook's codes then any others, else sorted.
 
     Raises
@@ -191,14 +197,14 @@ def code_order(codings: pd.DataFrame, codebook=None, codes: Sequence[str] | None
     return ordered + [c for c in seen if c not in set(ordered)]
 
 
-def facet_of(codebook, code: str) -> str | None:
+def facet_of(codebook: Codebook | None, code: str) -> str | None:
     """Facet id of ``code`` in ``codebook`` (None without a codebook or for unknown codes)."""
     if codebook is None or code not in codebook:
         return None
     return codebook.facet_of(code)
 
 
-def unit_segments(corpus, roles: Sequence[str] | None) -> pd.DataFrame:
+def unit_segments(corpus: Corpus, roles: Sequence[str] | None) -> pd.DataFrame:
     """Segments used as units: the corpus segments of ``roles`` in corpus order, with ``case_id``.
 
     Returns
@@ -247,7 +253,9 @@ def span_keys(rows: pd.DataFrame) -> pd.Series:
     return key.where(~no_id, "row:" + pd.Series(rows.index.astype(str), index=rows.index))
 
 
-def excluded_codings(codings: pd.DataFrame, corpus, *, roles: Sequence[str] | None = ("participant",)) -> pd.DataFrame:
+def excluded_codings(
+    codings: pd.DataFrame, corpus: Corpus, *, roles: Sequence[str] | None = ("participant",)
+) -> pd.DataFrame:
     """The coding rows that the matrices leave out: codings on segments outside ``roles``.
 
     Parameters
@@ -360,7 +368,9 @@ def _check_value(value: str) -> None:
         raise CodingError(f"Unknown matrix value {value!r}; use one of {', '.join(MATRIX_VALUES)}.")
 
 
-def _prepare(codings, corpus, coder, rule, roles, what):
+def _prepare(
+    codings: pd.DataFrame, corpus: Corpus, coder: str | None, rule: str, roles: Sequence[str] | None, what: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     check_codings(codings, corpus, what=what)
     rows = select_coder(codings, coder, rule=rule)
     units = unit_segments(corpus, roles)
@@ -372,12 +382,12 @@ def _prepare(codings, corpus, coder, rule, roles, what):
 
 def segment_code_matrix(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coder: str | None = None,
     value: str = "presence",
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     rule: str = "majority",
 ) -> pd.DataFrame:
@@ -437,12 +447,12 @@ def segment_code_matrix(
 
 def case_code_matrix(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coder: str | None = None,
     value: str = "presence",
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     rule: str = "majority",
 ) -> pd.DataFrame:
@@ -505,8 +515,8 @@ def case_code_matrix(
 
 def theme_frequencies(
     codings: pd.DataFrame,
-    corpus,
-    codebook=None,
+    corpus: Corpus,
+    codebook: Codebook | None = None,
     *,
     by: str | None = None,
     coder: str | None = None,
@@ -566,6 +576,7 @@ def theme_frequencies(
     sub["_span"] = span_keys(sub)
 
     cases = list(dict.fromkeys(units["case_id"]))
+    groups: dict[str | None, list[Any]]
     if by is None:
         groups = {None: cases}
     else:
@@ -576,7 +587,7 @@ def theme_frequencies(
                 f"theme_frequencies: by={by!r} is not a column of the cases table; available: {available}."
             )
         values = table[by].reindex(cases)
-        groups: dict[str, list[Any]] = {}
+        groups = {}
         for case, val in zip(cases, values):
             key = MISSING_GROUP if pd.isna(val) else str(val)
             groups.setdefault(key, []).append(case)
