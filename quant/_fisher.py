@@ -33,9 +33,11 @@ exact test in r x c contingency tables. *JASA*, 78, 427–434.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import gammaln
 from scipy.stats import hypergeom
 
@@ -67,7 +69,7 @@ class Fisher2x2:
     greater: float  # P(X >= a)
 
 
-def fisher_2x2(table) -> Fisher2x2:
+def fisher_2x2(table: ArrayLike) -> Fisher2x2:
     """Fisher's exact test of a 2 x 2 table with margins held as Python integers.
 
     The same test as :func:`scipy.stats.fisher_exact` (two-sided: the tables no
@@ -109,7 +111,7 @@ def fisher_2x2(table) -> Fisher2x2:
     return Fisher2x2(min(two, 1.0), less, greater)
 
 
-def _last_at_most(f, target: float, lo: int, hi: int) -> int:
+def _last_at_most(f: Callable[[int], float], target: float, lo: int, hi: int) -> int:
     """Largest x in [lo - 1, hi] with f(x) <= target, for f increasing on [lo, hi]."""
     while lo < hi:
         mid = lo + (hi - lo) // 2
@@ -204,11 +206,11 @@ def fisher_rxc_exact(table: np.ndarray, *, max_nodes: int = 250_000) -> FisherRx
             vals = np.array([-gammaln(rem + 1).sum()])
         vals = np.sort(vals)
         cum = np.cumsum(np.exp(vals + const))  # probability mass of the completions, ascending
-        past = np.array([pm[0] for pm in pasts.values()])
-        mult = np.array([pm[1] for pm in pasts.values()])
-        idx = np.searchsorted(vals, threshold - past, side="right")
+        past_sums = np.array([pm[0] for pm in pasts.values()])
+        mults = np.array([pm[1] for pm in pasts.values()])
+        idx = np.searchsorted(vals, threshold - past_sums, side="right")
         has = idx > 0
-        p += float(np.sum(mult[has] * np.exp(past[has]) * cum[idx[has] - 1]))
+        p += float(np.sum(mults[has] * np.exp(past_sums[has]) * cum[idx[has] - 1]))
     return FisherRxC(min(1.0, p), "exact", 0, 0.0)
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,7 +188,7 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     chars = list(text)
     index = list(range(len(text)))
 
-    def sub(pattern: str, repl, flags: int = 0) -> None:
+    def sub(pattern: str, repl: str | Callable[[re.Match[str]], str], flags: int = 0) -> None:
         nonlocal chars, index
         current = "".join(chars)
         new_chars: list[str] = []

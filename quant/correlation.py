@@ -99,12 +99,7 @@ def correlation_matrix(
         x, w = x[ok], w[ok]
     k = len(names)
     if method == "kendall":
-        r, n = _kendall(x, w, names)
-        p = np.full((k, k), np.nan)
-        for i in range(k):
-            for j in range(i + 1, k):
-                p[i, j] = p[j, i] = r[1][i, j]
-        r = r[0]
+        r, p, n = _kendall(x, w)
     else:
         if method == "spearman":
             r, n = _spearman(x, w)
@@ -219,7 +214,8 @@ def _spearman(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, n
 
 
-def _kendall(x: np.ndarray, w: np.ndarray, names: list[str]):
+def _kendall(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kendall's tau-b, its p-values (NaN on the diagonal and where tau is undefined) and pairwise N."""
     if not np.allclose(w, np.round(w)):
         raise StatisticInputError(
             "Kendall's tau with weights needs whole-number frequency weights; use Spearman or round the weights."
@@ -243,4 +239,4 @@ def _kendall(x: np.ndarray, w: np.ndarray, names: list[str]):
             res = stats.kendalltau(a, b, variant="b", method="asymptotic")
             r[i, j] = r[j, i] = res.statistic
             p[i, j] = p[j, i] = res.pvalue
-    return (r, p), n
+    return r, p, n

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qualquant.quant._weights import prepare
+from qualquant.quant._weights import Prepared, prepare
 from qualquant.quant.errors import ConstantVariableError, ModelFitError, StatisticInputError
 
 __all__ = ["ModelResult", "ordinal_logit", "binary_logit"]
@@ -66,7 +66,7 @@ class ModelResult:
         return self.table.copy()
 
 
-def _design(prep, predictors: Sequence[str], categorical: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+def _design(prep: Prepared, predictors: Sequence[str], categorical: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
     parts = []
     for name in predictors:
         col = prep.frame[name]
@@ -100,7 +100,14 @@ def _frequency_rows(w: np.ndarray, model: str) -> np.ndarray:
     return np.round(w).astype(np.int64)
 
 
-def _tidy(names, kinds, est, se, level, with_or) -> pd.DataFrame:
+def _tidy(
+    names: Sequence[str],
+    kinds: Sequence[str],
+    est: np.ndarray,
+    se: np.ndarray,
+    level: float,
+    with_or: np.ndarray,
+) -> pd.DataFrame:
     z = stats.norm.ppf(0.5 + level / 2)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         stat = est / se
