@@ -48,11 +48,11 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -69,6 +69,10 @@ from qualquant.coding.labelstudio._formats import (
     _tasks_from_rows,
     _utf16_to_codepoints,
 )
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus, Transcript
 
 __all__ = [
     "ExportReadResult",
@@ -139,7 +143,14 @@ class ExportReadResult:
 
 
 def _check_span(
-    text: str, value: Mapping, *, task_id, annotation_id, result_id, coder, issues: _Issues
+    text: str,
+    value: Mapping[str, Any],
+    *,
+    task_id: int | None,
+    annotation_id: int | None,
+    result_id: str | None,
+    coder: str | None,
+    issues: _Issues,
 ) -> tuple[int, int] | None:
     start, end = _as_int(value.get("start")), _as_int(value.get("end"))
     span_text = value.get("text")
@@ -212,7 +223,7 @@ def _latest_key(ann: _Annotation) -> tuple:
 def _coder_names(users: list[str], user_names: Mapping[str, str] | None, pseudonymous: bool) -> dict[str, str]:
     """raw user key -> coder name."""
 
-    def sort_key(u: str):
+    def sort_key(u: str) -> tuple[int, int, str]:
         base = u.split("\x00", 1)[0]
         return (0, int(base), u) if base.lstrip("-").isdigit() else (1, 0, u)
 
@@ -239,8 +250,8 @@ def parse_export(
     raw: bytes,
     *,
     name: str = "export",
-    codebook=None,
-    corpus=None,
+    codebook: Codebook | None = None,
+    corpus: Corpus | None = None,
     include_drafts: bool = False,
     users: Mapping[Any, str] | None = None,
     pseudonymous: bool = False,
@@ -277,7 +288,7 @@ def parse_export(
 
     spans: list[CodedSpan] = []
     annotation_rows: list[tuple] = []
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     counts["n_tasks"] = len(tasks)
     known_codes = set(codebook.code_ids) if codebook is not None else None
 
@@ -353,7 +364,7 @@ def parse_export(
                 )
             continue
         # --- map onto the corpus
-        transcript = None
+        transcript: Transcript | None = None
         base = 0
         if corpus is not None:
             reason = None
@@ -464,6 +475,7 @@ def parse_export(
                     )
                     continue
                 start, end = offsets
+                parts: Sequence[tuple[str | None, int, int]]
                 if transcript is not None:
                     parts = split_by_segments(transcript, base + start, base + end)
                     if not parts:
@@ -571,7 +583,7 @@ def parse_export(
     )
 
 
-def _count_set_aside_spans(text: str, annotations: list[_Annotation], counts) -> None:
+def _count_set_aside_spans(text: str, annotations: list[_Annotation], counts: defaultdict[str, int]) -> None:
     """Check the spans of cancelled/superseded annotations too (counts only, no codings)."""
     scratch = _Issues()
     for ann in annotations:
@@ -586,7 +598,7 @@ def _count_set_aside_spans(text: str, annotations: list[_Annotation], counts) ->
                     counts["n_spans_excluded_valid"] += 1
 
 
-def _corpus_get(corpus, transcript_id: str):
+def _corpus_get(corpus: Corpus, transcript_id: str) -> Transcript | None:
     try:
         return corpus.get(transcript_id)
     except (KeyError, LookupError):
@@ -602,8 +614,8 @@ def _corpus_get(corpus, transcript_id: str):
 def read_export(
     path: str | os.PathLike[str],
     *,
-    codebook=None,
-    corpus=None,
+    codebook: Codebook | None = None,
+    corpus: Corpus | None = None,
     include_drafts: bool = False,
     users: Mapping[Any, str] | None = None,
     pseudonymous: bool = False,

@@ -82,7 +82,16 @@ class _Issues:
     def __init__(self) -> None:
         self.rows: list[tuple] = []
 
-    def add(self, task_id, annotation_id, result_id, coder, reason, action, detail) -> None:
+    def add(
+        self,
+        task_id: int | None,
+        annotation_id: int | None,
+        result_id: str | None,
+        coder: str | None,
+        reason: str,
+        action: str,
+        detail: str,
+    ) -> None:
         self.rows.append((task_id, annotation_id, result_id, coder, reason, action, detail))
 
     def frame(self) -> pd.DataFrame:
@@ -160,7 +169,8 @@ def _detect_and_load(raw: bytes, name: str) -> tuple[str, Any]:
 def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
     tasks: list[_Task] = []
     for position, item in enumerate(data):
-        if not isinstance(item, dict) or _as_int(item.get("id")) is None:
+        task_id = _as_int(item.get("id")) if isinstance(item, dict) else None
+        if task_id is None:
             issues.add(
                 None,
                 None,
@@ -171,7 +181,6 @@ def _tasks_from_full(data: list, issues: _Issues) -> list[_Task]:
                 f"record #{position} is not a task object with an integer id",
             )
             continue
-        task_id = _as_int(item["id"])
         data_field = item.get("data")
         if not isinstance(data_field, dict):
             issues.add(task_id, None, None, None, "malformed_task", "set_aside", "task has no `data` object")
@@ -269,12 +278,12 @@ def _is_span_list(value: Any) -> bool:
 def _tasks_from_rows(rows: list, issues: _Issues, *, csv_cells: bool) -> list[_Task]:
     tasks: dict[int, _Task] = {}
     for position, row in enumerate(rows):
-        if not isinstance(row, dict) or _as_int(row.get("id")) is None:
+        task_id = _as_int(row.get("id")) if isinstance(row, dict) else None
+        if task_id is None:
             issues.add(
                 None, None, None, None, "malformed_task", "set_aside", f"row #{position + 1} has no integer task `id`"
             )
             continue
-        task_id = _as_int(row["id"])
         data: dict = {}
         results: list = []
         for key, value in row.items():
