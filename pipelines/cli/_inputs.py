@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import typer
 
 from qualquant.pipelines.errors import PipelineError
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 STUDY_OPTION = typer.Option(
     None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it."
@@ -36,8 +41,8 @@ USERS_OPTION = typer.Option(
 class Inputs:
     """What a coding command works on."""
 
-    corpus: object | None
-    codebook: object | None
+    corpus: Corpus | None
+    codebook: Codebook | None
     exports: tuple[Path, ...]
 
 
