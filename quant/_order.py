@@ -18,7 +18,7 @@ sort of the values:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,7 +35,7 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
 
 
-def category_codes(survey: Any, name: Any, values: Sequence[Any]) -> list[Any]:
+def category_codes(survey: Any, name: Any, values: Iterable[Any]) -> list[Any]:
     """The value code behind each value.
 
     A value that is a code of the variable's value labels is its own code; a
@@ -108,7 +108,7 @@ def category_order(survey: Any, name: Any, values: Sequence[Any]) -> np.ndarray:
     return np.asarray(sorted(range(len(keys)), key=lambda i: keys[i]), dtype=np.int64)
 
 
-def codes_as_scores(survey: Any, name: Any, values: Sequence[Any]) -> np.ndarray | None:
+def codes_as_scores(survey: Any, name: Any, values: Iterable[Any]) -> np.ndarray | None:
     """The numeric codes of ``values`` as scores, or None when any value has no numeric code."""
     codes = category_codes(survey, name, values)
     out = []

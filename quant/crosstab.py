@@ -427,8 +427,20 @@ def _scores(given: Any, levels: np.ndarray, index: pd.Index, what: str, codes: n
 
 
 def _analyse(
-    table, r_index, c_index, rs, cs, exact, n_resamples, random_state, rname, cname, *, from_data, extra_notes=()
-):
+    table: np.ndarray,
+    r_index: pd.Index,
+    c_index: pd.Index,
+    rs: np.ndarray,
+    cs: np.ndarray,
+    exact: bool,
+    n_resamples: int,
+    random_state: int,
+    rname: str,
+    cname: str,
+    *,
+    from_data: bool,
+    extra_notes: Sequence[str] = (),
+) -> CrosstabResult:
     table = np.asarray(table)
     n = float(table.sum())
     if n <= 0:
@@ -501,7 +513,7 @@ def _analyse(
         fisher = fisher_2x2(int_table)
         # Direction of the deviation from independence: a > r1 c1 / N, compared as
         # Python integers (a * N and r1 * c1 overflow int64 beyond N of about 3e9).
-        (a, b), (c, d) = int_table.tolist()
+        (a, b), (c, d) = (int(x) for x in int_table[0]), (int(x) for x in int_table[1])
         excess = a * (a + b + c + d) - (a + b) * (a + c)
         one = fisher.greater if excess > 0 else fisher.less if excess < 0 else min(fisher.less, fisher.greater)
         rows["fisher_exact"] = _test_row(np.nan, np.nan, fisher.two_sided, one, method="exact")
@@ -538,7 +550,7 @@ def _analyse(
         {"value": [phi, v, cc], "p_value": [p_chi] * 3}, index=["phi", "cramers_v", "contingency_coefficient"]
     )
 
-    def frame(x):
+    def frame(x: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(x, index=r_index.copy(), columns=c_index.copy())
 
     return CrosstabResult(
@@ -583,7 +595,16 @@ def _phi_2x2(sub: np.ndarray) -> float:
     return float((a * d - b * c) / math.sqrt(margins))
 
 
-def _test_row(statistic, dof, p, one=np.nan, *, method="asymptotic", n_resamples=0, p_value_se=0.0):
+def _test_row(
+    statistic: float,
+    dof: float,
+    p: float,
+    one: float = np.nan,
+    *,
+    method: str = "asymptotic",
+    n_resamples: int = 0,
+    p_value_se: float = 0.0,
+) -> dict[str, Any]:
     return {
         "statistic": float(statistic),
         "df": float(dof),

@@ -237,7 +237,7 @@ def render_crosstab(result: Any, *, percent: str | None = "row", decimals: int =
         index.append(f"{lab} Count")
         if pct is not None:
             p = pct.loc[lab]
-            rtot = {"row": 100.0, "col": 100.0 * tot / n, "total": 100.0 * tot / n}[percent]
+            rtot = 100.0 if percent == "row" else 100.0 * tot / n
             rows.append(
                 [format_number(v, decimals) + "%" if not pd.isna(v) else "." for v in p.tolist()]
                 + [format_number(rtot, decimals) + "%"]
@@ -253,9 +253,7 @@ def render_crosstab(result: Any, *, percent: str | None = "row", decimals: int =
     rows.append([_count(v) for v in col_tot.tolist()] + [_count(n)])
     index.append("Total Count")
     if pct is not None:
-        tp = {"row": 100.0 * col_tot / n, "col": pd.Series(100.0, index=col_tot.index), "total": 100.0 * col_tot / n}[
-            percent
-        ]
+        tp = pd.Series(100.0, index=col_tot.index) if percent == "col" else 100.0 * col_tot / n
         rows.append([format_number(v, decimals) + "%" for v in tp.tolist()] + [format_number(100.0, decimals) + "%"])
         index.append("Total %")
     table = pd.DataFrame(
@@ -309,7 +307,8 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
     if percent not in (None, *_PERCENTS):
         raise ValueError(f"percent must be 'row', 'col', 'total' or None, not {percent!r}.")
     counts = _wide(cells, "count").astype(float)
-    pct = _wide(cells, _PERCENTS[percent]).astype(float) if percent else None
+    pct_cell = _PERCENTS[percent] if percent else None
+    pct = _wide(cells, pct_cell).astype(float) if pct_cell else None
     cols = [f"{c} (category)" if str(c) in ("row", "cell", "Total") else str(c) for c in counts.columns]
     n = float(np.nansum(counts.to_numpy()))
     col_total = counts.sum(axis=0)
@@ -322,7 +321,7 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
             lines.append(
                 {
                     "row": str(label),
-                    "cell": _PERCENTS[percent],
+                    "cell": pct_cell,
                     **dict(zip(cols, pct.loc[label].tolist())),
                     "Total": row_total,
                 }
@@ -330,7 +329,7 @@ def crosstab_layout(cells: pd.DataFrame, *, percent: str | None = "row") -> pd.D
     lines.append({"row": "Total", "cell": "count", **dict(zip(cols, col_total.tolist())), "Total": n})
     if pct is not None:
         shares = [100.0] * len(cols) if percent == "col" else (100.0 * col_total / n).tolist()
-        lines.append({"row": "Total", "cell": _PERCENTS[percent], **dict(zip(cols, shares)), "Total": 100.0})
+        lines.append({"row": "Total", "cell": pct_cell, **dict(zip(cols, shares)), "Total": 100.0})
     return pd.DataFrame(lines, columns=["row", "cell", *cols, "Total"])
 
 
@@ -361,13 +360,14 @@ def render_crosstab_cells(
     """
     layout = crosstab_layout(cells, percent=percent)
     what = {"row": f"% within {row_variable}", "col": f"% within {col_variable}", "total": "% of Total"}
+    pct_label = what[percent] if percent else ""  # shown on the percentage lines (none without a percent)
     values = [c for c in layout.columns if c not in ("row", "cell")]
     rows, index, shown = [], [], []
     for line in layout.itertuples(index=False):
         line = dict(zip(layout.columns, line))
         is_count = line["cell"] == "count"
         index.append(line["row"] if is_count else "")
-        shown.append("Count" if is_count else what[percent])
+        shown.append("Count" if is_count else pct_label)
         rows.append(
             [
                 _count(line[c]) if is_count else "." if pd.isna(line[c]) else format_number(line[c], decimals) + "%"

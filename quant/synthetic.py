@@ -382,7 +382,7 @@ def _items(rng: np.random.Generator, n: int, max_iter: int = 80, tol: float = 0.
     target = TABLE3_SPEARMAN
     latent_r = 2 * np.sin(np.pi * target / 6)  # Spearman -> Pearson for bivariate normal data
     counts = [_exact_counts([c.size for c in item.categories], n) for item in ITEMS]
-    best = None
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
     for step in range(max_iter):
         z = w @ np.linalg.cholesky(latent_r).T
         idx = np.column_stack([_discretise(z[:, j], counts[j]) for j in range(k)])
@@ -395,6 +395,8 @@ def _items(rng: np.random.Generator, n: int, max_iter: int = 80, tol: float = 0.
         # Damped, decreasing steps: re-ranking makes the discretised matrix jump
         # a little with every change, so full steps oscillate around the target.
         latent_r = _nearest_correlation(latent_r + diff / (1 + step / 4))
+    if best is None:
+        raise ValueError(f"max_iter must be at least 1, not {max_iter}.")
     _, z, idx = best
     codes = np.column_stack([np.asarray([c.code for c in ITEMS[j].categories])[idx[:, j]] for j in range(k)])
     return z, codes
