@@ -9,9 +9,10 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from lxml import etree
@@ -23,54 +24,59 @@ from qualquant.coding.refi._codes import RefiCode, RefiSet, codebook_from_refi, 
 from qualquant.coding.refi._model import REFI_ISSUES_COLUMNS, RefiCodebook, RefiProject, RefiSource
 from qualquant.coding.refi._text import OffsetMap, choose_units
 
+if TYPE_CHECKING:
+    from qualquant.corpus import Corpus, Transcript
+
 __all__ = ["REFI_ISSUES_COLUMNS", "RefiCodebook", "RefiProject", "RefiSource", "read_qdc", "read_qdpx"]
 
 SIDECAR_NAME = "qualquant.json"
 _DOC_SUFFIXES = {".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html", ".htm", ".qdpx"}
 _BAD_ID_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True)
+# lxml has no type information here: an element is Any.
+_Element = Any
 
 
 # ---------------------------------------------------------------- XML helpers
 
 
-def _local(el) -> str:
+def _local(el: _Element) -> str:
     return etree.QName(el).localname if isinstance(el.tag, str) else ""
 
 
-def _kids(el, *names: str):
+def _kids(el: _Element, *names: str) -> list[_Element]:
     return [c for c in el if isinstance(c.tag, str) and _local(c) in names]
 
 
-def _kid(el, name: str):
+def _kid(el: _Element, name: str) -> _Element | None:
     for c in el:
         if isinstance(c.tag, str) and _local(c) == name:
             return c
     return None
 
 
-def _text_of(el, name: str) -> str:
+def _text_of(el: _Element, name: str) -> str:
     child = _kid(el, name)
     return (child.text or "").strip() if child is not None else ""
 
 
-def _parse_xml(data: bytes, where: str):
+def _parse_xml(data: bytes, where: str) -> _Element:
     try:
         return etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         raise RefiError(f"{where}: not well-formed XML ({exc}). Re-export the file from the QDA program.") from None
 
 
-def _read_codes(root, where: str) -> list[dict]:
+def _read_codes(root: _Element, where: str) -> list[dict[str, Any]]:
     codebook = _kid(root, "CodeBook") if _local(root) == "Project" else root
     if codebook is None:
         return []
     codes_el = _kid(codebook, "Codes")
     if codes_el is None:
         return []
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
 
-    def walk(el, parent):
+    def walk(el: _Element, parent: str | None) -> None:
         for code in _kids(el, "Code"):
             guid = code.get("guid")
             if not guid:
@@ -96,11 +102,11 @@ def _read_codes(root, where: str) -> list[dict]:
     return out
 
 
-def _read_sets(root) -> tuple[RefiSet, ...]:
+def _read_sets(root: _Element) -> tuple[RefiSet, ...]:
     sets_el = _kid(root, "Sets")
     if sets_el is None:
         return ()
-    out = []
+    out: list[RefiSet] = []
     for s in _kids(sets_el, "Set"):
         codes = tuple((m.get("targetGUID") or m.get("guid") or "").strip("{}").upper() for m in _kids(s, "MemberCode"))
         sources = tuple((m.get("targetGUID") or "").strip("{}").upper() for m in _kids(s, "MemberSource"))
@@ -168,7 +174,17 @@ class _Issues:
     def __init__(self) -> None:
         self.rows: list[tuple] = []
 
-    def add(self, source, selection, coding, code, coder, reason, action, detail) -> None:
+    def add(
+        self,
+        source: str | None,
+        selection: str | None,
+        coding: str | None,
+        code: str | None,
+        coder: str | None,
+        reason: str,
+        action: str,
+        detail: str,
+    ) -> None:
         self.rows.append((source, selection, coding, code, coder, reason, action, detail))
 
     def frame(self) -> pd.DataFrame:
@@ -215,7 +231,9 @@ def _transcript_id(name: str, used: set[str], n: int) -> str:
     return candidate
 
 
-def _sidecar_codebook(archive: zipfile.ZipFile, codes: tuple[RefiCode, ...], issues: _Issues, where: str):
+def _sidecar_codebook(
+    archive: zipfile.ZipFile, codes: tuple[RefiCode, ...], issues: _Issues, where: str
+) -> tuple[tuple[RefiCode, ...], Codebook] | None:
     """Codes and codebook restored from qualquant's own metadata, or None."""
     member = next((n for n in archive.namelist() if n.lower() == SIDECAR_NAME), None)
     if member is None:
@@ -267,7 +285,7 @@ def _sidecar_codebook(archive: zipfile.ZipFile, codes: tuple[RefiCode, ...], iss
     return restored, codebook
 
 
-def _iter_text_sources(sources_el):
+def _iter_text_sources(sources_el: _Element) -> Iterator[tuple[_Element, str, str]]:
     """(element, kind, name) for every text-bearing source; other sources separately."""
     for el in sources_el:
         tag = _local(el)
@@ -278,7 +296,7 @@ def _iter_text_sources(sources_el):
                 yield rep, "pdf", el.get("name") or rep.get("name") or ""
 
 
-def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
+def read_qdpx(path: str | os.PathLike[str], *, corpus: Corpus | None = None) -> RefiProject:
     """Read a REFI-QDA project (``.qdpx``) into codes, sources and a validated codings table.
 
     Parameters
@@ -343,6 +361,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
         codes = make_codes(raw_codes)
         sets = _read_sets(root)
         restored = _sidecar_codebook(archive, codes, issues, where)
+        codebook: Codebook | None
         if restored is not None:
             codes, codebook = restored
         else:
@@ -376,7 +395,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
         source_elements = list(sources_el) if sources_el is not None else []
         text_sources = list(_iter_text_sources(sources_el)) if sources_el is not None else []
 
-        def coder_of(coding, selection) -> str:
+        def coder_of(coding: _Element, selection: _Element | None) -> str:
             guid = _guid(coding.get("creatingUser")) or _guid(
                 selection.get("creatingUser") if selection is not None else None
             )
@@ -450,7 +469,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                     offset_reason=reason,
                 )
             )
-            transcript, corpus_problem = _match_corpus(corpus, tid, omap.text)
+            matched = _match_corpus(corpus, tid, omap.text) if corpus is not None else None
             for sel, (a, b, _) in zip(selections, sel_info):
                 sel_guid = _guid(sel.get("guid"))
                 for coding in _kids(sel, "Coding"):
@@ -462,7 +481,7 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                     code_guid = _guid(ref.get("targetGUID")) if ref is not None else ""
                     code = code_by_guid.get(code_guid)
 
-                    def set_aside(reason_: str, detail: str, code_id=None) -> None:
+                    def set_aside(reason_: str, detail: str, code_id: str | None = None) -> None:
                         counts["n_codings_set_aside"] += 1
                         issues.add(tid, sel_guid, coding_guid, code_id, coder, reason_, "set_aside", detail)  # noqa: B023 - called in this iteration
 
@@ -501,11 +520,12 @@ def read_qdpx(path: str | os.PathLike[str], *, corpus=None) -> RefiProject:
                             f"selection {a}-{b} ({units}) cuts a character (CR LF pair, surrogate pair "
                             f"or composed sequence); widened to {start}-{end}",
                         )
-                    if corpus is not None:
-                        if transcript is None:
-                            set_aside(*corpus_problem, code.id)
+                    parts: Sequence[tuple[str | None, int, int]]
+                    if matched is not None:
+                        if isinstance(matched, tuple):
+                            set_aside(*matched, code.id)
                             continue
-                        parts = split_by_segments(transcript, start, end)
+                        parts = split_by_segments(matched, start, end)
                         if not parts:
                             set_aside("outside_segments", f"span {start}-{end} covers no corpus segment", code.id)
                             continue
@@ -603,13 +623,15 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _code_id(coding, code_by_guid) -> str | None:
+def _code_id(coding: _Element, code_by_guid: Mapping[str, RefiCode]) -> str | None:
     ref = _kid(coding, "CodeRef")
     code = code_by_guid.get(_guid(ref.get("targetGUID"))) if ref is not None else None
     return code.id if code is not None else None
 
 
-def _source_text(el, members: dict[str, str], archive: zipfile.ZipFile, where: str):
+def _source_text(
+    el: _Element, members: dict[str, str], archive: zipfile.ZipFile, where: str
+) -> tuple[str | None, str, str | None]:
     """(stored text or None, problem, plainTextPath) for a text-bearing element."""
     inline = _kid(el, "PlainTextContent")
     plain_path = el.get("plainTextPath")
@@ -646,16 +668,15 @@ def _source_text(el, members: dict[str, str], archive: zipfile.ZipFile, where: s
         return None, f"{member} cannot be decoded: {exc}", plain_path
 
 
-def _match_corpus(corpus, tid: str, text: str):
-    if corpus is None:
-        return None, None
+def _match_corpus(corpus: Corpus, tid: str, text: str) -> Transcript | tuple[str, str]:
+    """The transcript a source's codings go onto, or (reason, detail) why there is none."""
     transcript = corpus.get(tid)
     if transcript is None:
-        return None, ("source_not_in_corpus", f"no transcript {tid!r} in the corpus")
+        return ("source_not_in_corpus", f"no transcript {tid!r} in the corpus")
     if transcript.text != text:
-        return None, (
+        return (
             "source_text_differs",
             f"the text of source {tid!r} differs from transcript "
             f"{transcript.source_path or tid} ({len(text)} vs {len(transcript.text)} characters)",
         )
-    return transcript, None
+    return transcript
