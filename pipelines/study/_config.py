@@ -22,6 +22,7 @@ import glob
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,6 +32,9 @@ from qualquant.pipelines.errors import StudyConfigError
 from qualquant.pipelines.study._errors import find_key_line, format_error
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualquant.corpus import Corpus
     from qualquant.quant.survey import Survey
 
 __all__ = [
@@ -61,7 +65,7 @@ class StudySection(_Section):
     design: Literal["linked", "parallel", "both"] = "both"
     out: str = "out"
     seed: int = 0
-    alpha: float = Field(0.05, gt=0, lt=1)
+    alpha: float = Field(default=0.05, gt=0, lt=1)
 
 
 class SpeakersSection(_Section):
@@ -115,7 +119,7 @@ class CodingSection(_Section):
 
     consensus: Literal["majority", "union", "intersection"] = "majority"
     group_by: list[str] = []
-    n_boot: int = Field(1000, ge=0)
+    n_boot: int = Field(default=1000, ge=0)
 
 
 class TopicsSection(_Section):
@@ -127,8 +131,8 @@ class TopicsSection(_Section):
     seed: int = 0
     coherence: Literal["c_v", "u_mass", "c_npmi"] = "c_v"
     unit: Literal["segment", "transcript", "window"] = "segment"
-    passes: int = Field(10, ge=1)
-    iterations: int = Field(200, ge=1)
+    passes: int = Field(default=10, ge=1)
+    iterations: int = Field(default=200, ge=1)
     seeded: bool = False
     effects_by: str = ""
 
@@ -211,12 +215,12 @@ class RepresentativenessRow(_Section):
 class IntegrationSection(_Section):
     """``[integration]``: joint-display rules and the overrides file."""
 
-    min_cases: int = Field(2, ge=1)
-    min_share: float = Field(0.1, ge=0, le=1)
-    quotes: int = Field(3, ge=0, le=10)
-    quote_chars: int = Field(200, ge=40)
+    min_cases: int = Field(default=2, ge=1)
+    min_share: float = Field(default=0.1, ge=0, le=1)
+    quotes: int = Field(default=3, ge=0, le=10)
+    quote_chars: int = Field(default=200, ge=40)
     overrides: str = "joint_display_overrides.csv"
-    n_resamples: int = Field(10000, ge=100)
+    n_resamples: int = Field(default=10000, ge=100)
 
 
 class Construct(_Section):
@@ -356,7 +360,9 @@ class Study:
             found = [p] if p.exists() else []
         return [q for q in found if not q.name.endswith(".users.json")]
 
-    def read_corpus(self, *, progress=None):
+    def read_corpus(
+        self, *, progress: Callable[[int, int, Path], None] | None = None
+    ) -> tuple[Corpus, pd.DataFrame | None]:
         """Read the study's transcripts and cases and pseudonymise them as configured.
 
         Parameters

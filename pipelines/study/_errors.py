@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -117,12 +118,12 @@ def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
-def format_error(err: dict, text: str, source: str, root: type[BaseModel]) -> str:
+def format_error(err: Mapping[str, Any], text: str, source: str, root: type[BaseModel]) -> str:
     """One pydantic error as a message with the file, line, key and what is allowed.
 
     Parameters
     ----------
-    err : dict
+    err : mapping
         One item of ``pydantic.ValidationError.errors()``.
     text : str
         The TOML text (for the line number).
