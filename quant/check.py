@@ -13,8 +13,9 @@ reported df is also compared with (r - 1)(c - 1).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,8 @@ def recompute_p(test: str, statistic: float, df1: float | None = None, df2: floa
     if test == "t":
         return float(2 * stats.t.sf(x, df1))
     if test == "r":
+        if df1 is None:
+            raise ValueError("r needs its degrees of freedom: df1 = N - 2")
         if x >= 1:
             return 0.0
         t_value = x * math.sqrt(df1 / (1 - x * x))
@@ -121,17 +124,17 @@ def _decision_error(reported: float, computed: float, tcomp: str, pcomp: str, al
     return reported >= alpha and computed <= alpha if pcomp == ">" else reported > alpha and computed <= alpha
 
 
-def _count_key(label: str | None, counts: Mapping) -> tuple[int, int] | None:
+def _count_key(label: str | None, counts: Mapping[str, Sequence[int]]) -> tuple[int, ...] | None:
     if not counts:
         return None
     norm = {str(k).strip().casefold(): v for k, v in counts.items()}
     if label is not None and label.strip().casefold() in norm:
-        return tuple(norm[label.strip().casefold()])  # type: ignore[return-value]
-    return tuple(norm["*"]) if "*" in norm else None  # type: ignore[return-value]
+        return tuple(norm[label.strip().casefold()])
+    return tuple(norm["*"]) if "*" in norm else None
 
 
-def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dict:
-    row = {c: None for c in CHECK_COLUMNS}
+def _check_one(rec: ReportedResult, alpha: float, counts: Mapping[str, Sequence[int]] | None) -> dict[str, Any]:
+    row: dict[str, Any] = {c: None for c in CHECK_COLUMNS}
     row.update(
         source=rec.source,
         label=rec.label,
@@ -144,7 +147,7 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
     )
     sym = _SYMBOL[rec.test]
 
-    def error(reason: str) -> dict:
+    def error(reason: str) -> dict[str, Any]:
         row.update(verdict="error", reason=reason)
         return row
 
@@ -152,7 +155,10 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
         row["statistic"] = number_value(rec.statistic_text)
     if rec.problem:
         return error(rec.problem)
-    stat_value = number_value(rec.statistic_text)
+    stat_text, p_text, pcomp = rec.statistic_text, rec.p_text, rec.p_comparison
+    if stat_text is None or p_text is None or pcomp is None:  # the parsers set a problem for these
+        return error("the statistic, the p value or its comparison sign is missing")
+    stat_value = number_value(stat_text)
     df1, df2 = rec.df1, rec.df2
     if rec.test == "r" and df1 is None:
         if rec.n is None:
@@ -171,12 +177,12 @@ def _check_one(rec: ReportedResult, alpha: float, counts: Mapping | None) -> dic
         return error(f"{sym} cannot be negative")
     if rec.test == "r" and abs(stat_value) > 1:
         return error(f"a correlation cannot exceed 1 in absolute value (r = {rec.statistic_text})")
-    p_rep = p_number_value(rec.p_text)
+    p_rep = p_number_value(p_text)
     if p_rep > 1:
         return error(f"a p value cannot exceed 1 (p = {rec.p_text})")
-    p_dec = number_decimals(rec.p_text)
-    stat_dec = number_decimals(rec.statistic_text)
-    tcomp, pcomp = rec.test_comparison, rec.p_comparison
+    p_dec = number_decimals(p_text)
+    stat_dec = number_decimals(stat_text)
+    tcomp = rec.test_comparison
     dfs = f"({_fmt_df(df1)}{', ' + _fmt_df(df2) if df2 is not None else ''})" if rec.test != "z" else ""
     row["reported"] = f"{sym}{dfs} {tcomp} {rec.statistic_text}, p {pcomp} {rec.p_text}"
 
