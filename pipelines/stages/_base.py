@@ -39,6 +39,7 @@ from typing import Any
 import pandas as pd
 
 from qualquant.io import atomic_write, atomic_write_text, make_dirs
+from qualquant.pipelines.errors import PipelineError
 from qualquant.pipelines.study import Study
 
 __all__ = [
@@ -179,9 +180,13 @@ class Context:
     # -- tables ------------------------------------------------------------
     def put(self, name: str, df: pd.DataFrame) -> None:
         """Store a table of the current stage (memory + parquet cache) for later stages and the report."""
-        key = f"{self._stage}/{name}"
-        self._tables[key] = df
-        atomic_write(self.out / CACHE_DIR / self._stage / f"{name}.parquet", lambda tmp: _to_parquet(df, tmp))
+        stage = self._stage
+        if stage is None:
+            raise PipelineError(
+                f"Table {name!r} was put outside a stage; tables are stored by the stage that makes them."
+            )
+        self._tables[f"{stage}/{name}"] = df
+        atomic_write(self.out / CACHE_DIR / stage / f"{name}.parquet", lambda tmp: _to_parquet(df, tmp))
 
     def table(self, key: str, default: pd.DataFrame | None = None) -> pd.DataFrame | None:
         """A table ``"stage/name"`` from this run or the cache (``default`` when absent)."""

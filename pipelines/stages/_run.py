@@ -18,6 +18,7 @@ silent, or one plain line per stage, or the command line's progress bar.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -112,7 +113,7 @@ def run_stages(
     try:
         for stage in stages:
             report.stage_started(stage)
-            ctx.progress = lambda message, _s=stage: report.stage_progress(_s, message)
+            ctx.progress = functools.partial(report.stage_progress, stage)
             entry = state.get(stage.name)
             if only_set is not None and stage.name not in only_set:
                 outcome = StageOutcome(stage.name, "not selected", warnings=list((entry or {}).get("warnings", [])))
@@ -121,7 +122,7 @@ def run_stages(
                 continue
             key = stage_key(stage, study, ctx)
             always = stage.always or stage.name in set(ctx.options.get("always", ()))
-            if not force and not always and _unchanged(entry, key, out):
+            if not force and not always and entry is not None and _unchanged(entry, key, out):
                 outcome = StageOutcome(
                     stage.name, "skipped", outputs=sorted(entry["outputs"]), warnings=list(entry.get("warnings", []))
                 )
