@@ -88,8 +88,9 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
             f"{path} {row_word}{'s' if len(empty) > 1 else ''} {_numbers(empty)}: empty case id in "
             f"column {id_column!r}. Fill in the id or delete the row."
         )
+    case_ids = [value for value in ids if value is not None]  # all of them: none is empty
     seen: dict[str, int] = {}
-    for i, value in enumerate(ids):
+    for i, value in enumerate(case_ids):
         if value in seen:
             raise CasesFileError(
                 f"{path} {row_word}s {seen[value] + 2} and {i + 2}: duplicate case id {value!r}. "
@@ -97,7 +98,7 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
             )
         seen[value] = i
     frame = frame.drop(columns=[id_column])
-    frame.index = pd.Index(list(ids), name="case_id", dtype=object)
+    frame.index = pd.Index(case_ids, name="case_id", dtype=object)
     return frame
 
 
@@ -123,7 +124,7 @@ def coerce_cases(cases: pd.DataFrame | str | os.PathLike[str] | None) -> pd.Data
     return read_cases(cases)
 
 
-def _clean_id(value) -> str | None:
+def _clean_id(value: object) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():

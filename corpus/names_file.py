@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from qualquant.corpus.errors import NamesFileError
@@ -172,8 +173,8 @@ def split_people(
     return tuple(persons), tuple(terms)
 
 
-def _validate_tagged(number: int, variants: tuple[str, ...], source: str) -> str:
-    """Check a tagged entry and return it normalised (``[KIND] term``)."""
+def _validate_tagged(number: int, variants: tuple[str, ...], source: str) -> tuple[str, str]:
+    """Check a tagged entry and return its kind and term, normalised (the entry is ``[KIND] term``)."""
     tags = ", ".join(f"[{k}]" for k in TAG_KINDS)
     if len(variants) != 1:
         raise NamesFileError(
@@ -197,7 +198,7 @@ def _validate_tagged(number: int, variants: tuple[str, ...], source: str) -> str
         )
     if re.search(r"\[[A-Z]+_\d+\]", term):
         raise NamesFileError(f"{source} line {number}: the term {term!r} holds a placeholder; list the original text.")
-    return f"[{kind}] {term}"
+    return kind, term
 
 
 def validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -> tuple[tuple[str, ...], ...]:
@@ -207,8 +208,8 @@ def validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -
     checked: list[tuple[str, ...]] = []
     for number, variants in people:
         if any(v.startswith("[") for v in variants):
-            entry = _validate_tagged(number, variants, source)
-            kind, term = tagged_term(entry)
+            kind, term = _validate_tagged(number, variants, source)
+            entry = f"[{kind}] {term}"
             if term in terms and terms[term][0] != kind:
                 raise NamesFileError(
                     f"{source} lines {terms[term][1]} and {number}: {term!r} is tagged both "
@@ -240,13 +241,15 @@ def validate_people(people: list[tuple[int, tuple[str, ...]]], *, source: str) -
     return tuple(checked)
 
 
-def coerce_names(names) -> tuple[tuple[str, ...], ...]:
+def coerce_names(
+    names: str | os.PathLike[str] | Iterable[str | Iterable[object]] | None,
+) -> tuple[tuple[str, ...], ...]:
     """A names file path, or an iterable of ``"A, B"`` / ``"[KIND] term"`` strings or sequences."""
     if names is None:
         return ()
     if isinstance(names, (str, os.PathLike)):
         return read_names(names)
-    people = []
+    people: list[tuple[int, tuple[str, ...]]] = []
     for number, item in enumerate(names, start=1):
         if isinstance(item, str):
             variants = _line_variants(item.strip())

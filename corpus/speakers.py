@@ -368,8 +368,8 @@ def split_turns(text: str, speakers: SpeakerPatterns | Mapping[str, Any] | None 
     ]
     if not hits:
         start, end = _trim(text, 0, length)
-        turns = (Turn("", "participant", 0, 0, start, end, None),) if start < end else ()
-        return TurnSplit(turns, False)
+        whole = (Turn("", "participant", 0, 0, start, end, None),) if start < end else ()
+        return TurnSplit(whole, False)
     turns: list[Turn] = []
     first = hits[0].start()
     start, end = _trim(text, 0, first)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from qualquant.corpus.errors import TranscriptReadError
@@ -112,7 +113,7 @@ def format_ms(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def _blocks(lines: list[str], *, skip_first: bool):
+def _blocks(lines: list[str], *, skip_first: bool) -> Iterator[tuple[int, list[str]]]:
     """Yield (1-based first line number, lines) of blank-line separated blocks."""
     block: list[str] = []
     start = 0
@@ -159,7 +160,7 @@ def _timing(line: str, time_re: re.Pattern[str], source: str, line_no: int, fmt:
             times.append(
                 ((int(t.group("h") or 0) * 60 + int(t.group("m"))) * 60 + int(t.group("s"))) * 1000 + int(t.group("ms"))
             )
-    if len(times) != 2:
+    if m is None or len(times) != 2:
         raise TranscriptReadError(
             f"{source} line {line_no}: broken cue time {line.strip()!r}; expected "
             f"'{fmt} --> {fmt}'. Fix the cue timing in the file."
