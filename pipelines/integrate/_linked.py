@@ -27,15 +27,18 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from qualquant.coding.stats import benjamini_hochberg, mann_whitney
 from qualquant.pipelines.errors import IntegrationError
+
+if TYPE_CHECKING:
+    from qualquant.quant.crosstab import CrosstabResult
 
 __all__ = [
     "LINKED_TESTS_COLUMNS",
@@ -143,16 +146,17 @@ def case_code_table(
 
 
 def _union_length(spans: Iterable[tuple[int, int]]) -> int:
-    total, cur_s, cur_e = 0, None, None
+    total = 0
+    current: tuple[int, int] | None = None  # the merged span being grown
     for s, e in sorted(spans):
-        if cur_e is None or s > cur_e:
-            if cur_e is not None:
-                total += cur_e - cur_s
-            cur_s, cur_e = s, e
+        if current is None or s > current[1]:
+            if current is not None:
+                total += current[1] - current[0]
+            current = (s, e)
         else:
-            cur_e = max(cur_e, e)
-    if cur_e is not None:
-        total += cur_e - cur_s
+            current = (current[0], max(current[1], e))
+    if current is not None:
+        total += current[1] - current[0]
     return total
 
 
@@ -340,7 +344,17 @@ def _is_numeric_many(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and values.nunique() > MAX_CATEGORIES
 
 
-def _test_code_attribute(code, attr, presence, values, *, exact, seed, n_resamples, crosstab) -> dict:
+def _test_code_attribute(
+    code: str,
+    attr: str,
+    presence: pd.Series,
+    values: pd.Series,
+    *,
+    exact: bool,
+    seed: int,
+    n_resamples: int,
+    crosstab: Callable[..., CrosstabResult],
+) -> dict[str, Any]:
     n = len(presence)
     n_with = int(presence.sum())
     base = dict(
