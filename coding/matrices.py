@@ -113,7 +113,7 @@ def check_codings(codings: pd.DataFrame, corpus: Corpus, *, what: str) -> None:
     if missing:
         raise CodingError(
             f"{what}: the codings table lacks column(s) {', '.join(missing)}. "
-            "Read it with coding.labelstudio.read_export or `qualquant coding import`."
+            "Make it from a Label Studio export with `qualquant coding import EXPORT --out codings.csv`."
         )
     if len(codings) and codings["segment_id"].isna().any():
         n = int(codings["segment_id"].isna().sum())

@@ -208,7 +208,10 @@ def _coverage(codings, units: pd.DataFrame, coders: list[str], annotations) -> n
     if annotations is not None:
         need = [c for c in ("coder", "transcript_id") if c not in annotations.columns]
         if need:
-            raise AgreementError(f"annotations lacks column(s) {', '.join(need)} (use read_export(...).annotations).")
+            raise AgreementError(
+                f"annotations lacks column(s) {', '.join(need)}; pass the annotations table read from "
+                "the same Label Studio export as the codings."
+            )
         ann = annotations
         seg_col = ann["segment_id"] if "segment_id" in ann else pd.Series(None, index=ann.index, dtype=object)
         for j, coder in enumerate(coders):

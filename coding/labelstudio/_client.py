@@ -294,7 +294,11 @@ class LabelStudioClient:
             return int(project)
         found = self.find_project(project)
         if found is None:
-            raise LabelStudioError(f"No project titled {project!r} on {self.url}; create it with ensure_project.")
+            raise LabelStudioError(
+                f"No project titled {project!r} on {self.url}. Create it from the codebook with "
+                "`qualquant labelstudio push --study study.toml`, or give the title or id the project has "
+                "on the server."
+            )
         return found
 
     def tasks(self, project: int | str, *, annotations: bool = False) -> list:

@@ -367,6 +367,6 @@ class LabelStudioServer:
         this process).
         """
         if self.url is None:
-            raise LabelStudioError("The server is not running; call start() first.")
+            raise LabelStudioError("The Label Studio server is not running; start it before asking for a client.")
         user = self.users[email or self.user_emails[0]]
         return LabelStudioClient(self.url, token=user.token)
