@@ -178,7 +178,9 @@ def _phone_end(text: str, start: int, end: int) -> int | None:
 
 
 def _pattern_findings(
-    text: str, known_addresses: re.Pattern[str] | None = None, address_keys: Mapping[tuple[str, str], str] | None = None
+    text: str,
+    known_addresses: re.Pattern[str] | None = None,
+    address_keys: Mapping[tuple[str, str], object] | None = None,
 ) -> list[tuple[int, _Finding]]:
     found = []
     for kind, priority, rx in _PATTERNS:
@@ -188,13 +190,16 @@ def _pattern_findings(
                 while end > start and text[end - 1] in _TRAILING_PUNCT:
                     end -= 1
             elif kind == "PHONE":
-                end = _phone_end(text, start, end)
-                if end is None:
+                phone_end = _phone_end(text, start, end)
+                if phone_end is None:
                     continue
+                end = phone_end
             value = text[start:end]
             if end > start:
                 found.append((priority, _Finding(start, end, kind, _identity(kind, value), value)))
     if known_addresses is not None:
+        if address_keys is None:
+            raise TypeError("known_addresses needs its address_keys (both come from _known_addresses).")
         for m in known_addresses.finditer(text):
             key = address_keys.get(_address_core(m.group("street"), m.group("house")))
             if key is not None:  # the street of one known address with the house of another is not one
@@ -206,13 +211,15 @@ def _address_core(street: str, house: str) -> tuple[str, str]:
     return (fold(street), re.sub(r"\s+", "", house.casefold()))
 
 
-def _known_addresses(transcripts: Sequence[Transcript]) -> tuple[re.Pattern[str] | None, dict]:
+def _known_addresses(
+    transcripts: Sequence[Transcript],
+) -> tuple[re.Pattern[str] | None, dict[tuple[str, str], object]]:
     """A pattern for streets with house numbers (in digits) already found in full addresses.
 
     ``Кенесары, 65, квартира 112`` makes ``Кенесары 65`` (a building chat's name, say)
     an address too, with the same pseudonym.
     """
-    keys: dict[tuple[str, str], str] = {}
+    keys: dict[tuple[str, str], object] = {}  # (street, house) -> the key of the full address's finding
     address_patterns = [rx for kind, _, rx in _PATTERNS if kind == "ADDRESS" and "house" in rx.groupindex]
     for t in transcripts:
         for finding in find_identifiers(t.text):
@@ -270,7 +277,7 @@ def find_identifiers(
     *,
     case_sensitive: bool = True,
     known_addresses: re.Pattern[str] | None = None,
-    address_keys: Mapping[tuple[str, str], str] | None = None,
+    address_keys: Mapping[tuple[str, str], object] | None = None,
     terms: Sequence[_Term] = (),
 ) -> list[_Finding]:
     """Return non-overlapping findings in ``text`` (placeholders are never touched).
@@ -327,23 +334,45 @@ class _Numbering:
         return label
 
 
+#: What ``names`` may be: a names file, or per person a string or a sequence of variants.
+_Names = str | os.PathLike[str] | Iterable[str | Sequence[str]] | None
+
+
+# A Corpus is also an iterable of transcripts; the Corpus overload comes first and wins,
+# as the isinstance order in the body does, which mypy's overlap check does not see.
 @overload
-def anonymize(corpus_or_transcripts: Corpus, names=..., **kwargs) -> tuple[Corpus, pd.DataFrame]: ...
-@overload
-def anonymize(corpus_or_transcripts: Transcript, names=..., **kwargs) -> tuple[Transcript, pd.DataFrame]: ...
+def anonymize(  # type: ignore[overload-overlap]
+    corpus_or_transcripts: Corpus,
+    names: _Names = ...,
+    *,
+    start_counter: Mapping[str, int] | None = ...,
+    case_sensitive: bool = ...,
+) -> tuple[Corpus, pd.DataFrame]: ...
 @overload
 def anonymize(
-    corpus_or_transcripts: Iterable[Transcript], names=..., **kwargs
+    corpus_or_transcripts: Transcript,
+    names: _Names = ...,
+    *,
+    start_counter: Mapping[str, int] | None = ...,
+    case_sensitive: bool = ...,
+) -> tuple[Transcript, pd.DataFrame]: ...
+@overload
+def anonymize(
+    corpus_or_transcripts: Iterable[Transcript],
+    names: _Names = ...,
+    *,
+    start_counter: Mapping[str, int] | None = ...,
+    case_sensitive: bool = ...,
 ) -> tuple[tuple[Transcript, ...], pd.DataFrame]: ...
 
 
 def anonymize(
-    corpus_or_transcripts,
-    names: str | os.PathLike[str] | Iterable[str | Sequence[str]] | None = None,
+    corpus_or_transcripts: Corpus | Transcript | Iterable[Transcript],
+    names: _Names = None,
     *,
     start_counter: Mapping[str, int] | None = None,
     case_sensitive: bool = True,
-):
+) -> tuple[Corpus | Transcript | tuple[Transcript, ...], pd.DataFrame]:
     """Replace personal identifiers by stable placeholders.
 
     Parameters
@@ -491,7 +520,12 @@ def _start_numbers(transcripts: Sequence[Transcript], start_counter: Mapping[str
 
 
 def _apply(
-    t: Transcript, edits, index: NameIndex, numbering: _Numbering, case_sensitive: bool, terms: Sequence[_Term] = ()
+    t: Transcript,
+    edits: Sequence[tuple[int, int, str]],
+    index: NameIndex,
+    numbering: _Numbering,
+    case_sensitive: bool,
+    terms: Sequence[_Term] = (),
 ) -> Transcript:
     if not edits:
         return t

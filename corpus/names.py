@@ -45,6 +45,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import Any
 
 # The names file (reading, validation, the words it is made of) is its own module;
 # its public names are part of this module's interface too.
@@ -114,7 +115,7 @@ _NEXT_CHAR_RE = re.compile(r"[ \t]*(\S)")
 
 # ---------------------------------------------------------------- word forms
 @lru_cache(maxsize=1)
-def _morph():
+def _morph() -> Any:  # a pymorphy3.MorphAnalyzer (pymorphy3 has no type information)
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")
@@ -329,6 +330,10 @@ class NameFinding:
     person: int
 
 
+#: A word part: (start, end, (start, end) of the whole hyphenated word).
+_Token = tuple[int, int, tuple[int, int]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Entry:
     tier: int  # 0 listed word, 1 pymorphy3 case form, 2 case form by endings, 3 possessive
@@ -409,14 +414,16 @@ class NameIndex:
                     _append(findings, text, NameFinding(start, end, person))
                 i += length
                 continue
-            person = self._match_single(text, tokens, i, case_sensitive)
-            if person is not None:
+            single = self._match_single(text, tokens, i, case_sensitive)
+            if single is not None:
                 start, end = tokens[i][0], tokens[i][1]
-                _append(findings, text, NameFinding(start, end, person))
+                _append(findings, text, NameFinding(start, end, single))
             i += 1
         return findings
 
-    def _match_phrase(self, text, tokens, i, case_sensitive):
+    def _match_phrase(
+        self, text: str, tokens: list[_Token], i: int, case_sensitive: bool
+    ) -> tuple[int, int, list[tuple[int, int]]] | None:
         first = fold(text[tokens[i][0] : tokens[i][1]])
         for phrase, person in self.phrases.get(first, ()):
             if i + len(phrase) > len(tokens):
@@ -447,7 +454,7 @@ class NameIndex:
             return len(phrase), person, spans
         return None
 
-    def _match_single(self, text, tokens, i, case_sensitive):
+    def _match_single(self, text: str, tokens: list[_Token], i: int, case_sensitive: bool) -> int | None:
         start, end, compound = tokens[i]
         token = text[start:end]
         entry = self.single.get(fold(token))
@@ -480,14 +487,14 @@ class NameIndex:
                 return None
         return entry.person
 
-    def _name_or_common(self, text, token) -> bool:
+    def _name_or_common(self, text: str, token: _Token) -> bool:
         form = fold(text[token[0] : token[1]])
         return form in self.common or form in self.single
 
 
-def _tokens(text: str) -> list[tuple[int, int, tuple[int, int]]]:
+def _tokens(text: str) -> list[_Token]:
     """Word parts (hyphenated words split) as (start, end, (word start, word end))."""
-    tokens = []
+    tokens: list[_Token] = []
     for word in WORD_RE.finditer(text):
         compound = (word.start(), word.end())
         for part in _PART_RE.finditer(text, word.start(), word.end()):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,11 @@ import pandas as pd
 from qualquant.corpus.errors import LanguagePipelineError
 from qualquant.corpus.language import detect_language
 from qualquant.corpus.lemmatizer import LOWERCASE_LEMMATIZER, RU_LEMMATIZER
+from qualquant.corpus.model import Transcript
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 __all__ = [
     "BowBuilder",
@@ -223,7 +229,7 @@ FILLERS: dict[str, frozenset[str]] = {
 _MARK_RE = re.compile(r"\[[^\[\]\n]{0,80}\]|\{[^{}\n]{0,80}\}|<[^<>\n]{0,80}>")
 
 
-def make_pipeline(language: str, *, model: str | None = None):
+def make_pipeline(language: str, *, model: str | None = None) -> Language:
     """Return a new spaCy ``Language`` for ``language``.
 
     Parameters
@@ -281,7 +287,7 @@ def make_pipeline(language: str, *, model: str | None = None):
 
 
 @lru_cache(maxsize=8)
-def shared_pipeline(language: str):
+def shared_pipeline(language: str) -> Language:
     """Return one cached pipeline per language (its lemma memo is shared)."""
     return make_pipeline(language)
 
@@ -329,7 +335,7 @@ def _mask_marks(text: str) -> str:
     return _MARK_RE.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def _content(doc, stops: frozenset[str], phrases: tuple[tuple[str, ...], ...]) -> tuple[list[str], list[str]]:
+def _content(doc: Doc, stops: frozenset[str], phrases: tuple[tuple[str, ...], ...]) -> tuple[list[str], list[str]]:
     lowers = [t.lower_ for t in doc]
     drop = [False] * len(lowers)
     for phrase in phrases:
@@ -354,7 +360,9 @@ def _phrases(stops: frozenset[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((tuple(s.split()) for s in stops if " " in s), key=len, reverse=True))
 
 
-def lemmas_and_tokens(texts: Iterable[str], language: str, extra_stop_words: Iterable[str] = ()):
+def lemmas_and_tokens(
+    texts: Iterable[str], language: str, extra_stop_words: Iterable[str] = ()
+) -> Iterator[tuple[list[str], list[str]]]:
     """Yield ``(content lemmas, their surface forms)`` per text, aligned token for token.
 
     The same filtering as :func:`content_lemmas`; the surface forms let a topic
@@ -402,7 +410,7 @@ def content_lemmas(texts: Iterable[str], language: str, *, extra_stop_words: Ite
 
 
 def segment_lemmas(
-    corpus,
+    corpus: Iterable[Transcript],
     *,
     roles: Sequence[str] | None = ("participant",),
     extra_stop_words: Iterable[str] = (),
@@ -519,7 +527,7 @@ class BowBuilder:
         for doc in docs:
             self.add(doc)
 
-    def build(self):
+    def build(self) -> tuple[Any, BowCorpus]:  # (gensim Dictionary, BowCorpus); gensim has no type information
         """Filter the vocabulary and return ``(dictionary, bow_corpus)``.
 
         Returns
@@ -547,7 +555,7 @@ class BowBuilder:
 
 def build_bow(
     docs_iterable: Iterable[Sequence[str]], *, no_below: int = 2, no_above: float = 0.5, keep_n: int | None = None
-):
+) -> tuple[Any, BowCorpus]:
     """Return ``(gensim Dictionary, streamed bag-of-words corpus)`` for token lists.
 
     See :class:`BowBuilder` for the parameters and the memory behaviour.
