@@ -34,17 +34,26 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from qualquant.pipelines.errors import PipelineError
 from qualquant.pipelines.stages._base import Context, Stage, StageUnavailable
 from qualquant.pipelines.stages._output import stage_exports, stage_report
+from qualquant.pipelines.study import Study
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
+    from qualquant.quant.crosstab import CrosstabResult
+    from qualquant.quant.survey import Survey
 
 __all__ = ["STAGES", "load_corpus", "require"]
 
 
-def require(module: str, what: str):
+def require(module: str, what: str) -> ModuleType:
     """Import ``module``; if that very module is not installed, make the stage unavailable (one warning)."""
     try:
         return importlib.import_module(module)
@@ -66,10 +75,10 @@ def _publish(ctx: Context, *tables: tuple[str, pd.DataFrame, str]) -> None:
         ctx.write(df, filename)
 
 
-def load_corpus(ctx: Context):
+def load_corpus(ctx: Context) -> tuple[Corpus, pd.DataFrame | None]:
     """The (pseudonymised) corpus of the study, built once per run."""
 
-    def build():
+    def build() -> tuple[Corpus, pd.DataFrame | None]:
         n = len(ctx.study.transcript_paths())
         if ctx.study.config.corpus.names:
             ctx.progress("reading and pseudonymising")
@@ -78,13 +87,13 @@ def load_corpus(ctx: Context):
     return ctx.obj("corpus", build)
 
 
-def load_codebook(ctx: Context):
+def load_codebook(ctx: Context) -> Codebook:
     from qualquant.coding import read_codebook
 
     return ctx.obj("codebook", lambda: read_codebook(ctx.study.resolve(ctx.study.config.codebook.path)))
 
 
-def load_survey(ctx: Context):
+def load_survey(ctx: Context) -> Survey | None:
     """The study's survey (:meth:`qualquant.pipelines.study.Study.read_survey`), read once per run."""
     return ctx.obj("survey", ctx.study.read_survey)
 
@@ -100,7 +109,7 @@ def codings_tables(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------- corpus
 
 
-def _corpus_inputs(study) -> list[Path]:
+def _corpus_inputs(study: Study) -> list[Path]:
     cfg = study.config.corpus
     files = study.transcript_paths()
     for extra in (cfg.cases, cfg.names):
@@ -181,7 +190,7 @@ def _corpus_counts(transcripts: pd.DataFrame, cases: pd.DataFrame, *, have_cases
     return counts_frame(rows)
 
 
-def _study_name(value, root: Path):
+def _study_name(value: object, root: Path) -> object:
     """A file path as written in the outputs: relative to the study folder when inside it (so outputs and
     stage keys do not change when the study moves), else the path as given; a missing value stays missing."""
     text = _cell_text(value)
@@ -193,7 +202,7 @@ def _study_name(value, root: Path):
         return text
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """A table cell as text, with a missing value (None, NaN, NA) as the empty string."""
     return "" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else str(value)
 
@@ -201,7 +210,7 @@ def _cell_text(value) -> str:
 # --------------------------------------------------------------------------- codings
 
 
-def _codings_inputs(study) -> list[Path]:
+def _codings_inputs(study: Study) -> list[Path]:
     exports = study.export_paths()
     return exports + [study.users_path(p) for p in exports] + [study.resolve(study.config.codebook.path)]
 
@@ -282,7 +291,7 @@ def stage_codings(ctx: Context) -> None:
         )
 
 
-def _excluded_issues(codings: pd.DataFrame, corp, roles: tuple[str, ...]) -> pd.DataFrame:
+def _excluded_issues(codings: pd.DataFrame, corp: Corpus, roles: tuple[str, ...]) -> pd.DataFrame:
     """One coding_issues.csv row per coding on a segment outside the analysed ``roles``."""
     from qualquant.coding.matrices import excluded_codings
 
@@ -453,7 +462,7 @@ def stage_topics(ctx: Context) -> None:
 # --------------------------------------------------------------------------- survey
 
 
-def _survey_inputs(study) -> list[Path]:
+def _survey_inputs(study: Study) -> list[Path]:
     cfg = study.config.survey
     return [p for p in (study.optional(cfg.path), study.optional(cfg.codebook)) if p is not None]
 
@@ -462,7 +471,7 @@ def _survey_inputs(study) -> list[Path]:
 _EXPECTED_NOTE = "have expected count less than 5"
 
 
-def _n_low_expected(res) -> int:
+def _n_low_expected(res: CrosstabResult) -> int:
     """Cells of a crosstab used in its tests (non-empty row and column) with an expected count below 5."""
     expected = res.expected.to_numpy(dtype=float)
     return int(((expected > 0) & (expected < 5)).sum())
@@ -470,14 +479,13 @@ def _n_low_expected(res) -> int:
 
 def stage_survey(ctx: Context) -> None:
     cfg = ctx.study.config.survey
-    if not cfg.path:
+    survey = load_survey(ctx) if cfg.path else None
+    if survey is None:
         ctx.warn("no survey in this study ([survey] path is empty).")
         return
     from qualquant import quant
-    from qualquant.quant.render import render_correlation_matrix
-
-    survey = load_survey(ctx)
     from qualquant.pipelines.reconciliation import counts_frame
+    from qualquant.quant.render import render_correlation_matrix
 
     ctx.put("counts", counts_frame([dict(step="read", survey_rows=len(survey.data))]))
     weights = cfg.weights or None
@@ -555,8 +563,8 @@ def stage_survey(ctx: Context) -> None:
 # --------------------------------------------------------------------------- integration
 
 
-def _integration_inputs(study) -> list[Path]:
-    files = []
+def _integration_inputs(study: Study) -> list[Path]:
+    files: list[Path] = []
     q = study.config.linkage.questionnaire
     if q:
         files.append(study.resolve(q))
@@ -570,6 +578,11 @@ def stage_integration(ctx: Context) -> None:
 
     cfg = ctx.study.config
     segments = ctx.table("corpus/segments")
+    if segments is None:
+        raise PipelineError(
+            "The integration stage needs the segment table of the corpus stage, which this output folder "
+            "does not hold; run the corpus stage first (without --stage, or with --stage corpus --stage integration)."
+        )
     cases = ctx.table("corpus/cases")
     codings, cons = codings_tables(ctx)
     codebook = load_codebook(ctx)
