@@ -27,6 +27,7 @@ School for Communication, University of Pennsylvania.
 from __future__ import annotations
 
 import warnings
+from typing import Literal, TypeGuard
 
 import krippendorff
 import numpy as np
@@ -50,13 +51,18 @@ __all__ = [
     "unit_features",
 ]
 
-LEVELS = ("nominal", "ordinal", "interval", "ratio")
+Level = Literal["nominal", "ordinal", "interval", "ratio"]
+LEVELS: tuple[Level, ...] = ("nominal", "ordinal", "interval", "ratio")
+
+
+def _is_level(level: str) -> TypeGuard[Level]:
+    return level in LEVELS
 
 
 # ------------------------------------------------------------ long tables
 
 
-def _plain(value):
+def _plain(value: object) -> object:
     """A numpy scalar as the plain Python value (for messages)."""
     return value.item() if isinstance(value, np.generic) else value
 
@@ -140,7 +146,7 @@ def krippendorff_alpha(
     >>> round(krippendorff_alpha(long, unit="unit", coder="coder", value="value"), 3)
     0.444
     """
-    if level not in LEVELS:
+    if not _is_level(level):
         raise AgreementError(f"Unknown level {level!r}; use one of {', '.join(LEVELS)}.")
     what = "krippendorff_alpha"
     values = data[value] if isinstance(data, pd.DataFrame) and value in data.columns else None
@@ -178,7 +184,7 @@ def krippendorff_alpha(
     return float(krippendorff.alpha(reliability_data=numeric, value_domain=domain, level_of_measurement=level))
 
 
-def _complete_matrix(data, unit, coder, value, what) -> pd.DataFrame:
+def _complete_matrix(data: pd.DataFrame, unit: str, coder: str, value: str, what: str) -> pd.DataFrame:
     matrix = _long_matrix(data, unit, coder, value, what).T  # units x coders
     return matrix.dropna(axis=0, how="any")
 

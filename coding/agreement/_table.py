@@ -70,6 +70,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -89,6 +90,10 @@ from qualquant.coding.agreement._stats import (
 )
 from qualquant.coding.errors import AgreementError
 from qualquant.coding.matrices import check_codings, code_order, facet_of, unit_segments
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 __all__ = [
     "AGREEMENT_COLUMNS",
@@ -200,7 +205,9 @@ def _coders(
     return coders
 
 
-def _coverage(codings, units: pd.DataFrame, coders: list[str], annotations) -> np.ndarray:
+def _coverage(
+    codings: pd.DataFrame, units: pd.DataFrame, coders: list[str], annotations: pd.DataFrame | None
+) -> np.ndarray:
     """Bool (units x coders): did the coder code this segment (present or absent, not missing)."""
     cover = np.zeros((len(units), len(coders)), dtype=bool)
     transcript = units["transcript_id"].to_numpy()
@@ -226,7 +233,7 @@ def _coverage(codings, units: pd.DataFrame, coders: list[str], annotations) -> n
     return cover
 
 
-def _presence(codings, units, coders, codes) -> dict[str, np.ndarray]:
+def _presence(codings: pd.DataFrame, units: pd.DataFrame, coders: list[str], codes: list[str]) -> dict[str, np.ndarray]:
     """code -> bool (units x coders) presence in the segment."""
     pos = {s: i for i, s in enumerate(units["segment_id"])}
     col = {c: j for j, c in enumerate(coders)}
@@ -237,7 +244,9 @@ def _presence(codings, units, coders, codes) -> dict[str, np.ndarray]:
     return out
 
 
-def _char_coverage(codings, units, coders, codes) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def _char_coverage(
+    codings: pd.DataFrame, units: pd.DataFrame, coders: list[str], codes: list[str]
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Character units: code -> bool (chars x coders); plus the segment index of each char and offsets."""
     lengths = (units["end"] - units["start"]).to_numpy()
     offsets = np.concatenate([[0], np.cumsum(lengths)])
@@ -257,7 +266,17 @@ def _char_coverage(codings, units, coders, codes) -> tuple[dict[str, np.ndarray]
     return out, seg_of_char, offsets
 
 
-def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what, include_predictions=False):
+def _prepare(
+    codings: pd.DataFrame,
+    corpus: Corpus,
+    coders: Sequence[str] | None,
+    roles: Sequence[str] | None,
+    codes: Sequence[str] | None,
+    codebook: Codebook | None,
+    annotations: pd.DataFrame | None,
+    what: str,
+    include_predictions: bool = False,
+) -> tuple[list[str], pd.DataFrame, list[str], np.ndarray]:
     check_codings(codings, corpus, what=what)
     coder_list = _coders(codings, coders, annotations, include_predictions)
     units = unit_segments(corpus, roles)
@@ -271,12 +290,12 @@ def _prepare(codings, corpus, coders, roles, codes, codebook, annotations, what,
 
 def agreement_table(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coders: Sequence[str] | None = None,
     level: str = "segment",
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
     include_predictions: bool = False,
@@ -412,7 +431,18 @@ def agreement_table(
     return out
 
 
-def _row(code, facet, level, x, cluster_sums, weights, n_coders, coders, ci_level, n_boot) -> dict:
+def _row(
+    code: str,
+    facet: str | None,
+    level: str,
+    x: np.ndarray,
+    cluster_sums: np.ndarray,
+    weights: np.ndarray,
+    n_coders: int,
+    coders: Sequence[str],
+    ci_level: float,
+    n_boot: int,
+) -> dict[str, object]:
     m = (~np.isnan(x)).sum(axis=1)
     point = point_estimates(x, m)
     reps = stats_from_sums(weights @ cluster_sums, n_coders) if len(weights) else None
@@ -464,11 +494,11 @@ def _bootstrap_note(n_boot: int, n_valid: int, k_valid: int, kappa_name: str) ->
 
 def span_agreement(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coders: Sequence[str] | None = None,
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
     include_predictions: bool = False,
@@ -551,11 +581,11 @@ def span_agreement(
 
 def disagreements(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coders: Sequence[str] | None = None,
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     annotations: pd.DataFrame | None = None,
     include_predictions: bool = False,
