@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 import os
 from pathlib import Path
@@ -66,7 +67,7 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
             frame = pd.read_excel(path, dtype=object)
         else:
             try:
-                text, _ = decode_bytes(path.read_bytes(), source=str(path))
+                text, _ = decode_bytes(path.read_bytes(), source=str(path), hint="Re-save it as UTF-8.")
             except TranscriptReadError as exc:
                 raise CasesFileError(str(exc)) from None
             sep = "\t" if suffix == ".tsv" else _sniff_separator(text)
@@ -77,9 +78,12 @@ def read_cases(path: str | os.PathLike[str], *, id_column: str = "case_id") -> p
         raise CasesFileError(f"{path}: cannot read the cases table ({exc}).") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if id_column not in frame.columns:
+        close = difflib.get_close_matches(id_column, frame.columns, n=3, cutoff=0.5)
         raise CasesFileError(
-            f"{path}: no column {id_column!r} (columns: {', '.join(frame.columns)}). Name the "
-            "column that holds the case ids (id_column=..., or --case-id-column on the command line)."
+            f"{path}: no column {id_column!r} (columns: {', '.join(frame.columns)})"
+            + (f"; did you mean {' or '.join(map(repr, close))}?" if close else ".")
+            + " Name the column that holds the case ids (case_column in study.toml, id_column=..., "
+            "or --case-id-column on the command line)."
         )
     ids = [_clean_id(v) for v in frame[id_column].tolist()]
     empty = [i + 2 for i, value in enumerate(ids) if value is None]

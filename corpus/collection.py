@@ -334,6 +334,7 @@ def read_corpus(
     speakers: SpeakerPatterns | Mapping[str, Any] | None = None,
     case_column: str | None = None,
     language: str | None = None,
+    encoding: str | Callable[[Path], str | None] | None = None,
     progress: Callable[[int, int, Path], None] | None = None,
 ) -> Corpus:
     """Read transcripts and match them to cases.
@@ -352,6 +353,11 @@ def read_corpus(
         name) of each case; by default the case id is the transcript id.
     language : str, optional
         Language for every transcript; detected per transcript when omitted.
+    encoding : str or callable, optional
+        The declared encoding of every text transcript (``"koi8-r"``,
+        ``"cp1252"``, ...), or a function ``encoding(path)`` giving it per file
+        (None: detect that file's encoding); see
+        :func:`qualquant.corpus.read_transcript`. Omitted: detected.
     progress : callable, optional
         Called as ``progress(i, n, path)`` after each file is read (for a
         progress bar; the corpus package itself never prints).
@@ -366,7 +372,8 @@ def read_corpus(
     Raises
     ------
     TranscriptReadError
-        If a transcript cannot be read (see :func:`qualquant.corpus.read_transcript`).
+        If a transcript cannot be read, or its declared encoding is wrong for it
+        (see :func:`qualquant.corpus.read_transcript`).
     CasesFileError
         If the cases table is malformed or ``case_column`` is missing or repeats
         a transcript id.
@@ -379,7 +386,8 @@ def read_corpus(
     for i, path in enumerate(files, start=1):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NoSpeakerLabelsWarning)
-            transcript = read_transcript(path, language=language, speakers=speakers)
+            declared = encoding(path) if callable(encoding) else encoding
+            transcript = read_transcript(path, language=language, speakers=speakers, encoding=declared)
         for w in caught:
             if issubclass(w.category, NoSpeakerLabelsWarning):
                 problems.append(_entry("no_speaker_labels", path, None, str(w.message)))

@@ -35,6 +35,7 @@ def read_transcript(
     *,
     language: str | None = None,
     speakers: SpeakerPatterns | Mapping[str, Any] | None = None,
+    encoding: str | None = None,
 ) -> Transcript:
     """Read one transcript file.
 
@@ -48,18 +49,27 @@ def read_transcript(
         (:func:`qualquant.corpus.language.detect_language`).
     speakers : SpeakerPatterns or dict, optional
         Speaker-label configuration (see :class:`qualquant.corpus.speakers.SpeakerPatterns`).
+    encoding : str, optional
+        The declared encoding of a ``.txt``, ``.md``, ``.vtt`` or ``.srt`` file
+        (``"koi8-r"``, ``"cp1252"``, ``"latin-1"``, ...), decoded strictly and
+        checked (:func:`qualquant.corpus.encoding.decode_bytes`); ignored for
+        ``.docx``. Omitted: detected (UTF-8, UTF-16 with a byte-order mark,
+        Windows-1251).
 
     Returns
     -------
     Transcript
         With ``encoding`` one of ``"utf-8"``, ``"utf-8-sig"``, ``"utf-16"``,
-        ``"cp1251"`` (text, vtt, srt) or ``"docx"``, and ``metadata`` holding
+        ``"cp1251"`` or the declared encoding's canonical name
+        (:func:`qualquant.corpus.encoding.canonical_encoding`) (text, vtt, srt)
+        or ``"docx"``, and ``metadata`` holding
         ``format`` and ``speaker_labels`` (``"found"`` or ``"none"``).
 
     Raises
     ------
     TranscriptReadError
         For a missing, unsupported, binary, undecodable or empty file, a
+        declared encoding that is wrong for the file (with the line), a
         ``.docx`` that is not a Word document, or a subtitle file with broken
         cue times; the message names the file (and line) and what to do.
 
@@ -90,16 +100,16 @@ def read_transcript(
         raise TranscriptReadError(f"{path}: no such file. Check the path.")
     transcript_id = path.stem
     if suffix == ".docx":
-        text, encoding = _read_docx(path), "docx"
+        text, used = _read_docx(path), "docx"
         turns, found = _turns_from_text(text, patterns)
     elif suffix in (".vtt", ".srt"):
-        raw, encoding = read_text_file(path)
+        raw, used = read_text_file(path, encoding=encoding)
         _require_text(raw, path)
         parser = parse_vtt if suffix == ".vtt" else parse_srt
         text, turns = parser(raw, source=str(path), speakers=patterns)
         found = any(t.speaker for t in turns)
     else:
-        text, encoding = read_text_file(path)
+        text, used = read_text_file(path, encoding=encoding)
         turns, found = _turns_from_text(text, patterns)
     _require_text(text, path)
     if not found:
@@ -119,7 +129,7 @@ def read_transcript(
         language=language or detect_language(text),
         metadata=metadata,
         source_path=str(path),
-        encoding=encoding,
+        encoding=used,
         segments=segments,
     )
 

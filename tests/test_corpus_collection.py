@@ -51,8 +51,31 @@ def test_cases_without_id_column(tmp_path):
         read_cases(path)
     assert str(info.value) == (
         f"{path}: no column 'case_id' (columns: id, age). Name the column that holds the case ids "
-        "(id_column=..., or --case-id-column on the command line)."
+        "(case_column in study.toml, id_column=..., or --case-id-column on the command line)."
     )
+
+
+def test_missing_id_column_names_close_matches(tmp_path):
+    path = _write(tmp_path / "cases.csv", "interview_id,age\nINT01,27\n")
+    with pytest.raises(CasesFileError) as info:
+        read_cases(path, id_column="interview")
+    assert str(info.value).startswith(
+        f"{path}: no column 'interview' (columns: interview_id, age); did you mean 'interview_id'? Name the column"
+    )
+
+
+def test_read_corpus_declared_encoding_per_file(tmp_path):
+    folder = tmp_path / "transcripts"
+    folder.mkdir()
+    (folder / "A.txt").write_bytes("Интервьюер: Как дела?\nРеспондент: Хорошо, спасибо.\n".encode("koi8-r"))
+    (folder / "B.txt").write_bytes("Interviewer: Wie geht's?\nParticipant: Gut, schön, für mich.\n".encode("cp1252"))
+    (folder / "C.txt").write_bytes("Интервьюер: Как дела?\nРеспондент: Хорошо.\n".encode())
+    declared = {"A.txt": "koi8-r", "B.txt": "cp1252"}
+    corpus = read_corpus(folder, encoding=lambda p: declared.get(p.name))
+    assert [t.encoding for t in corpus] == ["koi8-r", "cp1252", "utf-8"]
+    assert "Хорошо, спасибо" in corpus["A"].text and "schön" in corpus["B"].text
+    with pytest.raises(TranscriptReadError, match=r"A\.txt line 1: read as cp1252"):
+        read_corpus(folder, encoding="cp1252")
 
 
 def test_duplicate_case_ids_name_both_lines(tmp_path):

@@ -179,7 +179,8 @@ def test_undecodable_file_is_an_error_not_replacement_characters(tmp_path):
     path = _write(tmp_path, "bad.txt", "Интервьюер: да".encode("cp1251") + b"\x98")
     assert _error(path) == (
         f"{path}: cannot decode the file: invalid UTF-8 byte 0xc8 at offset 0, and byte 0x98 at "
-        "offset 14 is not Windows-1251 either. Re-save it as UTF-8."
+        "offset 14 is not Windows-1251 either. Re-save it as UTF-8, or declare its encoding (--encoding on "
+        "`qualquant corpus ingest`, encoding in the [corpus] section of study.toml)."
     )
 
 
@@ -187,7 +188,10 @@ def test_latin1_text_is_not_mistaken_for_cp1251(tmp_path):
     path = _write(tmp_path, "bad.txt", "I: Où était le café? R: À côté de l'école, très près.".encode("latin-1"))
     message = _error(path)
     assert message.startswith(f"{path}: cannot decode the file: invalid UTF-8 byte")
-    assert message.endswith("Re-save it as UTF-8.")
+    assert message.endswith(
+        "It looks like cp1252. Re-save it as UTF-8, or declare its encoding (--encoding on "
+        "`qualquant corpus ingest`, encoding in the [corpus] section of study.toml)."
+    )
 
 
 def test_koi8r_is_not_mistaken_for_cp1251():
@@ -262,3 +266,103 @@ def test_labelled_file_does_not_warn(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_transcript(path)
+
+
+# ---------------------------------------------------------------- declared encodings
+RUSSIAN = (
+    "Интервьюер: Расскажите, пожалуйста, как вы приехали в город?\n"
+    "Респондент: Ну, это было давно, ещё в девяностых. Сначала жили у тёти, потом сняли квартиру.\n"
+)
+GERMAN = (
+    "Interviewer: Wie sind Sie in die Stadt gekommen?\n"
+    "Befragte: Über die Grenze, mit dem Zug. Für mich war das schön; die Straße, die Größe der Häuser.\n"
+)
+FRENCH = (
+    "Interviewer: Où était le café?\n"
+    "Participant: À côté de l'école, très près. Ça m'a plu, même l'été; naïf, peut-être.\n"
+)
+DECLARED = [
+    (RUSSIAN, "cp1251", "cp1251"),
+    (RUSSIAN, "koi8-r", "koi8-r"),
+    (RUSSIAN, "KOI8_R", "koi8-r"),
+    (GERMAN, "cp1252", "cp1252"),
+    (GERMAN, "latin-1", "iso8859-1"),
+    (FRENCH, "cp1252", "cp1252"),
+    (FRENCH, "latin-1", "iso8859-1"),
+    (GERMAN + "Preis: 5 € – «gut».\n", "cp1252", "cp1252"),
+]
+
+
+@pytest.mark.parametrize("text, declared, name", DECLARED)
+def test_declared_encoding_gives_the_exact_text(tmp_path, text, declared, name):
+    path = _write(tmp_path, "INT01.txt", text.encode(declared))
+    t = read_transcript(path, encoding=declared)
+    assert t.text == text
+    assert t.encoding == name
+    assert all(seg.text == t.text[seg.start : seg.end] for seg in t.segments)
+
+
+# (text, real encoding, declared encoding, line of the first problem, the likely encoding named)
+WRONG = [
+    (RUSSIAN, "koi8-r", "cp1251", 1, "koi8-r"),  # mostly upper case
+    (RUSSIAN, "cp1251", "koi8-r", 1, "cp1251"),
+    (RUSSIAN, "koi8-r", "cp1252", 1, "koi8-r"),  # "éÎÔÅÒ×ØÀÅÒ": accented Latin letters only
+    (RUSSIAN, "cp1251", "latin-1", 1, "cp1251"),
+    (GERMAN, "cp1252", "cp1251", 2, "cp1252"),  # "Ьber": Latin and Cyrillic mixed in words
+    (GERMAN, "latin-1", "koi8-r", 2, "cp1252"),
+    (FRENCH, "cp1252", "utf-8", 1, "cp1252"),  # byte 0xf9 is not UTF-8
+    (GERMAN + "Preis: 5 € – gut.\n", "cp1252", "latin-1", 3, "cp1252"),  # C1 control U+0080
+    (RUSSIAN, "utf-8", "cp1252", 1, "utf-8"),  # byte 0x98 is undefined in cp1252
+]
+
+
+@pytest.mark.parametrize("text, real, declared, line, likely", WRONG)
+def test_wrong_declared_encoding_names_the_file_and_line(tmp_path, text, real, declared, line, likely):
+    path = _write(tmp_path, "INT02.txt", text.encode(real))
+    with pytest.raises(TranscriptReadError) as info:
+        read_transcript(path, encoding=declared)
+    message = str(info.value)
+    assert message.startswith(f"{path} line {line}: ")
+    assert declared in message
+    assert f"It looks like {likely}." in message
+    assert message.endswith("Declare the file's real encoding or re-save it as UTF-8.")
+
+
+def test_replacement_character_from_a_declared_encoding_is_an_error(tmp_path):
+    path = _write(tmp_path, "INT03.txt", "И: да\nР: нет \ufffd\n".encode())
+    with pytest.raises(TranscriptReadError, match=r"line 2: read as utf-8 the file holds a replacement character"):
+        read_transcript(path, encoding="utf-8")
+
+
+def test_unknown_declared_encoding_is_an_error(tmp_path):
+    path = _write(tmp_path, "INT04.txt", b"I: hello")
+    with pytest.raises(TranscriptReadError, match="Unknown text encoding 'cp-9999'"):
+        read_transcript(path, encoding="cp-9999")
+    with pytest.raises(TranscriptReadError, match="Unknown text encoding 'base64'"):
+        read_transcript(path, encoding="base64")
+
+
+@pytest.mark.parametrize("text, real", [(RUSSIAN, "koi8-r"), (GERMAN, "cp1252"), (FRENCH, "latin-1")])
+def test_undeclared_ambiguous_encoding_asks_to_declare_it(tmp_path, text, real):
+    path = _write(tmp_path, "INT05.txt", text.encode(real))
+    message = _error(path)
+    assert message.startswith(f"{path}: cannot decode the file: invalid UTF-8 byte")
+    assert "declare its encoding (--encoding on `qualquant corpus ingest`, encoding in the [corpus] section" in message
+
+
+def test_undeclared_detection_is_unchanged_for_unambiguous_files(tmp_path):
+    for name, data, expected in [
+        ("a.txt", RUSSIAN.encode("cp1251"), "cp1251"),
+        ("b.txt", RUSSIAN.encode("utf-8"), "utf-8"),
+        ("c.txt", codecs.BOM_UTF16_LE + RUSSIAN.encode("utf-16-le"), "utf-16"),
+    ]:
+        t = read_transcript(_write(tmp_path, name, data))
+        assert (t.text, t.encoding) == (RUSSIAN, expected)
+
+
+def test_declared_encoding_is_ignored_for_docx_and_used_for_subtitles(tmp_path):
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nИнтервьюер: Как дела?\n\n2\n00:00:03,000 --> 00:00:04,000\nРеспондент: Хорошо.\n"
+    path = _write(tmp_path, "INT06.srt", srt.encode("koi8-r"))
+    t = read_transcript(path, encoding="koi8-r")
+    assert t.encoding == "koi8-r"
+    assert "Респондент" in t.text
