@@ -251,3 +251,76 @@ def test_demo_out_that_cannot_be_created_is_one_error_line(tmp_path):
         f"Error: {target}: cannot write the folder ({tmp_path / 'file.txt'} is a file, "
         "not a folder). Choose another --out path, or a folder you can write to."
     )
+
+
+def test_run_without_argument_uses_study_toml_here(tmp_path, monkeypatch):
+    toml = _make_study(tmp_path)
+    monkeypatch.chdir(toml.parent)
+    result = runner.invoke(app, ["run", "--stage", "corpus", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (toml.parent / "out" / "segments.csv").is_file()
+
+
+def test_run_study_option_names_another_study(tmp_path, monkeypatch):
+    toml = _make_study(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run", "--study", str(toml), "--stage", "corpus", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (toml.parent / "out" / "segments.csv").is_file()
+    both = runner.invoke(app, ["run", str(toml), "--study", str(tmp_path / "other.toml")])
+    assert both.exit_code == 1
+    assert both.output.strip().splitlines()[-1].startswith("Error: Two study files given")
+
+
+def test_run_without_study_here_is_one_error_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: No study file given")
+    assert str(tmp_path / "study.toml") in lines[0] or "study.toml" in lines[0]
+    assert "qualquant init" in lines[0] and "--study" in lines[0]
+
+
+def test_run_check_passes_a_good_study_without_running_it(tmp_path):
+    toml = _make_study(tmp_path)
+    result = runner.invoke(app, ["run", "--check", "--study", str(toml)])
+    assert result.exit_code == 0, result.output
+    assert "ready to run" in result.output
+    assert not (toml.parent / "out").exists()
+
+
+def test_run_check_lists_every_problem_at_once(tmp_path):
+    toml = _make_study(tmp_path)
+    root = toml.parent
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('codes = ["bridging"]', 'codes = ["bridgin"]')
+    text = text.replace('survey_variables = ["friends"]', 'survey_variables = ["frends"]')
+    text = text.replace('names = "names.txt"', 'names = "missing_names.txt"')
+    toml.write_text(text, encoding="utf-8")
+    (root / "transcripts" / "P09.txt").write_text(TRANSCRIPT.format(city="Омске", extra=""), encoding="utf-8")
+    cases = pd.read_csv(root / "cases.csv")
+    cases.loc[len(cases)] = {"case_id": "P07", "age": 50, "status": "a", "belonging": 2}
+    cases.to_csv(root / "cases.csv", index=False)
+    result = runner.invoke(app, ["run", "--check", str(toml)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    errors = [line for line in lines if line.startswith("error: ")]
+    warnings = [line for line in lines if line.startswith("warning: ")]
+    assert any("missing_names.txt" in line for line in errors)
+    assert any("'bridgin'" in line for line in errors)
+    assert any("'frends'" in line for line in errors)
+    assert any("P09" in line for line in warnings)  # a transcript without a cases row
+    assert any("P07" in line for line in warnings)  # a case without a transcript
+    assert not (root / "out").exists()
+    # the missing names file fixed: what is left does not block (unknown codes and variables still do)
+    toml.write_text(
+        text.replace('codes = ["bridgin"]', 'codes = ["bridging"]')
+        .replace('survey_variables = ["frends"]', 'survey_variables = ["friends"]')
+        .replace('names = "missing_names.txt"', 'names = "names.txt"'),
+        encoding="utf-8",
+    )
+    fixed = runner.invoke(app, ["run", "--check", str(toml)])
+    assert fixed.exit_code == 0, fixed.output
+    assert any("P09" in line for line in fixed.output.splitlines() if line.startswith("warning: "))

@@ -15,7 +15,7 @@ from qualquant.pipelines.cli._common import console
 from qualquant.pipelines.cli._progress import RichReporter
 from qualquant.pipelines.errors import PipelineError
 
-__all__ = ["COMMANDS", "DEMO_DIR", "register", "run_demo", "init_study"]
+__all__ = ["COMMANDS", "DEMO_DIR", "check_command", "init_study", "register", "run_demo", "study_toml"]
 
 #: Commands this module adds (for the README check).
 COMMANDS = ("demo", "init", "run")
@@ -164,7 +164,8 @@ A qualquant study.
 - `labelstudio/` — Label Studio JSON exports (or set `[labelstudio] url` to pull live).
 - `survey/` — the survey file (.sav, .csv, ...).
 
-Run everything with `qualquant run study.toml`; results go to `out/`. Stages whose
+Check the study with `qualquant run --check`, then run everything with `qualquant run` (in this
+folder; from elsewhere `qualquant run --study PATH/study.toml`); results go to `out/`. Stages whose
 inputs did not change are skipped. `out/private/` holds the pseudonym key: keep it private.
 Edit `out/joint_display_overrides.csv` to override convergence labels and add meta-inferences;
 reruns keep your entries.
@@ -211,13 +212,21 @@ def register(app: typer.Typer) -> None:
         """Scaffold a study: commented study.toml, folders and a short README."""
         toml = init_study(directory, title=title)
         console.print(
-            f"Created {toml}. Put transcripts in {toml.parent / 'transcripts'}, edit study.toml, then run "
-            f"`qualquant run {toml}`."
+            f"Created {toml}. Put transcripts in {toml.parent / 'transcripts'}, edit study.toml, check it with "
+            f"`qualquant run --check --study {toml}`, then run it with `qualquant run --study {toml}`."
         )
 
     @app.command("run")
     def run(
-        study_file: Path = typer.Argument(..., help="The study.toml file."),
+        study_file: Path | None = typer.Argument(
+            None, help="The study.toml file (default: ./study.toml; the same as --study).", show_default=False
+        ),
+        study_option: Path | None = typer.Option(
+            None, "--study", help="The study.toml file (default: ./study.toml).", show_default=False
+        ),
+        check: bool = typer.Option(
+            False, "--check", help="Only check the study: list every problem found without running it."
+        ),
         out: Path | None = typer.Option(None, "--out", help="Output folder (default: [study] out)."),
         force: bool = typer.Option(False, "--force", help="Run every stage, even when its inputs did not change."),
         stage: list[str] | None = typer.Option(None, "--stage", help="Run only this stage (repeatable)."),
@@ -229,9 +238,55 @@ def register(app: typer.Typer) -> None:
         # stages with the same options and cache
         from qualquant.pipelines.study_run import open_study
 
-        study = open_study(study_file, out=out, labelstudio=labelstudio)
+        study_path = study_toml(study_file, study_option)
+        if check:
+            raise typer.Exit(check_command(study_path, out=out))
+        study = open_study(study_path, out=out, labelstudio=labelstudio)
         t0 = time.perf_counter()
         result = study.run(
             only=stage or None, force=force, show_progress=not quiet, reporter=None if quiet else RichReporter()
         )
         _summary(result, time.perf_counter() - t0)
+
+
+def study_toml(argument: Path | None, option: Path | None) -> Path:
+    """The study file of a command: ``--study`` or the positional argument, else ``./study.toml``.
+
+    Raises
+    ------
+    PipelineError
+        Both are given and differ; or neither is given and there is no ``study.toml`` here.
+    """
+    if argument is not None and option is not None and Path(argument) != Path(option):
+        raise PipelineError(f"Two study files given: {argument} and --study {option}; give one.")
+    chosen = option if option is not None else argument
+    if chosen is not None:
+        return Path(chosen)
+    default = Path("study.toml")
+    if not default.is_file():
+        raise PipelineError(
+            f"No study file given and no study.toml in this folder (looked for {default.resolve()}). "
+            "Create a study with `qualquant init DIR`, or pass --study PATH/study.toml."
+        )
+    return default
+
+
+def check_command(study_path: Path, *, out: Path | None = None) -> int:
+    """Print every problem of a study, one per line; return the exit code (1 if any blocks a run)."""
+    from qualquant.pipelines.study import check_study, read_study
+
+    study = read_study(study_path, out=out)
+    problems = check_study(study)
+    blocking = [p for p in problems if p.blocking]
+    for p in problems:
+        typer.echo(f"{'error' if p.blocking else 'warning'}: {p.message}")
+    n_notes = len(problems) - len(blocking)
+    if blocking:
+        typer.echo(
+            f"{study.path.name}: {len(blocking)} problem(s) stop a run, {n_notes} warning(s). "
+            "Fix them, then run `qualquant run --check` again.",
+            err=True,
+        )
+        return 1
+    typer.echo(f"{study.path.name}: ready to run ({n_notes} warning(s)). Run it with `qualquant run`.")
+    return 0

@@ -1,7 +1,9 @@
 """qualquant.pipelines.study: A study: its ``study.toml`` configuration, checks and errors."""
 
 from qualquant.pipelines.study._check import (
+    StudyProblem,
     check_construct_codes,
+    check_study,
     check_survey_variables,
     survey_variable_names,
     survey_variable_references,
@@ -21,6 +23,7 @@ from qualquant.pipelines.study._errors import (
 
 __all__ = [
     "check_construct_codes",
+    "check_study",
     "check_survey_variables",
     "Construct",
     "CONVERGENCE_LABELS",
@@ -30,6 +33,7 @@ __all__ = [
     "read_study",
     "Study",
     "StudyConfig",
+    "StudyProblem",
     "survey_variable_names",
     "survey_variable_references",
 ]

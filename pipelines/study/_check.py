@@ -15,12 +15,20 @@ from __future__ import annotations
 
 import difflib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from qualquant.pipelines.errors import StudyConfigError
 from qualquant.pipelines.study._errors import find_key_line
 
-__all__ = ["check_construct_codes", "check_survey_variables", "survey_variable_names", "survey_variable_references"]
+__all__ = [
+    "StudyProblem",
+    "check_construct_codes",
+    "check_study",
+    "check_survey_variables",
+    "survey_variable_names",
+    "survey_variable_references",
+]
 
 
 def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
@@ -137,13 +145,25 @@ def check_survey_variables(study) -> None:
     Only the file's metadata is read (:func:`survey_variable_names`), so the
     check costs a fraction of a second even for a large ``.sav`` file.
     """
+    problems, path = _survey_variable_problems(study)
+    if problems:
+        head = (
+            ""
+            if len(problems) == 1
+            else f"{len(problems)} survey variables named in {study.path.name} are not in {path.name}: "
+        )
+        raise StudyConfigError(head + " | ".join(problems))
+
+
+def _survey_variable_problems(study) -> tuple[list[str], Path]:
+    """One message per unknown survey variable (see :func:`check_survey_variables`), and the survey path."""
     cfg = study.config.survey
+    path = study.resolve(cfg.path) if cfg.path else study.root
     if not cfg.path:
-        return
-    path = study.resolve(cfg.path)
+        return [], path
     names = survey_variable_names(path)
     if names is None:
-        return
+        return [], path
     known = set(names)
     try:
         text = study.path.read_text(encoding="utf-8-sig")
@@ -160,13 +180,7 @@ def check_survey_variables(study) -> None:
         close = difflib.get_close_matches(variable, names, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "; no similar name in the file."
         problems.append(f"{at}: {key} names {variable!r}, which is not a variable of {path.name}{hint}")
-    if problems:
-        head = (
-            ""
-            if len(problems) == 1
-            else f"{len(problems)} survey variables named in {study.path.name} are not in {path.name}: "
-        )
-        raise StudyConfigError(head + " | ".join(problems))
+    return problems, path
 
 
 def check_construct_codes(study, codebook=None) -> None:
@@ -190,11 +204,25 @@ def check_construct_codes(study, codebook=None) -> None:
     CodebookError
         The codebook cannot be read.
     """
+    problems, unknown_codes = _construct_problems(study, codebook)
+    if problems:
+        head = (
+            ""
+            if len(problems) == 1
+            else f"{len(problems)} problems with the codes and topics named in {study.path.name}: "
+        )
+        tail = f" Fix the code ids in {study.path.name} or add the codes to the codebook." if unknown_codes else ""
+        raise StudyConfigError(head + " | ".join(problems) + tail)
+
+
+def _construct_problems(study, codebook=None) -> tuple[list[str], bool]:
+    """One message per unknown code id or impossible topic (see :func:`check_construct_codes`),
+    and whether any code id is unknown."""
     from qualquant.coding.codebook import read_codebook, unknown_code_ids
 
     constructs = study.config.constructs
     if not any(c.codes or c.topics for c in constructs):
-        return
+        return [], False
     if codebook is None and any(c.codes for c in constructs):
         codebook = read_codebook(study.resolve(study.config.codebook.path))
     try:
@@ -230,11 +258,121 @@ def check_construct_codes(study, codebook=None) -> None:
                 f"topic model has at most {k_max} topics ([topics] k_range = {list(topics.k_range)}), "
                 f"numbered 0 to {k_max - 1} as in topics.csv."
             )
-    if problems:
-        head = (
-            ""
-            if len(problems) == 1
-            else f"{len(problems)} problems with the codes and topics named in {study.path.name}: "
+    return problems, unknown_codes
+
+
+@dataclass(frozen=True, slots=True)
+class StudyProblem:
+    """One finding of :func:`check_study`.
+
+    Attributes
+    ----------
+    blocking : bool
+        True when ``qualquant run`` would stop on it (a missing file, an
+        unknown code or survey variable); False for what a run reports and
+        carries on with (a transcript without a cases row, a case without a
+        transcript, no codings export yet).
+    message : str
+        What is wrong, where, and what to do.
+    """
+
+    blocking: bool
+    message: str
+
+
+def check_study(study) -> list[StudyProblem]:
+    """Every problem of a study that can be found without running it, all at once.
+
+    Parameters
+    ----------
+    study : pipelines.study.Study
+
+    Returns
+    -------
+    list of StudyProblem
+        Missing files (transcripts, cases, names, codebook, survey and its
+        codebook, questionnaire), an unreadable codebook or corpus, unknown
+        survey variables (:func:`check_survey_variables`), unknown code ids and
+        impossible topics in ``[[constructs]]`` (:func:`check_construct_codes`),
+        and, as non-blocking findings, transcripts without a cases row, cases
+        without a transcript and a missing codings export. Empty when all is well.
+
+    Notes
+    -----
+    The checks are those a run makes before and during its first stages, but
+    collected instead of stopping at the first.
+    """
+    from qualquant.errors import QualquantError
+
+    problems: list[StudyProblem] = []
+
+    def block(message: str) -> None:
+        problems.append(StudyProblem(True, message))
+
+    def note(message: str) -> None:
+        problems.append(StudyProblem(False, message))
+
+    cfg = study.config
+    name = study.path.name
+    missing: set[str] = set()
+    files = [
+        ("[corpus] cases", cfg.corpus.cases),
+        ("[corpus] names", cfg.corpus.names),
+        ("[codebook] path", cfg.codebook.path),
+        ("[survey] path", cfg.survey.path),
+        ("[survey] codebook", cfg.survey.codebook),
+        ("[linkage] questionnaire", cfg.linkage.questionnaire),
+    ]
+    for key, value in files:
+        if value and not study.resolve(value).exists():
+            missing.add(key)
+            block(f"{name}: {key} = {value!r}: no such file ({study.resolve(value)}). Fix the path or add the file.")
+    transcripts = study.transcript_paths()
+    for entry in cfg.corpus.paths:
+        if not any(ch in entry for ch in "*?[") and not study.resolve(entry).exists():
+            missing.add("[corpus] paths")
+            block(f"{name}: [corpus] paths names {entry!r}, which does not exist ({study.resolve(entry)}).")
+    if "[corpus] paths" not in missing and not transcripts:
+        missing.add("[corpus] paths")
+        block(f"{name}: [corpus] paths = {cfg.corpus.paths!r} finds no transcript file. Put transcripts there.")
+    codebook = None
+    if "[codebook] path" not in missing:
+        from qualquant.coding.codebook import read_codebook
+
+        try:
+            codebook = read_codebook(study.resolve(cfg.codebook.path))
+        except QualquantError as exc:
+            block(str(exc))
+    if codebook is not None:
+        try:
+            found, _ = _construct_problems(study, codebook)
+        except QualquantError as exc:
+            found = [str(exc)]
+        for message in found:
+            block(message)
+    if "[survey] path" not in missing:
+        try:
+            found, _ = _survey_variable_problems(study)
+        except QualquantError as exc:
+            found = [str(exc)]
+        for message in found:
+            block(message)
+    if not cfg.labelstudio.url and not study.export_paths():
+        note(
+            f"{name}: no codings yet: [labelstudio] export = {cfg.labelstudio.export!r} matches no file and no "
+            "snapshot was pulled; the run will have no codings. Pull them with "
+            "`qualquant labelstudio pull --study study.toml` or put an export there."
         )
-        tail = f" Fix the code ids in {study.path.name} or add the codes to the codebook." if unknown_codes else ""
-        raise StudyConfigError(head + " | ".join(problems) + tail)
+    if not missing.intersection({"[corpus] paths", "[corpus] cases"}):
+        linking = study
+        if "[corpus] names" in missing:  # the linkage can still be checked, without pseudonymisation
+            corpus_cfg = cfg.corpus.model_copy(update={"names": ""})
+            linking = type(study)(cfg.model_copy(update={"corpus": corpus_cfg}), study.path, out=study.out)
+        try:
+            corp, _ = linking.read_corpus()
+        except QualquantError as exc:
+            block(str(exc))
+        else:
+            for _, row in corp.reconciliation.iterrows():
+                note(f"{row['kind'].replace('_', ' ')}: {row['message']}")
+    return problems

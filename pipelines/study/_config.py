@@ -85,16 +85,65 @@ class SpeakersSection(_Section):
         return {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.model_dump().items() if v is not None}
 
 
+def _text_encoding(value: str) -> str:
+    """A study's encoding name, checked against the codecs Python knows (kept as written)."""
+    from qualquant.corpus.encoding import canonical_encoding
+    from qualquant.corpus.errors import TranscriptReadError
+
+    try:
+        canonical_encoding(value)
+    except TranscriptReadError:
+        raise ValueError(
+            f"unknown text encoding {value!r}; use a name such as utf-8, cp1251, koi8-r, cp1252 or latin-1"
+        ) from None
+    return value
+
+
+class EncodingRule(_Section):
+    """``[[corpus.encodings]]``: the declared encoding of the transcripts one path, folder or glob names."""
+
+    path: str
+    encoding: str
+
+    @field_validator("encoding")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _text_encoding(value)
+
+
 class CorpusSection(_Section):
-    """``[corpus]``: transcripts, cases, language and pseudonymisation."""
+    """``[corpus]``: transcripts, their encodings, cases, language and pseudonymisation.
+
+    ``case_column`` names the cases table's case id column; ``transcript_column``
+    the column holding each case's transcript (file stem or name) when that is
+    not the case id. ``encoding`` declares the encoding of every text
+    transcript ("" = detect), and each ``[[corpus.encodings]]`` entry that of
+    the transcripts its path, folder or glob names (the first entry that matches
+    a file wins over ``encoding``).
+    """
 
     paths: list[str] = ["transcripts"]
+    encoding: str = ""
+    encodings: list[EncodingRule] = []
     cases: str = ""
-    case_column: str = ""
+    case_column: str = "case_id"
+    transcript_column: str = ""
     language: str = ""
     names: str = ""
     roles: list[Literal["participant", "interviewer", "other"]] = ["participant"]
     speakers: SpeakersSection = SpeakersSection()
+
+    @field_validator("encoding")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        return _text_encoding(value) if value else value
+
+    @field_validator("case_column")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("case_column names the case id column of the cases table; it cannot be empty")
+        return value
 
 
 class CodebookSection(_Section):
@@ -156,10 +205,15 @@ class ReportedRow(_Section):
 
 
 class SurveySection(_Section):
-    """``[survey]``: the survey file and the tables computed from it."""
+    """``[survey]``: the survey file and the tables computed from it.
+
+    ``case_column`` is the survey's case id column: it links survey rows to
+    interview cases when ``[linkage] questionnaire = "survey"``.
+    """
 
     path: str = ""
     codebook: str = ""
+    case_column: str = "case_id"
     weights: str = ""
     outcome: str = ""
     frequencies: list[str] = []
@@ -180,7 +234,12 @@ class SurveySection(_Section):
 
 
 class LinkageSection(_Section):
-    """``[linkage]``: linked cases (interviewees who also answered a questionnaire)."""
+    """``[linkage]``: linked cases (interviewees who also answered a questionnaire).
+
+    ``questionnaire``: "" for the cases table, ``"survey"`` for the survey of
+    ``[survey]`` (its ids in ``[survey] case_column``), or a file of the
+    interviewees' answers (.csv, .tsv, .xlsx) whose ids are in ``case_column``.
+    """
 
     questionnaire: str = ""
     case_column: str = "case_id"
@@ -379,17 +438,131 @@ class Study:
         from qualquant import corpus as corpus_pkg
 
         cfg = self.config.corpus
+        cases = self.optional(cfg.cases)
+        paths = self.transcript_paths()
         corp = corpus_pkg.read_corpus(
-            self.transcript_paths(),
-            cases=self.optional(cfg.cases),
+            paths,
+            cases=corpus_pkg.read_cases(cases, id_column=cfg.case_column) if cases is not None else None,
             speakers=cfg.speakers.as_dict() or None,
-            case_column=cfg.case_column or None,
+            case_column=cfg.transcript_column or None,
             language=cfg.language or None,
+            encoding=self.encoding_of(paths),
             progress=progress,
         )
         if not cfg.names:
             return corp, None
         return corpus_pkg.anonymize(corp, self.resolve(cfg.names))
+
+    def encoding_of(self, paths: list[Path]) -> Callable[[Path], str | None]:
+        """The declared encoding of each transcript: ``[[corpus.encodings]]``, else ``[corpus] encoding``.
+
+        Parameters
+        ----------
+        paths : list of Path
+            The study's transcripts (:meth:`transcript_paths`).
+
+        Returns
+        -------
+        callable
+            ``encoding(path)``: the first ``[[corpus.encodings]]`` entry whose
+            path is the file, a folder holding it or a glob matching it, else
+            ``[corpus] encoding``; None (detect) when neither is set.
+
+        Raises
+        ------
+        StudyConfigError
+            An ``[[corpus.encodings]]`` path names none of the transcripts.
+        """
+        import fnmatch
+
+        cfg = self.config.corpus
+        rules = [(Path(os.path.abspath(self.resolve(r.path))), r) for r in cfg.encodings]
+
+        def matches(path: Path, target: Path, pattern: str) -> bool:
+            path = Path(os.path.abspath(path))
+            if glob.has_magic(pattern):
+                return fnmatch.fnmatchcase(path.as_posix(), target.as_posix())
+            return path == target or target in path.parents
+
+        for target, rule in rules:
+            if not any(matches(p, target, rule.path) for p in paths):
+                raise StudyConfigError(
+                    f"[[corpus.encodings]] path {rule.path!r} names none of the transcripts of [corpus] paths; "
+                    "give a transcript file, a folder or a glob relative to the study folder."
+                )
+
+        def encoding(path: Path) -> str | None:
+            for target, rule in rules:
+                if matches(path, target, rule.path):
+                    return rule.encoding
+            return cfg.encoding or None
+
+        return encoding
+
+    def read_questionnaire(self) -> pd.DataFrame | None:
+        """Read ``[linkage] questionnaire``: the interviewees' answers, indexed by ``case_id``.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            None when the questionnaire is the cases table (``[linkage]
+            questionnaire`` empty). For ``"survey"``, the survey's data with its
+            ids from ``[survey] case_column``; for a file, the file read with
+            :func:`qualquant.corpus.read_cases` and ids from ``[linkage] case_column``.
+
+        Raises
+        ------
+        StudyConfigError
+            The survey has no such column (the message names the file, the
+            column, the columns it has and the close matches), or repeats an id.
+        CasesFileError
+            The questionnaire file cannot be read or lacks its id column.
+        """
+        q = self.config.linkage.questionnaire
+        if not q:
+            return None
+        if q != "survey":
+            from qualquant.corpus import read_cases
+
+            return read_cases(self.resolve(q), id_column=self.config.linkage.case_column)
+        survey = self.read_survey()
+        if survey is None:
+            raise StudyConfigError(
+                '[linkage] questionnaire = "survey" but [survey] path is empty; name the survey file there.'
+            )
+        column = self.config.survey.case_column
+        frame = survey.data
+        self._require_column(frame, column, self.config.survey.path, "[survey] case_column")
+        ids = [_id_text(v) for v in frame[column]]
+        seen: set[str] = set()
+        for i, value in enumerate(ids):
+            if value is None:
+                raise StudyConfigError(
+                    f"{self.config.survey.path} row {i + 1}: empty case id in column {column!r}; fill it in."
+                )
+            if value in seen:
+                raise StudyConfigError(
+                    f"{self.config.survey.path}: case id {value!r} appears twice in column {column!r}; "
+                    "each interviewee has one row."
+                )
+            seen.add(value)
+        out = frame.drop(columns=[column])
+        out.index = _case_index(ids)
+        return out
+
+    @staticmethod
+    def _require_column(frame: pd.DataFrame, column: str, file: str, setting: str) -> None:
+        if column in frame.columns:
+            return
+        import difflib
+
+        columns = [str(c) for c in frame.columns]
+        close = difflib.get_close_matches(column, columns, n=3, cutoff=0.5)
+        raise StudyConfigError(
+            f"{file}: no column {column!r} (columns: {', '.join(columns)})"
+            + (f"; did you mean {' or '.join(map(repr, close))}?" if close else ".")
+            + f" Set {setting} to the column holding the case id."
+        )
 
     def read_survey(self) -> Survey | None:
         """Read the study's survey file with its labels (``[survey] path`` and ``codebook``).
@@ -404,7 +577,10 @@ class Study:
 
         cfg = self.config.survey
         path = self.optional(cfg.path)
-        return read_survey(path, codebook=self.optional(cfg.codebook)) if path is not None else None
+        survey = read_survey(path, codebook=self.optional(cfg.codebook)) if path is not None else None
+        if survey is not None and "case_column" in cfg.model_fields_set:
+            self._require_column(survey.data, cfg.case_column, cfg.path, "[survey] case_column")
+        return survey
 
     @staticmethod
     def users_path(export: Path) -> Path:
@@ -415,6 +591,24 @@ class Study:
 
     def __repr__(self) -> str:
         return f"Study({self.config.study.title!r}, path={str(self.path)!r})"
+
+
+def _id_text(value: object) -> str | None:
+    """A case id as text (``101.0`` -> ``"101"``); None for an empty cell."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _case_index(ids: list[str | None]) -> pd.Index:
+    """An index of case ids named ``case_id``."""
+    import pandas as pd
+
+    return pd.Index(ids, name="case_id", dtype=object)
 
 
 def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Study:
