@@ -566,7 +566,7 @@ def stage_survey(ctx: Context) -> None:
 def _integration_inputs(study: Study) -> list[Path]:
     files: list[Path] = []
     q = study.config.linkage.questionnaire
-    if q:
+    if q and q != "survey":  # the survey file is an input through _survey_inputs
         files.append(study.resolve(q))
     ov = Path(study.config.integration.overrides)
     files.append(ov if ov.is_absolute() else study.out / ov)
@@ -647,17 +647,11 @@ def stage_integration(ctx: Context) -> None:
     # linked cases
     if cfg.study.design in ("linked", "both") and cfg.linkage.attributes:
         n_rows, unlinked_rows = None, []
-        if cfg.linkage.questionnaire:
-            from qualquant.corpus import read_cases
-
-            questionnaire = read_cases(ctx.study.resolve(cfg.linkage.questionnaire), id_column=cfg.linkage.case_column)
-            q_ids = (
-                questionnaire[cfg.linkage.case_column]
-                if cfg.linkage.case_column in questionnaire.columns
-                else questionnaire.index
-            )
+        # indexed by case_id whatever the id column is called ([linkage] or [survey] case_column)
+        questionnaire = ctx.study.read_questionnaire()
+        if questionnaire is not None:
             n_rows = len(questionnaire)
-            unlinked_rows = [str(i) for i in q_ids if str(i) not in set(case_ids)]
+            unlinked_rows = [str(i) for i in questionnaire.index if str(i) not in set(case_ids)]
             if unlinked_rows:
                 ctx.warn(
                     f"linked questionnaire: {listing(unlinked_rows, 'row(s) without an interview case')}; "
@@ -670,7 +664,7 @@ def stage_integration(ctx: Context) -> None:
             questionnaire,
             attributes=cfg.linkage.attributes,
             codes=codes,
-            case_column=cfg.linkage.case_column if cfg.linkage.questionnaire else "case_id",
+            case_column="case_id",
             exact=cfg.linkage.exact,
             seed=cfg.study.seed,
             n_resamples=cfg.integration.n_resamples,
