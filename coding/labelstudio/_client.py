@@ -38,15 +38,22 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qualquant.coding.errors import LabelStudioError, LabelStudioTokenError, PushConflictError
 from qualquant.coding.labelstudio._export import ExportReadResult, parse_export, read_export
 from qualquant.coding.labelstudio._predictions import merge_predictions, needs_predictions, prediction_dict
 from qualquant.io import atomic_write_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus, Transcript
 
 __all__ = ["LabelStudioClient", "PullResult", "PushResult", "merge_predictions", "read_export", "task_data"]
 
@@ -98,23 +105,23 @@ class PullResult:
         return self.merged if self.merged is not None else self.snapshot
 
     @property
-    def codings(self):
+    def codings(self) -> pd.DataFrame:
         """Shortcut for ``export.codings``."""
         return self.export.codings
 
     @property
-    def issues(self):
+    def issues(self) -> pd.DataFrame:
         """Shortcut for ``export.issues``."""
         return self.export.issues
 
 
-def _case_id(transcript) -> str:
+def _case_id(transcript: Transcript) -> str:
     metadata = getattr(transcript, "metadata", None) or {}
     value = metadata.get("case_id") if hasattr(metadata, "get") else None
     return str(value) if value not in (None, "") else transcript.id
 
 
-def task_data(corpus, *, unit: str = "transcript") -> list[dict[str, Any]]:
+def task_data(corpus: Iterable[Transcript], *, unit: str = "transcript") -> list[dict[str, Any]]:
     """The task data :meth:`LabelStudioClient.push` sends, one dict per task.
 
     Parameters
@@ -229,11 +236,11 @@ class LabelStudioClient:
         return f"LabelStudioClient({self.url!r}, token_env={self.token_env!r})"
 
     @property
-    def sdk(self):
+    def sdk(self) -> Any:
         """The underlying ``label_studio_sdk.LabelStudio`` object."""
         return self._ls
 
-    def _call(self, what: str, fn, *args, **kwargs):
+    def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except LabelStudioError:
@@ -271,7 +278,7 @@ class LabelStudioClient:
             )
         return matches[0] if matches else None
 
-    def ensure_project(self, title: str, codebook, *, description: str | None = None) -> int:
+    def ensure_project(self, title: str, codebook: Codebook, *, description: str | None = None) -> int:
         """Create the project from the codebook, or update its labeling config; return its id."""
         config = codebook.to_labelstudio_config()
         project_id = self.find_project(title)
@@ -304,13 +311,15 @@ class LabelStudioClient:
     def tasks(self, project: int | str, *, annotations: bool = False) -> list:
         """All tasks of a project (SDK task objects)."""
         project_id = self._resolve(project)
-        kwargs = {"project": project_id, "page_size": 100}
+        kwargs: dict[str, Any] = {"project": project_id, "page_size": 100}
         if annotations:
             kwargs["fields"] = "all"
         return self._call(f"listing tasks of project {project_id}", lambda: list(self._ls.tasks.list(**kwargs)))
 
     # --------------------------------------------------------------- push
-    def push(self, corpus, *, unit: str = "transcript", project: int | str, on_change: str = "error") -> PushResult:
+    def push(
+        self, corpus: Iterable[Transcript], *, unit: str = "transcript", project: int | str, on_change: str = "error"
+    ) -> PushResult:
         """Send the corpus as tasks, without creating duplicates.
 
         Existing tasks are found by ``transcript_id`` (transcript unit) or
@@ -340,8 +349,8 @@ class LabelStudioClient:
         new, unchanged, updated = [], [], []
         for data in wanted:
             key = _unit_key(data)
-            task = existing.get(key)
-            if task is None:
+            task = None if key is None else existing.get(key)
+            if key is None or task is None:
                 new.append(data)
                 continue
             old = dict(task.data or {})
@@ -449,8 +458,8 @@ class LabelStudioClient:
         project: int | str,
         *,
         snapshot_dir: str | os.PathLike[str],
-        codebook=None,
-        corpus=None,
+        codebook: Codebook | None = None,
+        corpus: Corpus | None = None,
         pseudonymous: bool = False,
         include_drafts: bool = False,
         export_type: str = "JSON",
@@ -547,6 +556,6 @@ class LabelStudioClient:
         }
 
     @staticmethod
-    def parse(raw: bytes, **kwargs) -> ExportReadResult:
+    def parse(raw: bytes, **kwargs: Any) -> ExportReadResult:
         """Parse export bytes (see :func:`qualquant.coding.labelstudio._export.parse_export`)."""
         return parse_export(raw, **kwargs)

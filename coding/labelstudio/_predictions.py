@@ -21,7 +21,7 @@ __all__ = ["PREDICTION_FIELDS", "merge_predictions", "needs_predictions", "predi
 PREDICTION_FIELDS = ("id", "task", "project", "model_version", "score", "result", "created_at", "updated_at")
 
 
-def prediction_dict(pred) -> dict[str, Any]:
+def prediction_dict(pred: Any) -> dict[str, Any]:
     """A prediction (SDK object or dict) as a plain JSON-ready dict with :data:`PREDICTION_FIELDS`."""
     if isinstance(pred, dict):
         data = dict(pred)
@@ -39,7 +39,7 @@ def prediction_dict(pred) -> dict[str, Any]:
     return out
 
 
-def _prediction_ref(entry) -> int | None:
+def _prediction_ref(entry: object) -> int | None:
     """The prediction id when an export lists a prediction by id only (an int, or a dict without ``result``)."""
     if isinstance(entry, bool):
         return None

@@ -48,6 +48,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from qualquant.coding.errors import LabelStudioError, LabelStudioNotInstalledError
 from qualquant.coding.labelstudio._client import LabelStudioClient
@@ -196,7 +197,7 @@ class LabelStudioServer:
         self.timings: dict[str, float] = {}
         self._process: subprocess.Popen[bytes] | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
-        self._log_file = None
+        self._log_file: BinaryIO | None = None
 
     # ------------------------------------------------------------------ env
     def _env(self) -> dict[str, str]:
@@ -360,7 +361,7 @@ class LabelStudioServer:
         self.stop()
 
     # -------------------------------------------------------------- clients
-    def client(self, email: str | None = None):
+    def client(self, email: str | None = None) -> LabelStudioClient:
         """Return a :class:`qualquant.coding.labelstudio.LabelStudioClient` for a user.
 
         The token is handed over in memory (not through the environment of
