@@ -103,6 +103,25 @@ def test_reconciliation_shows_a_missing_case_id_or_file_as_empty(tmp_path):
     assert "nan" not in result.output.lower()
 
 
+def test_ingest_with_a_declared_encoding(tmp_path):
+    text = "Интервьюер: Как вы приехали в город?\nРеспондент: Ну, это было давно, ещё в девяностых.\n"
+    (tmp_path / "K1.txt").write_bytes(text.encode("koi8-r"))
+    out = tmp_path / "segments.csv"
+    undeclared = runner.invoke(app, ["corpus", "ingest", str(tmp_path / "K1.txt")])
+    assert undeclared.exit_code == 1
+    assert "It looks like koi8-r." in undeclared.stderr and "--encoding" in undeclared.stderr
+    result = runner.invoke(
+        app, ["corpus", "ingest", str(tmp_path / "K1.txt"), "--encoding", "koi8-r", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    segments = pd.read_csv(out, encoding="utf-8-sig")
+    assert "".join(segments["text"]) == "Как вы приехали в город?Ну, это было давно, ещё в девяностых."
+    wrong = runner.invoke(app, ["corpus", "ingest", str(tmp_path / "K1.txt"), "--encoding", "cp1252"])
+    assert wrong.exit_code == 1
+    assert wrong.stderr.strip().startswith(f"Error: {tmp_path / 'K1.txt'} line 1: read as cp1252 ")
+    assert "It looks like koi8-r." in wrong.stderr
+
+
 def test_out_that_cannot_be_written_is_one_error_line(tmp_path):
     (tmp_path / "file.txt").write_text("", encoding="utf-8")
     target = tmp_path / "file.txt" / "segments.csv"

@@ -45,6 +45,7 @@ def ingest_corpus(
     cases: str | Path | None = None,
     case_id_column: str = "case_id",
     case_column: str | None = None,
+    encoding: str | None = None,
     names: str | Path | None = None,
     mapping_out: str | Path | None = None,
     out: str | Path | None = None,
@@ -62,6 +63,9 @@ def ingest_corpus(
         Column of the cases table holding case ids.
     case_column : str, optional
         Column of the cases table holding transcript ids, if not the case id.
+    encoding : str, optional
+        Declared encoding of every text transcript (``koi8-r``, ``cp1252``,
+        ``latin-1``, ...); detected per file when omitted.
     names : path, optional
         Names file: pseudonymise names, e-mails, phones, URLs, Telegram and IINs.
     mapping_out : path, optional
@@ -104,9 +108,11 @@ def ingest_corpus(
                 def progress(i: int, n: int, path: Path) -> None:
                     bar.update(task, completed=i, total=n, file=path.name)
 
-                result = corpus.read_corpus(paths, cases=case_table, case_column=case_column, progress=progress)
+                result = corpus.read_corpus(
+                    paths, cases=case_table, case_column=case_column, encoding=encoding, progress=progress
+                )
         else:
-            result = corpus.read_corpus(paths, cases=case_table, case_column=case_column)
+            result = corpus.read_corpus(paths, cases=case_table, case_column=case_column, encoding=encoding)
     for w in caught:
         if issubclass(w.category, CorpusWarning):
             err_console.print(f"Warning: {w.message}", highlight=False, markup=False, soft_wrap=True)
@@ -254,6 +260,14 @@ def ingest_cmd(
     case_column: str | None = typer.Option(
         None, "--case-column", help="Column of the cases table holding transcript ids (file stems), if not the case id."
     ),
+    encoding: str | None = typer.Option(
+        None,
+        "--encoding",
+        help=(
+            "Encoding of the text transcripts (cp1251, koi8-r, cp1252, latin-1, ...); default: detect UTF-8, "
+            "UTF-16 with a byte-order mark and Windows-1251. A wrong one is an error naming the file and line."
+        ),
+    ),
     anonymize: Path | None = typer.Option(
         None,
         "--anonymize",
@@ -281,6 +295,7 @@ def ingest_cmd(
         cases=cases,
         case_id_column=case_id_column,
         case_column=case_column,
+        encoding=encoding,
         names=anonymize,
         mapping_out=mapping_out,
         out=out,
