@@ -165,3 +165,37 @@ def test_cli_push_pull_status_against_the_server(labelstudio_server, tmp_path):
     assert pull.exit_code == 0, pull.output
     assert len(list((tmp_path / "snaps").iterdir())) == 1
     assert labelstudio_server.admin.token not in push.output + status.output + pull.output
+
+
+def test_pull_with_study_writes_snapshots_where_run_reads_them(tmp_path):
+    from qualquant.pipelines.cli.coding import pull_snapshot_dir
+    from qualquant.pipelines.study import read_study
+
+    root = tmp_path / "s"
+    assert _run("init", root).exit_code == 0
+    study = read_study(root / "study.toml")
+    folder = pull_snapshot_dir(None, study)
+    assert folder == study.snapshot_dir() == root / "out" / "snapshots"
+    assert pull_snapshot_dir(tmp_path / "elsewhere", study) == tmp_path / "elsewhere"
+    assert study.export_paths() == []  # no export, nothing pulled yet
+    folder.mkdir(parents=True)
+    old = folder / "project3_20240101T000000000000Z_0123456789ab.json"
+    new = folder / "project3_20240202T000000000000Z_ba9876543210.json"
+    for path in (old, new):
+        path.write_text("[]", encoding="utf-8")
+    (folder / "notes.json").write_text("[]", encoding="utf-8")
+    assert study.export_paths() == [new]  # the run and `coding import --study` read the newest pull
+    merged = folder / "project3_20240202T000000000000Z_ba9876543210.with-predictions.json"
+    merged.write_text("[]", encoding="utf-8")
+    assert study.export_paths() == [merged]
+    (root / "labelstudio" / "mine.json").write_text("[]", encoding="utf-8")
+    assert study.export_paths() == [root / "labelstudio" / "mine.json"]  # an export given in study.toml wins
+
+
+def test_push_and_pull_take_the_study_project(tmp_path):
+    root = tmp_path / "s"
+    assert _run("init", root).exit_code == 0
+    for command in ("push", "pull"):
+        result = _run("labelstudio", command, "--study", root / "study.toml")
+        assert result.exit_code == 1, result.output
+        assert result.output.strip().splitlines()[-1].startswith("Error: Which Label Studio project?")

@@ -37,9 +37,16 @@ DEFAULT_URL = "http://localhost:8080"
 
 _URL = typer.Option(None, "--url", help=f"Label Studio URL (default: $QUALQUANT_LABEL_STUDIO_URL or {DEFAULT_URL}).")
 _TOKEN_ENV = typer.Option(
-    "LABEL_STUDIO_API_KEY", "--token-env", help="Name of the environment variable holding the API token."
+    None,
+    "--token-env",
+    help="Name of the environment variable holding the API token (default: the --study's "
+    "[labelstudio] token_env, else LABEL_STUDIO_API_KEY).",
+    show_default=False,
 )
 _PROJECT = typer.Option(..., "--project", help="Project title (or numeric id).")
+_STUDY_PROJECT = typer.Option(
+    None, "--project", help="Project title (or numeric id); default: the --study's [labelstudio] project."
+)
 # Options shared by "labelstudio pull" and "coding import".
 _IMPORT_CODEBOOK = typer.Option(None, "--codebook", help="Codebook TOML (unknown labels reported).")
 _IMPORT_CORPUS = typer.Option(None, "--corpus", help="Transcripts (repeatable; glob ok).")
@@ -49,10 +56,34 @@ _ISSUES_OUT = typer.Option(None, "--issues-out", help="Write the reconciliation 
 _PSEUDONYMOUS = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ...")
 
 
-def _client(url: str | None, token_env: str):
+def _client(url: str | None, token_env: str | None, study=None):
     from qualquant.coding.labelstudio import LabelStudioClient
 
-    return LabelStudioClient(url or os.environ.get("QUALQUANT_LABEL_STUDIO_URL") or DEFAULT_URL, token_env=token_env)
+    section = study.config.labelstudio if study is not None else None
+    url = url or (section.url if section is not None else "") or os.environ.get("QUALQUANT_LABEL_STUDIO_URL")
+    token_env = token_env or (section.token_env if section is not None else "") or "LABEL_STUDIO_API_KEY"
+    return LabelStudioClient(url or DEFAULT_URL, token_env=token_env)
+
+
+def _study(study: Path | None):
+    """The study file's settings, or None without --study."""
+    if study is None:
+        return None
+    from qualquant.pipelines.study import read_study
+
+    return read_study(study)
+
+
+def _project(project: str | None, study) -> str:
+    """--project, else the study's [labelstudio] project."""
+    from qualquant.pipelines.errors import PipelineError
+
+    if project:
+        return project
+    if study is not None and study.config.labelstudio.project:
+        return study.config.labelstudio.project
+    where = f" or set [labelstudio] project in {study.path.name}" if study is not None else " or a --study"
+    raise PipelineError(f"Which Label Studio project? Give --project TITLE{where}.")
 
 
 def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None, study: Path | None = None):
@@ -166,25 +197,38 @@ def codebook_export(
 
 @labelstudio_app.command("push")
 def labelstudio_push(
-    corpus_paths: list[str] = typer.Argument(..., help="Transcript files, directories or a glob."),
-    project: str = _PROJECT,
-    codebook: Path = typer.Option(..., "--codebook", help="Codebook TOML (creates or updates the project)."),
-    unit: str = typer.Option("transcript", "--unit", help="Task unit: transcript or segment."),
+    corpus_paths: list[str] | None = typer.Argument(
+        None, help="Transcript files, directories or a glob (default: the --study's transcripts)."
+    ),
+    project: str | None = _STUDY_PROJECT,
+    codebook: Path | None = typer.Option(
+        None, "--codebook", help="Codebook TOML (creates or updates the project; default: the --study's)."
+    ),
+    unit: str | None = typer.Option(
+        None, "--unit", help="Task unit: transcript or segment (default: the --study's, else transcript)."
+    ),
     cases: Path | None = typer.Option(None, "--cases", help="Cases file (case ids in task data)."),
     anonymize: Path | None = typer.Option(
         None, "--anonymize", help="Names file: push pseudonymised text (recommended: coders then never see real names)."
     ),
+    study: Path | None = STUDY_OPTION,
     url: str | None = _URL,
-    token_env: str = _TOKEN_ENV,
+    token_env: str | None = _TOKEN_ENV,
 ) -> None:
     """Create/update the project from the codebook and push the corpus as tasks (idempotent)."""
-    from qualquant.coding.codebook import read_codebook
+    from qualquant.pipelines.errors import PipelineError
 
-    cb = read_codebook(codebook)
-    corp = _read_corpus(corpus_paths, cases, anonymize)
-    client = _client(url, token_env)
-    project_id = int(project) if project.isdigit() else client.ensure_project(project, cb)
-    result = client.push(corp, unit=unit, project=project_id)
+    st = _study(study)
+    if not corpus_paths and st is None:
+        raise PipelineError("Give the transcripts to push, or --study study.toml to push the study's.")
+    project = _project(project, st)
+    inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
+    if inputs.codebook is None:
+        raise PipelineError("Give --codebook FILE (or --study study.toml): the project is made from the codebook.")
+    unit = unit or (st.config.labelstudio.unit if st is not None else "transcript")
+    client = _client(url, token_env, st)
+    project_id = int(project) if project.isdigit() else client.ensure_project(project, inputs.codebook)
+    result = client.push(inputs.corpus, unit=unit, project=project_id)
     console.print(
         f"Project {project_id}: {len(result.created)} tasks created, {len(result.unchanged)} already present, "
         f"{len(result.updated)} updated (unit: {unit})."
@@ -193,9 +237,13 @@ def labelstudio_push(
 
 @labelstudio_app.command("pull")
 def labelstudio_pull(
-    project: str = _PROJECT,
-    snapshots: Path = typer.Option(
-        Path("labelstudio-snapshots"), "--snapshots", help="Directory for the immutable raw export snapshots."
+    project: str | None = _STUDY_PROJECT,
+    snapshots: Path | None = typer.Option(
+        None,
+        "--snapshots",
+        help="Directory for the immutable raw export snapshots (default: with --study, the folder "
+        "`qualquant run` reads, [study] out/[labelstudio] snapshots; else ./labelstudio-snapshots).",
+        show_default=False,
     ),
     codebook: Path | None = _IMPORT_CODEBOOK,
     corpus_paths: list[str] | None = _IMPORT_CORPUS,
@@ -206,13 +254,16 @@ def labelstudio_pull(
     issues_out: Path | None = _ISSUES_OUT,
     pseudonymous: bool = _PSEUDONYMOUS,
     url: str | None = _URL,
-    token_env: str = _TOKEN_ENV,
+    token_env: str | None = _TOKEN_ENV,
 ) -> None:
     """Export the project through the API, snapshot the raw export, validate and write codings."""
+    st = _study(study)
+    project = _project(project, st)
     inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     cb, corp = inputs.codebook, inputs.corpus
-    client = _client(url, token_env)
-    pulled = client.pull(project, snapshot_dir=snapshots, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
+    client = _client(url, token_env, st)
+    folder = pull_snapshot_dir(snapshots, st)
+    pulled = client.pull(project, snapshot_dir=folder, codebook=cb, corpus=corp, pseudonymous=pseudonymous)
     console.print(f"Snapshot: {pulled.snapshot}")
     if pulled.merged is not None:
         console.print(f"With {pulled.n_predictions} prediction(s) merged: {pulled.merged}")
@@ -221,6 +272,16 @@ def labelstudio_pull(
         _write(pulled.codings, out, "Codings")
     if issues_out:
         _write(pulled.issues, issues_out, "Reconciliation")
+
+
+def pull_snapshot_dir(snapshots: Path | None, study) -> Path:
+    """Where ``labelstudio pull`` writes: --snapshots, else the study's snapshot folder (the one
+    ``qualquant run`` reads, :meth:`qualquant.pipelines.study.Study.snapshot_dir`), else ./labelstudio-snapshots."""
+    if snapshots is not None:
+        return snapshots
+    if study is not None:
+        return study.snapshot_dir()
+    return Path("labelstudio-snapshots")
 
 
 @labelstudio_app.command("status")

@@ -47,6 +47,9 @@ __all__ = [
     "read_study",
 ]
 
+#: A snapshot written by a pull: ``project<id>_<UTC time stamp>_<digest>.<json|min.json|csv>``.
+_SNAPSHOT = re.compile(r"project\d+_(?P<stamp>\d{8}T\d+Z)_[0-9a-f]+\.(json|min\.json|csv)")
+
 #: Convergence labels of the triangulation protocol (O'Cathain, Murphy & Nicholl, 2010).
 CONVERGENCE_LABELS = ("agreement", "partial agreement", "silence", "dissonance")
 #: Expected directions a construct can state (see :mod:`qualquant.pipelines.integrate`).
@@ -407,17 +410,45 @@ class Study:
         """Expand ``[labelstudio] export`` (a file or glob) to the existing export files, sorted.
 
         Coder-name files next to an export (``<stem>.users.json``: user id ->
-        name, see :meth:`users_path`) are not exports and are left out.
+        name, see :meth:`users_path`) are not exports and are left out. When
+        the setting matches no file, the newest snapshot pulled from Label
+        Studio (:meth:`latest_snapshot`) is the export.
         """
         value = self.config.labelstudio.export
-        if not value:
-            return []
-        p = self.resolve(value)
-        if any(ch in value for ch in "*?["):
-            found = sorted(Path(q) for q in glob.glob(str(p)))
-        else:
-            found = [p] if p.exists() else []
-        return [q for q in found if not q.name.endswith(".users.json")]
+        found: list[Path] = []
+        if value:
+            p = self.resolve(value)
+            if any(ch in value for ch in "*?["):
+                found = sorted(Path(q) for q in glob.glob(str(p)))
+            else:
+                found = [p] if p.exists() else []
+        found = [q for q in found if not q.name.endswith(".users.json")]
+        if found:
+            return found
+        latest = self.latest_snapshot()
+        return [latest] if latest is not None else []
+
+    def snapshot_dir(self) -> Path:
+        """The one folder of Label Studio snapshots: ``[labelstudio] snapshots`` inside the output folder.
+
+        ``qualquant labelstudio pull --study`` writes there, ``qualquant run
+        --labelstudio URL`` too, and a run without a server reads the newest
+        snapshot there when ``[labelstudio] export`` matches no file. An
+        absolute setting is kept as it is.
+        """
+        return self.out / os.path.expanduser(self.config.labelstudio.snapshots)
+
+    def latest_snapshot(self) -> Path | None:
+        """The newest snapshot in :meth:`snapshot_dir` (its export with predictions merged, when there is one)."""
+        folder = self.snapshot_dir()
+        if not folder.is_dir():
+            return None
+        raw = [q for q in folder.iterdir() if _SNAPSHOT.fullmatch(q.name)]
+        if not raw:
+            return None
+        newest = max(raw, key=lambda q: (_SNAPSHOT.fullmatch(q.name).group("stamp"), q.name))  # type: ignore[union-attr]
+        merged = newest.with_name(newest.name[: -len(".json")] + ".with-predictions.json")
+        return merged if newest.suffix == ".json" and merged.is_file() else newest
 
     def read_corpus(
         self, *, progress: Callable[[int, int, Path], None] | None = None
