@@ -211,12 +211,18 @@ def _cell_text(value: object) -> str:
 
 
 def _codings_inputs(study: Study) -> list[Path]:
-    exports = study.export_paths()
-    return exports + [study.users_path(p) for p in exports] + [study.resolve(study.config.codebook.path)]
+    """Every codings file (each source's), the Label Studio coder-name files, the mapping files and the codebook."""
+    files: list[Path] = []
+    for src in study.coding_files():
+        files.append(src.path)
+        if src.format == "labelstudio":
+            files.append(study.users_path(src.path))
+        files.extend(p for p in (src.codes, src.transcripts) if p is not None)
+    return files + [study.resolve(study.config.codebook.path)]
 
 
 def stage_codings(ctx: Context) -> None:
-    from qualquant.coding import consensus, read_export
+    from qualquant.coding import consensus
 
     corp, _ = load_corpus(ctx)
     codebook = load_codebook(ctx)
@@ -243,19 +249,15 @@ def stage_codings(ctx: Context) -> None:
         frames.append(pulled.codings)
         issues.append(pulled.issues.assign(file=pulled.parsed.name))
     else:
-        paths = ctx.study.export_paths()
-        if not paths:
+        if not ctx.study.coding_files():
             ctx.warn(
                 f"no codings export shipped: no Label Studio export matches [labelstudio] export = "
-                f"{cfg.export!r}; coding, agreement, theme frequencies and the qualitative side of the joint "
-                "display are empty."
+                f"{cfg.export!r} and [[coding.sources]] lists no codings file; coding, agreement, theme "
+                "frequencies and the qualitative side of the joint display are empty."
             )
-        for p in paths:
-            ctx.progress(f"reading {p.name}")
-            users = _users(ctx.study.users_path(p))
-            res = read_export(p, codebook=codebook, corpus=corp, users=users)
-            frames.append(res.codings)
-            issues.append(res.issues.assign(file=p.name))
+        read, found = ctx.study.read_codings(corp, codebook, progress=ctx.progress)
+        frames.extend(read)
+        issues.extend(found)
     from qualquant.coding import CODINGS_COLUMNS
 
     codings = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(CODINGS_COLUMNS))
@@ -282,7 +284,7 @@ def stage_codings(ctx: Context) -> None:
         ("issues", issue_frame, "coding_issues.csv"),
     )
     if n_export_issues:
-        ctx.warn(f"{n_export_issues} Label Studio export issue(s) listed in coding_issues.csv.")
+        ctx.warn(f"{n_export_issues} codings source issue(s) listed in coding_issues.csv.")
     if not excluded.empty:
         roles = " or ".join(ctx.study.config.corpus.roles)
         ctx.warn(
@@ -316,13 +318,6 @@ def _excluded_issues(codings: pd.DataFrame, corp: Corpus, roles: tuple[str, ...]
         },
         columns=columns,
     )
-
-
-def _users(path: Path) -> dict[int, str] | None:
-    """User id -> coder name from an export's ``.users.json`` file (None when there is none)."""
-    from qualquant.coding.labelstudio._export import read_users
-
-    return read_users(path) if path.exists() else None
 
 
 # --------------------------------------------------------------------------- agreement

@@ -34,7 +34,9 @@ from qualquant.pipelines.study._errors import find_key_line, format_error
 if TYPE_CHECKING:
     import pandas as pd
 
+    from qualquant.coding.codebook import Codebook
     from qualquant.corpus import Corpus
+    from qualquant.pipelines.study._sources import SourceFile
     from qualquant.quant.survey import Survey
 
 __all__ = [
@@ -166,12 +168,52 @@ class LabelStudioSection(_Section):
     snapshots: str = "snapshots"
 
 
+#: The formats of ``[[coding.sources]]``.
+SOURCE_FORMATS = ("labelstudio", "refi", "table")
+
+
+class CodingSource(_Section):
+    """``[[coding.sources]]``: one file (or glob) of codings: a Label Studio export, a REFI-QDA project or a table.
+
+    ``path``, ``codes`` and ``transcripts`` are relative to the study folder and
+    must stay inside it. ``codes`` and ``transcripts`` are optional mapping files
+    (CSV, columns ``from,to``): a code name or id in the source -> the codebook's
+    code id; a source (document) name -> the study's transcript id.
+    """
+
+    format: str
+    path: str
+    codes: str = ""
+    transcripts: str = ""
+
+    @field_validator("format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value not in SOURCE_FORMATS:
+            raise ValueError(f"format {value!r} is not one of {', '.join(SOURCE_FORMATS)}")
+        return value
+
+    @field_validator("path", "codes", "transcripts")
+    @classmethod
+    def _inside(cls, value: str) -> str:
+        p = Path(value)
+        if p.is_absolute() or value.startswith("~") or ".." in p.parts:
+            raise ValueError(
+                f"{value!r} is outside the study folder; give a path relative to the folder of study.toml "
+                "(copy the file into the study)"
+            )
+        if not value.strip() and value != "":
+            raise ValueError("the path is empty")
+        return value
+
+
 class CodingSection(_Section):
-    """``[coding]``: consensus rule and the attributes theme frequencies are split by."""
+    """``[coding]``: consensus rule, the attributes theme frequencies are split by, and the codings sources."""
 
     consensus: Literal["majority", "union", "intersection"] = "majority"
     group_by: list[str] = []
     n_boot: int = Field(default=1000, ge=0)
+    sources: list[CodingSource] = Field(default=[])
 
 
 class TopicsSection(_Section):
@@ -612,6 +654,33 @@ class Study:
         if survey is not None and "case_column" in cfg.model_fields_set:
             self._require_column(survey.data, cfg.case_column, cfg.path, "[survey] case_column")
         return survey
+
+    def coding_files(self) -> list[SourceFile]:
+        """Every codings file to read: ``[labelstudio] export``, then each ``[[coding.sources]]`` (globs expanded)."""
+        from qualquant.pipelines.study._sources import source_files
+
+        return source_files(self)
+
+    def read_codings(
+        self, corpus: Corpus, codebook: Codebook, *, progress: Callable[[str], None] | None = None
+    ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+        """Read every codings source against ``corpus`` and ``codebook``.
+
+        Returns
+        -------
+        (list of pandas.DataFrame, list of pandas.DataFrame)
+            One codings table per file, and one issues table per file (the
+            columns of :data:`qualquant.coding.ISSUES_COLUMNS` plus ``file``, the
+            source file relative to the study folder).
+
+        Raises
+        ------
+        StudyConfigError
+            A ``[[coding.sources]]`` path matches no file.
+        """
+        from qualquant.pipelines.study._sources import read_sources
+
+        return read_sources(self, corpus=corpus, codebook=codebook, progress=progress)
 
     @staticmethod
     def users_path(export: Path) -> Path:
