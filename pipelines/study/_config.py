@@ -776,11 +776,23 @@ alpha = 0.05
 
 [corpus]
 paths = ["transcripts"]        # files, folders or globs (.txt, .docx, .vtt, .srt)
-cases = "cases.csv"            # one row per case, column case_id (= transcript file stem)
+encoding = ""                  # encoding of every text transcript: "cp1251", "koi8-r", "cp1252",
+                               # "latin-1", ...; "" (default) = detect UTF-8, UTF-16 with a byte-order
+                               # mark and Windows-1251. A wrong one is an error naming the file and line.
+cases = "cases.csv"            # one row per case; "" = no cases table
+case_column = "case_id"        # the cases table's case id column (default case_id)
+transcript_column = ""         # the cases table's column naming each case's transcript file;
+                               # "" (default) = the case id is the transcript file stem
 language = ""                  # "ru", "en", ... or "" to detect per transcript
 names = "names.txt"            # people to pseudonymise (one per line: canonical, variants) and
                                # "[ADDRESS] ..." / "[OTHER] ..." lines for literal identifiers; "" = none
 roles = ["participant"]        # whose turns are coded, counted and modelled
+
+# Some transcripts in another encoding than `encoding` above: one table per
+# file, folder or glob (the first that matches a file wins).
+# [[corpus.encodings]]
+# path = "transcripts/old/*.txt"
+# encoding = "koi8-r"
 
 [corpus.speakers]
 interviewer = ["Интервьюер", "И", "Interviewer", "I"]
@@ -808,6 +820,8 @@ effects_by = ""                # case attribute for topic prevalence effects
 
 [survey]
 path = ""                      # .sav/.zsav/.por/.dta/.csv/.xlsx; "" = no survey
+case_column = "case_id"        # the survey's case id column (default case_id); used when
+                               # [linkage] questionnaire = "survey"
 outcome = ""
 weights = ""
 frequencies = []               # Table 1 variables
@@ -816,8 +830,9 @@ correlations = []              # Table 3: correlation matrix
 crosstabs = []                 # pairs [row, column]
 
 [linkage]
-questionnaire = ""             # file with the interviewees' answers; "" = the cases table
-case_column = "case_id"        # the column holding the case id
+questionnaire = ""             # "" (default) = the cases table; "survey" = the [survey] file;
+                               # or a file (.csv/.tsv/.xlsx) with the interviewees' answers
+case_column = "case_id"        # that file's case id column (default case_id)
 attributes = []                # case attributes crossed with every code
 
 [integration]
