@@ -70,10 +70,11 @@ the zone ends, because their strings may be freed with it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import islice
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,6 +85,7 @@ from spacy.language import Language
 from spacy.symbols import IDS
 from spacy.tokens import Doc
 from spacy.util import minibatch
+from spacy.vocab import Vocab
 from thinc.api import Model
 
 __all__ = ["LOWERCASE_LEMMATIZER", "RU_LEMMATIZER", "MemoRussianLemmatizer", "register"]
@@ -163,7 +165,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
 
     def __init__(
         self,
-        vocab,
+        vocab: Vocab,
         model: Model | None,
         name: str = RU_LEMMATIZER,
         *,
@@ -180,8 +182,8 @@ class MemoRussianLemmatizer(RussianLemmatizer):
         self.max_cache = max_cache
         self.memo: dict[tuple[int, int, int], int] = {}  # (orth, pos, morph) -> lemma, full path
         # look-up path: sorted ORTH hashes with their lemma hashes alongside
-        self._keys = np.empty(0, dtype=np.uint64)
-        self._values = np.empty(0, dtype=np.uint64)
+        self._keys: np.ndarray = np.empty(0, dtype=np.uint64)
+        self._values: np.ndarray = np.empty(0, dtype=np.uint64)
         self._forms: dict[str, tuple[int, str]] = {}  # lower -> (lemma or _OWN_TEXT, spelling)
         self._hashes: dict[str, int] = {}  # normal form -> string-store hash
         self._generation = 0  # counts clear_cache() calls (memory zones)
@@ -236,7 +238,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             yield from docs
 
     @contextmanager
-    def memory_zone(self, mem=None) -> Iterator:
+    def memory_zone(self, mem: object = None) -> Iterator[object]:
         """Forget, at the end of an ``nlp.memory_zone()``, what was memoised inside it.
 
         Strings added inside a zone are transient; a memoised lemma hash whose
@@ -251,7 +253,8 @@ class MemoRussianLemmatizer(RussianLemmatizer):
                 self.clear_cache()
             else:
                 self._keys, self._values = keys, values
-                for table, size in zip((self.memo, self._forms, self._hashes), sizes):
+                tables: tuple[dict[Any, Any], ...] = (self.memo, self._forms, self._hashes)
+                for table, size in zip(tables, sizes):
                     for key in list(islice(table, size, None)):
                         del table[key]
 
@@ -267,11 +270,12 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             start = 0
             for doc in docs:
                 end = start + len(doc)
-                doc.from_array([LEMMA], lemmas[start:end])
+                doc.from_array([LEMMA], lemmas[start:end])  # type: ignore[arg-type]  # see _lowercase_lemmas
                 start = end
         else:
             for doc, doc_array in zip(docs, arrays):
-                doc.from_array([LEMMA], self._doc_lemmas(doc, doc_array).reshape(-1, 1))
+                lemma_column = self._doc_lemmas(doc, doc_array).reshape(-1, 1)
+                doc.from_array([LEMMA], lemma_column)  # type: ignore[arg-type]  # see _lowercase_lemmas
 
     def _doc_lemmas(self, doc: Doc, array: np.ndarray) -> np.ndarray:
         """Lemma hashes of one doc that may have POS tags or lemmas already."""
@@ -339,8 +343,10 @@ class MemoRussianLemmatizer(RussianLemmatizer):
             similar_items, substitutes = self._similar_items, self._substitutes
             paradigms, suffixes, prefixes = self._paradigms, self._suffixes, self._prefixes
             initials = self._initials
-        lemmas = []
+        lemmas: list[int] = []
         analysed = 0
+        value: int | None  # a lemma hash, _OWN_TEXT, or None while not known yet
+        normal_form: str | None
         for orth in orths:
             text = strings[orth]
             lower = text.lower()
@@ -393,11 +399,13 @@ class MemoRussianLemmatizer(RussianLemmatizer):
 
     def _full_normal_form(self, word: str) -> str | None:
         """The one normal form of ``word`` by a complete pymorphy3 analysis, or None."""
+        if self._analyzer is None:
+            raise RuntimeError(f"{self.name}: a complete analysis needs pymorphy3 (mode {self.mode!r} has none).")
         normal_forms = {parse[2] for parse in self._analyzer.parse(word)}
         return normal_forms.pop() if len(normal_forms) == 1 else None
 
     @staticmethod
-    def _parse_normal_form(word: str, word_lower: str, units) -> str | None:
+    def _parse_normal_form(word: str, word_lower: str, units: Sequence[tuple[Any, bool]]) -> str | None:
         """``MorphAnalyzer.parse`` over ``units``, reduced to its one normal form or None."""
         result: list = []
         seen: set = set()
@@ -435,7 +443,7 @@ class MemoRussianLemmatizer(RussianLemmatizer):
 
 
 @lru_cache(maxsize=2)
-def _analyzer(kind: str):
+def _analyzer(kind: str) -> Any:  # a pymorphy3.MorphAnalyzer (pymorphy3 has no type information)
     """One loaded pymorphy3 analyzer per result type (its dictionaries are read-only)."""
     from pymorphy3 import MorphAnalyzer
 
@@ -444,7 +452,7 @@ def _analyzer(kind: str):
     return MorphAnalyzer(lang="ru")
 
 
-def _units_as_expected(analyzer) -> bool:
+def _units_as_expected(analyzer: Any) -> bool:
     """True if ``analyzer`` runs exactly the unit layout the module docstring reasons about."""
     layout = tuple((type(unit.analyzer).__name__, unit.is_terminal) for unit in analyzer._units)
     return (
@@ -466,7 +474,9 @@ def _lowercase_lemmas(doc: Doc) -> Doc:
         lemmas = doc.to_array([LOWER, LEMMA])
         keep = lemmas[:, 1] != 0
         lemmas[keep, 0] = lemmas[keep, 1]
-        doc.from_array([LEMMA], lemmas[:, :1].copy())
+        # spaCy's stubs name thinc's Ints2d (a typing-only class no numpy array is an instance of)
+        # and type to_array's result as float64 (it is uint64); any 2-D numpy array of hashes is right.
+        doc.from_array([LEMMA], lemmas[:, :1].copy())  # type: ignore[arg-type]
     return doc
 
 
