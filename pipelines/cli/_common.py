@@ -10,11 +10,12 @@ traceback is a bug.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import typer
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
@@ -24,11 +25,15 @@ from qualquant.errors import QualquantError
 console = Console()
 err_console = Console(stderr=True)
 
+#: A column of :func:`fit_table`: (header, kind, justify, style).
+Column = tuple[str, str, JustifyMethod, str]
+
 
 class ErrorHandlingGroup(TyperGroup):
     """A click group that turns project errors (and stray OSErrors) into one ``Error:`` line."""
 
-    def invoke(self, ctx):  # click API
+    # ctx is the click Context that typer bundles, which has no public name in typer.
+    def invoke(self, ctx: Any) -> Any:  # click API
         try:
             return super().invoke(ctx)
         except QualquantError as exc:  # first: project errors that are also OSErrors keep their message
@@ -81,8 +86,8 @@ def _pack_words(text: str, width: int) -> str:
 
 def fit_table(
     title: str | None,
-    columns: Sequence[tuple[str, str, str, str]],
-    rows,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[object]],
     *,
     show_lines: bool = False,
     width: int | None = None,

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from qualquant.pipelines.cli._common import console as default_console
 from qualquant.pipelines.stages import RunReporter, Stage, StageOutcome
@@ -27,7 +35,7 @@ class RichReporter(RunReporter):
     def __init__(self, console: Console | None = None) -> None:
         self.console = console if console is not None else default_console
         self._progress: Progress | None = None
-        self._task = None
+        self._task: TaskID | None = None
 
     def start(self, stages: Sequence[Stage]) -> None:
         """Start the progress bar, one step per stage."""
@@ -45,17 +53,17 @@ class RichReporter(RunReporter):
 
     def stage_started(self, stage: Stage) -> None:
         """Show the stage's title."""
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=f"[bold]{escape(stage.title)}[/bold]")
 
     def stage_progress(self, stage: Stage, message: str) -> None:
         """Show a message of the stage after its title."""
-        if self._progress is not None:
+        if self._progress is not None and self._task is not None:
             self._progress.update(self._task, description=f"[bold]{escape(stage.title)}[/bold]: {escape(message)}")
 
     def stage_done(self, stage: Stage, outcome: StageOutcome) -> None:
         """Print the stage's line (and warnings) and advance the bar."""
-        if self._progress is None:
+        if self._progress is None or self._task is None:
             return
         print_ = self._progress.console.print
         if outcome.status == "skipped":

@@ -9,13 +9,15 @@ the crosstab (:func:`crosstab_sections`, :func:`write_sections`).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
 
 from qualquant import quant
-from qualquant.pipelines.cli._common import console, fit_table, make_app
+from qualquant.pipelines.cli._common import Column, console, fit_table, make_app
 from qualquant.pipelines.cli.quant_check import register as register_check
 from qualquant.quant.errors import StatisticInputError
 from qualquant.quant.render import (
@@ -28,6 +30,9 @@ from qualquant.quant.render import (
     render_measures,
     render_tests,
 )
+
+if TYPE_CHECKING:
+    from qualquant.quant.crosstab import CrosstabResult
 
 app = make_app("Survey statistics: frequencies, crosstabs, association tables, correlations, reliability.")
 
@@ -46,7 +51,7 @@ def _load(path: Path, codebook: Path | None) -> quant.Survey:
 
 def _print(rt: RenderedTable) -> None:
     """Print a rendered table: labels fold on a narrow console, figures are never cut."""
-    columns = [(rt.table.index.name or "", "wrap", "left", "bold")]
+    columns: list[Column] = [(rt.table.index.name or "", "wrap", "left", "bold")]
     columns += [(str(c), "fixed", "right", "") for c in rt.table.columns]
     rows = [[str(idx), *[str(v) for v in row.tolist()]] for idx, row in rt.table.iterrows()]
     console.print(fit_table(rt.title, columns, rows))
@@ -194,12 +199,12 @@ _RESERVED = (
 )
 
 
-def _category_names(columns) -> list[str]:
+def _category_names(columns: Iterable[object]) -> list[str]:
     """Column categories as text; a label equal to a reserved column name gets `` (category)``."""
     return [f"{c} (category)" if str(c) in _RESERVED else str(c) for c in columns]
 
 
-def _cell_table(frame: pd.DataFrame, fmt=None) -> pd.DataFrame:
+def _cell_table(frame: pd.DataFrame, fmt: Callable[[Any], object] | None = None) -> pd.DataFrame:
     """A rows x columns table as ``row`` plus one column per category (values formatted by ``fmt``)."""
     body = frame.map(fmt) if fmt is not None else frame
     body = body.copy()
@@ -208,7 +213,9 @@ def _cell_table(frame: pd.DataFrame, fmt=None) -> pd.DataFrame:
     return body.reset_index(drop=True)
 
 
-def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = False) -> dict[str, pd.DataFrame]:
+def crosstab_sections(
+    res: CrosstabResult, *, percent: str | None = "row", rendered: bool = False
+) -> dict[str, pd.DataFrame]:
     """Every part of a crosstab as tables, for ``qualquant quant crosstab --out``.
 
     Parameters
@@ -243,10 +250,10 @@ def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = Fals
         printed = render_crosstab(res, percent=percent)
         tests_rt, measures_rt = render_tests(res), render_measures(res)
 
-        def one(v):  # a number rounded as printed (not text, so spreadsheets can still compute with it)
+        def one(v: Any) -> Any:  # a number rounded as printed (not text, so spreadsheets can still compute with it)
             return v if pd.isna(v) else round(float(v), 1) + 0.0
 
-        def flat(rt):
+        def flat(rt: RenderedTable) -> pd.DataFrame:
             f = rt.table.reset_index()
             return f.rename(columns={f.columns[0]: "row" if rt is printed else "name"})
 
@@ -263,7 +270,10 @@ def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = Fals
     col_total = counts.sum(axis=0)
     cols = _category_names(counts.columns)
     rows: list[dict] = []
-    pct = {"row": res.row_percent, "col": res.col_percent, "total": res.total_percent}.get(percent)
+    pct, pct_name = None, ""
+    if percent is not None and percent in _PERCENT_NAMES:
+        pct = {"row": res.row_percent, "col": res.col_percent, "total": res.total_percent}[percent]
+        pct_name = _PERCENT_NAMES[percent]
     for label, values in counts.iterrows():
         total = float(values.sum())
         rows.append({"row": str(label), "cell": "count", **dict(zip(cols, values.tolist())), "Total": total})
@@ -272,7 +282,7 @@ def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = Fals
             rows.append(
                 {
                     "row": str(label),
-                    "cell": _PERCENT_NAMES[percent],
+                    "cell": pct_name,
                     **dict(zip(cols, pct.loc[label].tolist())),
                     "Total": row_total,
                 }
@@ -280,7 +290,7 @@ def crosstab_sections(res, *, percent: str | None = "row", rendered: bool = Fals
     rows.append({"row": "Total", "cell": "count", **dict(zip(cols, col_total.tolist())), "Total": n})
     if pct is not None:
         shares = [100.0] * len(cols) if percent == "col" else (100.0 * col_total / n).tolist()
-        rows.append({"row": "Total", "cell": _PERCENT_NAMES[percent], **dict(zip(cols, shares)), "Total": 100.0})
+        rows.append({"row": "Total", "cell": pct_name, **dict(zip(cols, shares)), "Total": 100.0})
     tests = res.tests.reset_index(names="name")
     tests["n"] = res.n
     measures = res.measures.reset_index(names="name")

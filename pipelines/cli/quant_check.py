@@ -12,7 +12,7 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
-from qualquant.pipelines.cli._common import console, fit_table
+from qualquant.pipelines.cli._common import Column, console, fit_table
 from qualquant.quant.render import format_p
 
 __all__ = ["register", "parse_counts"]
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
             target = source
         result = check_reported(target, alpha=alpha, counts=counts_map, n=n)
 
-        columns = [
+        columns: list[Column] = [
             ("#", "fixed", "right", ""),
             ("Result", "wrap", "left", ""),
             ("Recomputed p", "fixed", "right", ""),
