@@ -28,11 +28,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
+
+if TYPE_CHECKING:
+    from qualquant.coding.topics._model import TopicModel
 
 __all__ = [
     "EFFECTS_COLUMNS",
@@ -85,7 +89,7 @@ def _clean_term(name: str) -> str:
     return re.sub(r"C\(([^)]*)\)", r"\1", name)
 
 
-def _design(frame: pd.DataFrame, rhs: str):
+def _design(frame: pd.DataFrame, rhs: str) -> tuple[np.ndarray, list[str]]:
     from patsy import PatsyError, dmatrix
 
     try:
@@ -96,7 +100,7 @@ def _design(frame: pd.DataFrame, rhs: str):
 
 
 def estimate_effects(
-    model,
+    model: TopicModel,
     covariates: pd.DataFrame,
     *,
     by: str | None = None,
@@ -254,7 +258,9 @@ def estimate_effects(
     return out.astype({"topic": "int64", "n": "int64", "n_sims": "int64"})
 
 
-def _effects_inputs(model, covariates: pd.DataFrame, *, by: str | None, formula: str | None, level: str):
+def _effects_inputs(
+    model: TopicModel, covariates: pd.DataFrame, *, by: str | None, formula: str | None, level: str
+) -> tuple[pd.DataFrame, str, list[Any], list[str]]:
     """(covariates indexed by case id as text, patsy right-hand side, covariate columns, unit keys of the model)."""
     model._check_fitted()
     if (by is None) == (formula is None):
@@ -274,7 +280,7 @@ def _effects_inputs(model, covariates: pd.DataFrame, *, by: str | None, formula:
         numeric = pd.api.types.is_numeric_dtype(table[by]) and table[by].dtype != bool
         rhs = f"Q('{by}')" if numeric else f"C(Q('{by}'))"
         columns = [by]
-    else:
+    elif formula is not None:  # always, after the check above
         rhs = formula.strip().lstrip("~").strip()
         columns = [c for c in table.columns if re.search(rf"\b{re.escape(str(c))}\b", rhs)]
     docs = model.documents_
@@ -304,7 +310,12 @@ def _set_aside(table: pd.DataFrame, columns: list, keys: list[str]) -> list[tupl
 
 
 def effects_set_aside(
-    model, covariates: pd.DataFrame, *, by: str | None = None, formula: str | None = None, level: str = "case"
+    model: TopicModel,
+    covariates: pd.DataFrame,
+    *,
+    by: str | None = None,
+    formula: str | None = None,
+    level: str = "case",
 ) -> pd.DataFrame:
     """The units of ``model`` that :func:`estimate_effects` with ``missing="drop"`` leaves out, and why.
 
