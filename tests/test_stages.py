@@ -197,3 +197,142 @@ def test_case_row_without_transcript_is_not_counted_as_a_case_without_the_code(t
         "code matrix, linked cases and the joint display's case "
         "counts: INT20"
     )
+
+
+# --------------------------------------------------------------------------- id columns and encodings (issue 13)
+
+
+def _own_ids_study(root: Path) -> Path:
+    """The demo study with its cases table keyed by ``interview`` and a survey keyed by ``resp_id``.
+
+    The survey's first 20 rows are the interviewees (INT01..INT20), the others not; the
+    linked cases read the survey ([linkage] questionnaire = "survey").
+    """
+    import pyreadstat
+
+    shutil.copytree(DEMO, root)
+    cases = pd.read_csv(root / "cases.csv", dtype=str, keep_default_na=False)
+    cases.rename(columns={"case_id": "interview"}).to_csv(root / "cases.csv", index=False)
+    data, meta = pyreadstat.read_sav(root / "survey" / "repatriates_survey.sav")
+    ids = [f"INT{i:02d}" if i <= 20 else f"R{i:04d}" for i in range(1, len(data) + 1)]
+    data = data.drop(columns=["respondent_id"])
+    data.insert(0, "resp_id", ids)
+    labels = {k: v for k, v in meta.variable_value_labels.items() if k in data.columns}
+    pyreadstat.write_sav(data, root / "survey" / "linked.sav", variable_value_labels=labels)
+    toml = root / "study.toml"
+    text = toml.read_text(encoding="utf-8")
+    for old, new in [
+        ('cases = "cases.csv"\n', 'cases = "cases.csv"\ncase_column = "interview"\n'),
+        ('path = "survey/repatriates_survey.sav"\n', 'path = "survey/linked.sav"\ncase_column = "resp_id"\n'),
+        ('questionnaire = ""', 'questionnaire = "survey"'),
+        (
+            'attributes = ["legal_status", "marital_status", "employment", "belonging", "plans", "age"]',
+            'attributes = ["legal_status", "belonging"]',
+        ),
+    ]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    toml.write_text(text, encoding="utf-8")
+    return toml
+
+
+def test_cases_table_and_survey_with_their_own_id_columns_run_through_integration(tmp_path):
+    toml = _own_ids_study(tmp_path / "study")
+    out = tmp_path / "out"
+    result = run_study(read_study(toml, out=out), only=["corpus", "codings", "integration"], show_progress=False)
+    assert {o.name: o.status for o in result.outcomes if o.name in ("corpus", "integration")} == {
+        "corpus": "ran",
+        "integration": "ran",
+    }
+    cases = pd.read_parquet(out / ".cache" / "corpus" / "cases.parquet")
+    assert cases["case_id"].tolist()[:2] == ["INT01", "INT02"] and "interview" not in cases.columns
+    matrix = pd.read_csv(out / "case_code_matrix.csv", encoding="utf-8-sig", dtype={"case_id": str})
+    assert len(matrix) == 20
+    linked = pd.read_csv(out / "linked_cases.csv", encoding="utf-8-sig", dtype={"case_id": str})
+    assert sorted(linked["case_id"]) == [f"INT{i:02d}" for i in range(1, 21)]
+    assert {"legal_status", "belonging"} <= set(linked.columns)
+    # the survey's legal status, not the cases table's text: the linked rows come from the survey
+    survey = pd.read_spss(toml.parent / "survey" / "linked.sav", convert_categoricals=False)
+    expected = dict(zip(survey["resp_id"][:20], survey["legal_status"][:20]))
+    assert {c: v for c, v in zip(linked["case_id"], linked["legal_status"])} == expected
+    assert any("767 row(s) without an interview case" in m for _, m in result.warnings)
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            'case_column = "interview"',
+            'case_column = "interviw"',
+            "cases.csv: no column 'interviw' (columns: interview, age, city,",
+        ),
+        ('case_column = "resp_id"', 'case_column = "respid"', "survey/linked.sav: no column 'respid' (columns: "),
+    ],
+)
+def test_a_missing_id_column_names_the_file_the_column_and_close_matches(tmp_path, old, new, message):
+    from qualquant.errors import QualquantError
+
+    toml = _own_ids_study(tmp_path / "study")
+    toml.write_text(toml.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    with pytest.raises(QualquantError) as info:
+        run_study(read_study(toml, out=tmp_path / "out"), only=["corpus", "survey"], show_progress=False)
+    text = str(info.value)
+    assert message in text
+    close = old.split('"')[1]
+    assert f"did you mean {close!r}" in text
+
+
+def test_declared_encodings_per_path_are_read_and_part_of_the_corpus_key(tmp_path):
+    toml = _demo_copy(tmp_path / "study")
+    folder = toml.parent / "transcripts"
+    old = folder / "old"
+    old.mkdir()
+    text = (folder / "INT21.txt").read_text(encoding="utf-8")
+    koi = "".join(ch if ch.encode("koi8-r", errors="ignore") else "-" for ch in text)  # no dashes or quotes in KOI8-R
+    (folder / "INT21.txt").unlink()
+    (old / "INT21.txt").write_bytes(koi.encode("koi8-r"))
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace('paths = ["transcripts"]', 'paths = ["transcripts", "transcripts/old"]')
+    text = text.replace(
+        'roles = ["participant"]\n',
+        'roles = ["participant"]\n\n[[corpus.encodings]]\npath = "transcripts/old/*.txt"\nencoding = "koi8-r"\n',
+        1,
+    )
+    toml.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    first = run_study(read_study(toml, out=out), only=["corpus"], show_progress=False)
+    assert first.outcomes[0].status == "ran"
+    transcripts = pd.read_parquet(out / ".cache" / "corpus" / "transcripts.parquet")
+    row = transcripts[transcripts["transcript_id"] == "INT21"].iloc[0]
+    assert row["encoding"] == "koi8-r" and row["source_path"] == "transcripts/old/INT21.txt"
+    assert set(transcripts["encoding"]) == {"utf-8", "cp1251", "docx", "koi8-r"}  # the others still detected
+    segments = pd.read_parquet(out / ".cache" / "corpus" / "segments.parquet")
+    assert "Потом сосед помог с документами." in set(segments.loc[segments["transcript_id"] == "INT21", "text"])
+    again = run_study(read_study(toml, out=out), only=["corpus"], show_progress=False)
+    assert again.outcomes[0].status == "skipped"
+
+    # a wrong declared encoding: the corpus stage runs again (its key holds the setting) and stops
+    toml.write_text(toml.read_text(encoding="utf-8").replace('encoding = "koi8-r"', 'encoding = "cp1251"'))
+    from qualquant.pipelines.errors import PipelineError
+
+    with pytest.raises(PipelineError) as info:
+        run_study(read_study(toml, out=out), only=["corpus"], show_progress=False)
+    assert f"{old / 'INT21.txt'} line 1: read as cp1251 " in str(info.value)
+    assert "It looks like koi8-r." in str(info.value)
+
+
+def test_an_encodings_entry_that_names_no_transcript_is_an_error(tmp_path):
+    from qualquant.pipelines.errors import StudyConfigError
+
+    toml = _demo_copy(tmp_path / "study")
+    text = toml.read_text(encoding="utf-8").replace(
+        'roles = ["participant"]\n',
+        'roles = ["participant"]\nencoding = "utf-8"\n\n'
+        '[[corpus.encodings]]\npath = "transcripts/old"\nencoding = "koi8-r"\n',
+        1,
+    )
+    toml.write_text(text, encoding="utf-8")
+    study = read_study(toml, out=tmp_path / "out")
+    assert study.config.corpus.encoding == "utf-8"
+    with pytest.raises(StudyConfigError, match=r"\[\[corpus.encodings\]\] path 'transcripts/old' names none"):
+        study.read_corpus()
