@@ -121,6 +121,7 @@ def runs(tmp_path_factory):
     _set_sources(toml, original, _source("table", "imports/bad.csv"), shorthand=True)
     run_study(read_study(toml, out=out), only=["corpus", "codings"], show_progress=False)
     results["bad"] = _tables(out)
+    results["toml"] = toml  # type: ignore[assignment] - the study file, left with the last sources
     return results
 
 
@@ -201,3 +202,15 @@ def test_stage_key_follows_every_source_file(tmp_path):
     stage = next(s for s in ALL if s.name == "codings")
     files = {p.name for p in stage.inputs(study)}
     assert {"a.csv", "codes.csv", "codebook.toml"} <= files
+
+
+def test_coding_commands_read_the_study_sources(runs):
+    """`qualquant coding frequencies --study` reads every [[coding.sources]] as `run` does (the last study of
+    the fixture: the Label Studio export plus the table with bad rows)."""
+    from typer.testing import CliRunner
+
+    from qualquant.pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["coding", "frequencies", "--study", str(runs["toml"]), "--coder", "coder_c"])
+    assert result.exit_code == 0, result.output
+    assert "4 record(s) of the study's codings sources were set aside" in " ".join(result.output.split())

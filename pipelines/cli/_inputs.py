@@ -22,6 +22,7 @@ from qualquant.pipelines.errors import PipelineError
 if TYPE_CHECKING:
     from qualquant.coding.codebook import Codebook
     from qualquant.corpus import Corpus
+    from qualquant.pipelines.study import Study
 
 STUDY_OPTION = typer.Option(
     None, "--study", help="study.toml: take transcripts, cases, pseudonymisation list, codebook and export from it."
@@ -44,6 +45,7 @@ class Inputs:
     corpus: Corpus | None
     codebook: Codebook | None
     exports: tuple[Path, ...]
+    study: Study | None = None
 
 
 def resolve_inputs(
@@ -62,6 +64,7 @@ def resolve_inputs(
 
     exports: tuple[Path, ...] = ()
     corpus = None
+    st = None
     if study is not None:
         from qualquant.pipelines.study import read_study
 
@@ -84,7 +87,7 @@ def resolve_inputs(
     elif anonymize is not None and study is None:
         raise PipelineError("--anonymize needs the transcripts: give them with --corpus PATH.")
     cb = read_codebook(codebook) if codebook is not None else None
-    return Inputs(corpus=corpus, codebook=cb, exports=exports)
+    return Inputs(corpus=corpus, codebook=cb, exports=exports, study=st)
 
 
 def export_argument(given: Path | None, inputs: Inputs) -> Path:
@@ -163,3 +166,23 @@ def read_codings(path: Path, corpus, codebook, users: dict[int, str] | None = No
 
     result = read_export(path, codebook=codebook, corpus=corpus, users=users)
     return CodingsRead(result.codings, result.annotations, result.issues)
+
+
+def study_codings(given: Path | None, inputs: Inputs) -> CodingsRead | None:
+    """The codings of every ``[[coding.sources]]`` of the --study combined, as ``run`` reads them.
+
+    None when a file is given, when there is no study, or when the study lists no
+    ``[[coding.sources]]`` (then its ``[labelstudio] export`` is read as before).
+    """
+    st = inputs.study
+    if given is not None or st is None or not st.config.coding.sources:
+        return None
+    if inputs.corpus is None or inputs.codebook is None:
+        raise PipelineError("Reading the study's [[coding.sources]] needs its transcripts and codebook.")
+    from qualquant.coding import empty_codings
+
+    frames, issues = st.read_codings(inputs.corpus, inputs.codebook)
+    frames = [f for f in frames if len(f)]
+    codings = pd.concat(frames, ignore_index=True) if frames else empty_codings()
+    found = [f for f in issues if len(f)]
+    return CodingsRead(codings, None, pd.concat(found, ignore_index=True) if found else issues[0] if issues else None)

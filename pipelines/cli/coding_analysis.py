@@ -29,6 +29,7 @@ from qualquant.pipelines.cli._inputs import (
     export_argument,
     read_codings,
     resolve_inputs,
+    study_codings,
     users_for,
 )
 from qualquant.pipelines.errors import PipelineError
@@ -50,15 +51,18 @@ def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | Non
         coder coded which transcript; used for missing-versus-absent in agreement).
     """
     read = read_codings(path, corpus, codebook, users)
-    issues = read.issues
+    _say_set_aside(read.issues, "the export")
+    return read.codings, read.annotations
+
+
+def _say_set_aside(issues: pd.DataFrame | None, what: str) -> None:
     if issues is not None and len(issues):
         set_aside = issues[issues["action"] == "set_aside"] if "action" in issues else issues
         if len(set_aside):
             console.print(
-                f"[yellow]{len(set_aside)} record(s) of the export were set aside; run "
-                "`qualquant coding import` with --issues-out to list them.[/yellow]"
+                f"[yellow]{len(set_aside)} record(s) of {what} were set aside; `qualquant run` lists them "
+                "in coding_issues.csv (for one export: `qualquant coding import` with --issues-out).[/yellow]"
             )
-    return read.codings, read.annotations
 
 
 def _inputs(
@@ -75,6 +79,10 @@ def _inputs(
         raise PipelineError(
             "Give the transcripts the codings refer to with --corpus PATH (repeatable; globs ok) or a --study file."
         )
+    combined = study_codings(codings_path, inputs)
+    if combined is not None:
+        _say_set_aside(combined.issues, "the study's codings sources")
+        return inputs.corpus, inputs.codebook, combined.codings, None
     path = export_argument(codings_path, inputs)
     codings, annotations = read_codings_input(path, inputs.corpus, inputs.codebook, users_for(path, users))
     return inputs.corpus, inputs.codebook, codings, annotations

@@ -28,6 +28,7 @@ from qualquant.pipelines.cli._inputs import (
     is_codings_table,
     read_codings,
     resolve_inputs,
+    study_codings,
     users_for,
 )
 from qualquant.pipelines.errors import PipelineError
@@ -137,9 +138,12 @@ def refi_export(
     if inputs.codebook is None:
         raise PipelineError("Give the codebook with --codebook FILE or a --study file.")
     corp, cb = inputs.corpus, inputs.codebook
-    path = export_argument(codings, inputs)
+    combined = study_codings(codings, inputs)
+    path = export_argument(codings, inputs) if combined is None else Path(study or "")
     pseudonymised = study is not None or anonymize is not None
-    if is_codings_table(path):
+    if combined is not None:
+        table = combined.codings
+    elif is_codings_table(path):
         table = read_codings(path, corp, cb).codings
         if not pseudonymised:
             check_not_pseudonymised(table, corp, path)

@@ -36,6 +36,7 @@ from qualquant.pipelines.cli._inputs import (
     Inputs,
     export_argument,
     read_codings,
+    study_codings,
     users_for,
 )
 
@@ -411,10 +412,14 @@ def compare_codes_cmd(
 
     model = _load_model(model_dir)
     inputs = _compare_inputs(model_dir, study=study, anonymize=anonymize, codebook=codebook)
-    path = export_argument(codings, inputs)
-    if not path.is_file():
-        raise TopicModelError(f"{path}: no such file. Check the path.")
-    table = _read_codings(path, inputs, users)
+    combined = study_codings(codings, inputs)
+    if combined is not None:
+        path, table = Path(study or "study.toml"), combined.codings
+    else:
+        path = export_argument(codings, inputs)
+        if not path.is_file():
+            raise TopicModelError(f"{path}: no such file. Check the path.")
+        table = _read_codings(path, inputs, users)
     result = compare_codes(model, table, inputs.corpus, min_coded=min_coded)
     shown = result.alignment.head(20)[
         ["rank", "topic", "terms", "code", "n_coded", "difference", "rank_biserial", "p_adjusted", "aligned"]
