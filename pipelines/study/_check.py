@@ -17,9 +17,16 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qualquant.pipelines.errors import StudyConfigError
 from qualquant.pipelines.study._errors import find_key_line
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from qualquant.coding.codebook import Codebook
+    from qualquant.pipelines.study._config import Study, StudyConfig
 
 __all__ = [
     "StudyProblem",
@@ -63,12 +70,13 @@ def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
         if suffix in (".sav", ".zsav", ".por", ".dta"):
             import pyreadstat
 
-            reader = {
+            readers: dict[str, Callable[..., tuple[Any, Any]]] = {
                 ".sav": pyreadstat.read_sav,
                 ".zsav": pyreadstat.read_sav,
                 ".por": pyreadstat.read_por,
                 ".dta": pyreadstat.read_dta,
-            }[suffix]
+            }
+            reader = readers[suffix]
             _, meta = reader(str(p), metadataonly=True)
             return [str(c) for c in meta.column_names]
         if suffix in (".csv", ".xlsx"):
@@ -84,7 +92,7 @@ def survey_variable_names(path: str | os.PathLike[str]) -> list[str] | None:
     return None
 
 
-def survey_variable_references(config) -> list[tuple[tuple, str, str]]:
+def survey_variable_references(config: StudyConfig) -> list[tuple[tuple, str, str]]:
     """Every survey variable the study names: ``(key path, key shown, variable)``.
 
     Covers ``[survey]`` ``weights``, ``outcome``, ``frequencies``, ``factors``,
@@ -106,12 +114,12 @@ def survey_variable_references(config) -> list[tuple[tuple, str, str]]:
     for i, r in enumerate(s.reported):
         if r.variable:
             refs.append((("survey", "reported", i, "variable"), f"[[survey.reported]] #{i + 1} variable", r.variable))
-    for i, r in enumerate(config.representativeness):
+    for i, row in enumerate(config.representativeness):
         refs.append(
             (
                 ("representativeness", i, "survey_variable"),
                 f"[[representativeness]] #{i + 1} survey_variable",
-                r.survey_variable,
+                row.survey_variable,
             )
         )
     for i, c in enumerate(config.constructs):
@@ -125,7 +133,7 @@ def survey_variable_references(config) -> list[tuple[tuple, str, str]]:
     return refs
 
 
-def check_survey_variables(study) -> None:
+def check_survey_variables(study: Study) -> None:
     """Check that every survey variable named in ``study.toml`` is in the survey file.
 
     Parameters
@@ -155,7 +163,7 @@ def check_survey_variables(study) -> None:
         raise StudyConfigError(head + " | ".join(problems))
 
 
-def _survey_variable_problems(study) -> tuple[list[str], Path]:
+def _survey_variable_problems(study: Study) -> tuple[list[str], Path]:
     """One message per unknown survey variable (see :func:`check_survey_variables`), and the survey path."""
     cfg = study.config.survey
     path = study.resolve(cfg.path) if cfg.path else study.root
@@ -183,7 +191,7 @@ def _survey_variable_problems(study) -> tuple[list[str], Path]:
     return problems, path
 
 
-def check_construct_codes(study, codebook=None) -> None:
+def check_construct_codes(study: Study, codebook: Codebook | None = None) -> None:
     """Check that every code id and topic number named in ``[[constructs]]`` can exist.
 
     Parameters
@@ -215,7 +223,7 @@ def check_construct_codes(study, codebook=None) -> None:
         raise StudyConfigError(head + " | ".join(problems) + tail)
 
 
-def _construct_problems(study, codebook=None) -> tuple[list[str], bool]:
+def _construct_problems(study: Study, codebook: Codebook | None = None) -> tuple[list[str], bool]:
     """One message per unknown code id or impossible topic (see :func:`check_construct_codes`),
     and whether any code id is unknown."""
     from qualquant.coding.codebook import read_codebook, unknown_code_ids
@@ -240,7 +248,7 @@ def _construct_problems(study, codebook=None) -> tuple[list[str], bool]:
             where = f"{study.path.name}, line {line}" if line else study.path.name
             return f"{where}: [[constructs]] #{i + 1} ({c.id}) {key}"  # noqa: B023 - called in this iteration
 
-        if c.codes:
+        if c.codes and codebook is not None:  # read above whenever a construct names codes
             unknown = unknown_code_ids(c.codes, codebook, where=at("codes"))
             unknown_codes = unknown_codes or bool(unknown)
             problems.extend(unknown)
@@ -280,7 +288,7 @@ class StudyProblem:
     message: str
 
 
-def check_study(study) -> list[StudyProblem]:
+def check_study(study: Study) -> list[StudyProblem]:
     """Every problem of a study that can be found without running it, all at once.
 
     Parameters
