@@ -251,3 +251,51 @@ def test_construct_codes_and_topics_are_all_checked_in_one_error(tmp_path):
     with pytest.raises(StudyConfigError, match=r"\(a\) topics names topic\(s\) 1, but \[topics\] enabled = false"):
         check_construct_codes(read_study(off))
     check_construct_codes(read_study(DEMO / "study.toml"))  # the demo study names only existing codes
+
+
+# ---------------------------------------------------------------- encodings and id columns (issue 13)
+
+
+def test_encoding_names_and_id_columns_are_checked_on_load(tmp_path):
+    text = (
+        '[corpus]\nencoding = "cp-1252"\ncase_column = ""\n\n'
+        '[[corpus.encodings]]\npath = "transcripts/old"\nencoding = "koi-8"\n'
+    )
+    with pytest.raises(StudyConfigError) as info:
+        read_study(_write(tmp_path, text))
+    message = str(info.value)
+    assert message.startswith("3 problems in study.toml: ")
+    assert "line 2: corpus.encoding: unknown text encoding 'cp-1252'" in message
+    assert "line 3: corpus.case_column: case_column names the case id column of the cases table" in message
+    assert "unknown text encoding 'koi-8'" in message
+
+
+def test_encodings_and_id_columns_have_defaults_and_read_as_written(tmp_path):
+    study = read_study(_write(tmp_path, "[study]\ntitle = 'T'\n"))
+    corpus, survey, linkage = study.config.corpus, study.config.survey, study.config.linkage
+    assert (corpus.encoding, corpus.encodings, corpus.case_column, corpus.transcript_column) == ("", [], "case_id", "")
+    assert (survey.case_column, linkage.case_column) == ("case_id", "case_id")
+    text = (
+        '[corpus]\nencoding = "CP1251"\ncase_column = "interview"\n\n'
+        '[[corpus.encodings]]\npath = "transcripts/old/*.txt"\nencoding = "KOI8-R"\n\n'
+        '[survey]\ncase_column = "resp_id"\n'
+    )
+    study = read_study(_write(tmp_path, text))
+    assert study.config.corpus.encoding == "CP1251" and study.config.corpus.encodings[0].encoding == "KOI8-R"
+    (tmp_path / "transcripts" / "old").mkdir(parents=True)
+    paths = [tmp_path / "transcripts" / "a.txt", tmp_path / "transcripts" / "old" / "b.txt"]
+    encoding = study.encoding_of(paths)
+    assert [encoding(p) for p in paths] == ["CP1251", "KOI8-R"]
+
+
+def test_check_takes_the_survey_as_the_questionnaire(tmp_path):
+    from qualquant.pipelines.study import check_study
+
+    study = read_study(
+        _write(
+            tmp_path, '[linkage]\nquestionnaire = "survey"\n\n[survey]\npath = "answers.csv"\ncase_column = "resp_id"\n'
+        )
+    )
+    messages = [p.message for p in check_study(study)]
+    assert not any("[linkage] questionnaire" in m for m in messages)
+    assert any("[survey] path" in m for m in messages)  # the survey file itself is missing

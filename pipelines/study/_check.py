@@ -329,7 +329,8 @@ def check_study(study: Study) -> list[StudyProblem]:
         ("[codebook] path", cfg.codebook.path),
         ("[survey] path", cfg.survey.path),
         ("[survey] codebook", cfg.survey.codebook),
-        ("[linkage] questionnaire", cfg.linkage.questionnaire),
+        # "survey": the [survey] file, checked above
+        ("[linkage] questionnaire", "" if cfg.linkage.questionnaire == "survey" else cfg.linkage.questionnaire),
     ]
     for key, value in files:
         if value and not study.resolve(value).exists():
