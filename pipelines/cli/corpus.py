@@ -89,8 +89,6 @@ def ingest_corpus(
     OutputWriteError
         ``out`` or the mapping cannot be written.
     """
-    if names is not None and mapping_out is None:
-        mapping_out = default_mapping_path(out)
     case_table = corpus.read_cases(cases, id_column=case_id_column) if cases is not None else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", CorpusWarning)
@@ -119,7 +117,7 @@ def ingest_corpus(
     mapping = mapping_path = segments_path = None
     if names is not None:
         result, mapping = corpus.anonymize(result, names=names)
-        mapping_path = corpus.write_mapping(mapping, mapping_out)
+        mapping_path = corpus.write_mapping(mapping, default_mapping_path(out) if mapping_out is None else mapping_out)
     if out is not None:
         segments_path = write_table(result.segments_frame(), out)
     return IngestResult(result, mapping, segments_path, mapping_path)
@@ -301,7 +299,7 @@ def ingest_cmd(
         out=out,
     )
     print_corpus_summary(result.corpus)
-    if result.mapping_path is not None:
+    if result.mapping_path is not None and result.mapping is not None:
         console.print(
             f"Pseudonymised {len(result.mapping)} original forms; mapping (keep it private): {result.mapping_path}",
             highlight=False,
