@@ -361,7 +361,10 @@ def test_undeclared_detection_is_unchanged_for_unambiguous_files(tmp_path):
 
 
 def test_declared_encoding_is_ignored_for_docx_and_used_for_subtitles(tmp_path):
-    srt = "1\n00:00:01,000 --> 00:00:02,000\nИнтервьюер: Как дела?\n\n2\n00:00:03,000 --> 00:00:04,000\nРеспондент: Хорошо.\n"
+    srt = (
+        "1\n00:00:01,000 --> 00:00:02,000\nИнтервьюер: Как дела?\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\nРеспондент: Хорошо.\n"
+    )
     path = _write(tmp_path, "INT06.srt", srt.encode("koi8-r"))
     t = read_transcript(path, encoding="koi8-r")
     assert t.encoding == "koi8-r"
