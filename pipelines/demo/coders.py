@@ -45,10 +45,15 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qualquant import pipelines
 from qualquant.corpus.anonymize import PLACEHOLDER_RE
 from qualquant.errors import QualquantError
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Transcript
 
 __all__ = [
     "CodingPlan",
@@ -125,7 +130,7 @@ def _where(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
 
 
-def read_plan(path: str | os.PathLike[str], codebook) -> CodingPlan:
+def read_plan(path: str | os.PathLike[str], codebook: Codebook) -> CodingPlan:
     """Read one coding plan file.
 
     Parameters
@@ -191,7 +196,7 @@ def read_plan(path: str | os.PathLike[str], codebook) -> CodingPlan:
 
 
 def read_plans(
-    codebook, *, directory: str | os.PathLike[str] = PLAN_DIR, transcript_ids: Sequence[str] | None = None
+    codebook: Codebook, *, directory: str | os.PathLike[str] = PLAN_DIR, transcript_ids: Sequence[str] | None = None
 ) -> dict[str, CodingPlan]:
     """Read the coding plans of a directory (``*.toml``), by transcript id."""
     directory = Path(directory)
@@ -212,7 +217,7 @@ def read_plans(
     return plans
 
 
-def _locate(planned: PlannedSpan, transcript) -> DemoSpan:
+def _locate(planned: PlannedSpan, transcript: Transcript) -> DemoSpan:
     hits = []
     for segment in transcript.segments:
         if segment.role != "participant":
@@ -233,7 +238,7 @@ def _locate(planned: PlannedSpan, transcript) -> DemoSpan:
     return DemoSpan(transcript.id, segment.segment_id, start, start + len(planned.quote), planned.codes, planned.where)
 
 
-def coder_a_spans(plan: CodingPlan, transcript) -> list[DemoSpan]:
+def coder_a_spans(plan: CodingPlan, transcript: Transcript) -> list[DemoSpan]:
     """Coder A's spans: the plan's quotes located in the (pseudonymised) transcript."""
     if plan.transcript_id != transcript.id:
         raise CodingPlanError(f"{_where(plan.path)} plans {plan.transcript_id}, not {transcript.id}.")
@@ -296,9 +301,9 @@ def _new_bounds(rng: random.Random, text: str, start: int, end: int) -> tuple[in
                 s = before[-1]
         return s, e
     if move == "more_words":
-        after = [w for w in words if w[0] >= end]
-        if after:
-            return start, after[min(len(after), rng.randint(1, 3)) - 1][1]
+        later = [w for w in words if w[0] >= end]
+        if later:
+            return start, later[min(len(later), rng.randint(1, 3)) - 1][1]
         return start, end
     if move == "first_sentence":
         first = next(((a, b) for a, b in sentences if a <= start < b), None)
@@ -312,7 +317,7 @@ def _new_bounds(rng: random.Random, text: str, start: int, end: int) -> tuple[in
     return start, end
 
 
-def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[DemoSpan]:
+def coder_b_spans(plan: CodingPlan, transcript: Transcript, *, seed: int = SEED) -> list[DemoSpan]:
     """Coder B's second reading of a transcript, derived from A's plan (see the module docstring).
 
     Parameters
@@ -357,13 +362,15 @@ def coder_b_spans(plan: CodingPlan, transcript, *, seed: int = SEED) -> list[Dem
 
 
 # ------------------------------------------------------- Label Studio results
-def label_controls(codebook) -> dict[str, tuple[str, str]]:
+def label_controls(codebook: Codebook) -> dict[str, tuple[str, str]]:
     """Code id -> (``from_name``, ``to_name``) as the codebook's labeling config declares them."""
     root = ET.fromstring(codebook.to_labelstudio_config())
     controls: dict[str, tuple[str, str]] = {}
     for labels in root.iter("Labels"):
         for label in labels.iter("Label"):
-            controls[label.get("value")] = (labels.get("name"), labels.get("toName"))
+            value, from_name, to_name = label.get("value"), labels.get("name"), labels.get("toName")
+            if value is not None and from_name is not None and to_name is not None:  # always, in our config
+                controls[value] = (from_name, to_name)
     missing = [c for c in codebook.code_ids if c not in controls]
     if missing:
         raise CodingPlanError(f"The codebook's labeling config has no <Label> for {', '.join(missing)}.")

@@ -44,6 +44,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from qualquant import pipelines
 from qualquant.errors import QualquantError
@@ -62,6 +63,11 @@ from qualquant.pipelines.demo.coders import (
     read_plans,
     to_results,
 )
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.coding.labelstudio import ExportReadResult, LabelStudioClient
+    from qualquant.corpus import Corpus
 
 __all__ = [
     "CodingPlan",
@@ -115,7 +121,7 @@ class RoundTripResult:
     """
 
     raw: bytes
-    export: object
+    export: ExportReadResult
     sent: dict[str, list[DemoSpan]]
     project_id: int
     users: dict[str, int]
@@ -124,7 +130,7 @@ class RoundTripResult:
 
 
 # ------------------------------------------------------------------ the corpus
-def demo_corpus(transcript_ids: Sequence[str] | None = None):
+def demo_corpus(transcript_ids: Sequence[str] | None = None) -> Corpus:
     """The pseudonymised demo corpus (all transcripts, or those listed).
 
     The whole corpus is pseudonymised first, so a transcript reads the same
@@ -145,13 +151,13 @@ def demo_corpus(transcript_ids: Sequence[str] | None = None):
 
 # ------------------------------------------------------------------ round trip
 def round_trip(
-    client,
+    client: LabelStudioClient,
     *,
-    corpus,
-    codebook,
+    corpus: Corpus,
+    codebook: Codebook,
     plans: Mapping[str, CodingPlan],
     users: Mapping[str, int],
-    coder_clients: Mapping[str, object] | None = None,
+    coder_clients: Mapping[str, LabelStudioClient] | None = None,
     project_title: str = PROJECT_TITLE,
     seed: int = SEED,
 ) -> RoundTripResult:
@@ -193,7 +199,7 @@ def round_trip(
     if missing:
         raise CodingPlanError(f"No coding plan for {', '.join(missing)}.")
     controls = label_controls(codebook)
-    sent = {"coder_a": [], "coder_b": []}
+    sent: dict[str, list[DemoSpan]] = {"coder_a": [], "coder_b": []}
     per_task: dict[str, dict[str, list[DemoSpan]]] = {}
     for transcript in corpus:
         plan = plans[transcript.id]
@@ -237,7 +243,7 @@ def round_trip(
     return RoundTripResult(raw, export, sent, project_id, dict(users), client.users(), timings)
 
 
-def _write_json_atomic(data, path: Path) -> Path:
+def _write_json_atomic(data: Any, path: Path) -> Path:
     return atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
@@ -267,7 +273,9 @@ def write_export(raw: bytes, path: str | os.PathLike[str], *, users: Mapping[int
     return path
 
 
-def read_demo_export(path: str | os.PathLike[str] = EXPORT_PATH, *, corpus=None, codebook=None):
+def read_demo_export(
+    path: str | os.PathLike[str] = EXPORT_PATH, *, corpus: Corpus | None = None, codebook: Codebook | None = None
+) -> ExportReadResult:
     """Read the shipped demo export with coders named ``coder_a`` and ``coder_b``.
 
     Parameters
