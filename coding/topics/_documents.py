@@ -24,11 +24,17 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
+
+    from qualquant.corpus import Corpus, Transcript
 
 __all__ = [
     "DOCUMENT_COLUMNS",
@@ -100,15 +106,15 @@ class ArrayBow:
             for a, b in zip(bounds[first:last], bounds[first + 1 : last + 1]):
                 yield list(zip(ids[a - base : b - base], counts[a - base : b - base]))
 
-    def subset(self, rows: Sequence[int]) -> ArrayBow:
+    def subset(self, rows: Sequence[int] | np.ndarray) -> ArrayBow:
         """Return the documents ``rows`` (in that order; repeats allowed, as in a bootstrap)."""
-        rows = np.asarray(rows, dtype=np.int64)
-        lengths = self.indptr[rows + 1] - self.indptr[rows]
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        index = np.asarray(rows, dtype=np.int64)
+        lengths = self.indptr[index + 1] - self.indptr[index]
+        indptr = np.zeros(len(index) + 1, dtype=np.int64)
         np.cumsum(lengths, out=indptr[1:])
         take = (
-            np.concatenate([np.arange(self.indptr[r], self.indptr[r + 1]) for r in rows])
-            if len(rows)
+            np.concatenate([np.arange(self.indptr[r], self.indptr[r + 1]) for r in index])
+            if len(index)
             else np.zeros(0, dtype=np.int64)
         )
         return ArrayBow(indptr, self.ids[take], self.counts[take])
@@ -164,7 +170,7 @@ class PreparedDocuments:
         The document unit.
     """
 
-    dictionary: object
+    dictionary: Dictionary
     bow: ArrayBow
     texts: ArrayTexts
     documents: pd.DataFrame
@@ -183,7 +189,7 @@ class _Doc:
     segment_id: str | None
     case_id: str | None
     text: str | None
-    lemmas: Sequence[str]
+    lemmas: Iterable[str]
     tokens: Sequence[str] | None
 
 
@@ -236,7 +242,7 @@ def documents_from_texts(
     return frame
 
 
-def _iter_corpus(corpus, unit: str, roles: Sequence[str], window: int) -> Iterator[_Doc]:
+def _iter_corpus(corpus: Iterable[Transcript], unit: str, roles: Sequence[str], window: int) -> Iterator[_Doc]:
     from qualquant.corpus.nlp import segment_lemmas
 
     for transcript in corpus:
@@ -274,7 +280,7 @@ def _iter_frame(frame: pd.DataFrame) -> Iterator[_Doc]:
         )
     n = len(frame)
 
-    def column(name: str, default=None):
+    def column(name: str, default: object = None) -> list[Any]:
         return frame[name].tolist() if name in frame.columns else [default] * n
 
     seg = column("segment_id")
@@ -306,7 +312,7 @@ def _iter_frame(frame: pd.DataFrame) -> Iterator[_Doc]:
         )
 
 
-def _iter_lists(docs: Iterable) -> Iterator[_Doc]:
+def _iter_lists(docs: Iterable[Any]) -> Iterator[_Doc]:
     for i, doc in enumerate(docs):
         if isinstance(doc, str) or not isinstance(doc, Iterable):
             raise TopicModelError(
@@ -318,7 +324,7 @@ def _iter_lists(docs: Iterable) -> Iterator[_Doc]:
 
 
 def prepare_documents(
-    docs,
+    docs: Corpus | pd.DataFrame | Iterable[Any],
     *,
     unit: str = "segment",
     roles: Sequence[str] = ("participant",),
@@ -393,7 +399,7 @@ def prepare_documents(
             aligned = tokens is not None and not isinstance(tokens, str) and len(tokens) == len(lemmas)
             keep = [i for i, w in enumerate(lemmas) if w not in stops]
             lemmas = [lemmas[i] for i in keep]
-            tokens = [tokens[i] for i in keep] if aligned else None
+            tokens = [tokens[i] for i in keep] if aligned and tokens is not None else None
         builder.add(lemmas)
         if keep_texts:
             seq_chunks.append(
@@ -425,13 +431,13 @@ def prepare_documents(
     bow_lengths = []
     bow_tokens = np.zeros(len(meta), dtype=np.int64)
     for i in range(len(meta)):
-        doc = bow[i]
-        if not doc:
+        bag = bow[i]
+        if not bag:
             continue
-        counts = np.fromiter((c for _, c in doc), dtype=np.int32, count=len(doc))
+        counts = np.fromiter((c for _, c in bag), dtype=np.int32, count=len(bag))
         bow_tokens[i] = int(counts.sum())
-        bow_lengths.append(len(doc))
-        bow_ids.append(np.fromiter((t for t, _ in doc), dtype=np.int32, count=len(doc)))
+        bow_lengths.append(len(bag))
+        bow_ids.append(np.fromiter((t for t, _ in bag), dtype=np.int32, count=len(bag)))
         bow_counts.append(counts)
     del bow, builder
     if not keep_texts:

@@ -40,6 +40,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,12 @@ from qualquant.coding.topics._documents import (
 )
 from qualquant.coding.topics._select import SelectionResult, search_n_topics
 from qualquant.io import atomic_write_dir
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
+
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 __all__ = ["NotFittedError", "TOPICS_COLUMNS", "TopicModel", "select_n_topics"]
 
@@ -128,8 +135,8 @@ class TopicModel:
         *,
         passes: int = 10,
         iterations: int = 200,
-        alpha="symmetric",
-        eta=None,
+        alpha: str | float | Sequence[float] | np.ndarray = "symmetric",
+        eta: str | float | Sequence[float] | np.ndarray | None = None,
         random_state: int = 0,
         workers: int = 1,
         unit: str = "segment",
@@ -138,7 +145,7 @@ class TopicModel:
         no_below: int = 2,
         no_above: float = 0.5,
         stop_words: Sequence[str] = (),
-        seed_words=None,
+        seed_words: Mapping[str, Iterable[str]] | Codebook | None = None,
         seed_weight: float = 5.0,
         coherence: str | None = "c_v",
         topn: int = 10,
@@ -213,7 +220,12 @@ class TopicModel:
 
     # --------------------------------------------------------------------- fit
     def select_n_topics(
-        self, docs, k_range: Iterable[int], *, seeds: Sequence[int] | None = None, rule: str = "max"
+        self,
+        docs: Corpus | pd.DataFrame | Iterable[Any],
+        k_range: Iterable[int],
+        *,
+        seeds: Sequence[int] | None = None,
+        rule: str = "max",
     ) -> SelectionResult:
         """Fit each K in ``k_range`` with this model's other settings and choose K by coherence.
 
@@ -261,7 +273,7 @@ class TopicModel:
             rule=rule,
         )
 
-    def fit(self, docs) -> TopicModel:
+    def fit(self, docs: Corpus | pd.DataFrame | Iterable[Any]) -> TopicModel:
         """Fit the model.
 
         Parameters
@@ -307,14 +319,22 @@ class TopicModel:
             )
         return out
 
-    def _eta(self, dictionary) -> tuple[object, pd.DataFrame, list[str]]:
+    def _base_eta(self) -> float:
+        """The topic-word prior under the seed words: ``eta`` (a number), or 1/K without one."""
+        if self.eta is None:
+            return 1.0 / int(self.n_topics)
+        if isinstance(self.eta, (int, float, np.number)):
+            return float(self.eta)
+        raise TopicModelError("With seed_words, eta must be None or a number (the base prior value).")
+
+    def _eta(self, dictionary: Dictionary) -> tuple[Any, pd.DataFrame, list[str]]:
         k = int(self.n_topics)
         labels = [""] * k
         report = pd.DataFrame(columns=["code", "topic", "word", "in_vocabulary"])
         seeds = self._seeds()
         if not seeds:
             return self.eta, report, labels
-        base = 1.0 / k if self.eta is None else float(self.eta)
+        base = self._base_eta()
         eta = np.full((k, len(dictionary)), base, dtype=np.float64)
         rows = []
         for topic, (code, words) in enumerate(seeds.items()):
@@ -327,7 +347,15 @@ class TopicModel:
         report = pd.DataFrame(rows, columns=["code", "topic", "word", "in_vocabulary"])
         return eta, report, labels
 
-    def _train(self, bow: ArrayBow, dictionary, *, random_state: int, eta, seed_init=None):
+    def _train(
+        self,
+        bow: ArrayBow,
+        dictionary: Dictionary,
+        *,
+        random_state: int,
+        eta: Any,
+        seed_init: np.ndarray | None = None,
+    ) -> Any:  # a gensim LdaModel
         from gensim.matutils import dirichlet_expectation
         from gensim.models import LdaModel, LdaMulticore
 
@@ -362,8 +390,7 @@ class TopicModel:
         eta, report, labels = self._eta(prepared.dictionary)
         seed_init = None
         if isinstance(eta, np.ndarray) and any(labels):
-            base = 1.0 / int(self.n_topics) if self.eta is None else float(self.eta)
-            seed_init = eta - base  # seed_weight at each seed word of its own topic, 0 elsewhere
+            seed_init = eta - self._base_eta()  # seed_weight at each seed word of its own topic, 0 elsewhere
         model = self._train(
             prepared.bow, prepared.dictionary, random_state=self.random_state, eta=eta, seed_init=seed_init
         )
@@ -392,7 +419,7 @@ class TopicModel:
         self.coherence_ = float(np.mean(self.topic_coherence_))
 
     # ----------------------------------------------------------------- outputs
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> NoReturn:
         # only reached when normal lookup fails: a learned attribute before fit
         if name.endswith("_") and not name.startswith("__"):
             raise NotFittedError(
@@ -555,16 +582,16 @@ class TopicModel:
         )
         prepared = self._prepared
         if rows is not None:
-            rows = np.asarray(rows, dtype=np.int64)
+            index = np.asarray(rows, dtype=np.int64)
             texts = prepared.texts
-            lengths = texts.indptr[rows + 1] - texts.indptr[rows]
-            indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+            lengths = texts.indptr[index + 1] - texts.indptr[index]
+            indptr = np.zeros(len(index) + 1, dtype=np.int64)
             np.cumsum(lengths, out=indptr[1:])
-            take = np.concatenate([np.arange(texts.indptr[r], texts.indptr[r + 1]) for r in rows])
-            docs = prepared.documents.iloc[rows].reset_index(drop=True)
+            take = np.concatenate([np.arange(texts.indptr[r], texts.indptr[r + 1]) for r in index])
+            docs = prepared.documents.iloc[index].reset_index(drop=True)
             prepared = PreparedDocuments(
                 prepared.dictionary,
-                prepared.bow.subset(rows),
+                prepared.bow.subset(index),
                 ArrayTexts(indptr, texts.ids[take], texts.id2token),
                 docs,
                 prepared.dropped,
@@ -676,13 +703,13 @@ class TopicModel:
 
 
 def select_n_topics(
-    docs,
+    docs: Corpus | pd.DataFrame | Iterable[Any],
     k_range: Iterable[int],
     *,
     seeds: Sequence[int] = (0, 1, 2),
     coherence: str = "c_v",
     rule: str = "max",
-    **params,
+    **params: Any,
 ) -> SelectionResult:
     """Choose the number of topics by coherence over several seeds.
 
@@ -720,7 +747,7 @@ def select_n_topics(
     )
 
 
-def infer_gamma(model, bow: Iterable, chunksize: int = 2000) -> np.ndarray:
+def infer_gamma(model: Any, bow: Iterable[Any], chunksize: int = 2000) -> np.ndarray:
     """Variational Dirichlet parameters of each document's topic proportions."""
     out = []
     chunk: list = []
