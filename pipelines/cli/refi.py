@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -32,6 +33,12 @@ from qualquant.pipelines.cli._inputs import (
     users_for,
 )
 from qualquant.pipelines.errors import PipelineError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 app = make_app("REFI-QDA exchange (.qdpx projects, .qdc codebooks) with NVivo, ATLAS.ti and MAXQDA.")
 
@@ -54,7 +61,8 @@ def refi_import(
         raise PipelineError(f"{file}: no such file.")
     out_dir = out_dir or file.with_suffix("")
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = read_qdc(file) if suffix == ".qdc" else read_qdpx(file)
+    project = read_qdpx(file) if suffix == ".qdpx" else None
+    result = project if project is not None else read_qdc(file)
     table = Table(title=f"REFI-QDA import: {file.name}" + (f" ({result.origin})" if result.origin else ""))
     table.add_column("item")
     table.add_column("value", justify="right")
@@ -63,8 +71,8 @@ def refi_import(
         path = out_dir / "codebook.toml"
         atomic_write_text(path, codebook_to_toml(result.codebook))
         table.add_row("codebook", str(path))
-    if suffix == ".qdpx":
-        counts = result.counts
+    if project is not None:
+        counts = project.counts
         for key in (
             "n_text_sources",
             "n_sources_missing",
@@ -76,22 +84,22 @@ def refi_import(
             "n_rows",
         ):
             table.add_row(key.removeprefix("n_").replace("_", " "), str(counts[key]))
-        for source in result.sources:
+        for source in project.sources:
             if source.text is not None:
                 atomic_write_text(out_dir / "sources" / f"{source.transcript_id}.txt", source.text)
-        write_table(result.codings, out_dir / "codings.csv")
-        write_table(result.issues, out_dir / "issues.csv")
+        write_table(project.codings, out_dir / "codings.csv")
+        write_table(project.issues, out_dir / "issues.csv")
         table.add_row("codings", str(out_dir / "codings.csv"))
         table.add_row("issues", str(out_dir / "issues.csv"))
     console.print(table)
-    if suffix == ".qdpx":
-        if result.missing_sources:
-            names = ", ".join(s.name for s in result.missing_sources)
+    if project is not None:
+        if project.missing_sources:
+            names = ", ".join(s.name for s in project.missing_sources)
             console.print(
-                f"[yellow]{len(result.missing_sources)} source text(s) are missing from the file: {names}. "
+                f"[yellow]{len(project.missing_sources)} source text(s) are missing from the file: {names}. "
                 "Their codings are listed in issues.csv; re-export the project with its sources.[/yellow]"
             )
-        for source in result.sources:
+        for source in project.sources:
             if source.text is not None:
                 console.print(
                     f"{source.transcript_id}: offsets counted in {source.offset_units} ({source.offset_reason})."
@@ -154,11 +162,15 @@ def refi_export(
     console.print(f"REFI-QDA project: {len(corp)} {kind}sources, {len(cb)} codes, {len(table)} codings -> {out}")
 
 
-def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
+def _read_export(
+    path: Path, corp: Corpus, codebook: Codebook, users: dict[int, str] | None, *, pseudonymised: bool
+) -> pd.DataFrame:
     """Codings of a Label Studio export; stop when tasks do not match the transcripts to export."""
     read = read_codings(path, corp, codebook, users)
     issues = read.issues
-    mismatch = issues[issues["reason"] == "task_text_mismatch"] if len(issues) else issues
+    if issues is None or not len(issues):
+        return read.codings
+    mismatch = issues[issues["reason"] == "task_text_mismatch"]
     if len(mismatch):
         tasks = mismatch["task_id"].nunique()
         advice = (
@@ -171,7 +183,7 @@ def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
             f"{path}: the text of {tasks} task(s) differs from the transcripts "
             f"({len(mismatch)} annotation(s) would be set aside); {advice}."
         )
-    set_aside = issues[issues["action"] == "set_aside"] if len(issues) else issues
+    set_aside = issues[issues["action"] == "set_aside"]
     if len(set_aside):
         console.print(
             f"[yellow]{len(set_aside)} record(s) of the export were set aside and are not exported; "
@@ -180,13 +192,13 @@ def _read_export(path: Path, corp, codebook, users, *, pseudonymised: bool):
     return read.codings
 
 
-def _has_placeholders(corp) -> bool:
+def _has_placeholders(corp: Corpus) -> bool:
     from qualquant.corpus.anonymize import PLACEHOLDER_RE
 
     return any(PLACEHOLDER_RE.search(t.text) for t in corp)
 
 
-def check_not_pseudonymised(codings, corp, path: Path) -> None:
+def check_not_pseudonymised(codings: pd.DataFrame, corp: Corpus, path: Path) -> None:
     """Stop when codings made on pseudonymised text are about to be exported with raw transcripts.
 
     Raises
@@ -215,8 +227,8 @@ def check_not_pseudonymised(codings, corp, path: Path) -> None:
         if transcript.text[start:end] == text:
             continue
         mismatched += 1
-        if example is None and PLACEHOLDER_RE.search(text):
-            example = (row_no, tid, PLACEHOLDER_RE.search(text).group(0))
+        if example is None and (found := PLACEHOLDER_RE.search(text)):
+            example = (row_no, tid, found.group(0))
     if example is not None:
         row_no, tid, placeholder = example
         raise PipelineError(
