@@ -216,3 +216,12 @@ def test_coding_commands_read_the_study_sources(runs):
     result = CliRunner().invoke(app, ["coding", "frequencies", "--study", str(runs["toml"]), "--coder", "coder_c"])
     assert result.exit_code == 0, result.output
     assert "4 record(s) of the study's codings sources were set aside" in " ".join(result.output.split())
+
+
+def test_a_live_pull_reads_the_sources_but_not_the_export_shorthand(runs):
+    study = read_study(runs["toml"])
+    both = [(f.format, f.path.name) for f in study.coding_files()]
+    assert both == [("labelstudio", "demo_export.json"), ("table", "bad.csv")]
+    from qualquant.pipelines.study._sources import source_files
+
+    assert [(f.format, f.path.name) for f in source_files(study, shorthand=False)] == [("table", "bad.csv")]

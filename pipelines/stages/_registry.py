@@ -248,6 +248,9 @@ def stage_codings(ctx: Context) -> None:
                 ctx.path(written.resolve().relative_to(out_dir).as_posix())
         frames.append(pulled.codings)
         issues.append(pulled.issues.assign(file=pulled.parsed.name))
+        read, found = ctx.study.read_codings(corp, codebook, progress=ctx.progress, shorthand=False)
+        frames.extend(read)  # [[coding.sources]] combine with the pulled project
+        issues.extend(found)
     else:
         if not ctx.study.coding_files():
             ctx.warn(

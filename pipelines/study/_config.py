@@ -662,9 +662,17 @@ class Study:
         return source_files(self)
 
     def read_codings(
-        self, corpus: Corpus, codebook: Codebook, *, progress: Callable[[str], None] | None = None
+        self,
+        corpus: Corpus,
+        codebook: Codebook,
+        *,
+        progress: Callable[[str], None] | None = None,
+        shorthand: bool = True,
     ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
         """Read every codings source against ``corpus`` and ``codebook``.
+
+        ``shorthand=False`` leaves out the ``[labelstudio] export`` files (a live
+        pull from the project replaces them; ``[[coding.sources]]`` are still read).
 
         Returns
         -------
@@ -680,7 +688,7 @@ class Study:
         """
         from qualquant.pipelines.study._sources import read_sources
 
-        return read_sources(self, corpus=corpus, codebook=codebook, progress=progress)
+        return read_sources(self, corpus=corpus, codebook=codebook, progress=progress, shorthand=shorthand)
 
     @staticmethod
     def users_path(export: Path) -> Path:
@@ -810,6 +818,14 @@ export = "labelstudio/*.json"  # Label Studio JSON export(s) to read when no url
 [coding]
 consensus = "majority"         # majority | union | intersection (segment x code level)
 group_by = []                  # case attributes for theme frequencies by group
+# Codings from more sources: one [[coding.sources]] table per file or glob, inside the study
+# folder ([labelstudio] export is the shorthand for one Label Studio source; sources combine).
+# [[coding.sources]]
+# format = "table"             # labelstudio | refi (.qdpx from NVivo, ATLAS.ti, MAXQDA) | table (.csv/.xlsx)
+# path = "codings/*.csv"       # table columns: coder, transcript_id, code, start, end (text optional),
+#                              # or coder, segment_id, code
+# codes = ""                   # optional CSV (from,to): code name or id in the source -> codebook id
+# transcripts = ""             # optional CSV (from,to): source name -> transcript id
 
 [topics]
 enabled = true

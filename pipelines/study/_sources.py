@@ -50,12 +50,13 @@ def _expand(study: Study, value: str) -> list[Path]:
     return [q for q in found if q.is_file() and not q.name.endswith(".users.json")]
 
 
-def source_files(study: Study) -> list[SourceFile]:
+def source_files(study: Study, *, shorthand: bool = True) -> list[SourceFile]:
     """Every codings file of the study: the ``[labelstudio] export`` files, then each ``[[coding.sources]]``'s.
 
-    A file named twice (the shorthand and a Label Studio source) is read once.
+    A file named twice (the shorthand and a Label Studio source) is read once. With
+    ``shorthand=False`` (a live pull replaces the export) only ``[[coding.sources]]`` count.
     """
-    out = [SourceFile("labelstudio", p) for p in study.export_paths()]
+    out = [SourceFile("labelstudio", p) for p in study.export_paths()] if shorthand else []
     seen = {(f.format, f.path.resolve()) for f in out}
     for src in study.config.coding.sources:
         codes = study.optional(src.codes)
@@ -80,7 +81,12 @@ def _label(path: Path, root: Path) -> str:
 
 
 def read_sources(
-    study: Study, *, corpus: Corpus, codebook: Codebook, progress: Callable[[str], None] | None = None
+    study: Study,
+    *,
+    corpus: Corpus,
+    codebook: Codebook,
+    progress: Callable[[str], None] | None = None,
+    shorthand: bool = True,
 ) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Read every codings file of ``study``: (codings tables, issues tables with the source ``file``)."""
     from qualquant.coding import read_export
@@ -95,7 +101,7 @@ def read_sources(
         )
     frames: list[pd.DataFrame] = []
     issues: list[pd.DataFrame] = []
-    for src in source_files(study):
+    for src in source_files(study, shorthand=shorthand):
         if progress is not None:
             progress(f"reading {src.path.name}")
         name = _label(src.path, study.root)
