@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics._documents import prepare_documents
+
+if TYPE_CHECKING:
+    from qualquant.coding.topics._model import TopicModel
 
 __all__ = ["SelectionResult", "search_n_topics"]
 
@@ -48,7 +51,7 @@ class SelectionResult:
     best_k: int
     rule: str
     measure: str
-    model: object
+    model: TopicModel
 
     def to_frame(self) -> pd.DataFrame:
         """The per-K summary table."""
@@ -56,8 +59,8 @@ class SelectionResult:
 
 
 def search_n_topics(
-    make: Callable[[int, int], Any],
-    docs,
+    make: Callable[[int, int], TopicModel],
+    docs: Any,
     k_range: Iterable[int],
     *,
     seeds: Sequence[int],

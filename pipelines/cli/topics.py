@@ -20,7 +20,9 @@ need no other input.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -39,6 +41,11 @@ from qualquant.pipelines.cli._inputs import (
     study_codings,
     users_for,
 )
+
+if TYPE_CHECKING:
+    from qualquant.coding.topics import TopicModel
+    from qualquant.corpus import Corpus
+    from qualquant.pipelines.study import Study
 
 app = make_app("Topic models: fit LDA on segments, show topics, compare with codes, effects of covariates.")
 
@@ -63,7 +70,7 @@ def demo_study() -> Path:
     return DEMO_DIR / "study.toml"
 
 
-def _path(value) -> str | None:
+def _path(value: str | os.PathLike[str] | None) -> str | None:
     return str(Path(value).resolve()) if value else None
 
 
@@ -76,7 +83,7 @@ def load_documents(
     language: str | None,
     study: Path | None = None,
     anonymize: Path | None = None,
-):
+) -> tuple[Corpus | pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     """Return ``(docs, covariates, source)`` for the given inputs.
 
     Parameters
@@ -127,7 +134,7 @@ def load_documents(
             raise TopicModelError(f"{path}: column {id_column!r} repeats ids; document ids must be unique.")
         docs = documents_from_texts(frame[text_column].tolist(), language=language or "en", ids=ids)
         covariates = frame.drop(columns=[text_column]).assign(case_id=list(ids)).set_index("case_id")
-        source = {
+        source: dict[str, Any] = {
             "kind": "csv",
             "path": str(path.resolve()),
             "text_column": text_column,
@@ -141,24 +148,24 @@ def load_documents(
 
         study = Path(study) if study is not None else demo_study()
         st = read_study(study)
-    if not paths:
-        if cases is not None or anonymize is not None or language is not None:
-            raise TopicModelError(
-                "--cases, --anonymize and --language go with transcript paths; the study's "
-                "are set in its study.toml ([corpus])."
-            )
-        corp, _ = st.read_corpus()
-        cfg = st.config.corpus
-        source = {
-            "kind": "study",
-            "study": str(study.resolve()),
-            "demo": study.resolve() == demo_study().resolve(),
-            "paths": [str(p) for p in st.transcript_paths()],
-            "cases": _path(st.optional(cfg.cases)),
-            "names": _path(st.optional(cfg.names)),
-            "language": cfg.language or None,
-        }
-        return corp, corp.cases, source
+        if not paths:
+            if cases is not None or anonymize is not None or language is not None:
+                raise TopicModelError(
+                    "--cases, --anonymize and --language go with transcript paths; the study's "
+                    "are set in its study.toml ([corpus])."
+                )
+            corp, _ = st.read_corpus()
+            cfg = st.config.corpus
+            source = {
+                "kind": "study",
+                "study": str(study.resolve()),
+                "demo": study.resolve() == demo_study().resolve(),
+                "paths": [str(p) for p in st.transcript_paths()],
+                "cases": _path(st.optional(cfg.cases)),
+                "names": _path(st.optional(cfg.names)),
+                "language": cfg.language or None,
+            }
+            return corp, corp.cases, source
     if st is not None:
         cfg = st.config.corpus
         cases = cases or _path(st.optional(cfg.cases))
@@ -178,7 +185,7 @@ def load_documents(
     return corp, corp.cases, source
 
 
-def corpus_from_source(source: dict, *, anonymize: Path | None = None):
+def corpus_from_source(source: dict[str, Any], *, anonymize: Path | None = None) -> Corpus | None:
     """Read again the corpus a model was fitted on, as ``source.json`` records it (None for a CSV).
 
     ``anonymize`` pseudonymises a corpus that the model read raw (models fitted
@@ -204,7 +211,7 @@ def corpus_from_source(source: dict, *, anonymize: Path | None = None):
     return corp
 
 
-def _study_settings(study: Path | None, paths: list[str]):
+def _study_settings(study: Path | None, paths: list[str]) -> Study | None:
     """The ``[topics]`` settings, roles and codebook of the study in play (None without one)."""
     if study is None and paths:
         return None
@@ -218,7 +225,7 @@ def _load_source(model_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _load_model(model_dir: Path):
+def _load_model(model_dir: Path) -> TopicModel:
     from qualquant.coding.topics import TopicModel
 
     return TopicModel.load(model_dir)
@@ -294,6 +301,7 @@ def fit(
     cfg = st.config.topics if st is not None else None
     if k is not None and k_range is not None:
         raise TopicModelError("Give exactly one of --k N or --k-range A:B.")
+    k_values: range | None
     if k is None and k_range is None:
         if cfg is None:
             raise TopicModelError("Give exactly one of --k N or --k-range A:B.")
@@ -315,7 +323,7 @@ def fit(
         study=study,
         anonymize=anonymize,
     )
-    params = {
+    params: dict[str, Any] = {
         "passes": passes or (cfg.passes if cfg else 10),
         "unit": unit or (cfg.unit if cfg else "segment"),
         "iterations": iterations or (cfg.iterations if cfg else 200),
@@ -326,7 +334,7 @@ def fit(
     if st is not None:
         params["roles"] = tuple(st.config.corpus.roles)
     measure = coherence or (cfg.coherence if cfg else "c_v")
-    if codebook is None and cfg is not None and cfg.seeded:
+    if codebook is None and st is not None and st.config.topics.seeded:
         codebook = st.resolve(st.config.codebook.path)
     if codebook is not None:
         from qualquant.coding import read_codebook
@@ -340,9 +348,11 @@ def fit(
         console.print(f"Chosen K = {selection.best_k}: {selection.rule}")
         if model.random_state != seed:
             model = TopicModel(selection.best_k, random_state=seed, coherence=measure, **params).fit(docs)
-    else:
+    elif k is not None:
         model = TopicModel(k, random_state=seed, coherence=measure, **params).fit(docs)
         selection = None
+    else:  # not reached: --k, --k-range or the study's k_range was required above
+        raise TopicModelError("Give exactly one of --k N or --k-range A:B.")
     model.save(out)
     source["seed"] = seed
     atomic_write_text(out / "source.json", json.dumps(source, ensure_ascii=False, indent=1))
@@ -514,7 +524,7 @@ def effects(
         covariates = frame.drop(columns=[source["text_column"]]).assign(case_id=list(ids)).set_index("case_id")
     elif source.get("kind") == "study" and source.get("study"):
         corp = corpus_from_source(source)
-        if corp.cases is None:
+        if corp is None or corp.cases is None:
             raise TopicModelError(
                 f"{source['study']}: the study has no cases table ([corpus] cases); pass --cases FILE."
             )
