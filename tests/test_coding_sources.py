@@ -225,3 +225,16 @@ def test_a_live_pull_reads_the_sources_but_not_the_export_shorthand(runs):
     from qualquant.pipelines.study._sources import source_files
 
     assert [(f.format, f.path.name) for f in source_files(study, shorthand=False)] == [("table", "bad.csv")]
+
+
+def test_check_lists_missing_sources_and_codings_that_would_be_set_aside(runs, tmp_path):
+    from qualquant.pipelines.study import check_study
+
+    study = read_study(runs["toml"])  # the export plus the table with four bad rows
+    notes = [p.message for p in check_study(study) if not p.blocking]
+    bad = [m for m in notes if m.startswith("imports/bad.csv:")]
+    assert len(bad) == 4 and any("unknown code" in m for m in bad), notes
+    broken = read_study(_write(tmp_path, _source("table", "nothing/*.csv", 'codes = "map.csv"')))
+    blocking = [p.message for p in check_study(broken) if p.blocking]
+    assert any("matches no file" in m for m in blocking)
+    assert any("codes = 'map.csv': no such file" in m for m in blocking)

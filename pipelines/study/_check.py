@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
     from qualquant.pipelines.study._config import Study, StudyConfig
 
 __all__ = [
@@ -366,7 +367,18 @@ def check_study(study: Study) -> list[StudyProblem]:
             found = [str(exc)]
         for message in found:
             block(message)
-    if not cfg.labelstudio.url and not study.export_paths():
+    from qualquant.pipelines.study._sources import missing_sources
+
+    for n, src in enumerate(cfg.coding.sources, start=1):
+        for key in ("codes", "transcripts"):
+            value = getattr(src, key)
+            if value and not study.resolve(value).is_file():
+                missing.add("[[coding.sources]]")
+                block(f"{name}: [[coding.sources]] #{n} {key} = {value!r}: no such file. Fix the path or add the file.")
+    for path in missing_sources(study):
+        missing.add("[[coding.sources]]")
+        block(f"{name}: [[coding.sources]] path = {path!r} matches no file in the study folder. Fix the path.")
+    if not cfg.labelstudio.url and not study.coding_files():
         note(
             f"{name}: no codings yet: [labelstudio] export = {cfg.labelstudio.export!r} matches no file and no "
             "snapshot was pulled; the run will have no codings. Pull them with "
@@ -384,4 +396,24 @@ def check_study(study: Study) -> list[StudyProblem]:
         else:
             for _, row in corp.reconciliation.iterrows():
                 note(f"{row['kind'].replace('_', ' ')}: {row['message']}")
+            if codebook is not None and "[[coding.sources]]" not in missing and "[corpus] names" not in missing:
+                _codings_problems(study, corp, codebook, note)
     return problems
+
+
+def _codings_problems(study: Study, corp: Corpus, codebook: Codebook, note: Callable[[str], None]) -> None:
+    """One note per codings file and reason a record would be set aside (unknown transcript or code, ...)."""
+    from qualquant.errors import QualquantError
+
+    try:
+        _, issues = study.read_codings(corp, codebook)
+    except QualquantError as exc:
+        note(str(exc))
+        return
+    for table in issues:
+        aside = table[table["action"] == "set_aside"] if len(table) else table
+        for (file, reason), rows in aside.groupby(["file", "reason"], sort=True):
+            note(
+                f"{file}: {len(rows)} coding(s) would be set aside ({reason.replace('_', ' ')}), "
+                f"e.g. {rows['detail'].iloc[0]}"
+            )
