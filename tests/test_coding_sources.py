@@ -238,3 +238,47 @@ def test_check_lists_missing_sources_and_codings_that_would_be_set_aside(runs, t
     blocking = [p.message for p in check_study(broken) if p.blocking]
     assert any("matches no file" in m for m in blocking)
     assert any("codes = 'map.csv': no such file" in m for m in blocking)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    study = read_study(DEMO / "study.toml")
+    corpus, _ = study.read_corpus()
+    return corpus, read_codebook(DEMO / "codebook.toml")
+
+
+def test_xlsx_table_reads_as_the_csv(demo, tmp_path):
+    from qualquant.coding.sources import read_table_codings
+
+    corpus, codebook = demo
+    t = corpus.transcripts[0]
+    seg = t.segments[1]
+    rows = pd.DataFrame([dict(coder="c1", transcript_id=t.id, code=codebook.code_ids[0], start=seg.start, end=seg.end)])
+    rows.to_csv(tmp_path / "c.csv", index=False)
+    rows.to_excel(tmp_path / "c.xlsx", index=False)
+    a = read_table_codings(tmp_path / "c.csv", corpus=corpus, codebook=codebook)
+    b = read_table_codings(tmp_path / "c.xlsx", corpus=corpus, codebook=codebook)
+    assert len(a.codings) == 1 and a.issues.empty
+    pd.testing.assert_frame_equal(a.codings.drop(columns="result_id"), b.codings.drop(columns="result_id"))
+    assert a.codings.loc[0, "text"] == t.text[seg.start : seg.end]
+
+
+def test_codes_match_by_name_or_mapping_and_sources_by_mapping(demo):
+    from qualquant.coding.sources import check_codings, map_codes
+
+    corpus, codebook = demo
+    t = corpus.transcripts[0]
+    seg = t.segments[1]
+    first, second = codebook.codes[0], codebook.codes[1]
+    raw = pd.DataFrame(
+        [
+            dict(coder="n", transcript_id="Interview one", code="by_name", start=seg.start, end=seg.end),
+            dict(coder="n", transcript_id="Interview one", code="by_map", start=seg.start, end=seg.end),
+            dict(coder="n", transcript_id="Interview one", code="unmapped", start=seg.start, end=seg.end),
+        ]
+    )
+    project_names = {"by_name": next(iter(first.names.values())), "by_map": "Something else", "unmapped": "Nope"}
+    mapped = map_codes(raw, project_names, codebook, {"Something else": second.id})
+    got = check_codings(mapped, corpus=corpus, codebook=codebook, transcripts={"Interview one": t.id}, where="p.qdpx")
+    assert sorted(got.codings["code"]) == sorted([first.id, second.id])
+    assert list(got.issues["reason"]) == ["unknown_code"] and "'Nope'" in got.issues.loc[0, "detail"]
