@@ -651,7 +651,7 @@ class Study:
         cfg = self.config.survey
         path = self.optional(cfg.path)
         survey = read_survey(path, codebook=self.optional(cfg.codebook)) if path is not None else None
-        if survey is not None and "case_column" in cfg.model_fields_set:
+        if survey is not None and cfg.case_column != "case_id":  # named, so the survey must have it
             self._require_column(survey.data, cfg.case_column, cfg.path, "[survey] case_column")
         return survey
 
