@@ -39,12 +39,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import CodingError
 from qualquant.io import Column, TableSchema, read_table
+
+if TYPE_CHECKING:
+    import os
+
+    from qualquant.corpus import Transcript
 
 __all__ = [
     "CODINGS_COLUMNS",
@@ -114,7 +120,7 @@ def empty_codings() -> pd.DataFrame:
     return codings_frame([])
 
 
-def read_codings_table(path, *, sheet: str | int = 0, hint: str = "") -> pd.DataFrame:
+def read_codings_table(path: str | os.PathLike[str], *, sheet: str | int = 0, hint: str = "") -> pd.DataFrame:
     """Read a codings table written by qualquant (CSV, XLSX or Parquet) with every column typed.
 
     Parameters
@@ -208,7 +214,7 @@ def codings_frame(spans: Iterable[CodedSpan]) -> pd.DataFrame:
     return df
 
 
-def split_by_segments(transcript, start: int, end: int) -> list[tuple[str, int, int]]:
+def split_by_segments(transcript: Transcript, start: int, end: int) -> list[tuple[str, int, int]]:
     """Cut a transcript span at segment boundaries.
 
     Parameters

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from scipy.stats import fisher_exact
@@ -48,6 +49,10 @@ from qualquant.coding.matrices import (
     unit_segments,
 )
 from qualquant.coding.stats import benjamini_hochberg
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
 
 __all__ = ["COOCCURRENCE_COLUMNS", "cooccurrence"]
 
@@ -83,11 +88,11 @@ def _overlap_counts(rows: pd.DataFrame, code_list: list[str]) -> dict[tuple[str,
 
 def cooccurrence(
     codings: pd.DataFrame,
-    corpus,
+    corpus: Corpus,
     *,
     coder: str | None = None,
     roles: Sequence[str] | None = ("participant",),
-    codebook=None,
+    codebook: Codebook | None = None,
     codes: Sequence[str] | None = None,
     rule: str = "majority",
 ) -> pd.DataFrame:

@@ -7,10 +7,14 @@ choice of the number of topics; re-exported by :mod:`qualquant.coding.topics`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qualquant.coding.errors import TopicModelError
+
+if TYPE_CHECKING:
+    from gensim.corpora import Dictionary
 
 __all__ = ["COHERENCE_MEASURES", "topic_coherence"]
 
@@ -20,10 +24,10 @@ COHERENCE_MEASURES = ("c_v", "u_mass", "c_npmi")
 def topic_coherence(
     topics: Sequence[Sequence[str]],
     texts: Iterable[Sequence[str]],
-    dictionary,
+    dictionary: Dictionary,
     *,
     measure: str = "c_v",
-    corpus: Iterable | None = None,
+    corpus: Iterable[Any] | None = None,
 ) -> np.ndarray:
     """Coherence of each topic (a list of top words) on reference texts.
 

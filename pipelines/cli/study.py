@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,13 +16,16 @@ from qualquant.pipelines.cli._common import console
 from qualquant.pipelines.cli._progress import RichReporter
 from qualquant.pipelines.errors import PipelineError
 
+if TYPE_CHECKING:
+    from qualquant.pipelines.stages import RunResult
+
 __all__ = ["COMMANDS", "DEMO_DIR", "check_command", "init_study", "register", "run_demo", "study_toml"]
 
 #: Commands this module adds (for the README check).
 COMMANDS = ("demo", "init", "run")
 
 
-def _summary(result, elapsed: float) -> None:
+def _summary(result: RunResult, elapsed: float) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -58,7 +62,7 @@ def run_demo(
     token_env: str | None = None,
     force: bool = False,
     show_progress: bool = True,
-):
+) -> RunResult:
     """Run the bundled demo study into ``out`` (see ``pipelines/demo_data/README.md``).
 
     Parameters

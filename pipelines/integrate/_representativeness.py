@@ -109,7 +109,7 @@ def survey_labels(survey: Any, variable: str) -> pd.Series:
         col = col.where(~survey.is_missing(variable))
     labels = survey.meta.value_labels.get(variable, {}) if hasattr(survey, "meta") else {}
 
-    def lab(v):
+    def lab(v: Any) -> Any:
         if pd.isna(v):
             return pd.NA
         if v in labels:
@@ -326,7 +326,7 @@ def _category_order(survey: Any, variable: str, present: Iterable[str]) -> list[
     return [o for o in ordered if o in set(map(str, present))] + rest
 
 
-def _sort_key(value: Any):
+def _sort_key(value: Any) -> tuple[int, float, str]:
     try:
         return (0, float(value), "")
     except (TypeError, ValueError):

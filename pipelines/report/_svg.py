@@ -16,7 +16,7 @@ __all__ = ["bar_chart", "heat_map", "point_range"]
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
-def _e(value) -> str:
+def _e(value: object) -> str:
     return escape(str(value), quote=True)
 
 
