@@ -9,12 +9,14 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from lxml import etree
 
-from qualquant.coding.codebook import Codebook
+from qualquant.coding.codebook import Code, Codebook
 from qualquant.coding.codings import CODINGS_COLUMNS
 from qualquant.coding.errors import RefiError
 from qualquant.coding.refi._codes import codebook_to_toml, id_mark, stable_guid
@@ -22,6 +24,9 @@ from qualquant.coding.refi._read import SIDECAR_NAME
 from qualquant.coding.refi._schema import CODEBOOK_NAMESPACE, PROJECT_NAMESPACE, schema_text
 from qualquant.coding.refi._text import OFFSET_UNITS, utf16_offset
 from qualquant.io import atomic_write, atomic_write_bytes
+
+if TYPE_CHECKING:
+    from qualquant.corpus import Corpus, Transcript
 
 __all__ = ["project_xml", "validate_refi_xml", "write_qdc", "write_qdpx"]
 
@@ -72,7 +77,7 @@ def _xml_safe(value: str) -> str:
     return _XML_INVALID.sub("", value)
 
 
-def _el(parent, tag: str, ns: str, text: str | None = None, **attrs) -> etree._Element:
+def _el(parent: etree._Element, tag: str, ns: str, text: str | None = None, **attrs: object) -> etree._Element:
     el = etree.SubElement(parent, f"{{{ns}}}{tag}")
     for key, value in attrs.items():
         if value is not None:
@@ -86,10 +91,10 @@ def _code_guids(codebook: Codebook) -> dict[str, str]:
     return {code.id: stable_guid("code", code.id) for code in codebook.codes}
 
 
-def _codes_xml(parent, codebook: Codebook, ns: str, guids: dict[str, str]) -> None:
+def _codes_xml(parent: etree._Element, codebook: Codebook, ns: str, guids: dict[str, str]) -> None:
     codes = _el(parent, "Codes", ns)
 
-    def add(container, code) -> None:
+    def add(container: etree._Element, code: Code) -> None:
         el = _el(container, "Code", ns, guid=guids[code.id], name=code.name, isCodable="true", color=code.color)
         description = "\n\n".join(x for x in (code.description, id_mark("id", code.id)) if x)
         _el(el, "Description", ns, description)
@@ -101,7 +106,7 @@ def _codes_xml(parent, codebook: Codebook, ns: str, guids: dict[str, str]) -> No
             add(codes, code)
 
 
-def _sets_xml(parent, codebook: Codebook, ns: str, guids: dict[str, str], *, member_attr: str) -> None:
+def _sets_xml(parent: etree._Element, codebook: Codebook, ns: str, guids: dict[str, str], *, member_attr: str) -> None:
     facets = [f for f in codebook.facets if codebook.codes_in(f.id)]
     if not facets:
         return
@@ -116,7 +121,7 @@ def _sets_xml(parent, codebook: Codebook, ns: str, guids: dict[str, str], *, mem
             _el(el, "MemberCode", ns, **{member_attr: guids[code.id]})
 
 
-def _xml_bytes(root) -> bytes:
+def _xml_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True, standalone=True)
 
 
@@ -159,14 +164,14 @@ def write_qdc(path: str | os.PathLike[str], codebook: Codebook) -> Path:
     return atomic_write_bytes(path, data)
 
 
-def _datetime(value) -> str | None:
+def _datetime(value: Any) -> str | None:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     text = str(value).strip()
     return text if _DATETIME_RE.match(text) else None
 
 
-def _check_codings(codings: pd.DataFrame, corpus, codebook: Codebook) -> pd.DataFrame:
+def _check_codings(codings: pd.DataFrame, corpus: Corpus, codebook: Codebook) -> pd.DataFrame:
     missing = [c for c in ("coder", "transcript_id", "code", "start", "end") if c not in codings.columns]
     if missing:
         raise RefiError(
@@ -202,7 +207,7 @@ def _check_codings(codings: pd.DataFrame, corpus, codebook: Codebook) -> pd.Data
 
 def project_xml(
     *,
-    corpus,
+    corpus: Corpus,
     codebook: Codebook,
     codings: pd.DataFrame,
     offsets: str = "codepoints",
@@ -285,7 +290,7 @@ def project_xml(
     return data, files
 
 
-def _as_guid(value) -> str | None:
+def _as_guid(value: object) -> str | None:
     if isinstance(value, str) and re.fullmatch(r"\{?[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}?", value):
         return value.strip("{}").upper()
     return None
@@ -299,7 +304,7 @@ def _selection_name(text: str, limit: int = 100) -> str:
 def write_qdpx(
     path: str | os.PathLike[str],
     *,
-    corpus,
+    corpus: Corpus | Iterable[Transcript],
     codebook: Codebook,
     codings: pd.DataFrame,
     offsets: str = "codepoints",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,12 @@ from qualquant.coding.errors import TopicModelError
 
 # The shared statistics; re-exported here, where they were first public.
 from qualquant.coding.stats import benjamini_hochberg, mann_whitney
+
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.coding.labelstudio import ExportReadResult, LabelStudioClient
+    from qualquant.coding.topics._model import TopicModel
+    from qualquant.corpus import Corpus
 
 __all__ = [
     "ALIGNMENT_COLUMNS",
@@ -100,7 +107,7 @@ class CompareResult:
         return {int(t): str(c) for t, c in zip(best["topic"], best["code"])}
 
 
-def _segment_of_offsets(codings: pd.DataFrame, corpus) -> pd.Series:
+def _segment_of_offsets(codings: pd.DataFrame, corpus: Corpus | None) -> pd.Series:
     """segment_id for rows without one, from offsets overlapping a segment of the transcript."""
     out = codings["segment_id"].copy()
     missing = out.isna()
@@ -121,9 +128,9 @@ def _segment_of_offsets(codings: pd.DataFrame, corpus) -> pd.Series:
 
 
 def compare_codes(
-    model,
+    model: TopicModel,
     codings: pd.DataFrame,
-    corpus=None,
+    corpus: Corpus | None = None,
     *,
     source: str | None = "human",
     coders: Sequence[str] | None = None,
@@ -278,15 +285,15 @@ def compare_codes(
     return CompareResult(table, best, candidates, candidate_segments, set_aside_frame)
 
 
-def model_version(model) -> str:
+def model_version(model: TopicModel) -> str:
     """The ``model_version`` string naming a fitted topic model: ``qualquant-lda-k<K>-seed<S>-<unit>``."""
     return f"qualquant-lda-k{int(model.n_topics)}-seed{int(model.random_state)}-{model.unit}"
 
 
 def to_labelstudio_predictions(
-    model,
-    corpus,
-    codebook,
+    model: TopicModel,
+    corpus: Corpus,
+    codebook: Codebook,
     *,
     threshold: float = 0.5,
     topic_codes: Mapping[int, str] | CompareResult | None = None,
@@ -395,7 +402,7 @@ def to_labelstudio_predictions(
     return out
 
 
-def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
+def push_predictions(client: LabelStudioClient, project: int | str, predictions: Sequence[dict]) -> list[int]:
     """Create the predictions on a Label Studio server; return the prediction ids.
 
     Tasks are found by their data (``unit`` with ``transcript_id`` or ``segment_id``,
@@ -436,7 +443,13 @@ def push_predictions(client, project, predictions: Sequence[dict]) -> list[int]:
     return ids
 
 
-def pull_predictions(client, project, *, codebook=None, corpus=None):
+def pull_predictions(
+    client: LabelStudioClient,
+    project: int | str,
+    *,
+    codebook: Codebook | None = None,
+    corpus: Corpus | None = None,
+) -> ExportReadResult:
     """Read a project's predictions back as validated codings (``source="prediction"``), without a snapshot.
 
     :meth:`qualquant.coding.labelstudio.LabelStudioClient.pull` now returns predictions
