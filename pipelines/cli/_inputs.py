@@ -150,7 +150,9 @@ class CodingsRead:
     issues: pd.DataFrame | None
 
 
-def read_codings(path: Path, corpus, codebook, users: dict[int, str] | None = None) -> CodingsRead:
+def read_codings(
+    path: Path, corpus: Corpus | None, codebook: Codebook | None, users: dict[int, str] | None = None
+) -> CodingsRead:
     """Read a codings table as it is, or a Label Studio export validated against ``corpus``.
 
     Callers decide what to say about the export's issues (records set aside or

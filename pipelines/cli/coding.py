@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -28,6 +29,13 @@ from qualquant.pipelines.cli._inputs import (
     resolve_inputs,
     users_for,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from qualquant.coding.labelstudio import ExportReadResult, LabelStudioClient
+    from qualquant.corpus import Corpus
+    from qualquant.pipelines.study import Study
 
 codebook_app = make_app("Codebooks: show them, export the coders' manual, generate the Label Studio config.")
 labelstudio_app = make_app("Label Studio round trip: push transcripts as tasks, pull validated codings, status.")
@@ -56,7 +64,7 @@ _ISSUES_OUT = typer.Option(None, "--issues-out", help="Write the reconciliation 
 _PSEUDONYMOUS = typer.Option(False, "--pseudonymous", help="Name coders coder_1, coder_2, ...")
 
 
-def _client(url: str | None, token_env: str | None, study=None):
+def _client(url: str | None, token_env: str | None, study: Study | None = None) -> LabelStudioClient:
     from qualquant.coding.labelstudio import LabelStudioClient
 
     section = study.config.labelstudio if study is not None else None
@@ -65,7 +73,7 @@ def _client(url: str | None, token_env: str | None, study=None):
     return LabelStudioClient(url or DEFAULT_URL, token_env=token_env)
 
 
-def _study(study: Path | None):
+def _study(study: Path | None) -> Study | None:
     """The study file's settings, or None without --study."""
     if study is None:
         return None
@@ -74,7 +82,7 @@ def _study(study: Path | None):
     return read_study(study)
 
 
-def _project(project: str | None, study) -> str:
+def _project(project: str | None, study: Study | None) -> str:
     """--project, else the study's [labelstudio] project."""
     from qualquant.pipelines.errors import PipelineError
 
@@ -86,20 +94,22 @@ def _project(project: str | None, study) -> str:
     raise PipelineError(f"Which Label Studio project? Give --project TITLE{where}.")
 
 
-def _read_corpus(paths: list[str] | None, cases: Path | None, anonymize: Path | None = None, study: Path | None = None):
+def _read_corpus(
+    paths: list[str] | None, cases: Path | None, anonymize: Path | None = None, study: Path | None = None
+) -> Corpus | None:
     from qualquant.pipelines.cli._inputs import resolve_inputs
 
     return resolve_inputs(study=study, corpus_paths=paths, cases=cases, anonymize=anonymize).corpus
 
 
-def _write(df, path: Path, what: str) -> None:
+def _write(df: pd.DataFrame, path: Path, what: str) -> None:
     from qualquant.io import write_table
 
     write_table(df, path)
     console.print(f"{what}: {len(df)} rows -> {path}")
 
 
-def _print_export_summary(result) -> None:
+def _print_export_summary(result: ExportReadResult) -> None:
     counts = result.counts
     table = Table(title=f"Label Studio export ({result.format})")
     table.add_column("item")
@@ -225,6 +235,8 @@ def labelstudio_push(
     inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     if inputs.codebook is None:
         raise PipelineError("Give --codebook FILE (or --study study.toml): the project is made from the codebook.")
+    if inputs.corpus is None:
+        raise PipelineError("Give the transcripts to push, or --study study.toml to push the study's.")
     unit = unit or (st.config.labelstudio.unit if st is not None else "transcript")
     client = _client(url, token_env, st)
     project_id = int(project) if project.isdigit() else client.ensure_project(project, inputs.codebook)
@@ -274,7 +286,7 @@ def labelstudio_pull(
         _write(pulled.issues, issues_out, "Reconciliation")
 
 
-def pull_snapshot_dir(snapshots: Path | None, study) -> Path:
+def pull_snapshot_dir(snapshots: Path | None, study: Study | None) -> Path:
     """Where ``labelstudio pull`` writes: --snapshots, else the study's snapshot folder (the one
     ``qualquant run`` reads, :meth:`qualquant.pipelines.study.Study.snapshot_dir`), else ./labelstudio-snapshots."""
     if snapshots is not None:

@@ -16,6 +16,7 @@ Tables are shown rounded; files written with ``--out`` keep full precision.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import typer
@@ -34,6 +35,10 @@ from qualquant.pipelines.cli._inputs import (
 )
 from qualquant.pipelines.errors import PipelineError
 
+if TYPE_CHECKING:
+    from qualquant.coding.codebook import Codebook
+    from qualquant.corpus import Corpus
+
 __all__ = ["read_codings_input", "register"]
 
 _CODINGS_ARG = typer.Argument(
@@ -41,7 +46,9 @@ _CODINGS_ARG = typer.Argument(
 )
 
 
-def read_codings_input(path: Path, corpus, codebook, users: dict[int, str] | None = None):
+def read_codings_input(
+    path: Path, corpus: Corpus | None, codebook: Codebook | None, users: dict[int, str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Read CODINGS for the analysis commands (see :func:`qualquant.pipelines.cli._inputs.read_codings`).
 
     Returns
@@ -73,7 +80,7 @@ def _inputs(
     anonymize: Path | None = None,
     study: Path | None = None,
     users: Path | None = None,
-):
+) -> tuple[Corpus, Codebook | None, pd.DataFrame, pd.DataFrame | None]:
     inputs = resolve_inputs(study=study, corpus_paths=corpus_paths, cases=cases, anonymize=anonymize, codebook=codebook)
     if inputs.corpus is None:
         raise PipelineError(
@@ -147,7 +154,7 @@ _CODES = typer.Option(
 )
 
 
-def _selected_codes(codes: list[str] | None, codebook, table: pd.DataFrame) -> list[str] | None:
+def _selected_codes(codes: list[str] | None, codebook: Codebook | None, table: pd.DataFrame) -> list[str] | None:
     """The ``--code`` ids, each checked against the codebook (or, without one, the codes in the codings)."""
     if not codes:
         return None
@@ -203,7 +210,7 @@ def register(coding_app: typer.Typer) -> None:
         from qualquant.coding.agreement import agreement_table, disagreements, span_agreement
 
         corpus, cb, table, annotations = _inputs(codings, corpus_paths, cases, codebook, anonymize, study, users)
-        kwargs = dict(
+        kwargs: dict[str, Any] = dict(
             coders=coders or None,
             roles=roles or None,
             codebook=cb,
