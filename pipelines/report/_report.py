@@ -16,12 +16,19 @@ quotes, is HTML-escaped (:func:`qualquant.pipelines.report._html.esc`).
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from qualquant.pipelines.report._html import badge, esc, page, table_html
 from qualquant.pipelines.report._svg import bar_chart, heat_map, point_range
+
+if TYPE_CHECKING:
+    from qualquant.pipelines.stages import Context
+
+#: A run's table by key (``"stage/name"``), None when the run has none: :meth:`Context.table`.
+Tables = Callable[[str], pd.DataFrame | None]
 
 __all__ = ["build_report", "SECTIONS"]
 
@@ -61,7 +68,7 @@ def _codebook(frame: pd.DataFrame | None) -> str:
     return table_html(frame, max_rows=500, columns=columns, rename=rename)
 
 
-def build_report(ctx) -> str:
+def build_report(ctx: Context) -> str:
     """Return the report HTML for the run in ``ctx`` (see the module docstring)."""
     cfg = ctx.study.config
     t = ctx.table
@@ -84,7 +91,7 @@ def build_report(ctx) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def _summary(ctx) -> str:
+def _summary(ctx: Context) -> str:
     cfg = ctx.study.config
     t = ctx.table
     segs, cases, cons = t("corpus/segments"), t("corpus/cases"), t("codings/consensus")
@@ -121,7 +128,7 @@ def _summary(ctx) -> str:
     return body
 
 
-def _survey_n(t1) -> str:
+def _survey_n(t1: pd.DataFrame | None) -> str:
     if t1 is None or not len(t1):
         return "—"
     first = t1[t1["variable"] == t1["variable"].iloc[0]]
@@ -131,7 +138,7 @@ def _survey_n(t1) -> str:
     return str(int(total["n"].iloc[0])) if len(total) else "—"
 
 
-def _corpus(t) -> str:
+def _corpus(t: Tables) -> str:
     summary, transcripts, recon = t("corpus/summary"), t("corpus/transcripts"), t("corpus/reconciliation")
     if summary is None:
         return _missing("Corpus")
@@ -144,7 +151,7 @@ def _corpus(t) -> str:
     return body
 
 
-def _agreement(t) -> str:
+def _agreement(t: Tables) -> str:
     table = t("agreement/agreement")
     if table is None:
         return _missing("Agreement")
@@ -159,7 +166,7 @@ def _agreement(t) -> str:
     return body
 
 
-def _themes(ctx) -> str:
+def _themes(ctx: Context) -> str:
     t = ctx.table
     freq = t("frequencies/theme_frequencies")
     if freq is None:
@@ -197,7 +204,7 @@ def _themes(ctx) -> str:
     return body
 
 
-def _cooccurrence(t) -> str:
+def _cooccurrence(t: Tables) -> str:
     cooc = t("frequencies/cooccurrence")
     if cooc is None or not len(cooc):
         return _missing("Co-occurrence")
@@ -219,7 +226,7 @@ def _cooccurrence(t) -> str:
     return body
 
 
-def _topics(ctx) -> str:
+def _topics(ctx: Context) -> str:
     t = ctx.table
     topics = t("topics/topics")
     if topics is None:
@@ -253,7 +260,7 @@ def _topics(ctx) -> str:
     return body
 
 
-def _survey(ctx) -> str:
+def _survey(ctx: Context) -> str:
     from qualquant.quant.render import render_crosstab_cells
 
     t = ctx.table
@@ -349,7 +356,7 @@ def _table1(t1: pd.DataFrame) -> str:
     )
 
 
-def _joint(ctx) -> str:
+def _joint(ctx: Context) -> str:
     t = ctx.table
     jd = t("integration/joint_display")
     if jd is None:
@@ -465,7 +472,7 @@ def _joint(ctx) -> str:
     return body
 
 
-def _linked(t) -> str:
+def _linked(t: Tables) -> str:
     tests = t("integration/linked_tests")
     if tests is None:
         return _missing("Linked cases")
@@ -482,7 +489,7 @@ def _linked(t) -> str:
     return body
 
 
-def _warnings(t) -> str:
+def _warnings(t: Tables) -> str:
     warn = t("exports/warnings")
     body = ""
     if warn is not None and len(warn):
