@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from qualquant.coding.errors import TopicModelError
 from qualquant.coding.topics._documents import prepare_documents
-
-if TYPE_CHECKING:
-    from qualquant.coding.topics._model import TopicModel
 
 __all__ = ["SelectionResult", "search_n_topics"]
 
@@ -51,7 +48,7 @@ class SelectionResult:
     best_k: int
     rule: str
     measure: str
-    model: TopicModel
+    model: Any  # a fitted TopicModel (not imported here: the model module imports this one)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-K summary table."""
@@ -59,7 +56,7 @@ class SelectionResult:
 
 
 def search_n_topics(
-    make: Callable[[int, int], TopicModel],
+    make: Callable[[int, int], Any],
     docs: Any,
     k_range: Iterable[int],
     *,

@@ -343,7 +343,7 @@ def fit(
     out.parent.mkdir(parents=True, exist_ok=True)
     if k_values is not None:
         selection = select_n_topics(docs, k_values, seeds=seed_list, coherence=measure, **params)
-        model = selection.model
+        model: TopicModel = selection.model
         _print_table(selection.summary, f"Coherence ({measure}) by K")
         console.print(f"Chosen K = {selection.best_k}: {selection.rule}")
         if model.random_state != seed:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -25,7 +25,20 @@ from qualquant.pipelines.report._html import badge, esc, page, table_html
 from qualquant.pipelines.report._svg import bar_chart, heat_map, point_range
 
 if TYPE_CHECKING:
-    from qualquant.pipelines.stages import Context
+    from qualquant.pipelines.study import Study
+
+
+class Context(Protocol):
+    """What the report reads of a run: :class:`qualquant.pipelines.stages.Context`
+    (named by its shape, as the stages package imports this one)."""
+
+    @property
+    def study(self) -> Study: ...
+
+    def table(self, key: str, default: pd.DataFrame | None = None) -> pd.DataFrame | None: ...
+
+    def has(self, key: str) -> bool: ...
+
 
 #: A run's table by key (``"stage/name"``), None when the run has none: :meth:`Context.table`.
 Tables = Callable[[str], pd.DataFrame | None]
