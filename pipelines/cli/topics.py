@@ -524,7 +524,7 @@ def effects(
         covariates = frame.drop(columns=[source["text_column"]]).assign(case_id=list(ids)).set_index("case_id")
     elif source.get("kind") == "study" and source.get("study"):
         corp = corpus_from_source(source)
-        if corp is None or corp.cases is None:
+        if corp is None or corp.cases is None or corp.cases.empty:
             raise TopicModelError(
                 f"{source['study']}: the study has no cases table ([corpus] cases); pass --cases FILE."
             )
