@@ -770,100 +770,152 @@ def read_study(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | No
 
 
 STUDY_TEMPLATE = """# study.toml: one qualquant study. Paths are relative to this file's folder.
-# Run it with `qualquant run study.toml`; unknown keys are errors.
+# Check it with `qualquant run --check`, run it with `qualquant run` (in this folder);
+# unknown keys are errors. Every key below is shown with its default unless its
+# comment says otherwise; a key left out takes its default. `qualquant init` fills in
+# four values for a new study: the title, cases, names and the Label Studio export.
 
 [study]
-title = "{title}"
-description = ""
+title = "{title}"              # shown on the report and the workbook (default "Untitled study")
+description = ""               # a paragraph for the report's first page (default "")
 # "linked" (interviewees also answered a questionnaire), "parallel" (different
-# people, linked through constructs) or "both".
+# people, linked through constructs) or "both" (default "both").
 design = "both"
-out = "out"            # everything the run writes goes here
-seed = 0               # every random step (bootstrap, Monte Carlo, topics) uses it
-alpha = 0.05
+out = "out"                    # everything the run writes goes here (default "out")
+seed = 0                       # every random step (bootstrap, Monte Carlo, topics) uses it (default 0)
+alpha = 0.05                   # significance level of tests and intervals, between 0 and 1 (default 0.05)
 
 [corpus]
-paths = ["transcripts"]        # files, folders or globs (.txt, .docx, .vtt, .srt)
+paths = ["transcripts"]        # files, folders or globs (.txt, .docx, .vtt, .srt) (default ["transcripts"])
 encoding = ""                  # encoding of every text transcript: "cp1251", "koi8-r", "cp1252",
                                # "latin-1", ...; "" (default) = detect UTF-8, UTF-16 with a byte-order
                                # mark and Windows-1251. A wrong one is an error naming the file and line.
-cases = "cases.csv"            # one row per case; "" = no cases table
+cases = "cases.csv"            # one row per case; "" (default) = no cases table
 case_column = "case_id"        # the cases table's case id column (default case_id)
 transcript_column = ""         # the cases table's column naming each case's transcript file;
                                # "" (default) = the case id is the transcript file stem
-language = ""                  # "ru", "en", ... or "" to detect per transcript
+language = ""                  # "ru", "en", "kk", ... or "" (default) to detect per transcript
 names = "names.txt"            # people to pseudonymise (one per line: canonical, variants) and
-                               # "[ADDRESS] ..." / "[OTHER] ..." lines for literal identifiers; "" = none
-roles = ["participant"]        # whose turns are coded, counted and modelled
+                               # "[ADDRESS] ..." / "[OTHER] ..." lines for literal identifiers; "" (default) = none
+roles = ["participant"]        # whose turns are coded, counted and modelled: participant, interviewer,
+                               # other (default ["participant"])
 
 # Some transcripts in another encoding than `encoding` above: one table per
-# file, folder or glob (the first that matches a file wins).
+# file, folder or glob (the first that matches a file wins). Default: none.
 # [[corpus.encodings]]
-# path = "transcripts/old/*.txt"
-# encoding = "koi8-r"
+# path = "transcripts/old/*.txt"   # a file, folder or glob of transcripts (required)
+# encoding = "koi8-r"              # their encoding (required)
 
+# How speaker labels ("Интервьюер:", "Respondent 2:", "Анна:") are recognised. Every key
+# is optional; a key left out keeps the built-in list or setting (the default).
 [corpus.speakers]
-interviewer = ["Интервьюер", "И", "Interviewer", "I"]
+# labels = ["Респондент", "Respondent"]   # literal labels, matched case-insensitively (default: built-in list)
+# numbered = ["P", "Респондент"]          # label stems followed by a number: P1, Респондент 2 (default: built-in)
+# names = true                  # also take a capitalised name followed by ": " as a label (default true)
+# min_name_turns = 2            # a name counts only when it starts this many turns (default 2)
+# patterns = []                 # extra regular expressions for labels (default none)
+# interviewer = ["Интервьюер", "И", "Interviewer", "I"]  # labels meaning the interviewer (default: built-in list)
+# other = []                    # labels with role "other", e.g. an interpreter (default: built-in list)
+# timestamps = true             # recognise timestamps around the label (default true)
 
 [codebook]
-path = "codebook.toml"
+path = "codebook.toml"         # the codebook file (default "codebook.toml")
 
 [labelstudio]
-url = ""                       # e.g. "http://localhost:8080"; empty = read `export` instead
-project = ""
-token_env = "LABEL_STUDIO_API_KEY"   # the NAME of the environment variable holding the token
-unit = "transcript"
-export = "labelstudio/*.json"  # Label Studio JSON export(s) to read when no url is given
+url = ""                       # a live server, e.g. "http://127.0.0.1:8080"; "" (default) = read `export`
+project = ""                   # the project's title or id on that server (default "")
+token_env = "LABEL_STUDIO_API_KEY"   # the NAME of the environment variable holding the API token
+                                     # (default LABEL_STUDIO_API_KEY); the token itself is never written here
+unit = "transcript"            # one task per "transcript" or per "segment" (speaker turn) (default "transcript")
+export = "labelstudio/*.json"  # Label Studio export(s) to read when no url is given; "" (default) = the
+                               # newest pull in the snapshots folder
+snapshots = "snapshots"        # where `labelstudio pull` and a run with a url keep each pulled export,
+                               # inside the out folder (default "snapshots")
 
 [coding]
-consensus = "majority"         # majority | union | intersection (segment x code level)
-group_by = []                  # case attributes for theme frequencies by group
+consensus = "majority"         # majority | union | intersection (segment x code level) (default "majority")
+group_by = []                  # case attributes for theme frequencies by group (default [])
+n_boot = 1000                  # bootstrap resamples for agreement confidence intervals; 0 = none (default 1000)
 # Codings from more sources: one [[coding.sources]] table per file or glob, inside the study
 # folder ([labelstudio] export is the shorthand for one Label Studio source; sources combine).
+# Default: none.
 # [[coding.sources]]
-# format = "table"             # labelstudio | refi (.qdpx from NVivo, ATLAS.ti, MAXQDA) | table (.csv/.xlsx)
+# format = "table"             # labelstudio | refi (.qdpx from NVivo, ATLAS.ti, MAXQDA) | table (.csv/.xlsx) (required)
 # path = "codings/*.csv"       # table columns: coder, transcript_id, code, start, end (text optional),
-#                              # or coder, segment_id, code
-# codes = ""                   # optional CSV (from,to): code name or id in the source -> codebook id
-# transcripts = ""             # optional CSV (from,to): source name -> transcript id
+#                              # or coder, segment_id, code (required)
+# codes = ""                   # optional CSV (from,to): code name or id in the source -> codebook id (default "")
+# transcripts = ""             # optional CSV (from,to): source name -> transcript id (default "")
 
 [topics]
-enabled = true
-k_range = [3, 6]               # K chosen by coherence within this range
-seeds = [0]
-coherence = "c_v"
-effects_by = ""                # case attribute for topic prevalence effects
+enabled = true                 # fit topic models; false skips the topics stage (default true)
+k_range = [3, 6]               # K chosen by coherence within this range [min, max] (default [3, 6])
+seeds = [0]                    # random seeds tried for each K when choosing it (default [0])
+seed = 0                       # the seed of the final model (default 0)
+coherence = "c_v"              # c_v | u_mass | c_npmi: the coherence measure that chooses K (default "c_v")
+unit = "segment"               # what one document is: segment (speaker turn) | transcript | window (default "segment")
+passes = 10                    # passes over the corpus when fitting (default 10)
+iterations = 200               # iterations per pass (default 200)
+seeded = false                 # guide the topics with the codebook's seed words (default false)
+effects_by = ""                # case attribute for topic prevalence effects; "" (default) = none
 
 [survey]
-path = ""                      # .sav/.zsav/.por/.dta/.csv/.xlsx; "" = no survey
+path = ""                      # .sav/.zsav/.por/.dta/.csv/.xlsx; "" = no survey (default "")
+codebook = ""                  # variable and value labels for a .csv/.xlsx survey; "" (default) = none
 case_column = "case_id"        # the survey's case id column (default case_id); used when
                                # [linkage] questionnaire = "survey"
+weights = ""                   # weight variable; "" (default) = unweighted
+# The outcome variable the constructs and factors relate to; "" (default) = none.
 outcome = ""
-weights = ""
-frequencies = []               # Table 1 variables
-factors = []                   # Table 2: chi-square of each factor x outcome
-correlations = []              # Table 3: correlation matrix
-crosstabs = []                 # pairs [row, column]
+frequencies = []               # Table 1 variables (default [])
+factors = []                   # Table 2: chi-square of each factor x outcome (default [])
+correlations = []              # Table 3: correlation matrix (default [])
+correlation_method = "spearman"  # pearson | spearman | kendall (default "spearman")
+crosstabs = []                 # pairs [row, column] (default [])
+reported_text = ""             # a paragraph of published results whose statistics are checked (default "")
+# Published results to check, one table each (default: none):
+# [[survey.reported]]
+# label = "Gender"             # the row's name in the check table (required)
+# variable = "gender"          # the survey variable, to recompute it (default "")
+# test = "chi2"                # the test reported: chi2 (default "chi2")
+# statistic = 22.14            # the statistic as published (required)
+# df = 4                       # its degrees of freedom (required)
+# p = "<0.001"                 # its p value as published, e.g. "0.03" or "<0.001" (required)
 
 [linkage]
 questionnaire = ""             # "" (default) = the cases table; "survey" = the [survey] file;
                                # or a file (.csv/.tsv/.xlsx) with the interviewees' answers
 case_column = "case_id"        # that file's case id column (default case_id)
-attributes = []                # case attributes crossed with every code
+attributes = []                # case attributes crossed with every code (default [])
+exact = true                   # Fisher exact tests for the linked cases' code x attribute tables;
+                               # false = Pearson chi-square (default true)
 
 [integration]
-min_cases = 2                  # qualitative evidence needs at least this many cases ...
-min_share = 0.1                # ... and this share of all cases
-quotes = 3
-quote_chars = 200
-overrides = "joint_display_overrides.csv"   # in the out folder; kept across reruns
+min_cases = 2                  # qualitative evidence needs at least this many cases ... (default 2)
+min_share = 0.1                # ... and this share of all cases (default 0.1)
+quotes = 3                     # quotes shown per construct in the joint display, 0-10 (default 3)
+quote_chars = 200              # longest quote, in characters (default 200)
+overrides = "joint_display_overrides.csv"   # in the out folder; kept across reruns (default as shown)
+n_resamples = 10000            # resamples of the permutation and Monte Carlo tests (default 10000)
 
-# One [[constructs]] table per row of the joint display:
+# Variables shared by the interviewees and the survey, to compare the two samples
+# (default: none). A numeric case attribute is cut into the survey's categories with
+# bins + labels, any other mapped with map.
+# [[representativeness]]
+# case_column = "age"                 # the cases table's column (required)
+# survey_variable = "age_group"       # the survey variable with the categories (required)
+# bins = [18, 30, 45, 120]            # left-closed intervals [18, 30), [30, 45), ... (default [])
+# labels = ["18-29", "30-44", "45+"]  # one label per interval: the survey's value labels (default [])
+# map = {{}}                          # instead of bins: case value -> survey value label (default {{}})
+
+# One [[constructs]] table per row of the joint display (default: none):
 # [[constructs]]
-# id = "local_ties"
-# label = "Local ties and belonging"
-# codes = ["bridging"]
-# survey_variables = ["close_local_friends"]
-# outcome = "belonging"
-# expected_direction = "positive"      # positive | negative | none | association
+# id = "local_ties"                    # snake_case identifier (required)
+# label = "Local ties and belonging"   # display name (default "": the id is shown)
+# codes = ["bridging"]                 # codebook codes carrying the qualitative evidence (default [])
+# topics = []                          # topic numbers that also carry it (default [])
+# survey_variables = ["close_local_friends"]   # survey variables measuring it (default [])
+# outcome = "belonging"                # the survey outcome it relates to (default: [survey] outcome)
+# expected_direction = "positive"      # positive | negative | none | association (default "positive")
+# exclude_values = {{}}                # survey codes treated as missing, per variable (default {{}})
+# note = ""                            # free text shown in the report (default "")
 """
