@@ -13,7 +13,10 @@ How the binary is found (first that exists):
    that clash with the analysis environment).
 
 Users are created with ``label-studio init`` before the server starts, each
-with a random 40-hex-digit API token generated with :mod:`secrets`. Tokens are
+with a random 40-hex-digit API token generated with :mod:`secrets`. With
+``keep_users=True`` (``qualquant labelstudio serve``: a study's own server whose
+database lives in the study folder) users are created only when the database
+has none yet, and the server is started as it is otherwise. Tokens are
 kept in memory only (:attr:`LabelStudioServer.users`) and handed to the SDK
 through :meth:`LabelStudioServer.client`; they are never logged or written to a
 file by this module. (``label-studio init`` receives them on its command line;
@@ -36,11 +39,13 @@ Label Studio 1.23 behaviour this module relies on:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
 import time
@@ -53,7 +58,7 @@ from typing import BinaryIO
 from qualquant.coding.errors import LabelStudioError, LabelStudioNotInstalledError
 from qualquant.coding.labelstudio._client import LabelStudioClient
 
-__all__ = ["LabelStudioServer", "LabelStudioUser", "find_label_studio"]
+__all__ = ["LabelStudioServer", "LabelStudioUser", "count_users", "find_label_studio", "token_accepted"]
 
 _ENV_BINARY = "QUALQUANT_LABEL_STUDIO"
 _UNSET = ("USERNAME", "PASSWORD", "USER_TOKEN", "HOST", "PORT", "DEBUG", "LABEL_STUDIO_API_KEY")
@@ -61,10 +66,11 @@ _UNSET = ("USERNAME", "PASSWORD", "USER_TOKEN", "HOST", "PORT", "DEBUG", "LABEL_
 
 @dataclass(frozen=True, slots=True)
 class LabelStudioUser:
-    """A user created on a local server (the token is held in memory only)."""
+    """A user created on a local server (the token and password are held in memory only)."""
 
     email: str
     token: str = field(repr=False)
+    password: str = field(default="", repr=False)
 
 
 def find_label_studio() -> Path:
@@ -120,6 +126,41 @@ def _new_password() -> str:
     return "p" + secrets.token_urlsafe(16)
 
 
+def count_users(data_dir: str | os.PathLike[str]) -> int:
+    """The number of users in the Label Studio database of ``data_dir`` (0 when there is none yet).
+
+    Reads ``label_studio.sqlite3`` (Label Studio's default database name) read-only;
+    a database without the users table (migrations not run) counts as empty.
+    """
+    db = Path(data_dir) / "label_studio.sqlite3"
+    if not db.is_file():
+        return 0
+    try:
+        connection = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            row = connection.execute("SELECT COUNT(*) FROM htx_user").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
+def token_accepted(url: str, token: str, *, timeout: float = 10.0) -> bool:
+    """Whether the server at ``url`` accepts ``token`` as a legacy API token (``/api/current-user/whoami``).
+
+    The token is sent in a header to that server only; it is never logged.
+    """
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/api/current-user/whoami", headers={"Authorization": f"Token {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # a local server
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
 def _log_tail(path: Path, lines: int = 15) -> str:
     """The last lines of a log, for an error message (the log may live in a temp dir that is removed)."""
     try:
@@ -128,6 +169,12 @@ def _log_tail(path: Path, lines: int = 15) -> str:
         return ""
     tail = [line for line in text.splitlines() if line.strip()][-lines:]
     return (" Last lines of the log: " + " | ".join(tail)) if tail else ""
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
+    """Send ``sig`` to the process group that ``process`` leads (it was started in its own session)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, sig)
 
 
 class LabelStudioServer:
@@ -149,13 +196,25 @@ class LabelStudioServer:
         Seconds to wait for initialisation and readiness.
     log_path : path, optional
         Where the server's stdout/stderr go (default: ``server.log`` in the data dir).
+    keep_users : bool
+        Create the users only when the database in ``data_dir`` has none yet
+        (see :func:`count_users`); otherwise start the existing database as it
+        is. Readiness is then checked without a token (``/health/`` and the
+        login page). Default False: always create the users.
+    admin_password : str, optional
+        Password of the first user when it is created (default: a random one,
+        kept in memory in :attr:`users`).
+    hidden_env : sequence of str
+        More environment variables to keep from the server process (for
+        example the study's token variable).
 
     Attributes
     ----------
     url : str
         ``http://127.0.0.1:<port>`` once started.
     users : dict of str to LabelStudioUser
-        Users by e-mail, with their tokens (memory only).
+        Users created by this start, by e-mail, with their tokens and passwords
+        (memory only); empty when ``keep_users`` found existing users.
     timings : dict of str to float
         Seconds spent in ``init`` (all users) and in ``start`` until ready.
 
@@ -182,6 +241,9 @@ class LabelStudioServer:
         data_dir: str | os.PathLike[str] | None = None,
         startup_timeout: float = 240.0,
         log_path: str | os.PathLike[str] | None = None,
+        keep_users: bool = False,
+        admin_password: str | None = None,
+        hidden_env: tuple[str, ...] | list[str] = (),
     ) -> None:
         if not users:
             raise LabelStudioError("LabelStudioServer needs at least one user (the administrator).")
@@ -191,6 +253,9 @@ class LabelStudioServer:
         self._data_dir_arg = Path(data_dir) if data_dir else None
         self.startup_timeout = startup_timeout
         self._log_path_arg = Path(log_path) if log_path else None
+        self.keep_users = keep_users
+        self._admin_password = admin_password
+        self._hidden_env = tuple(hidden_env)
         self.data_dir: Path | None = None
         self.url: str | None = None
         self.users: dict[str, LabelStudioUser] = {}
@@ -202,7 +267,8 @@ class LabelStudioServer:
     # ------------------------------------------------------------------ env
     def _env(self) -> dict[str, str]:
         assert self.data_dir is not None
-        env = {k: v for k, v in os.environ.items() if k not in _UNSET}
+        hidden = set(_UNSET) | set(self._hidden_env)
+        env = {k: v for k, v in os.environ.items() if k not in hidden}
         env.update(
             {
                 "LABEL_STUDIO_BASE_DATA_DIR": str(self.data_dir),
@@ -246,9 +312,11 @@ class LabelStudioServer:
         env = self._env()
 
         t0 = time.monotonic()
-        for email in self.user_emails:
-            user = LabelStudioUser(email=email, token=_new_token())
-            password = _new_password()
+        emails = self.user_emails if not (self.keep_users and count_users(self.data_dir)) else ()
+        for email in emails:
+            first = email == self.user_emails[0]
+            password = self._admin_password if first and self._admin_password else _new_password()
+            user = LabelStudioUser(email=email, token=_new_token(), password=password)
             cmd = [
                 str(binary),
                 "init",
@@ -310,10 +378,13 @@ class LabelStudioServer:
 
     def _wait_ready(self, deadline: float, log_path: Path) -> None:
         assert self._process is not None and self.url is not None
-        request = urllib.request.Request(
-            f"{self.url}/api/current-user/whoami",
-            headers={"Authorization": f"Token {self.admin.token}"},
-        )
+        if self.user_emails[0] in self.users:
+            request = urllib.request.Request(
+                f"{self.url}/api/current-user/whoami",
+                headers={"Authorization": f"Token {self.admin.token}"},
+            )
+        else:  # an existing database: no token known here; the login page answers once the app is up
+            request = urllib.request.Request(f"{self.url}/user/login/")
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise LabelStudioError(
@@ -332,17 +403,29 @@ class LabelStudioServer:
             f"see the server log {log_path}.{_log_tail(log_path)}"
         )
 
+    def wait(self) -> int | None:
+        """Block until the server process exits on its own; return its exit code (None when not started)."""
+        if self._process is None:
+            return None
+        return self._process.wait()
+
     def stop(self) -> None:
-        """Stop the server with SIGTERM on its own PID, wait, and remove the temp dir."""
+        """Stop the server: SIGTERM to its own process group, wait, and remove the temp dir.
+
+        The server was started in a new session, so its process group holds the
+        server and anything it started, and nothing else. After 30 s without
+        exiting the group is killed.
+        """
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
+        if process is not None:
             t0 = time.monotonic()
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()  # our own child only
-                process.wait(timeout=10)
+            if process.poll() is None:
+                _signal_group(process, signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    _signal_group(process, signal.SIGKILL)
+                    process.wait(timeout=10)
             self.timings["stop"] = time.monotonic() - t0
         self._cleanup()
 

@@ -6,6 +6,7 @@ assembles them:
 - ``qualquant corpus ...``      :mod:`qualquant.pipelines.cli.corpus`
 - ``qualquant quant ...``       :mod:`qualquant.pipelines.cli.quant`
 - ``qualquant codebook|labelstudio|coding ...``  :mod:`qualquant.pipelines.cli.coding`
+  (``labelstudio serve``: :mod:`qualquant.pipelines.cli.labelstudio_serve`)
 - ``qualquant topics ...``      :mod:`qualquant.pipelines.cli.topics`
 - ``qualquant refi ...``        :mod:`qualquant.pipelines.cli.refi` (REFI-QDA exchange files)
 - ``qualquant demo|init|run``   :mod:`qualquant.pipelines.cli.study`
@@ -31,7 +32,7 @@ _SUBAPPS = [
     ("qualquant.pipelines.cli.topics", "app", "topics"),
     ("qualquant.pipelines.cli.refi", "app", "refi"),
 ]
-_REGISTER = [("qualquant.pipelines.cli.study", "register")]
+_REGISTER = [("qualquant.pipelines.cli.study", "register"), ("qualquant.pipelines.cli.labelstudio_serve", "register")]
 
 
 def _assemble() -> None:

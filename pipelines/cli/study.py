@@ -166,6 +166,8 @@ A qualquant study.
 - `names.txt` — people to pseudonymise.
 - `codebook.toml` — the codebook (a copy of the demo codebook to start from).
 - `labelstudio/` — Label Studio JSON exports (or set `[labelstudio] url` to pull live).
+- `.labelstudio/` — the local Label Studio server's database and uploads, made by
+  `qualquant labelstudio serve`; keep it out of version control (add `.labelstudio/` to `.gitignore`).
 - `survey/` — the survey file (.sav, .csv, ...).
 
 Check the study with `qualquant run --check`, then run everything with `qualquant run` (in this
