@@ -27,11 +27,14 @@ from qualquant.coding.labelstudio._predictions import (
 from qualquant.coding.labelstudio._server import (
     LabelStudioServer,
     LabelStudioUser,
+    count_users,
     find_label_studio,
+    token_accepted,
 )
 
 __all__ = [
     "ANNOTATIONS_COLUMNS",
+    "count_users",
     "ExportReadResult",
     "find_label_studio",
     "ISSUES_COLUMNS",
@@ -42,6 +45,7 @@ __all__ = [
     "needs_predictions",
     "parse_export",
     "prediction_dict",
+    "token_accepted",
     "PREDICTION_FIELDS",
     "PullResult",
     "PushResult",

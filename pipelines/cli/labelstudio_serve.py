@@ -80,7 +80,7 @@ def _data_dir(data_dir: Path | None, study: Study) -> Path:
 
 
 def _token_instructions(url: str, token_var: str, server: LabelStudioServer, email: str) -> None:
-    from qualquant.coding.labelstudio._server import token_accepted
+    from qualquant.coding.labelstudio import token_accepted
 
     created = server.users.get(email)
     if created is not None:
@@ -139,7 +139,7 @@ def serve(
     ),
 ) -> None:
     """Start the study's Label Studio on 127.0.0.1, print the URL and the token steps; Ctrl-C stops it."""
-    from qualquant.coding.labelstudio._server import LabelStudioServer, find_label_studio
+    from qualquant.coding.labelstudio import LabelStudioServer, find_label_studio
     from qualquant.pipelines.study import read_study
 
     study = read_study(study_path)
