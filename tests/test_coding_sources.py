@@ -164,7 +164,11 @@ def test_bad_table_rows_are_set_aside_with_reason_and_source(runs):
     assert set(mine["action"]) == {"set_aside"}
     assert mine["detail"].str.contains("bad.csv row").all()
     codings = runs["bad"]["codings"]
-    assert (codings["coder"] == "coder_c").sum() >= 1  # the good row is kept, next to the Label Studio codings
+    # the good row is kept, next to the Label Studio codings; the table's new coder "coder_c" is added to the
+    # study's coders.csv with the next free label (the demo's file labels only coder_a and coder_b)
+    coders = pd.read_csv(runs["toml"].parent / "coders.csv", dtype=str)
+    assert coders.to_dict("records")[-1] == {"source_id": "coder_c", "label": "coder_1"}
+    assert (codings["coder"] == "coder_1").sum() >= 1
     assert {"coder_a", "coder_b"} <= set(codings["coder"])
 
 

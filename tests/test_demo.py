@@ -203,11 +203,16 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
     assert result.exit_code == 0, result.output
     assert token not in result.output
 
-    # codings.csv: both coders' codings of the two transcripts, exactly what they sent
+    # codings.csv: both coders' codings of the two transcripts, exactly what they sent, under the labels
+    # the run gave the two e-mail addresses (kept in out/private/coders.csv, never in the bundled demo)
+    labels = {"coder.a@example.com": "coder_1", "coder.b@example.com": "coder_2"}
+    coders = pd.read_csv(out / "private" / "coders.csv", dtype=str)
+    assert dict(zip(coders["source_id"], coders["label"])) == {"coder_a": "coder_a", "coder_b": "coder_b", **labels}
+    assert (dc.DEMO / "coders.csv").read_text(encoding="utf-8") == "source_id,label\ncoder_a,coder_a\ncoder_b,coder_b\n"
     codings = pd.read_csv(out / "codings.csv", encoding="utf-8-sig")
-    assert set(codings["coder"]) == set(emails.values()) and set(codings["transcript_id"]) == set(ids)
+    assert set(codings["coder"]) == set(labels.values()) and set(codings["transcript_id"]) == set(ids)
     assert set(codings["source"]) == {"human"}
-    expected = sent.export.codings.assign(coder=sent.export.codings["coder"].map(emails))
+    expected = sent.export.codings.assign(coder=sent.export.codings["coder"].map(emails).map(labels))
     key = ["coder", "transcript_id", "code", "start", "end"]
     assert sorted(codings[key].itertuples(index=False, name=None)) == sorted(
         expected[key].itertuples(index=False, name=None)
@@ -221,7 +226,7 @@ def test_demo_pulls_codings_from_a_live_label_studio(labelstudio_server, tmp_pat
     assert sorted(t["id"] for t in json.loads(snap.read_bytes())) == sorted(t["id"] for t in json.loads(sent.raw))
     # the agreement table was computed from the live codings
     agreement = pd.read_csv(out / "agreement.csv", encoding="utf-8-sig").set_index("code")
-    assert set(agreement["coders"]) == {"coder.a@example.com; coder.b@example.com"}
+    assert set(agreement["coders"]) == {"coder_1; coder_2"}
     study = read_study(dc.DEMO / "study.toml")
     direct = agreement_table(
         expected, corpus, codebook=codebook, roles=tuple(study.config.corpus.roles), n_boot=0

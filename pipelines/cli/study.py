@@ -97,6 +97,7 @@ def run_demo(
         (e.g. the token variable is unset or the project does not exist: the
         message names them).
     """
+    from qualquant.io import atomic_write_text
     from qualquant.pipelines.study import read_study
     from qualquant.pipelines.study_run import StudyRun
 
@@ -114,6 +115,11 @@ def run_demo(
         if token_env:
             update["token_env"] = token_env
         study.config = study.config.model_copy(update={"labelstudio": section.model_copy(update=update)})
+        # the live project's coders are new people: their labels go next to the pseudonym key under
+        # out/private/, starting from the bundled coder file, which is never written to
+        study.coders_file = out / "private" / "coders.csv"
+        if not study.coders_file.exists():
+            atomic_write_text(study.coders_file, (DEMO_DIR / "coders.csv").read_text(encoding="utf-8"))
     reporter = RichReporter() if show_progress else None
     return StudyRun(study, labelstudio=labelstudio).run(force=force, show_progress=show_progress, reporter=reporter)
 

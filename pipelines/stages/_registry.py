@@ -7,7 +7,8 @@ stage                   what it does                                            
                                                                                 reconciliation.csv,
                                                                                 private/pseudonym_key.csv
 ``codings``             Label Studio export (or live pull), codebook, consensus,  codings.csv, coding_issues.csv,
-                        codings outside the analysed roles (in the issues)      consensus_codings.csv, codebook.md
+                        codings outside the analysed roles (in the issues),     consensus_codings.csv, codebook.md
+                        coder labels (new people added to the study's coders)
 ``agreement``           inter-coder agreement, disagreements                     agreement.csv, disagreements.csv
 ``frequencies``         theme frequencies (overall, by group), co-occurrence     theme_frequencies.csv,
                                                                                 theme_frequencies_by_<attr>.csv,
@@ -211,8 +212,9 @@ def _cell_text(value: object) -> str:
 
 
 def _codings_inputs(study: Study) -> list[Path]:
-    """Every codings file (each source's), the Label Studio coder-name files, the mapping files and the codebook."""
-    files: list[Path] = []
+    """Every codings file (each source's), the Label Studio coder-name files, the mapping files, the codebook and
+    the coder file (``[coding] coders``)."""
+    files: list[Path] = [study.coders_path()]
     for src in study.coding_files():
         files.append(src.path)
         if src.format == "labelstudio":
@@ -274,6 +276,7 @@ def stage_codings(ctx: Context) -> None:
         if issues
         else pd.DataFrame(columns=["task_id", "annotation_id", "result_id", "reason", "detail"])
     )
+    codings, issue_frame = _label_coders(ctx, codings, issue_frame)
     n_export_issues = len(issue_frame)
     excluded = _excluded_issues(codings, corp, tuple(ctx.study.config.corpus.roles))
     if not excluded.empty:
@@ -294,6 +297,20 @@ def stage_codings(ctx: Context) -> None:
             f"{len(excluded)} coding(s) on segments that are not {roles} turns are not used for matrices, "
             "theme frequencies, co-occurrence or the case x code matrix; listed in coding_issues.csv."
         )
+
+
+def _label_coders(ctx: Context, codings: pd.DataFrame, issues: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each coder's pseudonymous label from the study's coder file, which gains a row per new person."""
+    from qualquant.pipelines.study._coders import apply_coder_labels, coder_ids, update_coders
+
+    path = ctx.study.coders_path()
+    name = ctx.study.config.coding.coders
+    created = not path.exists()
+    mapping, new = update_coders(path, coder_ids(codings, issues), name=name)
+    if new:
+        what = "created with" if created else "extended by"
+        ctx.warn(f"{name} {what} {len(new)} coder(s); edit the labels there if you like (they are kept).")
+    return apply_coder_labels(codings, issues, mapping)
 
 
 def _excluded_issues(codings: pd.DataFrame, corp: Corpus, roles: tuple[str, ...]) -> pd.DataFrame:

@@ -367,6 +367,12 @@ def check_study(study: Study) -> list[StudyProblem]:
             found = [str(exc)]
         for message in found:
             block(message)
+    from qualquant.pipelines.study._coders import read_coders
+
+    try:
+        read_coders(study.coders_path(), name=cfg.coding.coders)
+    except QualquantError as exc:
+        block(str(exc))
     from qualquant.pipelines.study._sources import missing_sources
 
     for n, src in enumerate(cfg.coding.sources, start=1):

@@ -208,12 +208,23 @@ class CodingSource(_Section):
 
 
 class CodingSection(_Section):
-    """``[coding]``: consensus rule, the attributes theme frequencies are split by, and the codings sources."""
+    """``[coding]``: consensus rule, group_by attributes for theme frequencies, codings sources, the coder file."""
 
     consensus: Literal["majority", "union", "intersection"] = "majority"
     group_by: list[str] = []
     n_boot: int = Field(default=1000, ge=0)
     sources: list[CodingSource] = Field(default=[])
+    coders: str = "coders.csv"
+
+    @field_validator("coders")
+    @classmethod
+    def _coders_inside(cls, value: str) -> str:
+        p = Path(value)
+        if not value.strip():
+            raise ValueError('the coder file is needed: give a file name such as "coders.csv"')
+        if p.is_absolute() or value.startswith("~") or ".." in p.parts:
+            raise ValueError(f"{value!r} is outside the study folder; give a path relative to the folder of study.toml")
+        return value
 
 
 class TopicsSection(_Section):
@@ -418,13 +429,14 @@ class Study:
     'belonging'
     """
 
-    __slots__ = ("config", "out", "path", "root")
+    __slots__ = ("coders_file", "config", "out", "path", "root")
 
     def __init__(self, config: StudyConfig, path: Path, out: Path | None = None) -> None:
         self.config = config
         self.path = Path(path).resolve()
         self.root = self.path.parent
         self.out = Path(out).resolve() if out is not None else self.resolve(config.study.out)
+        self.coders_file: Path | None = None  # set to keep the coder file elsewhere (the bundled demo does)
 
     def resolve(self, value: str) -> Path:
         """Return ``value`` as a path, relative paths taken from the study folder."""
@@ -690,6 +702,10 @@ class Study:
 
         return read_sources(self, corpus=corpus, codebook=codebook, progress=progress, shorthand=shorthand)
 
+    def coders_path(self) -> Path:
+        """The study's coder file (``[coding] coders``): each source's name for a coder -> the pseudonymous label."""
+        return self.coders_file if self.coders_file is not None else self.resolve(self.config.coding.coders)
+
     @staticmethod
     def users_path(export: Path) -> Path:
         """The coder-name file of an export: ``demo_export.json`` -> ``demo_export.users.json``."""
@@ -836,6 +852,10 @@ snapshots = "snapshots"        # where `labelstudio pull` and a run with a url k
 consensus = "majority"         # majority | union | intersection (segment x code level) (default "majority")
 group_by = []                  # case attributes for theme frequencies by group (default [])
 n_boot = 1000                  # bootstrap resamples for agreement confidence intervals; 0 = none (default 1000)
+coders = "coders.csv"          # each source's name for a coder -> the pseudonymous label used in every
+                               # table and the report; a file in the study folder (default "coders.csv").
+                               # `qualquant run` creates it and adds new coders as coder_1, coder_2, ...;
+                               # edit the labels (kept), or give one person's two names the same label.
 # Codings from more sources: one [[coding.sources]] table per file or glob, inside the study
 # folder ([labelstudio] export is the shorthand for one Label Studio source; sources combine).
 # Default: none.
