@@ -174,3 +174,80 @@ def test_run_check_lists_a_bad_coder_file(tmp_path):
     (toml.parent / "coders.csv").write_text("source_id,label\na,x\na,y\n", encoding="utf-8")
     problems = [p.message for p in check_study(read_study(toml))]
     assert any("coders.csv line 3: the source_id 'a' is listed twice" in p for p in problems)
+
+
+# ------------------------------------------------------------------ commands that only read the study
+
+
+def _cli(*args: str):
+    from typer.testing import CliRunner
+
+    from qualquant.pipelines.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_coding_agreement_with_study_shows_the_labels_and_leaves_the_coder_file_alone(tmp_path):
+    toml = _study(tmp_path / "study", emails=False)
+    coders = toml.parent / "coders.csv"
+    coders.write_text("source_id,label\ncoder_a,Anna_P\ncoder_b,coder_b\n", encoding="utf-8")
+    before = coders.read_bytes()
+    out = tmp_path / "agreement.csv"
+    result = _cli("coding", "agreement", "--study", str(toml), "--n-boot", "0", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Anna_P" in result.output and "coder_a" not in result.output
+    assert "unlabelled" not in result.output
+    assert set(pd.read_csv(out, dtype=str)["coders"]) == {"Anna_P; coder_b"}
+    assert coders.read_bytes() == before
+    assert not (toml.parent / "out").exists()
+
+
+def test_a_coder_missing_from_the_coder_file_is_never_shown_by_name(tmp_path):
+    toml = _study(tmp_path / "study")  # users named by e-mail
+    root = toml.parent
+    coders = root / "coders.csv"
+    coders.write_text(f"source_id,label\n{ANNA},Anna_P\n", encoding="utf-8")
+    before = coders.read_bytes()
+    out, dis = tmp_path / "agreement.csv", tmp_path / "disagreements.csv"
+    result = _cli(
+        "coding", "agreement", "--study", str(toml), "--n-boot", "0", "--out", str(out), "--disagreements-out", str(dis)
+    )
+    assert result.exit_code == 0, result.output
+    assert "example.org" not in result.output
+    assert "Anna_P" in result.output and "unlabelled_1" in result.output
+    warning = [line for line in result.output.splitlines() if "does not list 1 coder(s)" in line]
+    assert len(warning) == 1 and "run `qualquant run` to add them" in warning[0]
+    assert set(pd.read_csv(out, dtype=str)["coders"]) == {"Anna_P; unlabelled_1"}
+    for path in (out, dis):
+        assert b"example.org" not in path.read_bytes()
+    for command in ("frequencies", "cooccurrence"):
+        result = _cli("coding", command, "--study", str(toml), "--coder", "unlabelled_1")
+        assert result.exit_code == 0, result.output
+        assert "example.org" not in result.output and "qualquant run" in result.output
+    qdpx = tmp_path / "study.qdpx"
+    result = _cli("refi", "export", "--study", str(toml), "--out", str(qdpx))
+    assert result.exit_code == 0, result.output
+    import zipfile
+
+    with zipfile.ZipFile(qdpx) as z:
+        project = b"".join(z.read(n) for n in z.namelist())
+    assert b"example.org" not in project and b"Anna_P" in project
+    assert coders.read_bytes() == before
+    assert not (root / "out").exists()
+
+
+def test_without_a_coder_file_every_coder_gets_a_temporary_label_and_no_file_is_created(tmp_path):
+    toml = _study(tmp_path / "study")
+    result = _cli("coding", "agreement", "--study", str(toml), "--n-boot", "0")
+    assert result.exit_code == 0, result.output
+    assert "example.org" not in result.output
+    assert "unlabelled_1" in result.output and "unlabelled_2" in result.output
+    assert not (toml.parent / "coders.csv").exists()
+
+
+def test_reading_labels_adds_temporary_labels_only_in_memory():
+    from qualquant.pipelines.study._coders import reading_labels
+
+    mapping, missing = reading_labels({"a@x.org": "unlabelled_1", "b": "coder_b"}, ["b", "coder_b", "z@x.org", "c"])
+    assert missing == ["c", "z@x.org"]
+    assert mapping == {"a@x.org": "unlabelled_1", "b": "coder_b", "c": "unlabelled_2", "z@x.org": "unlabelled_3"}

@@ -212,12 +212,13 @@ def test_stage_key_follows_every_source_file(tmp_path):
 
 def test_coding_commands_read_the_study_sources(runs):
     """`qualquant coding frequencies --study` reads every [[coding.sources]] as `run` does (the last study of
-    the fixture: the Label Studio export plus the table with bad rows)."""
+    the fixture: the Label Studio export plus the table with bad rows), with the coders' labels from the study's
+    coders.csv: the table's coder_c is coder_1 there."""
     from typer.testing import CliRunner
 
     from qualquant.pipelines.cli import app
 
-    result = CliRunner().invoke(app, ["coding", "frequencies", "--study", str(runs["toml"]), "--coder", "coder_c"])
+    result = CliRunner().invoke(app, ["coding", "frequencies", "--study", str(runs["toml"]), "--coder", "coder_1"])
     assert result.exit_code == 0, result.output
     assert "4 record(s) of the study's codings sources were set aside" in " ".join(result.output.split())
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import typer
 
+from qualquant.pipelines.cli._common import console
 from qualquant.pipelines.errors import PipelineError
 
 if TYPE_CHECKING:
@@ -188,3 +189,48 @@ def study_codings(given: Path | None, inputs: Inputs) -> CodingsRead | None:
     codings = pd.concat(frames, ignore_index=True) if frames else empty_codings()
     found = [f for f in issues if len(f)]
     return CodingsRead(codings, None, pd.concat(found, ignore_index=True) if found else issues[0] if issues else None)
+
+
+# ------------------------------------------------------------------ coder labels
+
+
+def label_coders(read: CodingsRead, study: Study | None) -> CodingsRead:
+    """The codings with the coders' pseudonymous labels from the ``study``'s coder file (as it is without a study).
+
+    The coder file (``[coding] coders``) is only read, never written: a command that
+    reads a study does not change it. A coder the file does not list is shown under a
+    temporary label (``unlabelled_1``, ...), never by their name, and one warning says
+    to run ``qualquant run``, which adds them. Names that are already labels of the
+    file (a codings table written by ``qualquant run``) are kept.
+    """
+    if study is None:
+        return read
+    from qualquant.pipelines.study._coders import apply_coder_labels, coder_ids, read_coders, reading_labels
+
+    name = study.config.coding.coders
+    issues = read.issues if read.issues is not None else pd.DataFrame(columns=["coder", "detail"])
+    people = coder_ids(read.codings, issues)
+    annotations = read.annotations
+    if annotations is not None and len(annotations):
+        human = annotations["source"] == "human" if "source" in annotations.columns else annotations["coder"].notna()
+        found = set(annotations.loc[human, "coder"].dropna().astype(str)) - {"unknown", "consensus", ""}
+        people = sorted(set(people) | found)
+    mapping, missing = reading_labels(read_coders(study.coders_path(), name=name), people)
+    if missing:
+        shown = ", ".join(mapping[p] for p in missing)
+        console.print(
+            f"Warning: {name} does not list {len(missing)} coder(s) of these codings, shown as {shown} for now; "
+            f"run `qualquant run` to add them to {name} (this command does not change the study).",
+            style="yellow",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    codings, labelled = apply_coder_labels(read.codings, issues, mapping)
+    if annotations is not None and len(annotations):
+        annotations = annotations.copy()
+        human = annotations["source"] == "human" if "source" in annotations.columns else annotations["coder"].notna()
+        annotations.loc[human, "coder"] = annotations.loc[human, "coder"].map(
+            lambda c: mapping.get(c, c) if isinstance(c, str) else c
+        )
+    return CodingsRead(codings, annotations, labelled if read.issues is not None else None)

@@ -27,7 +27,9 @@ from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
+    CodingsRead,
     export_argument,
+    label_coders,
     read_codings,
     resolve_inputs,
     study_codings,
@@ -89,10 +91,12 @@ def _inputs(
     combined = study_codings(codings_path, inputs)
     if combined is not None:
         _say_set_aside(combined.issues, "the study's codings sources")
-        return inputs.corpus, inputs.codebook, combined.codings, None
+        labelled = label_coders(combined, inputs.study)
+        return inputs.corpus, inputs.codebook, labelled.codings, None
     path = export_argument(codings_path, inputs)
     codings, annotations = read_codings_input(path, inputs.corpus, inputs.codebook, users_for(path, users))
-    return inputs.corpus, inputs.codebook, codings, annotations
+    labelled = label_coders(CodingsRead(codings, annotations, None), inputs.study)
+    return inputs.corpus, inputs.codebook, labelled.codings, labelled.annotations
 
 
 _HEADERS = {

@@ -25,8 +25,10 @@ from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
+    CodingsRead,
     export_argument,
     is_codings_table,
+    label_coders,
     read_codings,
     resolve_inputs,
     study_codings,
@@ -157,6 +159,7 @@ def refi_export(
             check_not_pseudonymised(table, corp, path)
     else:
         table = _read_export(path, corp, cb, users_for(path, users), pseudonymised=pseudonymised)
+    table = label_coders(CodingsRead(table, None, None), inputs.study).codings
     write_qdpx(out, corpus=corp, codebook=cb, codings=table, offsets=offsets, include_predictions=include_predictions)
     kind = "pseudonymised " if _has_placeholders(corp) else ""
     console.print(f"REFI-QDA project: {len(corp)} {kind}sources, {len(cb)} codes, {len(table)} codings -> {out}")

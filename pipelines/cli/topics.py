@@ -35,8 +35,10 @@ from qualquant.pipelines.cli._inputs import (
     ANONYMIZE_OPTION,
     STUDY_OPTION,
     USERS_OPTION,
+    CodingsRead,
     Inputs,
     export_argument,
+    label_coders,
     read_codings,
     study_codings,
     users_for,
@@ -430,6 +432,7 @@ def compare_codes_cmd(
         if not path.is_file():
             raise TopicModelError(f"{path}: no such file. Check the path.")
         table = _read_codings(path, inputs, users)
+    table = label_coders(CodingsRead(table, None, None), inputs.study).codings
     result = compare_codes(model, table, inputs.corpus, min_coded=min_coded)
     shown = result.alignment.head(20)[
         ["rank", "topic", "terms", "code", "n_coded", "difference", "rank_biserial", "p_adjusted", "aligned"]

@@ -32,13 +32,16 @@ import pandas as pd
 from qualquant.io import atomic_write_text
 from qualquant.pipelines.errors import StudyConfigError
 
-__all__ = ["CODER_COLUMNS", "apply_coder_labels", "coder_ids", "read_coders", "update_coders"]
+__all__ = ["CODER_COLUMNS", "apply_coder_labels", "coder_ids", "read_coders", "reading_labels", "update_coders"]
 
 #: The columns of the coder file.
 CODER_COLUMNS = ("source_id", "label")
 
 _RESERVED = {"consensus", "unknown"}
 _NUMBERED = re.compile(r"coder_(\d+)")
+
+#: The temporary label of a coder the coder file does not list, in a command that only reads.
+UNLABELLED = "unlabelled"
 
 
 def _natural(value: str) -> tuple[object, ...]:
@@ -132,6 +135,26 @@ def update_coders(path: Path, people: Iterable[str], *, name: str | None = None)
         used.add(mapping[person])
     atomic_write_text(path, _to_csv(mapping))
     return mapping, new
+
+
+def reading_labels(mapping: dict[str, str], people: Iterable[str]) -> tuple[dict[str, str], list[str]]:
+    """The coder file's ``mapping`` for a command that only reads the study: nothing is written.
+
+    Each person of ``people`` the file does not list (and who is not already named
+    by a label of the file) gets a neutral temporary label, ``unlabelled_1``,
+    ``unlabelled_2``, ... in natural sort order, never their own name. Returns
+    (source id -> label with the temporary labels added, the unlisted source ids).
+    """
+    labels = set(mapping.values())
+    missing = sorted({p for p in people if p and p not in mapping and p not in labels}, key=_natural)
+    extended = dict(mapping)
+    n = 0
+    for person in missing:
+        n += 1
+        while f"{UNLABELLED}_{n}" in labels:
+            n += 1
+        extended[person] = f"{UNLABELLED}_{n}"
+    return extended, missing
 
 
 def _replace_names(text: object, pattern: re.Pattern[str] | None, mapping: dict[str, str]) -> object:
