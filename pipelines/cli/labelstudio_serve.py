@@ -162,7 +162,10 @@ def serve(
     def _terminate(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
-    previous_int = signal.getsignal(signal.SIGINT)
+    # Ctrl-C must stop the server even when this process inherited SIGINT as ignored
+    # (a command started in the background by a non-interactive shell does), so the
+    # handler is set here rather than relying on Python's default.
+    previous_int = signal.signal(signal.SIGINT, _terminate)
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         _say(
