@@ -10,19 +10,17 @@ a user imports it with, and its Examples run there.
 from __future__ import annotations
 
 import importlib
+import tomllib
 from pathlib import Path
 
 import pytest
 from _pytest.doctest import DoctestModule
 
 ROOT = Path(__file__).resolve().parent
-PACKAGE_FOLDERS = {
-    "qualquant": "qualquant",
-    "corpus": "qualquant.corpus",
-    "coding": "qualquant.coding",
-    "quant": "qualquant.quant",
-    "pipelines": "qualquant.pipelines",
-}
+# Repository folder -> installed package name, read from setuptools' package-dir
+# in pyproject.toml (the one place the mapping is written).
+_PACKAGE_DIR = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-dir"]
+PACKAGE_FOLDERS = {folder: name for name, folder in _PACKAGE_DIR.items()}
 
 
 def installed_name(path: Path) -> str | None:

@@ -10,14 +10,23 @@ configures data paths.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from conftest import DATA, REPO, configured_paths_outside, outside_repository
 
+# A folder beside the repository that no checkout has: the guard tests only build
+# paths into it (and try to open one, which must fail); nothing outside is read.
+NOWHERE = "no-such-sibling-of-qualquant"
+
+
+def _beside(*parts: str) -> Path:
+    return REPO.parent.joinpath(NOWHERE, *parts)
+
 
 def test_guard_flags_paths_beside_the_repository(tmp_path):
-    assert outside_repository(REPO.parent / "shared" / "realdata" / "survey" / "sample.sav")
+    assert outside_repository(_beside("survey", "sample.sav"))
     assert outside_repository(REPO.parent / "another-checkout" / "tests" / "data.csv")
     assert not outside_repository(DATA / "survey" / "sample.sav")
     assert not outside_repository(REPO / "pipelines" / "demo_data" / "codebook.toml")
@@ -28,7 +37,7 @@ def test_guard_flags_paths_beside_the_repository(tmp_path):
 def test_guard_fails_a_test_that_opens_a_sibling_path(_only_repository_files):
     """Opening (even a missing) file beside the repository is recorded by the audit hook."""
     seen = _only_repository_files
-    missing = REPO.parent / "shared" / "no-such-folder" / "answers.csv"
+    missing = _beside("answers.csv")
     with pytest.raises(OSError):
         missing.open("rb")
     recorded = list(seen)
@@ -40,7 +49,7 @@ def test_guard_flags_module_data_paths_beside_the_repository():
     import types
 
     module = types.ModuleType("old_style_test")
-    module.REAL = REPO.parent / "shared" / "realdata" / "survey"
+    module.REAL = _beside("survey")
     module.HERE = REPO / "tests"
     assert configured_paths_outside(module) == [f"REAL = {module.REAL}"]
 
